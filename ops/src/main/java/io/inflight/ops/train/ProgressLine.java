@@ -1,0 +1,33 @@
+package io.inflight.ops.train;
+
+import io.inflight.trainer.metrics.ProgressiveMetrics;
+import java.util.Locale;
+
+/** Formats progress and summary lines the same way for every command. */
+public final class ProgressLine {
+
+    private long lastEvents;
+    private long lastNanos;
+    private final long startNanos;
+
+    public ProgressLine(long startNanos) {
+        this.startNanos = startNanos;
+        this.lastNanos = startNanos;
+    }
+
+    /** One line: events so far, events/s since the previous line, AUC, log-loss, NE. */
+    public String line(ProgressiveMetrics.Summary s, long nowNanos) {
+        double secs = Math.max(1e-9, (nowNanos - lastNanos) / 1e9);
+        double rate = (s.events() - lastEvents) / secs;
+        lastEvents = s.events();
+        lastNanos = nowNanos;
+        return String.format(Locale.ROOT, "[%6.1fs] events %,d  %,.0f ev/s  AUC %.4f  logloss %.4f  NE %.4f  dead-lettered %,d",
+                (nowNanos - startNanos) / 1e9, s.events(), rate, s.auc(), s.logLoss(), s.ne(), s.rejected());
+    }
+
+    public static String summary(ProgressiveMetrics.Summary s) {
+        return String.format(Locale.ROOT,
+                "events %,d | progressive AUC %.4f (binning error <= %.4f) | logloss %.4f | NE %.4f | calibration %.3f | dead-lettered %,d",
+                s.events(), s.auc(), s.aucError(), s.logLoss(), s.ne(), s.calibration(), s.rejected());
+    }
+}

@@ -1,0 +1,98 @@
+package io.inflight.ops.train;
+
+import io.inflight.topics.TopicAdmin;
+import io.inflight.topics.TopicCatalogue;
+import io.inflight.trainer.config.InflightConfig;
+import io.inflight.trainer.metrics.ProgressiveMetrics;
+import io.inflight.trainer.state.TrainerStateStore;
+import io.inflight.trainer.topology.TrainerTopology;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.errors.InvalidStateStoreException;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * The trainer as a running Kafka Streams application: creates missing topics, starts the topology,
+ * and answers "how is it doing" from the committed-state stores (interactive queries).
+ * Close it to stop every Streams thread.
+ */
+public final class TrainerApp implements AutoCloseable {
+
+    private final InflightConfig config;
+    private final KafkaStreams streams;
+
+    private TrainerApp(InflightConfig config, KafkaStreams streams) {
+        this.config = config;
+        this.streams = streams;
+    }
+
+    /**
+     * Ensures the catalogue's topics exist, then starts the Streams application.
+     *
+     * @param onFatal called (on a Streams thread) when processing fails for good; the client then
+     *                shuts down
+     */
+    public static TrainerApp start(InflightConfig config, java.util.function.Consumer<Throwable> onFatal) {
+        ensureTopics(config);
+        TopicCatalogue topics = config.topics();
+        KafkaStreams streams = new KafkaStreams(TrainerTopology.build(topics, config.trainerSettings()),
+                config.streamsProperties());
+        streams.setUncaughtExceptionHandler(e -> {
+            onFatal.accept(e);
+            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+        });
+        streams.start();
+        return new TrainerApp(config, streams);
+    }
+
+    /** Creates the catalogue's missing topics with the {@code kafka.*} client settings. */
+    public static void ensureTopics(InflightConfig config) {
+        try (Admin admin = Admin.create(new HashMap<>(config.kafkaClientConfigs()))) {
+            TopicAdmin.ensureTopics(admin, config.topics().specs(), 60_000);
+        }
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /**
+     * Progressive metrics over all partitions hosted here, read from the state stores; empty while
+     * the stores are not queryable (starting or rebalancing).
+     */
+    public Optional<ProgressiveMetrics.Summary> summary() {
+        int bins = config.trainerSettings().aucBins();
+        ProgressiveMetrics total = new ProgressiveMetrics(bins);
+        try {
+            for (int p = 0; p < config.topics().partitions(); p++) {
+                ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters
+                        .fromNameAndType(TrainerStateStore.STATE, QueryableStoreTypes.<String, byte[]>keyValueStore())
+                        .withPartition(p));
+                total.merge(TrainerStateStore.loadMetrics(store, bins));
+            }
+        } catch (InvalidStateStoreException e) {
+            return Optional.empty();
+        }
+        return Optional.of(total.summary());
+    }
+
+    /** Stops the Streams threads, committing what was processed; waits at most {@code timeout}. */
+    public boolean close(Duration timeout) {
+        return streams.close(timeout);
+    }
+
+    @Override
+    public void close() {
+        close(Duration.ofSeconds(60));
+    }
+
+    public static Map<String, Object> describe(InflightConfig config) {
+        return config.inflightValues();
+    }
+}

@@ -1,0 +1,198 @@
+package io.inflight.trainer.config;
+
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.StreamsConfig;
+import io.inflight.topics.EventLimits;
+import io.inflight.topics.TopicCatalogue;
+
+/**
+ * Inflight's configuration: one flat map of keys in three namespaces.
+ *
+ * <ul>
+ *   <li>{@code inflight.*}: Inflight's own keys, declared in {@link #DEF} with a default, a validator
+ *       and a doc string. An unknown {@code inflight.*} key or an invalid value fails at start with a
+ *       {@link ConfigException} naming the key and the value.</li>
+ *   <li>{@code kafka.*}: passed unchanged (prefix removed) to every Kafka client Inflight creates:
+ *       producers, consumers, admin and Streams. Security settings (SASL/SSL) go here.
+ *       {@code kafka.bootstrap.servers} is required.</li>
+ *   <li>{@code streams.*}: passed unchanged (prefix removed) to Kafka Streams only, after the
+ *       defaults below, so they win.</li>
+ * </ul>
+ * Any other key is rejected, so a mistyped prefix does not silently do nothing.
+ * Immutable and thread-safe.
+ */
+public final class InflightConfig extends AbstractConfig {
+
+    public static final String KAFKA_PREFIX = "kafka.";
+    public static final String STREAMS_PREFIX = "streams.";
+    public static final String INFLIGHT_PREFIX = "inflight.";
+    public static final String BOOTSTRAP_SERVERS = KAFKA_PREFIX + "bootstrap.servers";
+
+    public static final String TOPIC_PREFIX = "inflight.topic.prefix";
+    public static final String TOPIC_PARTITIONS = "inflight.topic.partitions";
+    public static final String TOPIC_REPLICATION = "inflight.topic.replication.factor";
+    public static final String APPLICATION_ID = "inflight.application.id";
+    public static final String STATE_DIR = "inflight.state.dir";
+    public static final String MODEL_TYPE = "inflight.model.type";
+    public static final String MODEL_DIM = "inflight.model.dim";
+    public static final String LEARNING_RATE = "inflight.model.learning.rate";
+    public static final String L2 = "inflight.model.l2";
+    public static final String INIT_STDDEV = "inflight.model.init.stddev";
+    public static final String SEED = "inflight.seed";
+    public static final String AUC_BINS = "inflight.metrics.auc.bins";
+    public static final String PREDICTIONS_ENABLED = "inflight.predictions.enabled";
+    public static final String MAX_FEATURES = "inflight.limits.max.features";
+    public static final String MAX_STRING_BYTES = "inflight.limits.max.string.bytes";
+    public static final String MAX_FUTURE_SKEW_MS = "inflight.limits.max.future.skew.ms";
+
+    public static final ConfigDef DEF = new ConfigDef()
+            .define(TOPIC_PREFIX, Type.STRING, "inflight", new TopicPrefixValidator(), Importance.HIGH,
+                    "Prefix of every topic name: <prefix>.clicks, <prefix>.model-updates, <prefix>.dead-letter, <prefix>.predictions.")
+            .define(TOPIC_PARTITIONS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
+                    "Partitions of topics Inflight creates. Each clicks partition currently trains its own model replica.")
+            .define(TOPIC_REPLICATION, Type.SHORT, (short) 1, Range.atLeast(1), Importance.MEDIUM,
+                    "Replication factor of topics Inflight creates.")
+            .define(APPLICATION_ID, Type.STRING, "inflight-trainer", new ConfigDef.NonEmptyString(), Importance.HIGH,
+                    "Kafka Streams application.id: instances with the same id share the work.")
+            .define(STATE_DIR, Type.STRING, ".inflight/state", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
+                    "Directory of the local state stores (RocksDB).")
+            .define(MODEL_TYPE, Type.STRING, "fm", ValidString.in("lr", "fm"), Importance.HIGH,
+                    "Model: lr (logistic regression) or fm (factorization machine).")
+            .define(MODEL_DIM, Type.INT, 8, Range.between(1, 256), Importance.HIGH,
+                    "Embedding dimension D of the factorization machine.")
+            .define(LEARNING_RATE, Type.DOUBLE, 0.05, Range.between(1e-9, 10.0), Importance.HIGH,
+                    "Adagrad learning rate.")
+            .define(L2, Type.DOUBLE, 1e-6, Range.between(0.0, 1.0), Importance.MEDIUM,
+                    "L2 regularisation applied to the rows an event touches.")
+            .define(INIT_STDDEV, Type.DOUBLE, 0.01, Range.between(0.0, 1.0), Importance.LOW,
+                    "Standard deviation of the initial embedding values.")
+            .define(SEED, Type.LONG, 42L, Importance.MEDIUM,
+                    "Seed of every random number the trainer draws (counter-based, so replays are bit-identical).")
+            .define(AUC_BINS, Type.INT, 4096, Range.between(64, 1 << 20), Importance.LOW,
+                    "Bins of the logit histogram behind the progressive AUC.")
+            .define(PREDICTIONS_ENABLED, Type.BOOLEAN, false, Importance.LOW,
+                    "Write each event's pre-learning score to the predictions topic.")
+            .define(MAX_FEATURES, Type.INT, EventLimits.DEFAULTS.maxFeatures(), Range.between(1, 1_000_000), Importance.LOW,
+                    "Most categorical values in one event; more is dead-lettered.")
+            .define(MAX_STRING_BYTES, Type.INT, EventLimits.DEFAULTS.maxStringBytes(), Range.between(1, 1 << 20), Importance.LOW,
+                    "Most UTF-8 bytes in one field name or value; more is dead-lettered.")
+            .define(MAX_FUTURE_SKEW_MS, Type.LONG, EventLimits.DEFAULTS.maxFutureSkewMs(), Range.atLeast(0), Importance.LOW,
+                    "How far in the future an event time may lie; further is dead-lettered.");
+
+    private final Map<String, String> kafka;
+    private final Map<String, String> streams;
+
+    private InflightConfig(Map<String, String> inflight, Map<String, String> kafka, Map<String, String> streams) {
+        super(DEF, inflight, false);
+        this.kafka = Map.copyOf(kafka);
+        this.streams = Map.copyOf(streams);
+    }
+
+    /**
+     * Validates and splits a flat key/value map (a properties file plus overrides).
+     *
+     * @throws ConfigException naming the key and the value for an unknown key, an invalid value, or
+     *                         a missing {@value #BOOTSTRAP_SERVERS}
+     */
+    public static InflightConfig parse(Map<String, String> all) {
+        Map<String, String> inflight = new TreeMap<>();
+        Map<String, String> kafka = new TreeMap<>();
+        Map<String, String> streams = new TreeMap<>();
+        for (Map.Entry<String, String> e : new TreeMap<>(all).entrySet()) {
+            String key = e.getKey().trim();
+            String value = e.getValue() == null ? "" : e.getValue().trim();
+            if (key.startsWith(INFLIGHT_PREFIX)) {
+                if (!DEF.names().contains(key)) {
+                    throw new ConfigException("Unknown configuration key '" + key + "' (value '" + value
+                            + "'). Known inflight.* keys: " + new TreeSet<>(DEF.names()));
+                }
+                inflight.put(key, value);
+            } else if (key.startsWith(KAFKA_PREFIX) && key.length() > KAFKA_PREFIX.length()) {
+                kafka.put(key.substring(KAFKA_PREFIX.length()), value);
+            } else if (key.startsWith(STREAMS_PREFIX) && key.length() > STREAMS_PREFIX.length()) {
+                streams.put(key.substring(STREAMS_PREFIX.length()), value);
+            } else {
+                throw new ConfigException("Unknown configuration key '" + key + "' (value '" + value
+                        + "'): keys start with inflight. (Inflight), kafka. (every Kafka client) or streams. (Kafka Streams)");
+            }
+        }
+        String bootstrap = kafka.get("bootstrap.servers");
+        if (bootstrap == null || bootstrap.isBlank()) {
+            throw new ConfigException("Missing required configuration \"" + BOOTSTRAP_SERVERS
+                    + "\" (give --bootstrap-servers, or omit it to use the embedded broker)");
+        }
+        return new InflightConfig(inflight, kafka, streams);
+    }
+
+    /** Client configs shared by every Kafka client (the {@code kafka.*} keys without prefix). */
+    public Map<String, Object> kafkaClientConfigs() {
+        return new TreeMap<>(kafka);
+    }
+
+    public String bootstrapServers() {
+        return kafka.get("bootstrap.servers");
+    }
+
+    public TopicCatalogue topics() {
+        return new TopicCatalogue(getString(TOPIC_PREFIX), getInt(TOPIC_PARTITIONS), getShort(TOPIC_REPLICATION));
+    }
+
+    public EventLimits limits() {
+        return new EventLimits(getInt(MAX_FEATURES), getInt(MAX_STRING_BYTES), getLong(MAX_FUTURE_SKEW_MS), 0L);
+    }
+
+    public TrainerSettings trainerSettings() {
+        return new TrainerSettings(getString(MODEL_TYPE), getInt(MODEL_DIM), getDouble(LEARNING_RATE), getDouble(L2),
+                getDouble(INIT_STDDEV), getLong(SEED), getInt(AUC_BINS), getBoolean(PREDICTIONS_ENABLED), limits());
+    }
+
+    /**
+     * Kafka Streams properties: Inflight's defaults (exactly_once_v2, byte-array serdes, the state
+     * directory, the application id), then {@code kafka.*}, then {@code streams.*}, later winning.
+     */
+    public Properties streamsProperties() {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, getString(APPLICATION_ID));
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));
+        p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(64L << 20));
+        p.putAll(kafka);
+        p.putAll(streams);
+        return p;
+    }
+
+    /** Every effective {@code inflight.*} value, for the start-up banner. */
+    public Map<String, Object> inflightValues() {
+        return new TreeMap<>(values());
+    }
+
+    /** Validates a topic prefix with {@link TopicCatalogue}'s rules so a bad prefix fails at start. */
+    private static final class TopicPrefixValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            try {
+                new TopicCatalogue((String) value, 1, (short) 1);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(name, value, e.getMessage());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "[a-zA-Z0-9._-]+";
+        }
+    }
+}

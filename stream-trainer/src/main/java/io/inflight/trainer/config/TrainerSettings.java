@@ -1,0 +1,43 @@
+package io.inflight.trainer.config;
+
+import io.inflight.topics.EventLimits;
+
+/**
+ * The validated settings the trainer's processor needs, independent of Kafka configuration.
+ *
+ * @param modelType        "lr" or "fm"
+ * @param dim              embedding dimension D (fm)
+ * @param learningRate     Adagrad learning rate
+ * @param l2               L2 regularisation per touched row
+ * @param initStddev       standard deviation of initial embedding values
+ * @param seed             seed of every counter-based random draw
+ * @param aucBins          bins of the progressive-AUC logit histogram
+ * @param predictions      whether to publish pre-learning scores
+ * @param limits           input limits; violations are dead-lettered
+ */
+public record TrainerSettings(String modelType, int dim, double learningRate, double l2, double initStddev,
+                              long seed, int aucBins, boolean predictions, EventLimits limits) {
+
+    public TrainerSettings {
+        if (!modelType.equals("lr") && !modelType.equals("fm")) {
+            throw new IllegalArgumentException("modelType must be lr or fm, got " + modelType);
+        }
+        if (dim < 1 || dim > 256) {
+            throw new IllegalArgumentException("dim must be in [1, 256], got " + dim);
+        }
+        if (!(learningRate > 0) || !Double.isFinite(learningRate)) {
+            throw new IllegalArgumentException("learningRate must be positive and finite, got " + learningRate);
+        }
+        if (!(l2 >= 0) || !Double.isFinite(l2)) {
+            throw new IllegalArgumentException("l2 must be >= 0 and finite, got " + l2);
+        }
+        if (aucBins < 64) {
+            throw new IllegalArgumentException("aucBins must be >= 64, got " + aucBins);
+        }
+    }
+
+    /** Defaults: FM, D = 8, learning rate 0.05, L2 1e-6, seed 42. */
+    public static TrainerSettings defaults() {
+        return new TrainerSettings("fm", 8, 0.05, 1e-6, 0.01, 42L, 4096, false, EventLimits.DEFAULTS);
+    }
+}

@@ -1,0 +1,59 @@
+package io.inflight.trainer.state;
+
+import io.inflight.trainer.metrics.ProgressiveMetrics;
+import java.nio.ByteBuffer;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+
+/**
+ * Layout of the trainer's small state store (dense parameters and progressive metrics), shared by
+ * the processor that writes it and by readers (interactive queries, tests).
+ *
+ * <ul>
+ *   <li>{@code dense}: the model's dense floats ({@link RowCodec});</li>
+ *   <li>{@code metrics}: {@link ProgressiveMetrics.Scalars};</li>
+ *   <li>{@code auc/<bin>}: 16 bytes, positive and negative counts of one logit bin.</li>
+ * </ul>
+ */
+public final class TrainerStateStore {
+
+    public static final String ROWS = "inflight-rows";
+    public static final String STATE = "inflight-trainer-state";
+    public static final String DENSE_KEY = "dense";
+    public static final String METRICS_KEY = "metrics";
+    public static final String BIN_PREFIX = "auc/";
+
+    private TrainerStateStore() {
+    }
+
+    public static String binKey(int bin) {
+        return BIN_PREFIX + bin;
+    }
+
+    public static byte[] binValue(long positives, long negatives) {
+        return ByteBuffer.allocate(16).putLong(positives).putLong(negatives).array();
+    }
+
+    /** Loads metrics (scalars and every bin) from a state store; empty metrics when none stored. */
+    public static ProgressiveMetrics loadMetrics(ReadOnlyKeyValueStore<String, byte[]> store, int bins) {
+        ProgressiveMetrics m = new ProgressiveMetrics(bins);
+        byte[] scalars = store.get(METRICS_KEY);
+        if (scalars != null) {
+            m.restore(ProgressiveMetrics.Scalars.fromBytes(scalars));
+        }
+        try (KeyValueIterator<String, byte[]> it = store.prefixScan(BIN_PREFIX,
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            while (it.hasNext()) {
+                var kv = it.next();
+                int bin = Integer.parseInt(kv.key.substring(BIN_PREFIX.length()));
+                if (bin >= bins) {
+                    throw new IllegalStateException("store " + STATE + ": AUC bin " + bin
+                            + " is outside [0, " + bins + "); was inflight.metrics.auc.bins changed for an existing application id?");
+                }
+                ByteBuffer b = ByteBuffer.wrap(kv.value);
+                m.restoreBin(bin, b.getLong(), b.getLong());
+            }
+        }
+        return m;
+    }
+}

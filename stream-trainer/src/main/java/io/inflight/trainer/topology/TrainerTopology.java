@@ -1,0 +1,41 @@
+package io.inflight.trainer.topology;
+
+import io.inflight.topics.TopicCatalogue;
+import io.inflight.trainer.config.TrainerSettings;
+import io.inflight.trainer.state.TrainerStateStore;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The trainer's Kafka Streams topology:
+ * {@code <prefix>.clicks → trainer → <prefix>.dead-letter, <prefix>.predictions}, with the row store
+ * and the trainer-state store (both persistent RocksDB with a changelog and the record cache).
+ */
+public final class TrainerTopology {
+
+    public static final String SOURCE = "clicks-source";
+    public static final String TRAINER = "trainer";
+    public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+    public static final String PREDICTIONS_SINK = "predictions-sink";
+
+    private TrainerTopology() {
+    }
+
+    public static Topology build(TopicCatalogue topics, TrainerSettings settings) {
+        Topology t = new Topology();
+        t.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.clicks());
+        t.addProcessor(TRAINER, () -> new TrainerProcessor(settings), SOURCE);
+        t.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TrainerStateStore.ROWS), Serdes.Long(), Serdes.ByteArray())
+                .withCachingEnabled(), TRAINER);
+        t.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TrainerStateStore.STATE), Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled(), TRAINER);
+        t.addSink(DEAD_LETTER_SINK, topics.deadLetter(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer(), TRAINER);
+        t.addSink(PREDICTIONS_SINK, topics.predictions(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer(), TRAINER);
+        return t;
+    }
+}

@@ -1,0 +1,247 @@
+package io.inflight.topics;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The compact binary wire format of {@link ClickEvent} (the default on the clicks topic).
+ *
+ * <pre>
+ * u8      version (= 1)
+ * u8      flags: bit 0 = id present
+ * [str]   id, when flagged
+ * varlong event time, zig-zag
+ * u8      label
+ * varint  number of categorical fields; per field: str name, varint count, count × str value
+ * varint  number of numeric fields; per field: str name, 8-byte IEEE-754 double (big-endian)
+ * str  := varint UTF-8 byte length, bytes
+ * </pre>
+ *
+ * <p>Decoding is strict: unknown versions, truncation, trailing bytes, invalid UTF-8 and limit
+ * violations raise {@link MalformedEventException} with the matching {@link RejectReason}; nothing is
+ * guessed. Semantic checks (label in {0,1}, finite numbers, duplicates, time) are
+ * {@link EventValidator}'s. Instances are immutable and thread-safe.
+ */
+public final class EventCodec {
+
+    /** The format version this class writes. */
+    public static final byte VERSION = 1;
+
+    private final EventLimits limits;
+
+    public EventCodec(EventLimits limits) {
+        this.limits = limits;
+    }
+
+    public EventLimits limits() {
+        return limits;
+    }
+
+    /** Encodes an event; never fails for an event whose strings fit the varint length. */
+    public byte[] encode(ClickEvent e) {
+        Writer w = new Writer(64 + 24 * e.featureCount());
+        w.u8(VERSION);
+        w.u8(e.id() != null ? 1 : 0);
+        if (e.id() != null) {
+            w.str(e.id());
+        }
+        w.varlong((e.eventTimeMs() << 1) ^ (e.eventTimeMs() >> 63));
+        w.u8(e.label());
+        w.varint(e.fields().size());
+        for (ClickEvent.Field f : e.fields()) {
+            w.str(f.name());
+            w.varint(f.values().size());
+            for (String v : f.values()) {
+                w.str(v);
+            }
+        }
+        w.varint(e.numerics().size());
+        for (ClickEvent.Numeric n : e.numerics()) {
+            w.str(n.name());
+            w.f64(n.value());
+        }
+        return w.toBytes();
+    }
+
+    /** Decodes one event or throws {@link MalformedEventException} naming what is wrong. */
+    public ClickEvent decode(byte[] bytes) {
+        if (bytes == null || bytes.length == 0) {
+            throw new MalformedEventException(RejectReason.EMPTY, "record value is empty");
+        }
+        Reader r = new Reader(bytes, limits.maxStringBytes());
+        int version = r.u8();
+        if (version != VERSION) {
+            throw new MalformedEventException(RejectReason.UNKNOWN_VERSION,
+                    "event format version " + version + " is not supported (this build reads version " + VERSION + ")");
+        }
+        int flags = r.u8();
+        String id = (flags & 1) != 0 ? r.str() : null;
+        long zz = r.varlong();
+        long time = (zz >>> 1) ^ -(zz & 1);
+        int label = r.u8();
+        int nFields = r.count("categorical fields", limits.maxFeatures());
+        List<ClickEvent.Field> fields = new ArrayList<>(nFields);
+        int features = 0;
+        for (int i = 0; i < nFields; i++) {
+            String name = r.str();
+            int nValues = r.count("values of field '" + name + "'", limits.maxFeatures());
+            features += nValues;
+            if (features > limits.maxFeatures()) {
+                throw new MalformedEventException(RejectReason.TOO_MANY_FEATURES,
+                        "more than " + limits.maxFeatures() + " features");
+            }
+            List<String> values = new ArrayList<>(nValues);
+            for (int j = 0; j < nValues; j++) {
+                values.add(r.str());
+            }
+            fields.add(new ClickEvent.Field(name, values));
+        }
+        int nNumerics = r.count("numeric fields", limits.maxFeatures());
+        List<ClickEvent.Numeric> numerics = new ArrayList<>(nNumerics);
+        for (int i = 0; i < nNumerics; i++) {
+            String name = r.str();
+            numerics.add(new ClickEvent.Numeric(name, r.f64()));
+        }
+        if (r.remaining() != 0) {
+            throw new MalformedEventException(RejectReason.TRAILING_BYTES,
+                    r.remaining() + " bytes after the end of the event");
+        }
+        return new ClickEvent(id, time, label, fields, numerics);
+    }
+
+    private static final class Writer {
+        private byte[] buf;
+        private int pos;
+
+        Writer(int capacity) {
+            buf = new byte[capacity];
+        }
+
+        private void ensure(int n) {
+            if (pos + n > buf.length) {
+                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+            }
+        }
+
+        void u8(int v) {
+            ensure(1);
+            buf[pos++] = (byte) v;
+        }
+
+        void varint(int v) {
+            varlong(v & 0xFFFFFFFFL);
+        }
+
+        void varlong(long v) {
+            ensure(10);
+            while ((v & ~0x7FL) != 0) {
+                buf[pos++] = (byte) ((v & 0x7F) | 0x80);
+                v >>>= 7;
+            }
+            buf[pos++] = (byte) v;
+        }
+
+        void f64(double d) {
+            ensure(8);
+            long bits = Double.doubleToRawLongBits(d);
+            for (int i = 7; i >= 0; i--) {
+                buf[pos++] = (byte) (bits >>> (8 * i));
+            }
+        }
+
+        void str(String s) {
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            varint(b.length);
+            ensure(b.length);
+            System.arraycopy(b, 0, buf, pos, b.length);
+            pos += b.length;
+        }
+
+        byte[] toBytes() {
+            return java.util.Arrays.copyOf(buf, pos);
+        }
+    }
+
+    private static final class Reader {
+        private final byte[] buf;
+        private final int maxStringBytes;
+        private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        private int pos;
+
+        Reader(byte[] buf, int maxStringBytes) {
+            this.buf = buf;
+            this.maxStringBytes = maxStringBytes;
+        }
+
+        int remaining() {
+            return buf.length - pos;
+        }
+
+        private void need(int n, String what) {
+            if (n > remaining()) {
+                throw new MalformedEventException(RejectReason.TRUNCATED,
+                        "record ends at byte " + buf.length + " while reading " + what);
+            }
+        }
+
+        int u8() {
+            need(1, "a byte at offset " + pos);
+            return buf[pos++] & 0xFF;
+        }
+
+        long varlong() {
+            long v = 0;
+            for (int shift = 0; shift < 64; shift += 7) {
+                need(1, "a varint at offset " + pos);
+                byte b = buf[pos++];
+                v |= (long) (b & 0x7F) << shift;
+                if ((b & 0x80) == 0) {
+                    return v;
+                }
+            }
+            throw new MalformedEventException(RejectReason.BAD_SYNTAX, "varint longer than 10 bytes at offset " + pos);
+        }
+
+        int count(String what, int max) {
+            long n = varlong();
+            if (n > max) {
+                throw new MalformedEventException(RejectReason.TOO_MANY_FEATURES,
+                        what + ": " + n + " exceeds the limit of " + max);
+            }
+            return (int) n;
+        }
+
+        double f64() {
+            need(8, "a double at offset " + pos);
+            long bits = 0;
+            for (int i = 0; i < 8; i++) {
+                bits = (bits << 8) | (buf[pos++] & 0xFF);
+            }
+            return Double.longBitsToDouble(bits);
+        }
+
+        String str() {
+            long len = varlong();
+            if (len > maxStringBytes) {
+                throw new MalformedEventException(RejectReason.STRING_TOO_LONG,
+                        "string of " + len + " bytes at offset " + pos + " exceeds the limit of " + maxStringBytes);
+            }
+            need((int) len, "a string of " + len + " bytes");
+            try {
+                CharBuffer chars = utf8.decode(ByteBuffer.wrap(buf, pos, (int) len));
+                pos += (int) len;
+                return chars.toString();
+            } catch (CharacterCodingException e) {
+                throw new MalformedEventException(RejectReason.BAD_UTF8, "invalid UTF-8 in a string at offset " + pos);
+            }
+        }
+    }
+}
