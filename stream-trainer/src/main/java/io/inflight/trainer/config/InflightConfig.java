@@ -169,6 +169,8 @@ public final class InflightConfig extends AbstractConfig {
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(64L << 20));
+        // Kafka 5.0's default, set now so Streams does not warn at every start.
+        p.put("processing.exception.handler.global.enabled", "true");
         p.putAll(kafka);
         p.putAll(streams);
         return p;

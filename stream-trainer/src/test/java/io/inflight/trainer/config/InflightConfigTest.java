@@ -1,0 +1,101 @@
+package io.inflight.trainer.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.streams.StreamsConfig;
+import org.junit.jupiter.api.Test;
+
+class InflightConfigTest {
+
+    private static Map<String, String> base() {
+        Map<String, String> m = new HashMap<>();
+        m.put("kafka.bootstrap.servers", "localhost:9092");
+        return m;
+    }
+
+    @Test
+    void shouldUseDefaultsWithExactlyOnceV2() {
+        InflightConfig c = InflightConfig.parse(base());
+        Properties p = c.streamsProperties();
+        assertThat(p.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("exactly_once_v2");
+        assertThat(p.getProperty(StreamsConfig.APPLICATION_ID_CONFIG)).isEqualTo("inflight-trainer");
+        assertThat(p.getProperty("bootstrap.servers")).isEqualTo("localhost:9092");
+        assertThat(c.topics().clicks()).isEqualTo("inflight.clicks");
+        assertThat(c.trainerSettings()).isEqualTo(TrainerSettings.defaults());
+    }
+
+    @Test
+    void shouldPassKafkaKeysToEveryClientAndStreamsKeysToStreamsOnly() {
+        Map<String, String> m = base();
+        m.put("kafka.security.protocol", "SASL_SSL");
+        m.put("kafka.sasl.mechanism", "PLAIN");
+        m.put("streams.num.stream.threads", "2");
+        m.put("streams.processing.guarantee", "at_least_once");
+        InflightConfig c = InflightConfig.parse(m);
+        assertThat(c.kafkaClientConfigs()).containsEntry("security.protocol", "SASL_SSL")
+                .containsEntry("sasl.mechanism", "PLAIN").doesNotContainKey("num.stream.threads");
+        Properties p = c.streamsProperties();
+        assertThat(p.getProperty("security.protocol")).isEqualTo("SASL_SSL");
+        assertThat(p.getProperty("num.stream.threads")).isEqualTo("2");
+        assertThat(p.getProperty(StreamsConfig.PROCESSING_GUARANTEE_CONFIG)).isEqualTo("at_least_once");
+    }
+
+    @Test
+    void shouldApplyInflightKeys() {
+        Map<String, String> m = base();
+        m.put(InflightConfig.TOPIC_PREFIX, "shop");
+        m.put(InflightConfig.MODEL_DIM, "16");
+        m.put(InflightConfig.MODEL_TYPE, "lr");
+        InflightConfig c = InflightConfig.parse(m);
+        assertThat(c.topics().deadLetter()).isEqualTo("shop.dead-letter");
+        assertThat(c.trainerSettings().dim()).isEqualTo(16);
+        assertThat(c.trainerSettings().modelType()).isEqualTo("lr");
+    }
+
+    @Test
+    void shouldRejectUnknownInflightKeyNamingKeyAndValue() {
+        Map<String, String> m = base();
+        m.put("inflight.model.dimension", "16");
+        assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("inflight.model.dimension").hasMessageContaining("'16'");
+    }
+
+    @Test
+    void shouldRejectKeyOutsideTheThreeNamespaces() {
+        Map<String, String> m = base();
+        m.put("bootstrap.servers", "x:1");
+        assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'bootstrap.servers'").hasMessageContaining("kafka.");
+    }
+
+    @Test
+    void shouldRejectInvalidValuesNamingKeyAndValue() {
+        assertInvalid(InflightConfig.MODEL_DIM, "0");
+        assertInvalid(InflightConfig.MODEL_DIM, "sixteen");
+        assertInvalid(InflightConfig.MODEL_TYPE, "xgboost");
+        assertInvalid(InflightConfig.LEARNING_RATE, "-1");
+        assertInvalid(InflightConfig.TOPIC_PARTITIONS, "0");
+        assertInvalid(InflightConfig.TOPIC_PREFIX, "no spaces");
+        assertInvalid(InflightConfig.PREDICTIONS_ENABLED, "maybe");
+    }
+
+    @Test
+    void shouldRequireBootstrapServers() {
+        assertThatThrownBy(() -> InflightConfig.parse(Map.of(InflightConfig.MODEL_DIM, "8")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.bootstrap.servers");
+        assertThatThrownBy(() -> InflightConfig.parse(Map.of("kafka.bootstrap.servers", " ")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("kafka.bootstrap.servers");
+    }
+
+    private static void assertInvalid(String key, String value) {
+        Map<String, String> m = base();
+        m.put(key, value);
+        assertThatThrownBy(() -> InflightConfig.parse(m)).as("%s=%s", key, value).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(key).hasMessageContaining(value);
+    }
+}
