@@ -91,8 +91,10 @@ final class DemoCommand implements Callable<Integer> {
                         System.out.println("Ctrl-C to stop.");
                         last = loop.run(shutdown, s -> false, 0).or(() -> Optional.empty());
                     }
+                    String hash = app.modelHash().orElse("unavailable");
                     app.close(Duration.ofSeconds(60));
                     last.ifPresent(s -> printSummary(s, teacher, trainSecs, (System.nanoTime() - t0) / 1e9));
+                    System.out.println("  model hash (rows, optimizer state, dense): " + hash);
                 }
             } finally {
                 broker.close();

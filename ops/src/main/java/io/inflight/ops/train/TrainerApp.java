@@ -82,6 +82,30 @@ public final class TrainerApp implements AutoCloseable {
         return Optional.of(total.summary());
     }
 
+    /**
+     * Hex SHA-256 of the model (rows with optimizer state, dense parameters) of every partition hosted
+     * here, partition by partition; empty while the stores are not queryable.
+     */
+    public Optional<String> modelHash() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            for (int p = 0; p < config.topics().partitions(); p++) {
+                ReadOnlyKeyValueStore<Long, byte[]> rows = streams.store(StoreQueryParameters
+                        .fromNameAndType(TrainerStateStore.ROWS, QueryableStoreTypes.<Long, byte[]>keyValueStore())
+                        .withPartition(p));
+                ReadOnlyKeyValueStore<String, byte[]> state = streams.store(StoreQueryParameters
+                        .fromNameAndType(TrainerStateStore.STATE, QueryableStoreTypes.<String, byte[]>keyValueStore())
+                        .withPartition(p));
+                TrainerStateStore.digest(md, rows, state);
+            }
+            return Optional.of(java.util.HexFormat.of().formatHex(md.digest()));
+        } catch (InvalidStateStoreException e) {
+            return Optional.empty();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
     /** Stops the Streams threads, committing what was processed; waits at most {@code timeout}. */
     public boolean close(Duration timeout) {
         return streams.close(timeout);

@@ -34,6 +34,28 @@ public final class TrainerStateStore {
         return ByteBuffer.allocate(16).putLong(positives).putLong(negatives).array();
     }
 
+    /**
+     * SHA-256 over every row (key and encoded value, weights and optimizer state, in store order) and
+     * the dense parameters: equal digests mean bit-identical models.
+     */
+    public static java.security.MessageDigest digest(java.security.MessageDigest md,
+                                                     ReadOnlyKeyValueStore<Long, byte[]> rows,
+                                                     ReadOnlyKeyValueStore<String, byte[]> state) {
+        ByteBuffer key = ByteBuffer.allocate(8);
+        try (KeyValueIterator<Long, byte[]> it = rows.all()) {
+            while (it.hasNext()) {
+                var kv = it.next();
+                md.update(key.clear().putLong(kv.key).array());
+                md.update(kv.value);
+            }
+        }
+        byte[] dense = state.get(DENSE_KEY);
+        if (dense != null) {
+            md.update(dense);
+        }
+        return md;
+    }
+
     /** Loads metrics (scalars and every bin) from a state store; empty metrics when none stored. */
     public static ProgressiveMetrics loadMetrics(ReadOnlyKeyValueStore<String, byte[]> store, int bins) {
         ProgressiveMetrics m = new ProgressiveMetrics(bins);

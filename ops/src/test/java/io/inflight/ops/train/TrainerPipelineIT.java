@@ -1,0 +1,100 @@
+package io.inflight.ops.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inflight.ops.broker.EmbeddedBroker;
+import io.inflight.ops.generate.GeneratorSpec;
+import io.inflight.ops.generate.Generation;
+import io.inflight.ops.generate.TopicSink;
+import io.inflight.trainer.config.InflightConfig;
+import io.inflight.trainer.metrics.ProgressiveMetrics;
+import java.io.PrintStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The trainer topology on a real embedded broker, with exactly-once and a restore from the changelog. */
+@Timeout(300)
+class TrainerPipelineIT {
+
+    private static final int EVENTS = 20_000;
+
+    @Test
+    void shouldTrainCommitAndRestoreTheSameModel() throws Exception {
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "pipeline");
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
+            Map<String, String> raw = new HashMap<>();
+            raw.put(InflightConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+            raw.put(InflightConfig.TOPIC_PREFIX, "it");
+            raw.put(InflightConfig.APPLICATION_ID, "it-trainer");
+            raw.put(InflightConfig.STATE_DIR, dir.resolve("state-1").toString());
+            InflightConfig first = InflightConfig.parse(raw);
+
+            TrainerApp.ensureTopics(first);
+            try (Admin admin = Admin.create(new HashMap<>(first.kafkaClientConfigs()))) {
+                ConfigResource updates = new ConfigResource(ConfigResource.Type.TOPIC, "it.model-updates");
+                Config c = admin.describeConfigs(List.of(updates)).all().get().get(updates);
+                assertThat(c.get("cleanup.policy").value()).isEqualTo("compact");
+            }
+            ProgressiveMetrics.Summary teacher = Generation.run(GeneratorSpec.defaults(EVENTS, 11),
+                    new TopicSink(first.kafkaClientConfigs(), "it.clicks"), new PrintStream(OutputStream.nullOutputStream()));
+            try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()),
+                    new ByteArraySerializer(), new ByteArraySerializer())) {
+                producer.send(new ProducerRecord<>("it.clicks", new byte[] {42})).get();
+                producer.send(new ProducerRecord<>("it.clicks", new byte[0])).get();
+            }
+
+            ProgressiveMetrics.Summary trained;
+            String hash;
+            AtomicReference<Throwable> fatal = new AtomicReference<>();
+            try (TrainerApp app = TrainerApp.start(first, fatal::set)) {
+                trained = awaitEvents(app, EVENTS + 2, fatal);
+                hash = app.modelHash().orElseThrow();
+                app.close(Duration.ofSeconds(60));
+            }
+            assertThat(trained.events()).isEqualTo(EVENTS);
+            assertThat(trained.rejected()).isEqualTo(2);
+            assertThat(trained.auc()).isGreaterThan(0.62).isLessThan(teacher.auc() + 0.01);
+            assertThat(trained.logLoss()).isLessThan(Math.log(2));
+
+            // A new instance with an empty state directory restores everything from the changelogs:
+            // what it restores is exactly what was committed.
+            raw.put(InflightConfig.STATE_DIR, dir.resolve("state-2").toString());
+            InflightConfig second = InflightConfig.parse(raw);
+            try (TrainerApp app = TrainerApp.start(second, fatal::set)) {
+                ProgressiveMetrics.Summary restored = awaitEvents(app, EVENTS + 2, fatal);
+                assertThat(restored).isEqualTo(trained);
+                assertThat(app.modelHash()).contains(hash);
+            }
+        }
+    }
+
+    private static ProgressiveMetrics.Summary awaitEvents(TrainerApp app, long seen, AtomicReference<Throwable> fatal)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        while (System.nanoTime() < deadline) {
+            assertThat(fatal.get()).isNull();
+            Optional<ProgressiveMetrics.Summary> s = app.state() == KafkaStreams.State.RUNNING ? app.summary() : Optional.empty();
+            if (s.isPresent() && s.get().events() + s.get().rejected() >= seen) {
+                return s.get();
+            }
+            Thread.sleep(200);
+        }
+        throw new AssertionError("trainer did not see " + seen + " records in time; last " + app.summary());
+    }
+}
