@@ -44,6 +44,7 @@ public final class InflightConfig extends AbstractConfig {
     public static final String TOPIC_REPLICATION = "inflight.topic.replication.factor";
     public static final String APPLICATION_ID = "inflight.application.id";
     public static final String STATE_DIR = "inflight.state.dir";
+    public static final String INSTANCE_ID = "inflight.instance.id";
     public static final String MODEL_TYPE = "inflight.model.type";
     public static final String MODEL_DIM = "inflight.model.dim";
     public static final String LEARNING_RATE = "inflight.model.learning.rate";
@@ -65,6 +66,10 @@ public final class InflightConfig extends AbstractConfig {
                     "Replication factor of topics Inflight creates.")
             .define(APPLICATION_ID, Type.STRING, "inflight-trainer", new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Kafka Streams application.id: instances with the same id share the work.")
+            .define(INSTANCE_ID, Type.STRING, "", Importance.MEDIUM,
+                    "Stable name of this instance (e.g. the pod name). When set, the instance is a static member of "
+                            + "the consumer group: after a crash or restart it takes its partitions back at once instead of "
+                            + "waiting for the session timeout. Each instance needs its own value.")
             .define(STATE_DIR, Type.STRING, ".inflight/state", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Directory of the local state stores (RocksDB).")
             .define(MODEL_TYPE, Type.STRING, "fm", ValidString.in("lr", "fm"), Importance.HIGH,
@@ -171,6 +176,11 @@ public final class InflightConfig extends AbstractConfig {
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(64L << 20));
         // Kafka 5.0's default, set now so Streams does not warn at every start.
         p.put("processing.exception.handler.global.enabled", "true");
+        String instance = getString(INSTANCE_ID).trim();
+        if (!instance.isEmpty()) {
+            // Streams appends the thread index to make one static member per stream thread.
+            p.put(StreamsConfig.mainConsumerPrefix("group.instance.id"), instance);
+        }
         p.putAll(kafka);
         p.putAll(streams);
         return p;

@@ -1,0 +1,224 @@
+package io.inflight.ops.bench;
+
+import io.inflight.ops.generate.Generation;
+import io.inflight.ops.generate.GeneratorSpec;
+import io.inflight.ops.generate.TopicSink;
+import io.inflight.ops.train.TrainerApp;
+import io.inflight.trainer.config.InflightConfig;
+import io.inflight.trainer.metrics.ProgressiveMetrics;
+import java.io.File;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsResult;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.streams.KafkaStreams;
+
+/**
+ * Exactly-once and determinism under crashes: trains one generated stream twice on the same broker,
+ * once uninterrupted (in this JVM) and once in child JVMs killed with SIGKILL at random committed
+ * offsets and restarted, then restores each run's committed state into a fresh instance and compares
+ * model hashes and event counts.
+ */
+public final class RecoveryBench {
+
+    /** What one run found. */
+    public record Result(long events, String cleanHash, String crashedHash, long cleanEvents, long crashedEvents,
+                         List<Long> killOffsets, List<Double> resumeSeconds) {
+        public boolean identical() {
+            return cleanHash.equals(crashedHash);
+        }
+
+        public long lost() {
+            return Math.max(0, events - crashedEvents);
+        }
+
+        public long appliedTwice() {
+            return Math.max(0, crashedEvents - events);
+        }
+
+        public String json() {
+            return String.format(Locale.ROOT,
+                    "{\"bench\":\"recovery\",\"events\":%d,\"kills\":%d,\"kill_offsets\":%s,\"clean_hash\":\"%s\","
+                            + "\"crashed_hash\":\"%s\",\"identical\":%b,\"lost\":%d,\"applied_twice\":%d,\"resume_seconds\":%s}",
+                    events, killOffsets.size(), killOffsets, cleanHash, crashedHash, identical(), lost(), appliedTwice(),
+                    resumeSeconds.stream().map(d -> String.format(Locale.ROOT, "%.2f", d)).toList());
+        }
+    }
+
+    private final String bootstrap;
+    private final Path workDir;
+    private final PrintStream out;
+
+    public RecoveryBench(String bootstrap, Path workDir, PrintStream out) {
+        this.bootstrap = bootstrap;
+        this.workDir = workDir;
+        this.out = out;
+    }
+
+    public Result run(long events, int kills, long seed) throws Exception {
+        String prefix = "recovery-" + seed;
+        Map<String, String> base = Map.of(InflightConfig.BOOTSTRAP_SERVERS, bootstrap, InflightConfig.TOPIC_PREFIX, prefix);
+        InflightConfig topicsOnly = InflightConfig.parse(base);
+        TrainerApp.ensureTopics(topicsOnly);
+        out.printf(Locale.ROOT, "Generating %,d events into %s%n", events, topicsOnly.topics().clicks());
+        Generation.run(GeneratorSpec.defaults(events, seed), new TopicSink(topicsOnly.kafkaClientConfigs(),
+                topicsOnly.topics().clicks()), new PrintStream(OutputStream.nullOutputStream()));
+
+        out.println("Run 1: uninterrupted, in this JVM");
+        Map<String, String> clean = config(base, prefix + "-clean", workDir.resolve("clean"));
+        ProgressiveMetrics.Summary cleanSummary = trainInProcess(InflightConfig.parse(clean), events);
+        String cleanHash = restoredHash(clean, workDir.resolve("clean-restore"), events).orElseThrow();
+
+        out.printf(Locale.ROOT, "Run 2: child JVMs killed with SIGKILL %d times%n", kills);
+        Map<String, String> crashed = config(base, prefix + "-crashed", workDir.resolve("crashed"));
+        // Static membership: a restarted child takes its partition back at once (no session timeout).
+        crashed.put(InflightConfig.INSTANCE_ID, "recovery-child");
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<Long> killAt = new ArrayList<>();
+        for (int i = 0; i < kills; i++) {
+            // Spread the kills over the stream: one random point in each of `kills` equal slices.
+            long lo = events * i / kills;
+            long hi = events * (i + 1) / kills;
+            killAt.add(lo + 1 + rnd.nextLong(Math.max(1, hi - lo - 1)));
+        }
+        List<Long> killedAt = new ArrayList<>();
+        List<Double> resume = new ArrayList<>();
+        String group = crashed.get(InflightConfig.APPLICATION_ID);
+        TopicPartition tp = new TopicPartition(topicsOnly.topics().clicks(), 0);
+        try (Admin admin = Admin.create(new HashMap<>(topicsOnly.kafkaClientConfigs()))) {
+            for (int i = 0; i <= kills; i++) {
+                long before = committed(admin, group, tp);
+                long started = System.nanoTime();
+                Process child = startChild(crashed, workDir.resolve("child-" + i + ".log"));
+                try {
+                    boolean resumed = false;
+                    long target = i < kills ? killAt.get(i) : events;
+                    while (true) {
+                        if (!child.isAlive()) {
+                            throw new IllegalStateException("trainer child exited with " + child.exitValue()
+                                    + "; see " + workDir.resolve("child-" + i + ".log"));
+                        }
+                        long offset = committed(admin, group, tp);
+                        if (!resumed && offset > before) {
+                            resumed = true;
+                            resume.add((System.nanoTime() - started) / 1e9);
+                        }
+                        if (offset >= target) {
+                            break;
+                        }
+                        if ((System.nanoTime() - started) / 1e9 > 300) {
+                            throw new IllegalStateException("child made no progress to offset " + target + " in 300 s");
+                        }
+                        Thread.sleep(20);
+                    }
+                    if (i < kills) {
+                        killedAt.add(committed(admin, group, tp));
+                        child.destroyForcibly(); // SIGKILL: no shutdown hook, no clean close
+                        child.waitFor(30, TimeUnit.SECONDS);
+                        out.printf(Locale.ROOT, "  killed child %d at committed offset %,d%n", i + 1, killedAt.get(i));
+                    }
+                } finally {
+                    child.destroy();
+                    child.waitFor(60, TimeUnit.SECONDS);
+                    child.destroyForcibly();
+                }
+            }
+        }
+        Optional<ProgressiveMetrics.Summary> crashedSummary = Optional.empty();
+        String crashedHash;
+        {
+            Map<String, String> restore = new HashMap<>(crashed);
+            restore.put(InflightConfig.STATE_DIR, workDir.resolve("crashed-restore").toString());
+            restore.put(InflightConfig.INSTANCE_ID, "recovery-child"); // replaces the last child at once
+            AtomicReference<Throwable> fatal = new AtomicReference<>();
+            try (TrainerApp app = TrainerApp.start(InflightConfig.parse(restore), fatal::set)) {
+                crashedSummary = Optional.of(await(app, events, fatal));
+                crashedHash = app.modelHash().orElseThrow();
+            }
+        }
+        return new Result(events, cleanHash, crashedHash, cleanSummary.events(), crashedSummary.get().events(),
+                killedAt, resume);
+    }
+
+    private static Map<String, String> config(Map<String, String> base, String appId, Path stateDir) {
+        Map<String, String> m = new HashMap<>(base);
+        m.put(InflightConfig.APPLICATION_ID, appId);
+        m.put(InflightConfig.STATE_DIR, stateDir.toString());
+        return m;
+    }
+
+    private ProgressiveMetrics.Summary trainInProcess(InflightConfig cfg, long events) throws InterruptedException {
+        AtomicReference<Throwable> fatal = new AtomicReference<>();
+        try (TrainerApp app = TrainerApp.start(cfg, fatal::set)) {
+            ProgressiveMetrics.Summary s = await(app, events, fatal);
+            app.close(Duration.ofSeconds(60));
+            return s;
+        }
+    }
+
+    private Optional<String> restoredHash(Map<String, String> cfg, Path stateDir, long events) throws InterruptedException {
+        Map<String, String> m = new HashMap<>(cfg);
+        m.put(InflightConfig.STATE_DIR, stateDir.toString());
+        AtomicReference<Throwable> fatal = new AtomicReference<>();
+        try (TrainerApp app = TrainerApp.start(InflightConfig.parse(m), fatal::set)) {
+            await(app, events, fatal);
+            return app.modelHash();
+        }
+    }
+
+    private static ProgressiveMetrics.Summary await(TrainerApp app, long events, AtomicReference<Throwable> fatal)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(600);
+        while (System.nanoTime() < deadline) {
+            if (fatal.get() != null) {
+                throw new IllegalStateException("trainer failed: " + fatal.get(), fatal.get());
+            }
+            if (app.state() == KafkaStreams.State.RUNNING) {
+                Optional<ProgressiveMetrics.Summary> s = app.summary();
+                if (s.isPresent() && s.get().events() + s.get().rejected() >= events) {
+                    return s.get();
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new IllegalStateException("trainer did not reach " + events + " events in 600 s");
+    }
+
+    private static long committed(Admin admin, String group, TopicPartition tp) throws Exception {
+        ListConsumerGroupOffsetsResult r = admin.listConsumerGroupOffsets(group);
+        OffsetAndMetadata o = r.partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS).get(tp);
+        return o == null ? 0 : o.offset();
+    }
+
+    private static Process startChild(Map<String, String> cfg, Path log) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
+        cmd.add("-Xmx1g");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("io.inflight.ops.cli.InflightCli");
+        cmd.add("train");
+        cmd.add("--progress-interval=60");
+        for (Map.Entry<String, String> e : cfg.entrySet()) {
+            cmd.add("--set");
+            cmd.add(e.getKey() + "=" + e.getValue());
+        }
+        Files.createDirectories(log.getParent());
+        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+    }
+}

@@ -1,0 +1,31 @@
+package io.inflight.ops.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inflight.ops.broker.EmbeddedBroker;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The recovery check of {@code inflight bench recovery} as a test: SIGKILLed trainers lose and repeat nothing. */
+@Timeout(600)
+class RecoveryIT {
+
+    @Test
+    void shouldProduceTheSameModelWhenTheTrainerIsKilledThreeTimes() throws Exception {
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "recovery");
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
+            RecoveryBench.Result r = new RecoveryBench(broker.bootstrapServers(), dir,
+                    new PrintStream(OutputStream.nullOutputStream())).run(60_000, 3, 5);
+            assertThat(r.killOffsets()).hasSize(3).allSatisfy(o -> assertThat(o).isBetween(1L, 59_999L));
+            assertThat(r.cleanEvents()).isEqualTo(60_000);
+            assertThat(r.crashedEvents()).isEqualTo(60_000);
+            assertThat(r.lost()).isZero();
+            assertThat(r.appliedTwice()).isZero();
+            assertThat(r.crashedHash()).isEqualTo(r.cleanHash());
+        }
+    }
+}
