@@ -71,8 +71,8 @@ final class DemoCommand implements Callable<Integer> {
                 System.out.printf(Locale.ROOT, "Embedded Kafka broker at %s (%.1f s)%n", broker.bootstrapServers(),
                         (System.nanoTime() - t0) / 1e9);
                 TrainerApp.ensureTopics(cfg);
-                System.out.printf(Locale.ROOT, "Generating %,d events (%d fields, zipf %.2f, seed %d) into %s%n",
-                        events, spec.fields(), spec.zipfExponent(), spec.seed(), cfg.topics().clicks());
+                System.out.printf(Locale.ROOT, "Generating %,d events (%d fields, zipf %s, seed %d) into %s%n",
+                        events, spec.fields(), spec.zipfExponents(), spec.seed(), cfg.topics().clicks());
                 ProgressiveMetrics.Summary teacher = Generation.run(spec,
                         new TopicSink(cfg.kafkaClientConfigs(), cfg.topics().clicks()), System.out);
                 System.out.printf(Locale.ROOT, "Teacher model's own AUC on this stream (the ceiling): %.4f%n", teacher.auc());

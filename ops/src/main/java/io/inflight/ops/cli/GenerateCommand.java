@@ -58,8 +58,8 @@ final class GenerateCommand implements Callable<Integer> {
             where = target.out.toString();
             sink = new TsvFileSink(target.out);
         }
-        System.out.printf(Locale.ROOT, "Generating %,d events (%d fields, zipf %.2f, seed %d) to %s%n",
-                events, spec.fields(), spec.zipfExponent(), spec.seed(), where);
+        System.out.printf(Locale.ROOT, "Generating %,d events (%d fields, zipf %s, seed %d) to %s%n",
+                events, spec.fields(), spec.zipfExponents(), spec.seed(), where);
         ProgressiveMetrics.Summary teacher = Generation.run(spec, sink, System.out);
         System.out.printf(Locale.ROOT, "Teacher (ceiling): AUC %.4f, logloss %.4f, click rate %.4f%n",
                 teacher.auc(), teacher.logLoss(), teacher.clickRate());
