@@ -1,6 +1,7 @@
 package io.inflight.ops.cli;
 
 import io.inflight.ops.broker.EmbeddedBroker;
+import io.inflight.ops.train.MetricsEndpoint;
 import io.inflight.ops.train.ProgressLine;
 import io.inflight.ops.train.TrainerApp;
 import io.inflight.trainer.config.InflightConfig;
@@ -32,6 +33,10 @@ final class TrainCommand implements Callable<Integer> {
             description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
     int progressSeconds;
 
+    @Option(names = "--metrics-port", defaultValue = "-1", paramLabel = "PORT",
+            description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics (0: any free port; default: off).")
+    int metricsPort;
+
     @Override
     public Integer call() throws Exception {
         config.resolve("127.0.0.1:9092"); // validate everything before starting anything
@@ -48,11 +53,20 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.println("Produce events to " + cfg.topics().clicks() + ", e.g. ./inflight generate --topic -b "
                         + cfg.bootstrapServers() + ". Ctrl-C to stop.");
                 AtomicReference<Throwable> fatal = new AtomicReference<>();
-                try (TrainerApp app = TrainerApp.start(cfg, fatal::set)) {
+                MetricsEndpoint endpoint = metricsPort >= 0 ? new MetricsEndpoint("127.0.0.1", metricsPort) : null;
+                if (endpoint != null) {
+                    System.out.println("Metrics at http://127.0.0.1:" + endpoint.port() + "/metrics");
+                }
+                try (TrainerApp app = TrainerApp.start(cfg, fatal::set, endpoint != null ? endpoint.registry()
+                        : new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
                     var last = new TrainingLoop(app, fatal, System.out, progressSeconds * 1000L).run(shutdown, s -> false, 0);
                     System.out.println("Stopping...");
                     app.close(Duration.ofSeconds(60));
                     last.ifPresent(s -> System.out.println("Summary: " + ProgressLine.summary(s)));
+                } finally {
+                    if (endpoint != null) {
+                        endpoint.close();
+                    }
                 }
             } finally {
                 if (broker != null) {

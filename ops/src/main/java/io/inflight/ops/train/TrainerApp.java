@@ -10,6 +10,10 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import io.inflight.trainer.metrics.TrainerMeters;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.StoreQueryParameters;
@@ -39,10 +43,17 @@ public final class TrainerApp implements AutoCloseable {
      *                shuts down
      */
     public static TrainerApp start(InflightConfig config, java.util.function.Consumer<Throwable> onFatal) {
+        return start(config, onFatal, new SimpleMeterRegistry());
+    }
+
+    /** As {@link #start(InflightConfig, java.util.function.Consumer)}, with meters (and Kafka Streams' own) on {@code registry}. */
+    public static TrainerApp start(InflightConfig config, java.util.function.Consumer<Throwable> onFatal,
+                                   MeterRegistry registry) {
         ensureTopics(config);
         TopicCatalogue topics = config.topics();
-        KafkaStreams streams = new KafkaStreams(TrainerTopology.build(topics, config.trainerSettings()),
-                config.streamsProperties());
+        KafkaStreams streams = new KafkaStreams(TrainerTopology.build(topics, config.trainerSettings(),
+                TrainerMeters.on(registry)), config.streamsProperties());
+        new KafkaStreamsMetrics(streams).bindTo(registry);
         streams.setUncaughtExceptionHandler(e -> {
             onFatal.accept(e);
             return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;

@@ -8,6 +8,7 @@ import io.inflight.topics.MalformedEventException;
 import io.inflight.topics.RejectReason;
 import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
+import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.CtrModel;
 import io.inflight.trainer.model.Models;
 import io.inflight.trainer.state.KeyValueRowStore;
@@ -47,6 +48,7 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
     private static final Logger LOG = LoggerFactory.getLogger(TrainerProcessor.class);
 
     private final TrainerSettings settings;
+    private final TrainerMeters meters;
     private final EventCodec codec;
     private final EventValidator validator;
     private ProcessorContext<byte[], byte[]> context;
@@ -59,8 +61,9 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
     private long[] keys = new long[64];
     private float[][] rowBuf = new float[0][];
 
-    public TrainerProcessor(TrainerSettings settings) {
+    public TrainerProcessor(TrainerSettings settings, TrainerMeters meters) {
         this.settings = settings;
+        this.meters = meters;
         this.codec = new EventCodec(settings.limits());
         this.validator = new EventValidator(settings.limits());
     }
@@ -104,6 +107,7 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
             return;
         }
         int bin = metrics.record(logit, event.label());
+        meters.event();
         stateStore.put(TrainerStateStore.METRICS_KEY, metrics.scalars().toBytes());
         stateStore.put(TrainerStateStore.binKey(bin),
                 TrainerStateStore.binValue(metrics.positiveCount(bin), metrics.negativeCount(bin)));
@@ -116,6 +120,7 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
         if (!allFinite(n)) {
             // The update is dropped; rows are re-read from the store next time, dense is restored.
             System.arraycopy(denseBefore, 0, dense, 0, dense.length);
+            meters.nonFinite();
             LOG.warn("non-finite update skipped for {}-{}@{}", context.recordMetadata().map(RecordMetadata::topic).orElse("?"),
                     context.recordMetadata().map(RecordMetadata::partition).orElse(-1),
                     context.recordMetadata().map(RecordMetadata::offset).orElse(-1L));
@@ -176,6 +181,7 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
 
     private void reject(Record<byte[], byte[]> record, RejectReason reason, String detail) {
         metrics.recordRejected();
+        meters.rejected(reason);
         stateStore.put(TrainerStateStore.METRICS_KEY, metrics.scalars().toBytes());
         Headers headers = new RecordHeaders(record.headers().toArray());
         headers.add(HEADER_REASON, reason.code().getBytes(StandardCharsets.UTF_8));

@@ -2,6 +2,8 @@ package io.inflight.trainer.topology;
 
 import io.inflight.topics.TopicCatalogue;
 import io.inflight.trainer.config.TrainerSettings;
+import io.inflight.trainer.metrics.TrainerMeters;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.inflight.trainer.state.TrainerStateStore;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -22,10 +24,15 @@ public final class TrainerTopology {
     private TrainerTopology() {
     }
 
+    /** The topology with meters on a throw-away registry. */
     public static Topology build(TopicCatalogue topics, TrainerSettings settings) {
+        return build(topics, settings, TrainerMeters.on(new SimpleMeterRegistry()));
+    }
+
+    public static Topology build(TopicCatalogue topics, TrainerSettings settings, TrainerMeters meters) {
         Topology t = new Topology();
         t.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.clicks());
-        t.addProcessor(TRAINER, () -> new TrainerProcessor(settings), SOURCE);
+        t.addProcessor(TRAINER, () -> new TrainerProcessor(settings, meters), SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TrainerStateStore.ROWS), Serdes.Long(), Serdes.ByteArray())
                 .withCachingEnabled(), TRAINER);
