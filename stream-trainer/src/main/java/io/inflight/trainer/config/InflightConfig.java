@@ -47,6 +47,13 @@ public final class InflightConfig extends AbstractConfig {
     public static final String INSTANCE_ID = "inflight.instance.id";
     public static final String MODEL_TYPE = "inflight.model.type";
     public static final String MODEL_DIM = "inflight.model.dim";
+    public static final String MODEL_FIELDS = "inflight.model.fields";
+    public static final String MODEL_HIDDEN = "inflight.model.hidden";
+    public static final String MODEL_ACTIVATION = "inflight.model.activation";
+    public static final String OPTIMIZER = "inflight.model.optimizer";
+    public static final String DENSE_LEARNING_RATE = "inflight.model.dense.learning.rate";
+    public static final String BATCH_SIZE = "inflight.train.batch.size";
+    public static final String PUBLISH_EVERY = "inflight.publish.every.batches";
     public static final String LEARNING_RATE = "inflight.model.learning.rate";
     public static final String L2 = "inflight.model.l2";
     public static final String INIT_STDDEV = "inflight.model.init.stddev";
@@ -72,8 +79,24 @@ public final class InflightConfig extends AbstractConfig {
                             + "waiting for the session timeout. Each instance needs its own value.")
             .define(STATE_DIR, Type.STRING, ".inflight/state", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Directory of the local state stores (RocksDB).")
-            .define(MODEL_TYPE, Type.STRING, "fm", ValidString.in("lr", "fm"), Importance.HIGH,
-                    "Model: lr (logistic regression) or fm (factorization machine).")
+            .define(MODEL_TYPE, Type.STRING, "fm", ValidString.in("lr", "fm", "dnn", "deepfm", "dcn"), Importance.HIGH,
+                    "Model: lr, fm, dnn, deepfm or dcn. Without inflight.model.fields, lr and fm train per event over "
+                            + "any features; with it, every type trains in mini-batches over those fields.")
+            .define(MODEL_FIELDS, Type.LIST, "", Importance.HIGH,
+                    "Categorical fields the mini-batch models see, in order (one embedding slot each). Required for "
+                            + "dnn, deepfm and dcn.")
+            .define(MODEL_HIDDEN, Type.LIST, "400,400", new PositiveIntList(), Importance.MEDIUM,
+                    "Hidden layer sizes of the MLP parts (dnn, deepfm, dcn).")
+            .define(MODEL_ACTIVATION, Type.STRING, "relu", ValidString.in("relu", "tanh"), Importance.LOW,
+                    "Activation of the hidden layers.")
+            .define(OPTIMIZER, Type.STRING, "adam", ValidString.in("adam", "adagrad"), Importance.MEDIUM,
+                    "Optimizer of the dense parameters.")
+            .define(DENSE_LEARNING_RATE, Type.DOUBLE, 1e-3, Range.between(1e-9, 10.0), Importance.MEDIUM,
+                    "Learning rate of the dense optimizer.")
+            .define(BATCH_SIZE, Type.INT, 256, Range.between(1, 65_536), Importance.HIGH,
+                    "Events per mini-batch (cut by count, so identical on every run).")
+            .define(PUBLISH_EVERY, Type.INT, 8, Range.between(1, 1_000_000), Importance.MEDIUM,
+                    "Publish changed rows and the dense parameters to model-updates every this many batches.")
             .define(MODEL_DIM, Type.INT, 8, Range.between(1, 256), Importance.HIGH,
                     "Embedding dimension D of the factorization machine.")
             .define(LEARNING_RATE, Type.DOUBLE, 0.05, Range.between(1e-9, 10.0), Importance.HIGH,
@@ -137,7 +160,30 @@ public final class InflightConfig extends AbstractConfig {
             throw new ConfigException("Missing required configuration \"" + BOOTSTRAP_SERVERS
                     + "\" (give --bootstrap-servers, or omit it to use the embedded broker)");
         }
-        return new InflightConfig(inflight, kafka, streams);
+        InflightConfig config = new InflightConfig(inflight, kafka, streams);
+        String type = config.getString(MODEL_TYPE);
+        if (config.getList(MODEL_FIELDS).isEmpty() && !type.equals("lr") && !type.equals("fm")) {
+            throw new ConfigException(MODEL_FIELDS, "", "model type " + type + " needs the list of fields it trains on, "
+                    + "e.g. " + MODEL_FIELDS + "=site,app,device");
+        }
+        try {
+            config.batchSettings();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(MODEL_FIELDS, config.getList(MODEL_FIELDS), e.getMessage());
+        }
+        return config;
+    }
+
+    /** Mini-batch settings when {@value #MODEL_FIELDS} is set; empty for the per-event sparse trainer. */
+    public java.util.Optional<BatchSettings> batchSettings() {
+        java.util.List<String> fields = getList(MODEL_FIELDS).stream().map(String::trim).filter(f -> !f.isEmpty()).toList();
+        if (fields.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(new BatchSettings(getString(MODEL_TYPE), fields, getInt(MODEL_DIM), getInt(BATCH_SIZE),
+                getList(MODEL_HIDDEN).stream().map(x -> Integer.parseInt(x.trim())).toList(), getString(MODEL_ACTIVATION),
+                getString(OPTIMIZER), getDouble(DENSE_LEARNING_RATE), getDouble(LEARNING_RATE), getDouble(L2),
+                getDouble(INIT_STDDEV), getLong(SEED), getInt(PUBLISH_EVERY)));
     }
 
     /** Client configs shared by every Kafka client (the {@code kafka.*} keys without prefix). */
@@ -189,6 +235,27 @@ public final class InflightConfig extends AbstractConfig {
     /** Every effective {@code inflight.*} value, for the start-up banner. */
     public Map<String, Object> inflightValues() {
         return new TreeMap<>(values());
+    }
+
+    /** Every element a positive integer. */
+    private static final class PositiveIntList implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            for (Object o : (java.util.List<?>) value) {
+                try {
+                    if (Integer.parseInt(o.toString().trim()) < 1) {
+                        throw new ConfigException(name, value, "every size must be >= 1");
+                    }
+                } catch (NumberFormatException e) {
+                    throw new ConfigException(name, value, "'" + o + "' is not an integer");
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "comma-separated positive integers";
+        }
     }
 
     /** Validates a topic prefix with {@link TopicCatalogue}'s rules so a bad prefix fails at start. */

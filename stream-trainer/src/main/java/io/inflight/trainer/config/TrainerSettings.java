@@ -19,8 +19,8 @@ public record TrainerSettings(String modelType, int dim, double learningRate, do
                               long seed, int aucBins, boolean predictions, EventLimits limits) {
 
     public TrainerSettings {
-        if (!modelType.equals("lr") && !modelType.equals("fm")) {
-            throw new IllegalArgumentException("modelType must be lr or fm, got " + modelType);
+        if (!java.util.Set.of("lr", "fm", "dnn", "deepfm", "dcn").contains(modelType)) {
+            throw new IllegalArgumentException("modelType must be lr, fm, dnn, deepfm or dcn, got " + modelType);
         }
         if (dim < 1 || dim > 256) {
             throw new IllegalArgumentException("dim must be in [1, 256], got " + dim);

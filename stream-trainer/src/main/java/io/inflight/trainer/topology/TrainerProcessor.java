@@ -7,18 +7,15 @@ import io.inflight.topics.FeatureKeys;
 import io.inflight.topics.MalformedEventException;
 import io.inflight.topics.RejectReason;
 import io.inflight.trainer.config.TrainerSettings;
-import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.CtrModel;
+import io.inflight.trainer.model.Losses;
 import io.inflight.trainer.model.Models;
 import io.inflight.trainer.state.KeyValueRowStore;
 import io.inflight.trainer.state.RowCodec;
 import io.inflight.trainer.state.RowStore;
 import io.inflight.trainer.state.TrainerStateStore;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -57,7 +54,7 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
     private CtrModel model;
     private float[] dense;
     private float[] denseBefore;
-    private ProgressiveMetrics metrics;
+    private PersistedMetrics metrics;
     private long[] keys = new long[64];
     private float[][] rowBuf = new float[0][];
 
@@ -81,7 +78,7 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
         if (denseBytes != null) {
             RowCodec.decode(denseBytes, dense, dense.length, TrainerStateStore.STATE, TrainerStateStore.DENSE_KEY);
         }
-        this.metrics = TrainerStateStore.loadMetrics(stateStore, settings.aucBins());
+        this.metrics = new PersistedMetrics(stateStore, settings.aucBins());
         this.rowBuf = growRows(rowBuf, 64);
     }
 
@@ -106,13 +103,11 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
             reject(record, RejectReason.NON_FINITE_PREDICTION, "model produced logit " + logit);
             return;
         }
-        int bin = metrics.record(logit, event.label());
+        metrics.record(logit, event.label());
         meters.event();
-        stateStore.put(TrainerStateStore.METRICS_KEY, metrics.scalars().toBytes());
-        stateStore.put(TrainerStateStore.binKey(bin),
-                TrainerStateStore.binValue(metrics.positiveCount(bin), metrics.negativeCount(bin)));
         if (settings.predictions()) {
-            forwardPrediction(record, event, logit);
+            context.forward(new Record<>(record.key(), DeadLetters.prediction(event.id(), event.eventTimeMs(),
+                    event.label(), Losses.sigmoid(logit)), record.timestamp()), TrainerTopology.PREDICTIONS_SINK);
         }
 
         System.arraycopy(dense, 0, denseBefore, 0, dense.length);
@@ -180,45 +175,8 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
     }
 
     private void reject(Record<byte[], byte[]> record, RejectReason reason, String detail) {
-        metrics.recordRejected();
+        metrics.rejected();
         meters.rejected(reason);
-        stateStore.put(TrainerStateStore.METRICS_KEY, metrics.scalars().toBytes());
-        Headers headers = new RecordHeaders(record.headers().toArray());
-        headers.add(HEADER_REASON, reason.code().getBytes(StandardCharsets.UTF_8));
-        headers.add(HEADER_DETAIL, truncate(detail).getBytes(StandardCharsets.UTF_8));
-        context.recordMetadata().ifPresent(m -> {
-            headers.add(HEADER_SOURCE_TOPIC, m.topic().getBytes(StandardCharsets.UTF_8));
-            headers.add(HEADER_SOURCE_PARTITION, Integer.toString(m.partition()).getBytes(StandardCharsets.UTF_8));
-            headers.add(HEADER_SOURCE_OFFSET, Long.toString(m.offset()).getBytes(StandardCharsets.UTF_8));
-        });
-        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers),
-                TrainerTopology.DEAD_LETTER_SINK);
-    }
-
-    private void forwardPrediction(Record<byte[], byte[]> record, ClickEvent event, double logit) {
-        String json = "{\"id\":" + (event.id() == null ? "null" : quote(event.id()))
-                + ",\"time\":" + event.eventTimeMs() + ",\"label\":" + event.label()
-                + ",\"p\":" + io.inflight.trainer.model.Losses.sigmoid(logit) + "}";
-        context.forward(new Record<>(record.key(), json.getBytes(StandardCharsets.UTF_8), record.timestamp()),
-                TrainerTopology.PREDICTIONS_SINK);
-    }
-
-    private static String quote(String s) {
-        StringBuilder b = new StringBuilder(s.length() + 2).append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.append('"').toString();
-    }
-
-    private static String truncate(String s) {
-        return s.length() <= 1000 ? s : s.substring(0, 1000) + "...";
+        DeadLetters.forward(context, record, reason, detail);
     }
 }

@@ -1,7 +1,11 @@
 package io.inflight.trainer.topology;
 
 import io.inflight.topics.TopicCatalogue;
+import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.TrainerSettings;
+import io.inflight.trainer.model.BatchModel;
+import io.inflight.trainer.model.BatchModelFactory;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import io.inflight.trainer.metrics.TrainerMeters;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.inflight.trainer.state.TrainerStateStore;
@@ -11,7 +15,7 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The trainer's Kafka Streams topology:
- * {@code <prefix>.clicks → trainer → <prefix>.dead-letter, <prefix>.predictions}, with the row store
+ * {@code <prefix>.clicks → trainer → <prefix>.dead-letter, <prefix>.predictions, <prefix>.model-updates}, with the row store
  * and the trainer-state store (both persistent RocksDB with a changelog and the record cache).
  */
 public final class TrainerTopology {
@@ -20,6 +24,7 @@ public final class TrainerTopology {
     public static final String TRAINER = "trainer";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
     public static final String PREDICTIONS_SINK = "predictions-sink";
+    public static final String MODEL_UPDATES_SINK = "model-updates-sink";
 
     private TrainerTopology() {
     }
@@ -29,10 +34,21 @@ public final class TrainerTopology {
         return build(topics, settings, TrainerMeters.on(new SimpleMeterRegistry()));
     }
 
+    /** The per-event sparse trainer (lr, fm over any features). */
     public static Topology build(TopicCatalogue topics, TrainerSettings settings, TrainerMeters meters) {
+        return build(topics, () -> new TrainerProcessor(settings, meters));
+    }
+
+    /** The field-aware mini-batch trainer with a {@link BatchModel} per task. */
+    public static Topology build(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch,
+                                 BatchModelFactory factory, TrainerMeters meters) {
+        return build(topics, () -> new BatchTrainerProcessor(settings, batch, factory, meters));
+    }
+
+    private static Topology build(TopicCatalogue topics, ProcessorSupplier<byte[], byte[], byte[], byte[]> trainer) {
         Topology t = new Topology();
         t.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.clicks());
-        t.addProcessor(TRAINER, () -> new TrainerProcessor(settings, meters), SOURCE);
+        t.addProcessor(TRAINER, trainer, SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TrainerStateStore.ROWS), Serdes.Long(), Serdes.ByteArray())
                 .withCachingEnabled(), TRAINER);
@@ -42,6 +58,8 @@ public final class TrainerTopology {
         t.addSink(DEAD_LETTER_SINK, topics.deadLetter(), Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer(), TRAINER);
         t.addSink(PREDICTIONS_SINK, topics.predictions(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer(), TRAINER);
+        t.addSink(MODEL_UPDATES_SINK, topics.modelUpdates(), Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer(), TRAINER);
         return t;
     }

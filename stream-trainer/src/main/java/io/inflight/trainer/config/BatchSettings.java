@@ -1,0 +1,47 @@
+package io.inflight.trainer.config;
+
+import java.util.List;
+
+/**
+ * Settings of field-aware mini-batch training (the deep models and batched LR/FM).
+ *
+ * @param modelType      lr, fm, dnn, deepfm or dcn
+ * @param fields         categorical field names, in slot order; features of other fields are ignored
+ * @param dim            embedding dimension D
+ * @param batchSize      events per mini-batch; batches are cut by count, so they are the same on every run
+ * @param hidden         hidden layer sizes of the MLP parts
+ * @param activation     relu or tanh
+ * @param optimizer      adam or adagrad, for the dense parameters
+ * @param denseLearningRate learning rate of the dense optimizer
+ * @param embeddingLearningRate row-wise Adagrad learning rate of the embedding rows
+ * @param l2             L2 on touched rows and on dense weights
+ * @param initStddev     standard deviation of initial embedding values
+ * @param seed           seed of every random draw
+ * @param publishEveryBatches publish changed rows (and the dense parameters) every this many batches
+ */
+public record BatchSettings(String modelType, List<String> fields, int dim, int batchSize, List<Integer> hidden,
+                            String activation, String optimizer, double denseLearningRate,
+                            double embeddingLearningRate, double l2, double initStddev, long seed,
+                            int publishEveryBatches) {
+
+    public BatchSettings {
+        fields = List.copyOf(fields);
+        hidden = List.copyOf(hidden);
+        if (fields.isEmpty()) {
+            throw new IllegalArgumentException("mini-batch training needs at least one field");
+        }
+        if (batchSize < 1 || batchSize > 65_536) {
+            throw new IllegalArgumentException("batch size must be in [1, 65536], got " + batchSize);
+        }
+        if (publishEveryBatches < 1) {
+            throw new IllegalArgumentException("publish interval must be >= 1 batch, got " + publishEveryBatches);
+        }
+        if (fields.stream().distinct().count() != fields.size()) {
+            throw new IllegalArgumentException("fields must be distinct, got " + fields);
+        }
+    }
+
+    public int slots() {
+        return fields.size();
+    }
+}

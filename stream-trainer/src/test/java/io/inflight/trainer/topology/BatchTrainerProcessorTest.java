@@ -1,0 +1,173 @@
+package io.inflight.trainer.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inflight.topics.ClickEvent;
+import io.inflight.topics.EventCodec;
+import io.inflight.topics.EventLimits;
+import io.inflight.topics.FeatureKeys;
+import io.inflight.topics.ModelUpdateCodec;
+import io.inflight.topics.TopicCatalogue;
+import io.inflight.trainer.config.BatchSettings;
+import io.inflight.trainer.config.TrainerSettings;
+import io.inflight.trainer.metrics.ProgressiveMetrics;
+import io.inflight.trainer.metrics.TrainerMeters;
+import io.inflight.trainer.state.RowCodec;
+import io.inflight.trainer.state.TrainerStateStore;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.SplittableRandom;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BatchTrainerProcessorTest {
+
+    private static final TopicCatalogue TOPICS = new TopicCatalogue("b", 1, (short) 1);
+    private static final EventCodec CODEC = new EventCodec(EventLimits.DEFAULTS);
+    private static final TrainerSettings SETTINGS = TrainerSettings.defaults();
+
+    @TempDir
+    Path stateDir;
+
+    private TopologyTestDriver driver;
+
+    @AfterEach
+    void close() {
+        if (driver != null) {
+            driver.close();
+        }
+    }
+
+    private static BatchSettings batch(int size, int publishEvery) {
+        return new BatchSettings("fm", List.of("ad", "user"), 4, size, List.of(8), "relu", "adam", 1e-3, 0.1, 0,
+                0.01, 7, publishEvery);
+    }
+
+    private TestInputTopic<byte[], byte[]> start(BatchSettings b) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "batch-test");
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
+        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, SETTINGS, b,
+                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05),
+                TrainerMeters.on(new SimpleMeterRegistry())), p);
+        return driver.createInputTopic(TOPICS.clicks(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+    }
+
+    private static List<ClickEvent> stream(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<ClickEvent> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int ad = r.nextInt(20);
+            int user = r.nextInt(50);
+            int label = r.nextDouble() < (ad < 10 ? 0.8 : 0.1) ? 1 : 0;
+            out.add(new ClickEvent("e" + i, 1_700_000_000_000L + i, label,
+                    List.of(ClickEvent.Field.of("ad", "a" + ad), ClickEvent.Field.of("user", "u" + user),
+                            ClickEvent.Field.of("ignored", "x")), List.of()));
+        }
+        return out;
+    }
+
+    private ProgressiveMetrics.Summary summary() {
+        return TrainerStateStore.loadMetrics(driver.getKeyValueStore(TrainerStateStore.STATE), SETTINGS.aucBins()).summary();
+    }
+
+    private Map<Long, float[]> rows() {
+        KeyValueStore<Long, byte[]> store = driver.getKeyValueStore(TrainerStateStore.ROWS);
+        Map<Long, float[]> out = new HashMap<>();
+        try (KeyValueIterator<Long, byte[]> it = store.all()) {
+            it.forEachRemaining(kv -> {
+                float[] r = new float[4 + 3];
+                RowCodec.decode(kv.value, r, r.length, "rows", kv.key);
+                out.put(kv.key, r);
+            });
+        }
+        return out;
+    }
+
+    @Test
+    void shouldTrainOnlyWholeBatchesAndKeepTheRestPending() {
+        TestInputTopic<byte[], byte[]> in = start(batch(4, 1));
+        stream(10, 1).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        assertThat(summary().events()).isEqualTo(8);
+        KeyValueStore<String, byte[]> state = driver.getKeyValueStore(TrainerStateStore.STATE);
+        assertThat(state.get(BatchTrainerProcessor.PENDING + "0")).isNotNull();
+        assertThat(state.get(BatchTrainerProcessor.PENDING + "1")).isNotNull();
+        assertThat(state.get(BatchTrainerProcessor.PENDING + "2")).isNull();
+        assertThat(ByteBuffer.wrap(state.get(BatchTrainerProcessor.BATCHES)).getLong()).isEqualTo(2);
+        // The "ignored" field is not in inflight.model.fields: it never gets a row.
+        assertThat(rows()).doesNotContainKey(FeatureKeys.key("ignored", "x"));
+    }
+
+    @Test
+    void shouldLearnTheStream() {
+        TestInputTopic<byte[], byte[]> in = start(batch(16, 4));
+        stream(4000, 2).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        ProgressiveMetrics.Summary s = summary();
+        assertThat(s.events()).isEqualTo(4000);
+        assertThat(s.auc()).isGreaterThan(0.75);
+    }
+
+    @Test
+    void shouldPublishEachChangedRowOnceWithItsCurrentWeights() {
+        TestInputTopic<byte[], byte[]> in = start(batch(8, 3));
+        TestOutputTopic<byte[], byte[]> updates = driver.createOutputTopic(TOPICS.modelUpdates(),
+                Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+        stream(8 * 3, 3).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        List<KeyValue<byte[], byte[]>> out = updates.readKeyValuesToList();
+        Map<Long, ModelUpdateCodec.Row> published = new HashMap<>();
+        int dense = 0;
+        for (KeyValue<byte[], byte[]> kv : out) {
+            if (kv.key[0] == 'r') {
+                long key = ByteBuffer.wrap(kv.key, 1, 8).getLong();
+                assertThat(published.put(key, ModelUpdateCodec.decodeRow(kv.value))).as("coalesced").isNull();
+            } else {
+                assertThat(kv.key[0]).isEqualTo((byte) 'd');
+                dense++;
+            }
+        }
+        assertThat(dense).isEqualTo(1);
+        Map<Long, float[]> stored = rows();
+        assertThat(published.keySet()).isEqualTo(stored.keySet());
+        published.forEach((k, row) -> {
+            float[] r = stored.get(k);
+            assertThat(row.linear()).isEqualTo(r[0]);
+            assertThat(row.embedding()).containsExactly(java.util.Arrays.copyOfRange(r, 1, 5));
+            assertThat(row.dim()).isEqualTo(4);
+        });
+        // Nothing is published before the third batch.
+        stream(8, 4).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        assertThat(updates.readKeyValuesToList()).isEmpty();
+    }
+
+    @Test
+    void shouldGiveBitIdenticalRowsForTheSameInput() {
+        List<ClickEvent> events = stream(600, 5);
+        TestInputTopic<byte[], byte[]> in = start(batch(32, 2));
+        events.forEach(e -> in.pipeInput(CODEC.encode(e)));
+        Map<Long, float[]> first = rows();
+        driver.close();
+        driver = null;
+        TestInputTopic<byte[], byte[]> in2 = start(batch(32, 2));
+        events.forEach(e -> in2.pipeInput(CODEC.encode(e)));
+        Map<Long, float[]> second = rows();
+        assertThat(second.keySet()).isEqualTo(first.keySet());
+        second.forEach((k, v) -> assertThat(v).containsExactly(first.get(k)));
+    }
+}
