@@ -3,7 +3,6 @@ package io.inflight.trainer.topology;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.EventCodec;
 import io.inflight.topics.EventValidator;
-import io.inflight.topics.FeatureKeys;
 import io.inflight.topics.MalformedEventException;
 import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.trainer.config.BatchSettings;
@@ -11,15 +10,14 @@ import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
-import io.inflight.trainer.model.CounterRandom;
 import io.inflight.trainer.model.Losses;
 import io.inflight.trainer.state.KeyValueRowStore;
 import io.inflight.trainer.state.RowCodec;
 import io.inflight.trainer.state.RowStore;
 import io.inflight.trainer.state.TrainerStateStore;
+import io.inflight.trainer.train.BatchTrainer;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -55,7 +53,6 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     static final String DENSE_CHUNK = "dense/";
     static final String BATCHES = "batches";
     static final int DENSE_CHUNK_FLOATS = 16_384;
-    private static final double EPS = 1e-8;
     private static final Logger LOG = LoggerFactory.getLogger(BatchTrainerProcessor.class);
 
     private final TrainerSettings settings;
@@ -64,7 +61,6 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private final TrainerMeters meters;
     private final EventCodec codec;
     private final EventValidator validator;
-    private final Map<String, Integer> slotOf = new HashMap<>();
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> state;
@@ -75,17 +71,10 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private final TreeSet<Long> dirty = new TreeSet<>();
     private long batches;
     private long firstOffset = -1;
-
-    // Batch buffers, sized once.
-    private float[] emb;
-    private float[] lin;
-    private float[] num;
-    private float[] logits;
-    private float[] labels;
-    private float[] embGrad;
-    private float[] linGrad;
+    private BatchTrainer trainer;
     private float[] dense;
     private int width;
+
 
     public BatchTrainerProcessor(TrainerSettings settings, BatchSettings batch, BatchModelFactory factory,
                                  TrainerMeters meters) {
@@ -95,28 +84,16 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         this.meters = meters;
         this.codec = new EventCodec(settings.limits());
         this.validator = new EventValidator(settings.limits());
-        for (int i = 0; i < batch.fields().size(); i++) {
-            slotOf.put(batch.fields().get(i), i);
-        }
     }
 
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.model = factory.create(batch);
-        int b = batch.batchSize();
-        int f = batch.slots();
-        int d = batch.dim();
-        this.width = d + 3;
+        this.width = batch.dim() + 3;
         this.rows = new KeyValueRowStore(context.getStateStore(TrainerStateStore.ROWS), width);
+        this.trainer = new BatchTrainer(batch, model, rows);
         this.state = context.getStateStore(TrainerStateStore.STATE);
-        this.emb = new float[b * f * d];
-        this.lin = new float[b * f];
-        this.num = new float[0];
-        this.logits = new float[b];
-        this.labels = new float[b];
-        this.embGrad = new float[b * f * d];
-        this.linGrad = new float[b * f];
         this.dense = new float[model.denseSize()];
         this.metrics = new PersistedMetrics(state, settings.aucBins());
         restore();
@@ -182,70 +159,34 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     }
 
     private void trainBatch() {
-        int b = pending.size();
-        int f = batch.slots();
-        int d = batch.dim();
-        // 1. Distinct rows of the batch, read once (absent rows get their deterministic initial value).
-        Map<Long, float[]> batchRows = new HashMap<>();
-        long[][] slotKeys = new long[b * f][];
-        for (int e = 0; e < b; e++) {
-            for (ClickEvent.Field field : pending.get(e).fields()) {
-                Integer slot = slotOf.get(field.name());
-                if (slot == null) {
-                    continue;
+        BatchTrainer.Listener listener = new BatchTrainer.Listener() {
+            @Override
+            public void scored(ClickEvent ev, float logit) {
+                if (Float.isFinite(logit)) {
+                    metrics.record(logit, ev.label());
+                    meters.event();
                 }
-                long[] keys = new long[field.values().size()];
-                for (int v = 0; v < keys.length; v++) {
-                    keys[v] = FeatureKeys.key(field.name(), field.values().get(v));
-                    batchRows.computeIfAbsent(keys[v], this::readOrInit);
-                }
-                slotKeys[e * f + slot] = keys;
-            }
-        }
-        // 2. Inputs: per slot, the sum of its features' rows (zero when the event lacks the field).
-        Arrays.fill(emb, 0, b * f * d, 0f);
-        Arrays.fill(lin, 0, b * f, 0f);
-        for (int e = 0; e < b; e++) {
-            labels[e] = pending.get(e).label();
-            for (int s = 0; s < f; s++) {
-                long[] keys = slotKeys[e * f + s];
-                if (keys == null) {
-                    continue;
-                }
-                for (long k : keys) {
-                    float[] r = batchRows.get(k);
-                    lin[e * f + s] += r[0];
-                    int base = (e * f + s) * d;
-                    for (int j = 0; j < d; j++) {
-                        emb[base + j] += r[1 + j];
-                    }
+                if (settings.predictions()) {
+                    context.forward(new Record<>(null, DeadLetters.prediction(ev.id(), ev.eventTimeMs(), ev.label(),
+                            Losses.sigmoid(logit)), context.currentSystemTimeMs()), TrainerTopology.PREDICTIONS_SINK);
                 }
             }
-        }
-        // 3. Score before learning.
-        model.forward(emb, lin, num, b, logits);
-        for (int e = 0; e < b; e++) {
-            ClickEvent ev = pending.get(e);
-            if (Float.isFinite(logits[e])) {
-                metrics.record(logits[e], ev.label());
-                meters.event();
+
+            @Override
+            public void rowWritten(long key) {
+                if (dirty.add(key)) {
+                    state.put(DIRTY + key, new byte[0]);
+                }
             }
-            if (settings.predictions()) {
-                context.forward(new Record<>(null, DeadLetters.prediction(ev.id(), ev.eventTimeMs(), ev.label(),
-                        Losses.sigmoid(logits[e])), context.currentSystemTimeMs()), TrainerTopology.PREDICTIONS_SINK);
-            }
-        }
-        // 4. Learn: dense step inside the model, then row-wise Adagrad on every touched row.
-        if (!model.backward(labels, b, embGrad, linGrad)) {
-            meters.nonFinite();
-            LOG.warn("batch {} (offsets from {}) has a non-finite loss or gradient; not applied", batches, firstOffset);
-        } else {
-            applyRowGradients(b, slotKeys, batchRows);
+        };
+        if (trainer.step(pending, listener)) {
             model.exportDense(dense);
             writeDense();
+        } else {
+            meters.nonFinite();
+            LOG.warn("batch {} (offsets from {}) has a non-finite loss or gradient; not applied", batches, firstOffset);
         }
-        // 5. The batch is done: forget it, count it, publish when due.
-        for (int i = 0; i < b; i++) {
+        for (int i = 0; i < pending.size(); i++) {
             state.delete(PENDING + i);
         }
         pending.clear();
@@ -254,62 +195,6 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         state.put(BATCHES, ByteBuffer.allocate(8).putLong(batches).array());
         if (batches % batch.publishEveryBatches() == 0) {
             publish();
-        }
-    }
-
-    private float[] readOrInit(long key) {
-        float[] r = new float[width];
-        if (!rows.read(key, r)) {
-            for (int j = 0; j < batch.dim(); j++) {
-                r[1 + j] = (float) (batch.initStddev() * CounterRandom.gaussian(batch.seed(), key, j));
-            }
-        }
-        return r;
-    }
-
-    private void applyRowGradients(int b, long[][] slotKeys, Map<Long, float[]> batchRows) {
-        int f = batch.slots();
-        int d = batch.dim();
-        Map<Long, float[]> grads = new HashMap<>();
-        for (int e = 0; e < b; e++) {
-            for (int s = 0; s < f; s++) {
-                long[] keys = slotKeys[e * f + s];
-                if (keys == null) {
-                    continue;
-                }
-                int base = (e * f + s) * d;
-                for (long k : keys) {
-                    float[] g = grads.computeIfAbsent(k, x -> new float[d + 1]);
-                    g[0] += linGrad[e * f + s];
-                    for (int j = 0; j < d; j++) {
-                        g[1 + j] += embGrad[base + j];
-                    }
-                }
-            }
-        }
-        double lr = batch.embeddingLearningRate();
-        double l2 = batch.l2();
-        // Sorted keys: the float updates do not depend on hash-map order.
-        for (long k : new TreeSet<>(grads.keySet())) {
-            float[] g = grads.get(k);
-            float[] r = batchRows.get(k);
-            double gl = g[0] + l2 * r[0];
-            r[d + 1] += (float) (gl * gl);
-            r[0] -= (float) (lr * gl / Math.sqrt(r[d + 1] + EPS));
-            double sq = 0;
-            for (int j = 0; j < d; j++) {
-                double gj = g[1 + j] + l2 * r[1 + j];
-                sq += gj * gj;
-            }
-            r[d + 2] += (float) (sq / d);
-            double step = lr / Math.sqrt(r[d + 2] + EPS);
-            for (int j = 0; j < d; j++) {
-                r[1 + j] -= (float) (step * (g[1 + j] + l2 * r[1 + j]));
-            }
-            rows.write(k, r);
-            if (dirty.add(k)) {
-                state.put(DIRTY + k, new byte[0]);
-            }
         }
     }
 

@@ -1,0 +1,57 @@
+package io.inflight.trainer.train;
+
+import io.inflight.topics.ClickEvent;
+import io.inflight.trainer.config.BatchSettings;
+import io.inflight.trainer.metrics.ProgressiveMetrics;
+import io.inflight.trainer.model.BatchModel;
+import io.inflight.trainer.state.InMemoryRowStore;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+
+/**
+ * Trains a {@link BatchModel} over a sequence of events in this thread, with rows in memory and no
+ * Kafka: progressive validation exactly as the topology does it, for benchmarks and for baseline
+ * accuracy on logs. The last partial batch is trained too.
+ */
+public final class InProcessRun {
+
+    /**
+     * What a run measured.
+     *
+     * @param metrics     progressive metrics over every event
+     * @param seconds     wall-clock seconds of the training loop (reading events included)
+     * @param rows        distinct rows at the end
+     * @param nonFinite   batches the model refused as non-finite
+     */
+    public record Result(ProgressiveMetrics.Summary metrics, double seconds, int rows, long nonFinite) {
+        public double eventsPerSecond() {
+            return metrics.events() / Math.max(1e-9, seconds);
+        }
+    }
+
+    private InProcessRun() {
+    }
+
+    public static Result run(BatchSettings settings, BatchModel model, Iterator<ClickEvent> events, int aucBins) {
+        InMemoryRowStore rows = new InMemoryRowStore(settings.dim() + 3);
+        BatchTrainer trainer = new BatchTrainer(settings, model, rows);
+        ProgressiveMetrics metrics = new ProgressiveMetrics(aucBins);
+        BatchTrainer.Listener listener = (event, logit) -> metrics.record(logit, event.label());
+        List<ClickEvent> batch = new ArrayList<>(settings.batchSize());
+        long nonFinite = 0;
+        long start = System.nanoTime();
+        while (events.hasNext()) {
+            batch.add(events.next());
+            if (batch.size() == settings.batchSize()) {
+                nonFinite += trainer.step(batch, listener) ? 0 : 1;
+                batch.clear();
+            }
+        }
+        if (!batch.isEmpty()) {
+            nonFinite += trainer.step(batch, listener) ? 0 : 1;
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Result(metrics.summary(), seconds, rows.size(), nonFinite);
+    }
+}
