@@ -56,18 +56,22 @@ final class TrainingLoop {
                     lastChange = now;
                 }
                 if (done.test(s.get())) {
-                    out.println(progress.line(s.get(), now));
+                    out.println(line(progress, s.get(), now));
                     return last;
                 }
             }
             if (now >= nextPrint) {
                 nextPrint = now + intervalMs * 1_000_000L;
-                out.println(s.map(x -> progress.line(x, now)).orElse("  waiting for the trainer's stores (state " + app.state() + ")"));
+                out.println(s.map(x -> line(progress, x, now)).orElse("  waiting for the trainer's stores (state " + app.state() + ")"));
             }
             if (stallMs > 0 && (now - lastChange) / 1_000_000L > stallMs) {
                 throw new IllegalStateException("no event processed for " + stallMs / 1000 + " s (state " + app.state() + ")");
             }
         }
         return last;
+    }
+
+    private String line(ProgressLine progress, ProgressiveMetrics.Summary s, long now) {
+        return app.windowSummary().map(w -> progress.line(s, w, now)).orElseGet(() -> progress.line(s, now));
     }
 }

@@ -16,6 +16,11 @@ public final class ProgressLine {
     }
 
     /** One line: events so far, events/s since the previous line, AUC, log-loss, NE. */
+    /** As {@link #line(ProgressiveMetrics.Summary, long)}, followed by the recent-window AUC. */
+    public String line(ProgressiveMetrics.Summary s, ProgressiveMetrics.Summary window, long nowNanos) {
+        return line(s, nowNanos) + String.format(Locale.ROOT, "  window AUC %.4f", window.auc());
+    }
+
     public String line(ProgressiveMetrics.Summary s, long nowNanos) {
         double secs = Math.max(1e-9, (nowNanos - lastNanos) / 1e9);
         double rate = (s.events() - lastEvents) / secs;

@@ -78,6 +78,15 @@ public final class TrainerApp implements AutoCloseable {
      * the stores are not queryable (starting or rebalancing).
      */
     public Optional<ProgressiveMetrics.Summary> summary() {
+        return metrics(false);
+    }
+
+    /** As {@link #summary()}, over the sliding window of recent events ({@code inflight.metrics.window.events}). */
+    public Optional<ProgressiveMetrics.Summary> windowSummary() {
+        return metrics(true);
+    }
+
+    private Optional<ProgressiveMetrics.Summary> metrics(boolean window) {
         int bins = config.trainerSettings().aucBins();
         ProgressiveMetrics total = new ProgressiveMetrics(bins);
         try {
@@ -85,7 +94,7 @@ public final class TrainerApp implements AutoCloseable {
                 ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters
                         .fromNameAndType(TrainerStateStore.STATE, QueryableStoreTypes.<String, byte[]>keyValueStore())
                         .withPartition(p));
-                total.merge(TrainerStateStore.loadMetrics(store, bins));
+                total.merge(window ? TrainerStateStore.loadWindow(store, bins, 10) : TrainerStateStore.loadMetrics(store, bins));
             }
         } catch (InvalidStateStoreException e) {
             return Optional.empty();

@@ -60,6 +60,7 @@ public final class InflightConfig extends AbstractConfig {
     public static final String SEED = "inflight.seed";
     public static final String AUC_BINS = "inflight.metrics.auc.bins";
     public static final String PREDICTIONS_ENABLED = "inflight.predictions.enabled";
+    public static final String WINDOW_EVENTS = "inflight.metrics.window.events";
     public static final String MAX_FEATURES = "inflight.limits.max.features";
     public static final String MAX_STRING_BYTES = "inflight.limits.max.string.bytes";
     public static final String MAX_FUTURE_SKEW_MS = "inflight.limits.max.future.skew.ms";
@@ -109,6 +110,8 @@ public final class InflightConfig extends AbstractConfig {
                     "Seed of every random number the trainer draws (counter-based, so replays are bit-identical).")
             .define(AUC_BINS, Type.INT, 4096, Range.between(64, 1 << 20), Importance.LOW,
                     "Bins of the logit histogram behind the progressive AUC.")
+            .define(WINDOW_EVENTS, Type.LONG, TrainerSettings.DEFAULT_WINDOW, Range.atLeast(10), Importance.LOW,
+                    "Events in the sliding window of the recent AUC and log-loss.")
             .define(PREDICTIONS_ENABLED, Type.BOOLEAN, false, Importance.LOW,
                     "Write each event's pre-learning score to the predictions topic.")
             .define(MAX_FEATURES, Type.INT, EventLimits.DEFAULTS.maxFeatures(), Range.between(1, 1_000_000), Importance.LOW,
@@ -205,7 +208,8 @@ public final class InflightConfig extends AbstractConfig {
 
     public TrainerSettings trainerSettings() {
         return new TrainerSettings(getString(MODEL_TYPE), getInt(MODEL_DIM), getDouble(LEARNING_RATE), getDouble(L2),
-                getDouble(INIT_STDDEV), getLong(SEED), getInt(AUC_BINS), getBoolean(PREDICTIONS_ENABLED), limits());
+                getDouble(INIT_STDDEV), getLong(SEED), getInt(AUC_BINS), getBoolean(PREDICTIONS_ENABLED), limits(),
+                getLong(WINDOW_EVENTS));
     }
 
     /**

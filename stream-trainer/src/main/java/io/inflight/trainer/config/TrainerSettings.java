@@ -14,9 +14,13 @@ import io.inflight.topics.EventLimits;
  * @param aucBins          bins of the progressive-AUC logit histogram
  * @param predictions      whether to publish pre-learning scores
  * @param limits           input limits; violations are dead-lettered
+ * @param windowEvents     events in the sliding window of the recent-window metrics
  */
 public record TrainerSettings(String modelType, int dim, double learningRate, double l2, double initStddev,
-                              long seed, int aucBins, boolean predictions, EventLimits limits) {
+                              long seed, int aucBins, boolean predictions, EventLimits limits, long windowEvents) {
+
+    /** The default sliding window: 100,000 events. */
+    public static final long DEFAULT_WINDOW = 100_000L;
 
     public TrainerSettings {
         if (!java.util.Set.of("lr", "fm", "dnn", "deepfm", "dcn").contains(modelType)) {
@@ -31,6 +35,9 @@ public record TrainerSettings(String modelType, int dim, double learningRate, do
         if (!(l2 >= 0) || !Double.isFinite(l2)) {
             throw new IllegalArgumentException("l2 must be >= 0 and finite, got " + l2);
         }
+        if (windowEvents < 10) {
+            throw new IllegalArgumentException("windowEvents must be >= 10, got " + windowEvents);
+        }
         if (aucBins < 64) {
             throw new IllegalArgumentException("aucBins must be >= 64, got " + aucBins);
         }
@@ -38,6 +45,6 @@ public record TrainerSettings(String modelType, int dim, double learningRate, do
 
     /** Defaults: FM, D = 8, learning rate 0.05, L2 1e-6, seed 42. */
     public static TrainerSettings defaults() {
-        return new TrainerSettings("fm", 8, 0.05, 1e-6, 0.01, 42L, 4096, false, EventLimits.DEFAULTS);
+        return new TrainerSettings("fm", 8, 0.05, 1e-6, 0.01, 42L, 4096, false, EventLimits.DEFAULTS, DEFAULT_WINDOW);
     }
 }

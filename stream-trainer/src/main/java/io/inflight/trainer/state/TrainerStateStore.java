@@ -30,6 +30,14 @@ public final class TrainerStateStore {
         return BIN_PREFIX + bin;
     }
 
+    /** Key prefix of sub-window {@code slot} of the sliding-window metrics. */
+    public static String windowPrefix(int slot) {
+        return "win" + slot + "/";
+    }
+
+    /** Key holding the sliding window's current slot and its event count. */
+    public static final String WINDOW_META = "win-meta";
+
     public static byte[] binValue(long positives, long negatives) {
         return ByteBuffer.allocate(16).putLong(positives).putLong(negatives).array();
     }
@@ -58,16 +66,30 @@ public final class TrainerStateStore {
 
     /** Loads metrics (scalars and every bin) from a state store; empty metrics when none stored. */
     public static ProgressiveMetrics loadMetrics(ReadOnlyKeyValueStore<String, byte[]> store, int bins) {
+        return loadMetrics(store, bins, "");
+    }
+
+    /** Loads the sliding-window metrics: the merge of every sub-window. */
+    public static ProgressiveMetrics loadWindow(ReadOnlyKeyValueStore<String, byte[]> store, int bins, int slots) {
         ProgressiveMetrics m = new ProgressiveMetrics(bins);
-        byte[] scalars = store.get(METRICS_KEY);
+        for (int s = 0; s < slots; s++) {
+            m.merge(loadMetrics(store, bins, windowPrefix(s)));
+        }
+        return m;
+    }
+
+    /** Loads metrics stored under {@code prefix} (empty for the whole stream). */
+    public static ProgressiveMetrics loadMetrics(ReadOnlyKeyValueStore<String, byte[]> store, int bins, String prefix) {
+        ProgressiveMetrics m = new ProgressiveMetrics(bins);
+        byte[] scalars = store.get(prefix + METRICS_KEY);
         if (scalars != null) {
             m.restore(ProgressiveMetrics.Scalars.fromBytes(scalars));
         }
-        try (KeyValueIterator<String, byte[]> it = store.prefixScan(BIN_PREFIX,
+        try (KeyValueIterator<String, byte[]> it = store.prefixScan(prefix + BIN_PREFIX,
                 new org.apache.kafka.common.serialization.StringSerializer())) {
             while (it.hasNext()) {
                 var kv = it.next();
-                int bin = Integer.parseInt(kv.key.substring(BIN_PREFIX.length()));
+                int bin = Integer.parseInt(kv.key.substring(prefix.length() + BIN_PREFIX.length()));
                 if (bin >= bins) {
                     throw new IllegalStateException("store " + STATE + ": AUC bin " + bin
                             + " is outside [0, " + bins + "); was inflight.metrics.auc.bins changed for an existing application id?");

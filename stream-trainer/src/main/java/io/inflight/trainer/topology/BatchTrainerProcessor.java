@@ -95,7 +95,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         this.trainer = new BatchTrainer(batch, model, rows);
         this.state = context.getStateStore(TrainerStateStore.STATE);
         this.dense = new float[model.denseSize()];
-        this.metrics = new PersistedMetrics(state, settings.aucBins());
+        this.metrics = new PersistedMetrics(state, settings.aucBins(), settings.windowEvents());
         restore();
     }
 

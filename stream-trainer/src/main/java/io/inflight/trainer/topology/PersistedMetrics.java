@@ -2,26 +2,74 @@ package io.inflight.trainer.topology;
 
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.state.TrainerStateStore;
+import java.nio.ByteBuffer;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
- * Progressive metrics mirrored into the trainer-state store on every change, so they commit with the
- * offsets; reloaded from the store when a task (re)initialises.
+ * Progressive metrics over the whole stream and over a sliding window, mirrored into the
+ * trainer-state store on every change so they commit with the offsets; reloaded from the store when
+ * a task (re)initialises.
+ *
+ * <p>The window is {@value #SLOTS} sub-windows of {@code windowEvents / SLOTS} events each; when
+ * the current one fills, the oldest is cleared and reused, so the window covers between
+ * {@code windowEvents - windowEvents / SLOTS} and {@code windowEvents} recent events.
  */
 final class PersistedMetrics {
 
-    private final ProgressiveMetrics metrics;
-    private final KeyValueStore<String, byte[]> store;
+    static final int SLOTS = 10;
 
-    PersistedMetrics(KeyValueStore<String, byte[]> store, int bins) {
+    private final ProgressiveMetrics metrics;
+    private final ProgressiveMetrics[] window = new ProgressiveMetrics[SLOTS];
+    private final KeyValueStore<String, byte[]> store;
+    private final long slotEvents;
+    private final int bins;
+    private int slot;
+    private long inSlot;
+
+    PersistedMetrics(KeyValueStore<String, byte[]> store, int bins, long windowEvents) {
         this.store = store;
+        this.bins = bins;
+        this.slotEvents = Math.max(1, windowEvents / SLOTS);
         this.metrics = TrainerStateStore.loadMetrics(store, bins);
+        for (int s = 0; s < SLOTS; s++) {
+            window[s] = TrainerStateStore.loadMetrics(store, bins, TrainerStateStore.windowPrefix(s));
+        }
+        byte[] meta = store.get(TrainerStateStore.WINDOW_META);
+        if (meta != null) {
+            ByteBuffer b = ByteBuffer.wrap(meta);
+            slot = b.getInt();
+            inSlot = b.getLong();
+        }
     }
 
     void record(double logit, int label) {
         int bin = metrics.record(logit, label);
         store.put(TrainerStateStore.METRICS_KEY, metrics.scalars().toBytes());
         store.put(TrainerStateStore.binKey(bin), TrainerStateStore.binValue(metrics.positiveCount(bin), metrics.negativeCount(bin)));
+        if (inSlot == slotEvents) {
+            slot = (slot + 1) % SLOTS;
+            inSlot = 0;
+            clear(slot);
+        }
+        ProgressiveMetrics w = window[slot];
+        int wb = w.record(logit, label);
+        String prefix = TrainerStateStore.windowPrefix(slot);
+        store.put(prefix + TrainerStateStore.METRICS_KEY, w.scalars().toBytes());
+        store.put(prefix + TrainerStateStore.binKey(wb), TrainerStateStore.binValue(w.positiveCount(wb), w.negativeCount(wb)));
+        inSlot++;
+        store.put(TrainerStateStore.WINDOW_META, ByteBuffer.allocate(12).putInt(slot).putLong(inSlot).array());
+    }
+
+    private void clear(int s) {
+        String prefix = TrainerStateStore.windowPrefix(s);
+        ProgressiveMetrics old = window[s];
+        for (int b = 0; b < bins; b++) {
+            if (old.positiveCount(b) != 0 || old.negativeCount(b) != 0) {
+                store.delete(prefix + TrainerStateStore.binKey(b));
+            }
+        }
+        store.delete(prefix + TrainerStateStore.METRICS_KEY);
+        window[s] = new ProgressiveMetrics(bins);
     }
 
     void rejected() {

@@ -78,7 +78,7 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
         if (denseBytes != null) {
             RowCodec.decode(denseBytes, dense, dense.length, TrainerStateStore.STATE, TrainerStateStore.DENSE_KEY);
         }
-        this.metrics = new PersistedMetrics(stateStore, settings.aucBins());
+        this.metrics = new PersistedMetrics(stateStore, settings.aucBins(), settings.windowEvents());
         this.rowBuf = growRows(rowBuf, 64);
     }
 

@@ -106,7 +106,7 @@ class TrainerProcessorTest {
 
     @Test
     void shouldScoreEachEventBeforeLearningFromIt() {
-        TrainerSettings lr = new TrainerSettings("lr", 8, 0.1, 0, 0.01, 1, 1024, true, EventLimits.DEFAULTS);
+        TrainerSettings lr = new TrainerSettings("lr", 8, 0.1, 0, 0.01, 1, 1024, true, EventLimits.DEFAULTS, 1000);
         TestInputTopic<byte[], byte[]> in = start(lr);
         TestOutputTopic<byte[], byte[]> predictions = driver.createOutputTopic(TOPICS.predictions(),
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
@@ -163,6 +163,25 @@ class TrainerProcessorTest {
         assertThat(driver.getKeyValueStore(TrainerStateStore.STATE).get(TrainerStateStore.DENSE_KEY)).isEqualTo(dense);
         assertThat(summary(s).rejected()).isEqualTo(bad.size());
         assertThat(summary(s).events()).isEqualTo(200);
+    }
+
+    @Test
+    void shouldTrackRecentEventsInTheSlidingWindow() {
+        TrainerSettings s = new TrainerSettings("fm", 8, 0.05, 0, 0.01, 1, 1024, false, EventLimits.DEFAULTS, 500);
+        TestInputTopic<byte[], byte[]> in = start(s);
+        stream(3000, 6).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        // Then labels stop depending on the features: the window forgets, the whole stream does not.
+        SplittableRandom r = new SplittableRandom(7);
+        for (ClickEvent e : stream(1000, 8)) {
+            in.pipeInput(CODEC.encode(new ClickEvent(e.id(), e.eventTimeMs(), r.nextInt(2), e.fields(), e.numerics())));
+        }
+        KeyValueStore<String, byte[]> state = driver.getKeyValueStore(TrainerStateStore.STATE);
+        ProgressiveMetrics.Summary window = TrainerStateStore.loadWindow(state, s.aucBins(), 10).summary();
+        ProgressiveMetrics.Summary all = summary(s);
+        assertThat(all.events()).isEqualTo(4000);
+        assertThat(window.events()).isBetween(450L, 500L);
+        assertThat(all.auc()).isGreaterThan(0.7);
+        assertThat(window.auc()).isBetween(0.4, 0.6);
     }
 
     @Test
