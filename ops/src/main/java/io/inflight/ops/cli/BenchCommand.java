@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks and checks that print figures (--json: one JSON line).",
-        subcommands = {BenchCommand.Recovery.class})
+        subcommands = {BenchCommand.Recovery.class, BenchCommand.Trainer.class})
 final class BenchCommand {
 
     @Command(name = "recovery", mixinStandardHelpOptions = true,
@@ -66,6 +66,77 @@ final class BenchCommand {
                             .map(d -> String.format(Locale.ROOT, "%.2f", d)).toList());
                 }
                 return r.identical() && r.lost() == 0 && r.appliedTwice() == 0 ? 0 : 1;
+            } finally {
+                if (broker != null) {
+                    broker.close();
+                }
+            }
+        }
+    }
+
+    @Command(name = "trainer", mixinStandardHelpOptions = true,
+            description = {"Training throughput: the in-process loop (no Kafka) and the full Kafka Streams pipeline with",
+                    "exactly-once on a broker, per model and batch size, on one generated stream; prints the ratio."})
+    static final class Trainer implements Callable<Integer> {
+
+        @Option(names = "--models", split = ",", defaultValue = "lr,fm,deepfm,dnn",
+                description = "Model types (default: ${DEFAULT-VALUE}).")
+        java.util.List<String> models;
+
+        @Option(names = "--batches", split = ",", defaultValue = "256,1024", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
+        java.util.List<Integer> batches;
+
+        @Option(names = {"-n", "--events"}, defaultValue = "200000", description = "Events per run (default: ${DEFAULT-VALUE}).")
+        long events;
+
+        @Option(names = "--fields", defaultValue = "26", description = "Categorical fields (default: ${DEFAULT-VALUE}).")
+        int fields;
+
+        @Option(names = "--dim", defaultValue = "16", description = "Embedding dimension (default: ${DEFAULT-VALUE}).")
+        int dim;
+
+        @Option(names = "--hidden", split = ",", defaultValue = "400,400", description = "MLP sizes (default: ${DEFAULT-VALUE}).")
+        java.util.List<Integer> hidden;
+
+        @Option(names = "--no-pipeline", description = "Only the in-process loop.")
+        boolean noPipeline;
+
+        @Option(names = {"-b", "--bootstrap-servers"}, description = "Use this cluster instead of an embedded broker.")
+        String bootstrap;
+
+        @Option(names = "--work-dir", defaultValue = ".inflight/bench-trainer",
+                description = "State directory, emptied at start (default: ${DEFAULT-VALUE}).")
+        Path workDir;
+
+        @Option(names = "--json", description = "Print one JSON line.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (events < 1 || fields < 1 || dim < 1) {
+                throw new IllegalArgumentException("--events, --fields and --dim must be >= 1, got " + events + ", "
+                        + fields + ", " + dim);
+            }
+            DemoCommand.deleteRecursively(workDir);
+            PrintStream progress = json ? new PrintStream(OutputStream.nullOutputStream()) : System.out;
+            boolean pipeline = !noPipeline;
+            EmbeddedBroker broker = pipeline && bootstrap == null ? EmbeddedBroker.start(workDir.resolve("broker"), 0, 0) : null;
+            try {
+                String servers = bootstrap != null ? bootstrap : broker != null ? broker.bootstrapServers() : null;
+                var rows = new io.inflight.ops.bench.TrainerBench(servers, workDir,
+                        io.inflight.trainer.model.BatchModels::create, progress)
+                        .run(models, batches, events, fields, dim, hidden, pipeline);
+                if (json) {
+                    System.out.println(io.inflight.ops.bench.TrainerBench.json(rows, events, fields, dim));
+                } else {
+                    System.out.printf(Locale.ROOT, "%-8s %6s %14s %14s %7s %8s%n", "model", "batch", "in-process ev/s",
+                            "pipeline ev/s", "ratio", "AUC");
+                    for (var r : rows) {
+                        System.out.printf(Locale.ROOT, "%-8s %6d %14.0f %14.0f %7.2f %8.4f%n", r.model(), r.batch(),
+                                r.inProcessEventsPerSecond(), r.pipelineEventsPerSecond(), r.ratio(), r.inProcessAuc());
+                    }
+                }
+                return 0;
             } finally {
                 if (broker != null) {
                     broker.close();

@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import io.inflight.trainer.metrics.TrainerMeters;
+import io.inflight.trainer.model.BatchModelFactory;
+import io.inflight.trainer.model.BatchModels;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -49,10 +51,20 @@ public final class TrainerApp implements AutoCloseable {
     /** As {@link #start(InflightConfig, java.util.function.Consumer)}, with meters (and Kafka Streams' own) on {@code registry}. */
     public static TrainerApp start(InflightConfig config, java.util.function.Consumer<Throwable> onFatal,
                                    MeterRegistry registry) {
+        return start(config, onFatal, registry, BatchModels::create);
+    }
+
+    /** As above, with the mini-batch models made by {@code factory} (when {@code inflight.model.fields} is set). */
+    public static TrainerApp start(InflightConfig config, java.util.function.Consumer<Throwable> onFatal,
+                                   MeterRegistry registry, BatchModelFactory factory) {
         ensureTopics(config);
         TopicCatalogue topics = config.topics();
-        KafkaStreams streams = new KafkaStreams(TrainerTopology.build(topics, config.trainerSettings(),
-                TrainerMeters.on(registry)), config.streamsProperties());
+        TrainerMeters meters = TrainerMeters.on(registry);
+        var batch = config.batchSettings();
+        var topology = batch.isPresent()
+                ? TrainerTopology.build(topics, config.trainerSettings(), batch.get(), factory, meters)
+                : TrainerTopology.build(topics, config.trainerSettings(), meters);
+        KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         new KafkaStreamsMetrics(streams).bindTo(registry);
         streams.setUncaughtExceptionHandler(e -> {
             onFatal.accept(e);

@@ -223,7 +223,8 @@ public final class InflightConfig extends AbstractConfig {
         p.put(StreamsConfig.STATE_DIR_CONFIG, getString(STATE_DIR));
         p.put(StreamsConfig.DEFAULT_KEY_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
         p.put(StreamsConfig.DEFAULT_VALUE_SERDE_CLASS_CONFIG, Serdes.ByteArraySerde.class.getName());
-        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(64L << 20));
+        p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, Long.toString(256L << 20));
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, "100");
         // Kafka 5.0's default, set now so Streams does not warn at every start.
         p.put("processing.exception.handler.global.enabled", "true");
         String instance = getString(INSTANCE_ID).trim();

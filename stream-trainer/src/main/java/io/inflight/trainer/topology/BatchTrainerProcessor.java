@@ -11,6 +11,7 @@ import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
 import io.inflight.trainer.model.Losses;
+import io.inflight.trainer.state.HotRowCache;
 import io.inflight.trainer.state.KeyValueRowStore;
 import io.inflight.trainer.state.RowCodec;
 import io.inflight.trainer.state.RowStore;
@@ -53,6 +54,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     static final String DENSE_CHUNK = "dense/";
     static final String BATCHES = "batches";
     static final int DENSE_CHUNK_FLOATS = 16_384;
+    /** Rows kept in memory in front of the store (about 80 MB at D = 16). */
+    static final int HOT_ROWS = 1 << 20;
     private static final Logger LOG = LoggerFactory.getLogger(BatchTrainerProcessor.class);
 
     private final TrainerSettings settings;
@@ -69,6 +72,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private PersistedMetrics metrics;
     private final List<ClickEvent> pending = new ArrayList<>();
     private final TreeSet<Long> dirty = new TreeSet<>();
+    private final List<Long> written = new ArrayList<>();
+    private final List<String> dirtyBatches = new ArrayList<>();
     private long batches;
     private long firstOffset = -1;
     private BatchTrainer trainer;
@@ -91,7 +96,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         this.context = context;
         this.model = factory.create(batch);
         this.width = batch.dim() + 3;
-        this.rows = new KeyValueRowStore(context.getStateStore(TrainerStateStore.ROWS), width);
+        this.rows = new HotRowCache(new KeyValueRowStore(context.getStateStore(TrainerStateStore.ROWS), width), width,
+                HOT_ROWS);
         this.trainer = new BatchTrainer(batch, model, rows);
         this.state = context.getStateStore(TrainerStateStore.STATE);
         this.dense = new float[model.denseSize()];
@@ -131,8 +137,15 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             pending.add(codec.decode(bytes));
         }
         dirty.clear();
+        dirtyBatches.clear();
         try (KeyValueIterator<String, byte[]> it = state.prefixScan(DIRTY, new StringSerializer())) {
-            it.forEachRemaining(kv -> dirty.add(Long.parseLong(kv.key.substring(DIRTY.length()))));
+            it.forEachRemaining(kv -> {
+                dirtyBatches.add(kv.key);
+                ByteBuffer b = ByteBuffer.wrap(kv.value);
+                while (b.hasRemaining()) {
+                    dirty.add(b.getLong());
+                }
+            });
         }
     }
 
@@ -174,18 +187,25 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
 
             @Override
             public void rowWritten(long key) {
-                if (dirty.add(key)) {
-                    state.put(DIRTY + key, new byte[0]);
-                }
+                written.add(key);
             }
         };
+        written.clear();
+        metrics.deferWrites();
         if (trainer.step(pending, listener)) {
             model.exportDense(dense);
             writeDense();
+            // One record per batch: the keys it wrote, until they are published.
+            ByteBuffer keys = ByteBuffer.allocate(8 * written.size());
+            written.forEach(keys::putLong);
+            state.put(DIRTY + batches, keys.array());
+            dirtyBatches.add(DIRTY + batches);
+            dirty.addAll(written);
         } else {
             meters.nonFinite();
             LOG.warn("batch {} (offsets from {}) has a non-finite loss or gradient; not applied", batches, firstOffset);
         }
+        metrics.flushWrites();
         for (int i = 0; i < pending.size(); i++) {
             state.delete(PENDING + i);
         }
@@ -218,9 +238,10 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                 context.forward(new Record<>(ModelUpdateCodec.rowKey(k), ModelUpdateCodec.row(r[0], r, 1, d, fullMask, 32), ts),
                         TrainerTopology.MODEL_UPDATES_SINK);
             }
-            state.delete(DIRTY + k);
         }
         dirty.clear();
+        dirtyBatches.forEach(state::delete);
+        dirtyBatches.clear();
         for (int c = 0; c * DENSE_CHUNK_FLOATS < dense.length; c++) {
             int n = Math.min(DENSE_CHUNK_FLOATS, dense.length - c * DENSE_CHUNK_FLOATS);
             context.forward(new Record<>(ModelUpdateCodec.denseKey(c),

@@ -25,6 +25,9 @@ final class PersistedMetrics {
     private final int bins;
     private int slot;
     private long inSlot;
+    private boolean deferred;
+    private final java.util.BitSet dirtyBins = new java.util.BitSet();
+    private final java.util.BitSet dirtyWindowBins = new java.util.BitSet();
 
     PersistedMetrics(KeyValueStore<String, byte[]> store, int bins, long windowEvents) {
         this.store = store;
@@ -42,21 +45,52 @@ final class PersistedMetrics {
         }
     }
 
+    /**
+     * Until {@link #flushWrites()}, keep changes in memory (a batch processor records a whole batch,
+     * then writes each changed value once).
+     */
+    void deferWrites() {
+        deferred = true;
+    }
+
+    /** Writes every value changed since {@link #deferWrites()} and returns to writing at once. */
+    void flushWrites() {
+        deferred = false;
+        writeAll();
+    }
+
     void record(double logit, int label) {
         int bin = metrics.record(logit, label);
-        store.put(TrainerStateStore.METRICS_KEY, metrics.scalars().toBytes());
-        store.put(TrainerStateStore.binKey(bin), TrainerStateStore.binValue(metrics.positiveCount(bin), metrics.negativeCount(bin)));
+        dirtyBins.set(bin);
         if (inSlot == slotEvents) {
+            writeAll(); // the slot about to be cleared must not have pending writes
             slot = (slot + 1) % SLOTS;
             inSlot = 0;
             clear(slot);
         }
+        dirtyWindowBins.set(window[slot].record(logit, label));
+        inSlot++;
+        if (!deferred) {
+            writeAll();
+        }
+    }
+
+    private void writeAll() {
+        if (dirtyBins.isEmpty() && dirtyWindowBins.isEmpty()) {
+            return;
+        }
+        store.put(TrainerStateStore.METRICS_KEY, metrics.scalars().toBytes());
+        for (int b = dirtyBins.nextSetBit(0); b >= 0; b = dirtyBins.nextSetBit(b + 1)) {
+            store.put(TrainerStateStore.binKey(b), TrainerStateStore.binValue(metrics.positiveCount(b), metrics.negativeCount(b)));
+        }
+        dirtyBins.clear();
         ProgressiveMetrics w = window[slot];
-        int wb = w.record(logit, label);
         String prefix = TrainerStateStore.windowPrefix(slot);
         store.put(prefix + TrainerStateStore.METRICS_KEY, w.scalars().toBytes());
-        store.put(prefix + TrainerStateStore.binKey(wb), TrainerStateStore.binValue(w.positiveCount(wb), w.negativeCount(wb)));
-        inSlot++;
+        for (int b = dirtyWindowBins.nextSetBit(0); b >= 0; b = dirtyWindowBins.nextSetBit(b + 1)) {
+            store.put(prefix + TrainerStateStore.binKey(b), TrainerStateStore.binValue(w.positiveCount(b), w.negativeCount(b)));
+        }
+        dirtyWindowBins.clear();
         store.put(TrainerStateStore.WINDOW_META, ByteBuffer.allocate(12).putInt(slot).putLong(inSlot).array());
     }
 

@@ -12,6 +12,7 @@ import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.metrics.TrainerMeters;
+import io.inflight.trainer.model.PlainFmBatchModel;
 import io.inflight.trainer.state.RowCodec;
 import io.inflight.trainer.state.TrainerStateStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -65,7 +66,7 @@ class BatchTrainerProcessorTest {
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, SETTINGS, b,
-                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05),
+                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
                 TrainerMeters.on(new SimpleMeterRegistry())), p);
         return driver.createInputTopic(TOPICS.clicks(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
     }

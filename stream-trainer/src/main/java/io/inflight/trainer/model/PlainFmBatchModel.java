@@ -1,24 +1,25 @@
-package io.inflight.trainer.topology;
-
-import io.inflight.trainer.model.BatchModel;
+package io.inflight.trainer.model;
 
 /**
- * A small plain-Java factorization machine behind {@link BatchModel}, for testing the batch
- * processor's mechanics (the production models live in the model package). Dense state: bias and
- * its Adagrad accumulator.
+ * Factorization machine (or, with {@code interactions = false}, logistic regression) over per-field
+ * inputs in plain Java: the whole model is a bias plus per-row state, so there is nothing for a
+ * dense-math library to do. Logit = bias + Σ_s lin_s + ½ Σ_j [(Σ_s e_sj)² − Σ_s e_sj²].
+ * Dense state: the bias and its Adagrad accumulator. Not thread-safe.
  */
-final class PlainFmBatchModel implements BatchModel {
+public final class PlainFmBatchModel implements BatchModel {
 
     private final int fields;
     private final int dim;
     private final int capacity;
     private final double lr;
+    private final boolean interactions;
     private float bias;
     private float acc;
     private float[] lastEmb;
     private float[] lastLogits;
 
-    PlainFmBatchModel(int fields, int dim, int capacity, double lr) {
+    public PlainFmBatchModel(int fields, int dim, int capacity, double lr, boolean interactions) {
+        this.interactions = interactions;
         this.fields = fields;
         this.dim = dim;
         this.capacity = capacity;
@@ -27,7 +28,7 @@ final class PlainFmBatchModel implements BatchModel {
 
     @Override
     public String name() {
-        return "fm";
+        return interactions ? "fm" : "lr";
     }
 
     @Override
@@ -57,7 +58,7 @@ final class PlainFmBatchModel implements BatchModel {
             for (int s = 0; s < fields; s++) {
                 z += lin[e * fields + s];
             }
-            for (int j = 0; j < dim; j++) {
+            for (int j = 0; interactions && j < dim; j++) {
                 double sum = 0;
                 double sq = 0;
                 for (int s = 0; s < fields; s++) {
@@ -75,22 +76,28 @@ final class PlainFmBatchModel implements BatchModel {
 
     @Override
     public boolean backward(float[] labels, int b, float[] embGrad, float[] linGrad) {
-        double gb = 0;
         for (int e = 0; e < b; e++) {
             if (!Float.isFinite(lastLogits[e])) {
                 return false;
             }
+        }
+        double gb = 0;
+        double[] sum = new double[dim];
+        for (int e = 0; e < b; e++) {
             double g = (1 / (1 + Math.exp(-lastLogits[e])) - labels[e]) / b;
             gb += g;
+            java.util.Arrays.fill(sum, 0);
+            for (int s = 0; interactions && s < fields; s++) {
+                for (int j = 0; j < dim; j++) {
+                    sum[j] += lastEmb[(e * fields + s) * dim + j];
+                }
+            }
             for (int s = 0; s < fields; s++) {
                 linGrad[e * fields + s] = (float) g;
+                int base = (e * fields + s) * dim;
                 for (int j = 0; j < dim; j++) {
-                    double sum = 0;
-                    for (int t = 0; t < fields; t++) {
-                        sum += lastEmb[(e * fields + t) * dim + j];
-                    }
-                    int i = (e * fields + s) * dim + j;
-                    embGrad[i] = (float) (g * (sum - lastEmb[i]));
+                    // d/de_sj of ½[(Σ e)² − Σ e²] = Σ_t e_tj − e_sj
+                    embGrad[base + j] = interactions ? (float) (g * (sum[j] - lastEmb[base + j])) : 0f;
                 }
             }
         }
