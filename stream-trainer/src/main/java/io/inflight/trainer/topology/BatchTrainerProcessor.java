@@ -1,9 +1,6 @@
 package io.inflight.trainer.topology;
 
 import io.inflight.topics.ClickEvent;
-import io.inflight.topics.EventCodec;
-import io.inflight.topics.EventValidator;
-import io.inflight.topics.MalformedEventException;
 import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.TrainerSettings;
@@ -62,8 +59,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private final BatchSettings batch;
     private final BatchModelFactory factory;
     private final TrainerMeters meters;
-    private final EventCodec codec;
-    private final EventValidator validator;
+    private final Intake intake;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> state;
@@ -87,8 +83,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         this.batch = batch;
         this.factory = factory;
         this.meters = meters;
-        this.codec = new EventCodec(settings.limits());
-        this.validator = new EventValidator(settings.limits());
+        this.intake = new Intake(settings, meters);
     }
 
     @Override
@@ -134,7 +129,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             if (bytes == null) {
                 throw new IllegalStateException("store " + TrainerStateStore.STATE + ": pending batch has a gap at " + i);
             }
-            pending.add(codec.decode(bytes));
+            pending.add(intake.codec().decode(bytes));
         }
         dirty.clear();
         dirtyBatches.clear();
@@ -151,14 +146,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        ClickEvent event;
-        try {
-            event = codec.decode(record.value());
-            validator.validate(event, context.currentSystemTimeMs());
-        } catch (MalformedEventException e) {
-            metrics.rejected();
-            meters.rejected(e.reason());
-            DeadLetters.forward(context, record, e.reason(), e.getMessage());
+        ClickEvent event = intake.accept(context, record, metrics);
+        if (event == null) {
             return;
         }
         if (firstOffset < 0) {

@@ -1,10 +1,7 @@
 package io.inflight.trainer.topology;
 
 import io.inflight.topics.ClickEvent;
-import io.inflight.topics.EventCodec;
-import io.inflight.topics.EventValidator;
 import io.inflight.topics.FeatureKeys;
-import io.inflight.topics.MalformedEventException;
 import io.inflight.topics.RejectReason;
 import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.metrics.TrainerMeters;
@@ -46,8 +43,7 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
 
     private final TrainerSettings settings;
     private final TrainerMeters meters;
-    private final EventCodec codec;
-    private final EventValidator validator;
+    private final Intake intake;
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> stateStore;
     private RowStore rows;
@@ -61,8 +57,7 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
     public TrainerProcessor(TrainerSettings settings, TrainerMeters meters) {
         this.settings = settings;
         this.meters = meters;
-        this.codec = new EventCodec(settings.limits());
-        this.validator = new EventValidator(settings.limits());
+        this.intake = new Intake(settings, meters);
     }
 
     @Override
@@ -84,12 +79,8 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        ClickEvent event;
-        try {
-            event = codec.decode(record.value());
-            validator.validate(event, context.currentSystemTimeMs());
-        } catch (MalformedEventException e) {
-            reject(record, e.reason(), e.getMessage());
+        ClickEvent event = intake.accept(context, record, metrics);
+        if (event == null) {
             return;
         }
         int n = distinctKeys(event);
@@ -100,7 +91,7 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
         }
         double logit = model.logit(rowBuf, n, dense);
         if (!Double.isFinite(logit)) {
-            reject(record, RejectReason.NON_FINITE_PREDICTION, "model produced logit " + logit);
+            intake.reject(context, record, RejectReason.NON_FINITE_PREDICTION, "model produced logit " + logit, metrics);
             return;
         }
         metrics.record(logit, event.label());
@@ -172,11 +163,5 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
             }
         }
         return true;
-    }
-
-    private void reject(Record<byte[], byte[]> record, RejectReason reason, String detail) {
-        metrics.rejected();
-        meters.rejected(reason);
-        DeadLetters.forward(context, record, reason, detail);
     }
 }
