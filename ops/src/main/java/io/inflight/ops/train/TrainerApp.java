@@ -138,9 +138,16 @@ public final class TrainerApp implements AutoCloseable {
         }
     }
 
-    /** Stops the Streams threads, committing what was processed; waits at most {@code timeout}. */
+    /**
+     * Stops the Streams threads, committing what was processed; waits at most {@code timeout}.
+     * A dynamic member leaves the consumer group so its partitions move at once; a static member
+     * ({@code inflight.instance.id}) stays, to take them back when it restarts.
+     */
     public boolean close(Duration timeout) {
-        return streams.close(timeout);
+        boolean leave = config.getString(InflightConfig.INSTANCE_ID).isBlank();
+        return streams.close(org.apache.kafka.streams.CloseOptions.timeout(timeout).withGroupMembershipOperation(leave
+                ? org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP
+                : org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP));
     }
 
     @Override
