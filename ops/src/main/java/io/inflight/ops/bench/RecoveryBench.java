@@ -71,9 +71,17 @@ public final class RecoveryBench {
     }
 
     public Result run(long events, int kills, long seed) throws Exception {
+        return run(events, kills, seed, Map.of());
+    }
+
+    /** As {@link #run(long, int, long)}, training with extra {@code inflight.*} settings (e.g. a mini-batch model). */
+    public Result run(long events, int kills, long seed, Map<String, String> trainer) throws Exception {
         String prefix = "recovery-" + seed;
-        Map<String, String> base = Map.of(InflightConfig.BOOTSTRAP_SERVERS, bootstrap, InflightConfig.TOPIC_PREFIX, prefix);
+        Map<String, String> base = new HashMap<>(trainer);
+        base.put(InflightConfig.BOOTSTRAP_SERVERS, bootstrap);
+        base.put(InflightConfig.TOPIC_PREFIX, prefix);
         InflightConfig topicsOnly = InflightConfig.parse(base);
+        long expected = topicsOnly.batchSettings().map(b -> events - events % b.batchSize()).orElse(events);
         TrainerApp.ensureTopics(topicsOnly);
         out.printf(Locale.ROOT, "Generating %,d events into %s%n", events, topicsOnly.topics().clicks());
         Generation.run(GeneratorSpec.defaults(events, seed), new TopicSink(topicsOnly.kafkaClientConfigs(),
@@ -81,8 +89,8 @@ public final class RecoveryBench {
 
         out.println("Run 1: uninterrupted, in this JVM");
         Map<String, String> clean = config(base, prefix + "-clean", workDir.resolve("clean"));
-        ProgressiveMetrics.Summary cleanSummary = trainInProcess(InflightConfig.parse(clean), events);
-        String cleanHash = restoredHash(clean, workDir.resolve("clean-restore"), events).orElseThrow();
+        ProgressiveMetrics.Summary cleanSummary = trainInProcess(InflightConfig.parse(clean), expected);
+        String cleanHash = restoredHash(clean, workDir.resolve("clean-restore"), expected).orElseThrow();
 
         out.printf(Locale.ROOT, "Run 2: child JVMs killed with SIGKILL %d times%n", kills);
         Map<String, String> crashed = config(base, prefix + "-crashed", workDir.resolve("crashed"));
@@ -147,11 +155,11 @@ public final class RecoveryBench {
             restore.put(InflightConfig.INSTANCE_ID, "recovery-child"); // replaces the last child at once
             AtomicReference<Throwable> fatal = new AtomicReference<>();
             try (TrainerApp app = TrainerApp.start(InflightConfig.parse(restore), fatal::set)) {
-                crashedSummary = Optional.of(await(app, events, fatal));
+                crashedSummary = Optional.of(await(app, expected, fatal));
                 crashedHash = app.modelHash().orElseThrow();
             }
         }
-        return new Result(events, cleanHash, crashedHash, cleanSummary.events(), crashedSummary.get().events(),
+        return new Result(expected, cleanHash, crashedHash, cleanSummary.events(), crashedSummary.get().events(),
                 killedAt, resume);
     }
 

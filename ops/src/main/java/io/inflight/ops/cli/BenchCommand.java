@@ -39,6 +39,10 @@ final class BenchCommand {
         @Option(names = "--json", description = "Print one JSON line instead of the table.")
         boolean json;
 
+        @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
+                description = "Trainer setting for both runs, e.g. --set inflight.model.fields=f0,f1,f2 (repeatable).")
+        java.util.Map<String, String> trainer = new java.util.LinkedHashMap<>();
+
         @Override
         public Integer call() throws Exception {
             if (events < 1) {
@@ -52,7 +56,7 @@ final class BenchCommand {
             EmbeddedBroker broker = bootstrap == null ? EmbeddedBroker.start(workDir.resolve("broker"), 0, 0) : null;
             try {
                 String servers = bootstrap == null ? broker.bootstrapServers() : bootstrap;
-                RecoveryBench.Result r = new RecoveryBench(servers, workDir, progress).run(events, kills, seed);
+                RecoveryBench.Result r = new RecoveryBench(servers, workDir, progress).run(events, kills, seed, trainer);
                 if (json) {
                     System.out.println(r.json());
                 } else {

@@ -44,7 +44,8 @@ public final class TrainerStateStore {
 
     /**
      * SHA-256 over every row (key and encoded value, weights and optimizer state, in store order) and
-     * the dense parameters: equal digests mean bit-identical models.
+     * the dense parameters with their optimizer state (every key starting with {@code dense}): equal
+     * digests mean bit-identical models.
      */
     public static java.security.MessageDigest digest(java.security.MessageDigest md,
                                                      ReadOnlyKeyValueStore<Long, byte[]> rows,
@@ -57,9 +58,14 @@ public final class TrainerStateStore {
                 md.update(kv.value);
             }
         }
-        byte[] dense = state.get(DENSE_KEY);
-        if (dense != null) {
-            md.update(dense);
+        // "dense" (per-event trainer) and "dense/<chunk>" (mini-batch trainer): parameters and optimizer state.
+        try (KeyValueIterator<String, byte[]> it = state.prefixScan(DENSE_KEY,
+                new org.apache.kafka.common.serialization.StringSerializer())) {
+            while (it.hasNext()) {
+                var kv = it.next();
+                md.update(kv.key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                md.update(kv.value);
+            }
         }
         return md;
     }
