@@ -60,14 +60,18 @@ class BatchTrainerProcessorTest {
     }
 
     private TestInputTopic<byte[], byte[]> start(BatchSettings b) {
+        return start(b, s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
+                TrainerMeters.on(new SimpleMeterRegistry()));
+    }
+
+    private TestInputTopic<byte[], byte[]> start(BatchSettings b, io.inflight.trainer.model.BatchModelFactory factory,
+                                                 TrainerMeters meters) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "batch-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, SETTINGS, b,
-                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
-                TrainerMeters.on(new SimpleMeterRegistry())), p);
+        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, SETTINGS, b, factory, meters), p);
         return driver.createInputTopic(TOPICS.clicks(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
     }
 
@@ -155,6 +159,61 @@ class BatchTrainerProcessorTest {
         // Nothing is published before the third batch.
         stream(8, 4).forEach(e -> in.pipeInput(CODEC.encode(e)));
         assertThat(updates.readKeyValuesToList()).isEmpty();
+    }
+
+    @Test
+    void shouldSkipANonFiniteBatchCountItAndCarryOn() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        // Every third forward pass produces NaN logits: that batch must change nothing.
+        int[] calls = {0};
+        TestInputTopic<byte[], byte[]> in = start(batch(8, 100), s -> new PoisonedModel(
+                new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true), calls), TrainerMeters.on(registry));
+        List<ClickEvent> events = stream(24, 9);
+        events.subList(0, 16).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        Map<Long, float[]> before = rows();
+        events.subList(16, 24).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        Map<Long, float[]> after = rows();
+        assertThat(after.keySet()).isEqualTo(before.keySet());
+        after.forEach((k, v) -> assertThat(v).containsExactly(before.get(k)));
+        assertThat(registry.get(TrainerMeters.NON_FINITE).counter().count()).isEqualTo(1.0);
+        assertThat(summary().events()).isEqualTo(16); // the poisoned batch's scores are not recorded
+        stream(8, 10).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        assertThat(summary().events()).isEqualTo(24);
+        assertThat(rows().size()).isGreaterThanOrEqualTo(before.size());
+    }
+
+    /** Delegates, but turns every third forward pass into NaN logits. */
+    private static final class PoisonedModel implements io.inflight.trainer.model.BatchModel {
+        private final io.inflight.trainer.model.BatchModel inner;
+        private final int[] calls;
+
+        PoisonedModel(io.inflight.trainer.model.BatchModel inner, int[] calls) {
+            this.inner = inner;
+            this.calls = calls;
+        }
+
+        @Override
+        public void forward(float[] emb, float[] lin, float[] num, int b, float[] logits) {
+            inner.forward(emb, lin, num, b, logits);
+            if (++calls[0] % 3 == 0) {
+                java.util.Arrays.fill(logits, 0, b, Float.NaN);
+            }
+        }
+
+        @Override
+        public boolean backward(float[] labels, int b, float[] embGrad, float[] linGrad) {
+            return inner.backward(labels, b, embGrad, linGrad);
+        }
+
+        @Override public String name() { return inner.name(); }
+        @Override public int fields() { return inner.fields(); }
+        @Override public int dim() { return inner.dim(); }
+        @Override public int numericFields() { return 0; }
+        @Override public int batchCapacity() { return inner.batchCapacity(); }
+        @Override public int denseSize() { return inner.denseSize(); }
+        @Override public void exportDense(float[] dst) { inner.exportDense(dst); }
+        @Override public void importDense(float[] src) { inner.importDense(src); }
+        @Override public void close() { inner.close(); }
     }
 
     @Test
