@@ -81,6 +81,11 @@ public final class TrainerApp implements AutoCloseable {
         }
     }
 
+    /** The running Streams client, for interactive queries. */
+    public KafkaStreams streams() {
+        return streams;
+    }
+
     public KafkaStreams.State state() {
         return streams.state();
     }

@@ -1,0 +1,55 @@
+package io.inflight.ops.cli;
+
+import io.inflight.ops.serve.ServeEndpoint;
+import io.inflight.ops.serve.ServingModel;
+import io.inflight.ops.serve.ServingReplica;
+import io.inflight.trainer.config.BatchSettings;
+import io.inflight.trainer.config.InflightConfig;
+import io.inflight.trainer.model.BatchModels;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "serve", mixinStandardHelpOptions = true,
+        description = {"A serving replica: follows <prefix>.model-updates (committed updates only) and scores events",
+                "over HTTP (POST /score, GET /status). Give it the same model settings as the trainer."})
+final class ServeCommand implements Callable<Integer> {
+
+    @Mixin
+    ConfigOptions config;
+
+    @Option(names = "--port", defaultValue = "8080", description = "HTTP port, 0 for any free port (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "HTTP address (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Override
+    public Integer call() throws Exception {
+        if (!config.hasBootstrap()) {
+            throw new IllegalArgumentException("serve needs --bootstrap-servers: the cluster the trainer publishes to");
+        }
+        InflightConfig cfg = config.resolve(null);
+        BatchSettings settings = cfg.batchSettings().orElseThrow(() -> new IllegalArgumentException(
+                "serve replicates the mini-batch trainer: give the same " + InflightConfig.MODEL_FIELDS + " (and model "
+                        + "settings) as the trainer"));
+        try (Shutdown shutdown = new Shutdown();
+             ServingReplica replica = new ServingReplica(cfg.kafkaClientConfigs(), cfg.topics().modelUpdates(),
+                     new ServingModel(settings, BatchModels::create));
+             ServeEndpoint endpoint = new ServeEndpoint(host, port, replica)) {
+            System.out.printf(Locale.ROOT, "Serving %s (%s, D=%d) from %s at http://%s:%d/score (status: /status). Ctrl-C to stop.%n",
+                    cfg.topics().modelUpdates(), settings.modelType(), settings.dim(), cfg.bootstrapServers(), host, endpoint.port());
+            while (!shutdown.awaitRequest(5_000)) {
+                if (replica.failure() != null) {
+                    throw new IllegalStateException("replica stopped: " + replica.failure(), replica.failure());
+                }
+                long[] lag = replica.lagPercentiles();
+                System.out.printf(Locale.ROOT, "  rows %,d  updates %,d  dense version %d  freshness p50 %d ms, p99 %d ms%n",
+                        replica.model().rows(), replica.applied(), replica.model().denseVersion(), lag[0], lag[1]);
+            }
+        }
+        return 0;
+    }
+}

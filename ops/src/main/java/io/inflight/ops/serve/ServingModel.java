@@ -1,0 +1,138 @@
+package io.inflight.ops.serve;
+
+import io.inflight.topics.ClickEvent;
+import io.inflight.topics.FeatureKeys;
+import io.inflight.topics.ModelUpdateCodec;
+import io.inflight.trainer.config.BatchSettings;
+import io.inflight.trainer.model.BatchModel;
+import io.inflight.trainer.model.BatchModelFactory;
+import java.nio.ByteBuffer;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The model as a serving replica sees it: the latest published weights of every row and the latest
+ * dense parameters, applied from {@code <prefix>.model-updates}, and the same scoring path as the
+ * trainer (per-field slots, then {@link BatchModel#forward}).
+ *
+ * <p>Thread-safety: {@link #apply} and {@link #score} are synchronized; a replica applies updates on
+ * its consumer thread and scores on HTTP threads.
+ */
+public final class ServingModel {
+
+    private final BatchSettings settings;
+    private final BatchModel model;
+    private final Map<Long, float[]> rows = new HashMap<>();
+    private final Map<String, Integer> slotOf = new HashMap<>();
+    private float[] dense;
+    private long denseVersion = -1;
+    private int denseChunksSeen;
+    private final float[] emb;
+    private final float[] lin;
+    private final float[] logit = new float[1];
+
+    public ServingModel(BatchSettings settings, BatchModelFactory factory) {
+        this.settings = settings;
+        this.model = factory.create(settings);
+        this.dense = new float[model.denseSize()];
+        for (int i = 0; i < settings.fields().size(); i++) {
+            slotOf.put(settings.fields().get(i), i);
+        }
+        this.emb = new float[settings.slots() * settings.dim()];
+        this.lin = new float[settings.slots()];
+    }
+
+    /** Applies one model-updates record (a null value is a tombstone: the row is gone). */
+    public synchronized void apply(byte[] key, byte[] value) {
+        if (key == null || key.length == 0) {
+            throw new IllegalArgumentException("model update without a key");
+        }
+        if (key[0] == 'r' && key.length == 9) {
+            long rowKey = ByteBuffer.wrap(key, 1, 8).getLong();
+            if (value == null) {
+                rows.remove(rowKey);
+                return;
+            }
+            ModelUpdateCodec.Row row = ModelUpdateCodec.decodeRow(value);
+            if (row.dim() != settings.dim()) {
+                throw new IllegalArgumentException("row " + rowKey + " has dimension " + row.dim() + ", this replica serves "
+                        + settings.dim() + "; check inflight.model.dim");
+            }
+            float[] r = new float[1 + row.dim()];
+            r[0] = row.linear();
+            System.arraycopy(row.embedding(), 0, r, 1, row.dim());
+            rows.put(rowKey, r);
+        } else if (key[0] == 'd' && key.length == 5 && value != null) {
+            ByteBuffer b = ByteBuffer.wrap(value);
+            int version = b.get() & 0xFF;
+            int kind = b.get();
+            if (version != ModelUpdateCodec.VERSION || kind != ModelUpdateCodec.KIND_DENSE) {
+                throw new IllegalArgumentException("unsupported dense update: version " + version + ", kind " + kind);
+            }
+            long modelVersion = b.getInt() & 0xFFFFFFFFL;
+            int total = b.getInt();
+            int offset = b.getInt();
+            if (total != dense.length) {
+                throw new IllegalArgumentException("dense update of " + total + " floats, this replica's model has "
+                        + dense.length + "; check the model settings");
+            }
+            for (int i = offset; b.hasRemaining(); i++) {
+                dense[i] = b.getFloat();
+            }
+            if (modelVersion != denseVersion) {
+                denseVersion = modelVersion;
+                denseChunksSeen = 0;
+            }
+            denseChunksSeen++;
+            model.importDense(dense);
+        }
+    }
+
+    /** Probability of a click for {@code event}, and how many of its features had a published row. */
+    public synchronized Score score(ClickEvent event) {
+        java.util.Arrays.fill(emb, 0f);
+        java.util.Arrays.fill(lin, 0f);
+        int found = 0;
+        int features = 0;
+        int d = settings.dim();
+        for (ClickEvent.Field f : event.fields()) {
+            Integer slot = slotOf.get(f.name());
+            if (slot == null) {
+                continue;
+            }
+            for (String v : f.values()) {
+                features++;
+                float[] r = rows.get(FeatureKeys.key(f.name(), v));
+                if (r == null) {
+                    continue; // never published (or evicted): reads as zeros
+                }
+                found++;
+                lin[slot] += r[0];
+                for (int j = 0; j < d; j++) {
+                    emb[slot * d + j] += r[1 + j];
+                }
+            }
+        }
+        model.forward(emb, lin, new float[0], 1, logit);
+        return new Score(1.0 / (1.0 + Math.exp(-logit[0])), logit[0], features, found);
+    }
+
+    /** A score: probability, logit, the event's features in served fields, and how many had a row. */
+    public record Score(double p, double logit, int features, int rowsFound) {
+    }
+
+    public synchronized int rows() {
+        return rows.size();
+    }
+
+    /** Batches the trainer had trained when it published the dense parameters last seen (-1: none yet). */
+    public synchronized long denseVersion() {
+        return denseVersion;
+    }
+
+    /** A copy of a row's published weights {@code [linear, embedding...]}, or null. */
+    public synchronized float[] row(long key) {
+        float[] r = rows.get(key);
+        return r == null ? null : r.clone();
+    }
+}

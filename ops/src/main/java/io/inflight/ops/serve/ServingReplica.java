@@ -1,0 +1,117 @@
+package io.inflight.ops.serve;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Follows {@code <prefix>.model-updates} from the beginning with a read-committed consumer (so it
+ * sees only what the trainer committed) and applies every record to a {@link ServingModel}.
+ * Freshness is measured per record as apply time minus the record's timestamp (the moment the
+ * trainer published it). One daemon thread; {@link #close()} stops it.
+ */
+public final class ServingReplica implements AutoCloseable {
+
+    private final ServingModel model;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong lastTimestamp = new AtomicLong(-1);
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final long[] lagMs = new long[4096];
+    private long lagCount;
+    private volatile boolean running = true;
+
+    public ServingReplica(Map<String, Object> clientConfigs, String topic, ServingModel model) {
+        this.model = model;
+        Map<String, Object> p = new HashMap<>(clientConfigs);
+        p.put("isolation.level", "read_committed");
+        p.put("enable.auto.commit", false);
+        p.put("auto.offset.reset", "earliest");
+        p.putIfAbsent("max.partition.fetch.bytes", 8 << 20);
+        this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> parts = new ArrayList<>();
+        consumer.partitionsFor(topic, Duration.ofSeconds(30)).forEach(i -> parts.add(new TopicPartition(topic, i.partition())));
+        if (parts.isEmpty()) {
+            consumer.close();
+            throw new IllegalStateException("topic " + topic + " does not exist");
+        }
+        consumer.assign(parts);
+        consumer.seekToBeginning(parts);
+        this.thread = new Thread(this::loop, "inflight-serving-replica");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void loop() {
+        try {
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                    model.apply(r.key(), r.value());
+                    applied.incrementAndGet();
+                    lastTimestamp.set(r.timestamp());
+                    recordLag(System.currentTimeMillis() - r.timestamp());
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            failure.set(e);
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private synchronized void recordLag(long ms) {
+        lagMs[(int) (lagCount++ % lagMs.length)] = ms;
+    }
+
+    /** Freshness of the last 4,096 applied updates: {p50, p99, max} in milliseconds. */
+    public synchronized long[] lagPercentiles() {
+        int n = (int) Math.min(lagCount, lagMs.length);
+        if (n == 0) {
+            return new long[] {-1, -1, -1};
+        }
+        long[] sorted = java.util.Arrays.copyOf(lagMs, n);
+        java.util.Arrays.sort(sorted);
+        return new long[] {sorted[n / 2], sorted[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)], sorted[n - 1]};
+    }
+
+    public long applied() {
+        return applied.get();
+    }
+
+    /** Publish time of the last applied update, ms since the epoch (-1: none yet). */
+    public long lastUpdateTimestamp() {
+        return lastTimestamp.get();
+    }
+
+    /** The error that stopped the replica, if any. */
+    public Throwable failure() {
+        return failure.get();
+    }
+
+    public ServingModel model() {
+        return model;
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package io.inflight.ops.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inflight.ops.broker.EmbeddedBroker;
+import io.inflight.ops.generate.GeneratorSpec;
+import io.inflight.ops.generate.Generation;
+import io.inflight.ops.generate.SyntheticStream;
+import io.inflight.ops.generate.TopicSink;
+import io.inflight.ops.train.TrainerApp;
+import io.inflight.topics.ClickEvent;
+import io.inflight.trainer.config.BatchSettings;
+import io.inflight.trainer.config.InflightConfig;
+import io.inflight.trainer.model.BatchModels;
+import io.inflight.trainer.state.RowCodec;
+import io.inflight.trainer.state.TrainerStateStore;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StoreQueryParameters;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.QueryableStoreTypes;
+import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A serving replica following a real trainer: it converges to exactly the trainer's committed rows. */
+@Timeout(300)
+class ServingReplicaIT {
+
+    @Test
+    void shouldServeExactlyTheRowsTheTrainerCommitted() throws Exception {
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "serve");
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
+            Map<String, String> raw = new HashMap<>();
+            raw.put(InflightConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+            raw.put(InflightConfig.TOPIC_PREFIX, "serve");
+            raw.put(InflightConfig.STATE_DIR, dir.resolve("state").toString());
+            raw.put(InflightConfig.MODEL_TYPE, "fm");
+            raw.put(InflightConfig.MODEL_FIELDS, "f0,f1,f2,f3,f4,f5,f6,f7");
+            raw.put(InflightConfig.BATCH_SIZE, "50");
+            raw.put(InflightConfig.PUBLISH_EVERY, "1");
+            InflightConfig cfg = InflightConfig.parse(raw);
+            BatchSettings settings = cfg.batchSettings().orElseThrow();
+            TrainerApp.ensureTopics(cfg);
+            Generation.run(GeneratorSpec.defaults(5_000, 3), new TopicSink(cfg.kafkaClientConfigs(), "serve.clicks"),
+                    new PrintStream(OutputStream.nullOutputStream()));
+
+            AtomicReference<Throwable> fatal = new AtomicReference<>();
+            try (TrainerApp app = TrainerApp.start(cfg, fatal::set);
+                 ServingReplica replica = new ServingReplica(cfg.kafkaClientConfigs(), "serve.model-updates",
+                         new ServingModel(settings, BatchModels::create));
+                 ServeEndpoint http = new ServeEndpoint("127.0.0.1", 0, replica)) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+                while (System.nanoTime() < deadline && !(app.state() == KafkaStreams.State.RUNNING
+                        && app.summary().map(s -> s.events() == 5_000).orElse(false))) {
+                    assertThat(fatal.get()).isNull();
+                    Thread.sleep(100);
+                }
+                Map<Long, float[]> trained = new HashMap<>();
+                ReadOnlyKeyValueStore<Long, byte[]> rows = app.streams().store(StoreQueryParameters.fromNameAndType(
+                        TrainerStateStore.ROWS, QueryableStoreTypes.<Long, byte[]>keyValueStore()));
+                try (KeyValueIterator<Long, byte[]> it = rows.all()) {
+                    it.forEachRemaining(kv -> {
+                        float[] r = new float[settings.dim() + 3];
+                        RowCodec.decode(kv.value, r, r.length, "rows", kv.key);
+                        trained.put(kv.key, r);
+                    });
+                }
+                assertThat(trained).isNotEmpty();
+                while (System.nanoTime() < deadline && replica.model().rows() < trained.size()) {
+                    Thread.sleep(50);
+                }
+                assertThat(replica.failure()).isNull();
+                assertThat(replica.model().rows()).isEqualTo(trained.size());
+                trained.forEach((k, r) -> {
+                    float[] served = replica.model().row(k);
+                    assertThat(served).as("row %d", k).isNotNull();
+                    assertThat(served).containsExactly(java.util.Arrays.copyOf(r, settings.dim() + 1));
+                });
+                assertThat(replica.model().denseVersion()).isEqualTo(100);
+
+                // The HTTP path scores a known event with those rows.
+                ClickEvent e = new SyntheticStream(GeneratorSpec.defaults(1, 3)).nextEvent();
+                StringBuilder json = new StringBuilder("{\"features\":{");
+                for (int i = 0; i < e.fields().size(); i++) {
+                    json.append(i == 0 ? "" : ",").append('"').append(e.fields().get(i).name()).append("\":\"")
+                            .append(e.fields().get(i).values().get(0)).append('"');
+                }
+                json.append("}}");
+                HttpResponse<String> resp = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + http.port() + "/score")).POST(HttpRequest.BodyPublishers.ofString(
+                        json.toString())).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(resp.statusCode()).isEqualTo(200);
+                assertThat(resp.body()).contains("\"features\":8").contains("\"rows_found\":8")
+                        .contains("\"p\":" + replica.model().score(e).p());
+                HttpResponse<String> bad = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + http.port() + "/score")).POST(HttpRequest.BodyPublishers.ofString(
+                        "{not json")).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(bad.statusCode()).isEqualTo(400);
+                assertThat(bad.body()).contains("not JSON");
+            }
+        }
+    }
+}
