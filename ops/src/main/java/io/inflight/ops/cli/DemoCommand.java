@@ -83,7 +83,13 @@ final class DemoCommand implements Callable<Integer> {
                 Optional<ProgressiveMetrics.Summary> last;
                 try (TrainerApp app = TrainerApp.start(cfg, fatal::set)) {
                     TrainingLoop loop = new TrainingLoop(app, fatal, System.out, progressSeconds * 1000L);
-                    last = loop.run(shutdown, s -> s.events() + s.rejected() >= events, 120_000);
+                    // The mini-batch trainer scores whole batches only: a last partial batch waits for more events.
+                    long trainable = cfg.batchSettings().map(b -> events - events % b.batchSize()).orElse(events);
+                    if (trainable < events) {
+                        System.out.printf(Locale.ROOT, "  (%,d events fill whole batches of %d; the last %,d wait for more)%n",
+                                trainable, cfg.batchSettings().get().batchSize(), events - trainable);
+                    }
+                    last = loop.run(shutdown, s -> s.events() + s.rejected() >= trainable, 120_000);
                     double trainSecs = (System.nanoTime() - trainStart) / 1e9;
                     if (follow && !shutdown.requested()) {
                         System.out.println("Stream consumed. Still training (--follow): produce more with");
