@@ -28,7 +28,7 @@ import java.util.List;
  * guessed. Semantic checks (label in {0,1}, finite numbers, duplicates, time) are
  * {@link EventValidator}'s. Instances are immutable and thread-safe.
  */
-public final class EventCodec {
+public final class EventCodec implements EventDecoder {
 
     /** The format version this class writes. */
     public static final byte VERSION = 1;
@@ -70,6 +70,7 @@ public final class EventCodec {
     }
 
     /** Decodes one event or throws {@link MalformedEventException} naming what is wrong. */
+    @Override
     public ClickEvent decode(byte[] bytes) {
         if (bytes == null || bytes.length == 0) {
             throw new MalformedEventException(RejectReason.EMPTY, "record value is empty");
