@@ -60,6 +60,7 @@ public final class InflightConfig extends AbstractConfig {
     public static final String SEED = "inflight.seed";
     public static final String AUC_BINS = "inflight.metrics.auc.bins";
     public static final String PREDICTIONS_ENABLED = "inflight.predictions.enabled";
+    public static final String INPUT_FORMAT = "inflight.input.format";
     public static final String WINDOW_EVENTS = "inflight.metrics.window.events";
     public static final String MAX_FEATURES = "inflight.limits.max.features";
     public static final String MAX_STRING_BYTES = "inflight.limits.max.string.bytes";
@@ -112,6 +113,9 @@ public final class InflightConfig extends AbstractConfig {
                     "Bins of the logit histogram behind the progressive AUC.")
             .define(WINDOW_EVENTS, Type.LONG, TrainerSettings.DEFAULT_WINDOW, Range.atLeast(10), Importance.LOW,
                     "Events in the sliding window of the recent AUC and log-loss.")
+            .define(INPUT_FORMAT, Type.STRING, "binary", ValidString.in("binary", "json"), Importance.MEDIUM,
+                    "Wire format of the clicks topic: binary (compact, versioned; what replay and generate write) "
+                            + "or json (one JSON object per record, for topics written by hand).")
             .define(PREDICTIONS_ENABLED, Type.BOOLEAN, false, Importance.LOW,
                     "Write each event's pre-learning score to the predictions topic.")
             .define(MAX_FEATURES, Type.INT, EventLimits.DEFAULTS.maxFeatures(), Range.between(1, 1_000_000), Importance.LOW,
@@ -209,7 +213,7 @@ public final class InflightConfig extends AbstractConfig {
     public TrainerSettings trainerSettings() {
         return new TrainerSettings(getString(MODEL_TYPE), getInt(MODEL_DIM), getDouble(LEARNING_RATE), getDouble(L2),
                 getDouble(INIT_STDDEV), getLong(SEED), getInt(AUC_BINS), getBoolean(PREDICTIONS_ENABLED), limits(),
-                getLong(WINDOW_EVENTS));
+                getLong(WINDOW_EVENTS), getString(INPUT_FORMAT));
     }
 
     /**

@@ -15,9 +15,11 @@ import io.inflight.topics.EventLimits;
  * @param predictions      whether to publish pre-learning scores
  * @param limits           input limits; violations are dead-lettered
  * @param windowEvents     events in the sliding window of the recent-window metrics
+ * @param inputFormat      wire format of the clicks topic: binary (the default codec) or json
  */
 public record TrainerSettings(String modelType, int dim, double learningRate, double l2, double initStddev,
-                              long seed, int aucBins, boolean predictions, EventLimits limits, long windowEvents) {
+                              long seed, int aucBins, boolean predictions, EventLimits limits, long windowEvents,
+                              String inputFormat) {
 
     /** The default sliding window: 100,000 events. */
     public static final long DEFAULT_WINDOW = 100_000L;
@@ -38,6 +40,9 @@ public record TrainerSettings(String modelType, int dim, double learningRate, do
         if (windowEvents < 10) {
             throw new IllegalArgumentException("windowEvents must be >= 10, got " + windowEvents);
         }
+        if (!"binary".equals(inputFormat) && !"json".equals(inputFormat)) {
+            throw new IllegalArgumentException("inputFormat must be binary or json, got " + inputFormat);
+        }
         if (aucBins < 64) {
             throw new IllegalArgumentException("aucBins must be >= 64, got " + aucBins);
         }
@@ -45,6 +50,6 @@ public record TrainerSettings(String modelType, int dim, double learningRate, do
 
     /** Defaults: FM, D = 8, learning rate 0.05, L2 1e-6, seed 42. */
     public static TrainerSettings defaults() {
-        return new TrainerSettings("fm", 8, 0.05, 1e-6, 0.01, 42L, 4096, false, EventLimits.DEFAULTS, DEFAULT_WINDOW);
+        return new TrainerSettings("fm", 8, 0.05, 1e-6, 0.01, 42L, 4096, false, EventLimits.DEFAULTS, DEFAULT_WINDOW, "binary");
     }
 }

@@ -129,7 +129,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             if (bytes == null) {
                 throw new IllegalStateException("store " + TrainerStateStore.STATE + ": pending batch has a gap at " + i);
             }
-            pending.add(intake.codec().decode(bytes));
+            pending.add(intake.decoder().decode(bytes));
         }
         dirty.clear();
         dirtyBatches.clear();

@@ -8,6 +8,7 @@ import io.inflight.topics.EventCodec;
 import io.inflight.topics.EventLimits;
 import io.inflight.topics.FeatureKeys;
 import io.inflight.topics.TopicCatalogue;
+import io.inflight.topics.json.JsonEventCodec;
 import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.state.TrainerStateStore;
@@ -90,6 +91,33 @@ class TrainerProcessorTest {
     }
 
     @Test
+    void shouldTrainTheSameModelFromJsonRecordsAsFromBinaryOnes() {
+        TrainerSettings binary = TrainerSettings.defaults();
+        TestInputTopic<byte[], byte[]> in = start(binary);
+        List<ClickEvent> events = stream(500, 3);
+        for (ClickEvent e : events) {
+            in.pipeInput(CODEC.encode(e));
+        }
+        Map<Long, byte[]> fromBinary = rows();
+        driver.close();
+        driver = null;
+
+        TrainerSettings s = TrainerSettings.defaults();
+        TrainerSettings json = new TrainerSettings(s.modelType(), s.dim(), s.learningRate(), s.l2(), s.initStddev(),
+                s.seed(), s.aucBins(), s.predictions(), s.limits(), s.windowEvents(), "json");
+        JsonEventCodec jsonCodec = new JsonEventCodec(EventLimits.DEFAULTS);
+        in = start(json);
+        for (ClickEvent e : events) {
+            in.pipeInput(jsonCodec.encode(e));
+        }
+        in.pipeInput(CODEC.encode(events.get(0))); // binary bytes on a JSON topic are malformed
+        Map<Long, byte[]> fromJson = rows();
+        assertThat(fromJson).hasSameSizeAs(fromBinary);
+        fromBinary.forEach((k, v) -> assertThat(fromJson.get(k)).as("row %s", k).isEqualTo(v));
+        assertThat(summary(json).rejected()).isEqualTo(1);
+    }
+
+    @Test
     void shouldLearnFromTheStreamAndRecordProgressiveMetrics() {
         TrainerSettings s = TrainerSettings.defaults();
         TestInputTopic<byte[], byte[]> in = start(s);
@@ -106,7 +134,7 @@ class TrainerProcessorTest {
 
     @Test
     void shouldScoreEachEventBeforeLearningFromIt() {
-        TrainerSettings lr = new TrainerSettings("lr", 8, 0.1, 0, 0.01, 1, 1024, true, EventLimits.DEFAULTS, 1000);
+        TrainerSettings lr = new TrainerSettings("lr", 8, 0.1, 0, 0.01, 1, 1024, true, EventLimits.DEFAULTS, 1000, "binary");
         TestInputTopic<byte[], byte[]> in = start(lr);
         TestOutputTopic<byte[], byte[]> predictions = driver.createOutputTopic(TOPICS.predictions(),
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
@@ -167,7 +195,7 @@ class TrainerProcessorTest {
 
     @Test
     void shouldTrackRecentEventsInTheSlidingWindow() {
-        TrainerSettings s = new TrainerSettings("fm", 8, 0.05, 0, 0.01, 1, 1024, false, EventLimits.DEFAULTS, 500);
+        TrainerSettings s = new TrainerSettings("fm", 8, 0.05, 0, 0.01, 1, 1024, false, EventLimits.DEFAULTS, 500, "binary");
         TestInputTopic<byte[], byte[]> in = start(s);
         stream(3000, 6).forEach(e -> in.pipeInput(CODEC.encode(e)));
         // Then labels stop depending on the features: the window forgets, the whole stream does not.
