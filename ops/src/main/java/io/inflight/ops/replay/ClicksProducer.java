@@ -1,0 +1,69 @@
+package io.inflight.ops.replay;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * An idempotent producer (enable.idempotence=true and acks=all are forced, whatever the client
+ * configs say) for replayed records. Record timestamps are left to the producer (append time): the
+ * event time is in the payload, and historical times would fall outside retention at once. The first
+ * send error fails the next {@link #send} or the {@link #close}: nothing is dropped silently.
+ */
+public final class ClicksProducer implements AutoCloseable {
+
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final String topic;
+    private final AtomicReference<Exception> failure = new AtomicReference<>();
+
+    public ClicksProducer(Map<String, Object> clientConfigs, String topic) {
+        Map<String, Object> p = new HashMap<>(clientConfigs);
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 10);
+        p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "inflight-replay");
+        this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        this.topic = topic;
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    /** Sends one record asynchronously; {@code key} may be null. */
+    public void send(byte[] key, byte[] value) {
+        Exception e = failure.get();
+        if (e != null) {
+            throw new IllegalStateException("writing to " + topic + " failed: " + e.getMessage(), e);
+        }
+        producer.send(new ProducerRecord<>(topic, null, key, value), (md, ex) -> {
+            if (ex != null) {
+                failure.compareAndSet(null, ex);
+            }
+        });
+    }
+
+    /** Waits until every record sent so far is acknowledged. */
+    public void flush() {
+        producer.flush();
+        Exception e = failure.get();
+        if (e != null) {
+            throw new IllegalStateException("writing to " + topic + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            flush();
+        } finally {
+            producer.close();
+        }
+    }
+}
