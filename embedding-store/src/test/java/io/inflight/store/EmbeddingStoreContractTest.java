@@ -1,0 +1,340 @@
+package io.inflight.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import io.inflight.policies.EmbeddingTable.ChunkInit;
+import io.inflight.policies.Precision;
+import io.inflight.policies.UtilityRule;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Behaviour every {@link EmbeddingStore} configuration must show, whatever its tiers. */
+abstract class EmbeddingStoreContractTest {
+
+    static final ChunkLayout LAYOUT = ChunkLayout.of(2, 2, 4, 8);
+    static final int D = 16;
+
+    /** A fresh, empty store with this configuration. */
+    abstract EmbeddingStore newStore(StoreConfig config);
+
+    /** Whether rows survive {@link EmbeddingStore#flush} then {@link EmbeddingStore#reset}. */
+    abstract boolean durable();
+
+    static StoreConfig config() {
+        return StoreConfig.defaults(LAYOUT).withOptimizer(0.1f, 0f, 1e-8f);
+    }
+
+    static float[] grads(int rows, long seed) {
+        float[] g = new float[rows * (D + 1)];
+        for (int i = 0; i < g.length; i++) {
+            g[i] = (CounterRng.unit(CounterRng.bits(seed, i, 0)) - 0.5f);
+        }
+        return g;
+    }
+
+    /** Snapshot as text with exact float bits, for bit-identical comparisons. */
+    static List<String> dump(EmbeddingStore s) {
+        List<String> out = new ArrayList<>();
+        s.snapshot(new RowSink() {
+            @Override
+            public void row(long key, int mask, Precision[] precisions, float[] values, float linear) {
+                StringBuilder b = new StringBuilder().append(key).append(' ').append(mask);
+                for (Precision p : precisions) {
+                    b.append(' ').append(p);
+                }
+                for (float v : values) {
+                    b.append(' ').append(Integer.toHexString(Float.floatToRawIntBits(v)));
+                }
+                out.add(b.append(' ').append(Integer.toHexString(Float.floatToRawIntBits(linear))).toString());
+            }
+
+            @Override
+            public void evicted(long key) {
+                throw new AssertionError("snapshot never reports evictions");
+            }
+        });
+        return out;
+    }
+
+    /** A fixed workload of 40 steps over 300 keys, with policy operations in between. */
+    static void workload(EmbeddingStore s) {
+        long[] keys = new long[64];
+        for (int step = 0; step < 40; step++) {
+            for (int i = 0; i < keys.length; i++) {
+                keys[i] = (CounterRng.bits(5, step, i) >>> 1) % 300 - 150; // negative keys too
+            }
+            float[] out = new float[keys.length * (D + 1)];
+            s.gather(keys, keys.length, out);
+            s.scatter(keys, null, keys.length, grads(keys.length, step), step);
+            if (step % 10 == 3) {
+                s.setPrecision(keys[0], 3, Precision.INT4);
+                s.setPrecision(keys[1], 0, Precision.BF16);
+                s.pruneChunk(keys[2], 2);
+                s.evictRow(keys[3]);
+            }
+            if (step % 10 == 7) {
+                s.allocateChunk(keys[2], 2, ChunkInit.RANDOM);
+                s.setPrecision(keys[4], 1, Precision.FP16);
+            }
+        }
+    }
+
+    @Test
+    void shouldReadAnUnknownRowAsItsInitialisation() {
+        EmbeddingStore s = newStore(config());
+        float[] out = new float[2 * (D + 1)];
+        Arrays.fill(out, 9f);
+        s.gather(new long[] {1, 2}, 2, out);
+        assertThat(out).containsOnly(0f);
+        assertThat(s.rowCount()).isZero();
+
+        EmbeddingStore r = newStore(config().withInit(ChunkInit.RANDOM, 0.05f));
+        float[] a = new float[D + 1];
+        float[] b = new float[D + 1];
+        r.gather(new long[] {77}, 1, a);
+        r.gather(new long[] {77}, 1, b);
+        assertThat(a).isEqualTo(b);
+        for (int i = 0; i < D; i++) {
+            assertThat(Math.abs(a[i])).isLessThanOrEqualTo(0.05f);
+        }
+        assertThat(a[D]).isZero();
+        assertThat(a).containsAnyOf(a[0]).matches(v -> v[0] != v[1]);
+    }
+
+    @Test
+    void shouldApplyRowWiseAdagradAtFullPrecision() {
+        EmbeddingStore s = newStore(config().withOptimizer(0.1f, 0.01f, 1e-8f).withInit(ChunkInit.RANDOM, 0.05f));
+        long[] key = {42};
+        float[] w0 = new float[D + 1];
+        s.gather(key, 1, w0);
+        float[] g = grads(1, 3);
+        s.scatter(key, null, 1, g, 1);
+        float[] w1 = new float[D + 1];
+        s.gather(key, 1, w1);
+        for (int c = 0; c < LAYOUT.chunks(); c++) {
+            int off = LAYOUT.offset(c);
+            int w = LAYOUT.width(c);
+            double acc = 0;
+            for (int j = 0; j < w; j++) {
+                double gj = g[off + j] + 0.01 * w0[off + j];
+                acc += gj * gj;
+            }
+            acc /= w;
+            for (int j = 0; j < w; j++) {
+                double gj = g[off + j] + 0.01 * w0[off + j];
+                assertThat(w1[off + j]).isCloseTo((float) (w0[off + j] - 0.1 * gj / Math.sqrt(acc)), within(1e-6f));
+            }
+        }
+        double lg = g[D];
+        assertThat(w1[D]).isCloseTo((float) (-0.1 * lg / Math.abs(lg)), within(1e-6f));
+    }
+
+    @Test
+    void shouldUpdateUtilitiesAccessesAndLastStep() {
+        StoreConfig cfg = config().withUtility(new UtilityRule(UtilityRule.Kind.ACCESS_GRAD, 0.5f));
+        EmbeddingStore s = newStore(cfg);
+        long[] key = {7};
+        float[] g = grads(1, 1);
+        s.scatter(key, new int[] {3}, 1, g, 10);
+        s.scatter(key, new int[] {2}, 1, g, 11);
+        s.forEachRow(row -> {
+            assertThat(row.key()).isEqualTo(7);
+            assertThat(row.accesses()).isEqualTo(5);
+            assertThat(row.lastAccessStep()).isEqualTo(11);
+            for (int c = 0; c < LAYOUT.chunks(); c++) {
+                double n = 0;
+                for (int j = 0; j < LAYOUT.width(c); j++) {
+                    n += g[LAYOUT.offset(c) + j] * g[LAYOUT.offset(c) + j];
+                }
+                double u = 0.5 * (3 * Math.sqrt(n)) + 2 * Math.sqrt(n);
+                assertThat(row.utility(c)).isCloseTo((float) u, within(1e-5f));
+            }
+        });
+        // three steps later: two untouched steps decay first (0.5^2), then the step's own decay and signal
+        float[] before = new float[LAYOUT.chunks()];
+        s.forEachRow(row -> {
+            for (int c = 0; c < before.length; c++) {
+                before[c] = row.utility(c);
+            }
+        });
+        s.scatter(key, new int[] {1}, 1, g, 14);
+        s.forEachRow(row -> {
+            for (int c = 0; c < LAYOUT.chunks(); c++) {
+                double n = 0;
+                for (int j = 0; j < LAYOUT.width(c); j++) {
+                    n += g[LAYOUT.offset(c) + j] * g[LAYOUT.offset(c) + j];
+                }
+                assertThat(row.utility(c)).isCloseTo((float) (0.5 * 0.25 * before[c] + Math.sqrt(n)), within(1e-5f));
+            }
+        });
+    }
+
+    @Test
+    void shouldReplayBitIdentically() {
+        EmbeddingStore a = newStore(config().withPrecision(Precision.INT8).withInit(ChunkInit.RANDOM, 0.05f));
+        EmbeddingStore b = newStore(config().withPrecision(Precision.INT8).withInit(ChunkInit.RANDOM, 0.05f));
+        workload(a);
+        workload(b);
+        assertThat(dump(a)).isEqualTo(dump(b)).isNotEmpty();
+        // and it is the same model as a store held wholly in memory
+        EmbeddingStore ref = EmbeddingStore.inMemory("ref", config().withPrecision(Precision.INT8)
+                .withInit(ChunkInit.RANDOM, 0.05f));
+        workload(ref);
+        assertThat(dump(a)).isEqualTo(dump(ref));
+    }
+
+    @Test
+    void shouldPruneAllocateAndRequantizeChunks() {
+        EmbeddingStore s = newStore(config().withInit(ChunkInit.RANDOM, 0.05f));
+        long[] key = {-5};
+        s.scatter(key, null, 1, grads(1, 2), 1);
+        float[] before = new float[D + 1];
+        s.gather(key, 1, before);
+        long bytes = s.storedBytes();
+
+        s.pruneChunk(-5, 3);
+        float[] pruned = new float[D + 1];
+        s.gather(key, 1, pruned);
+        assertThat(Arrays.copyOfRange(pruned, 8, 16)).containsOnly(0f);
+        assertThat(Arrays.copyOfRange(pruned, 0, 8)).isEqualTo(Arrays.copyOfRange(before, 0, 8));
+        assertThat(s.storedBytes()).isEqualTo(bytes - 8 * 4);
+
+        s.allocateChunk(-5, 3, ChunkInit.ZERO);
+        float[] back = new float[D + 1];
+        s.gather(key, 1, back);
+        assertThat(Arrays.copyOfRange(back, 8, 16)).containsOnly(0f);
+        assertThat(s.storedBytes()).isEqualTo(bytes);
+
+        s.setPrecision(-5, 2, Precision.INT4);
+        float[] q = new float[D + 1];
+        s.gather(key, 1, q);
+        float maxAbs = 0;
+        for (int j = 4; j < 8; j++) {
+            maxAbs = Math.max(maxAbs, Math.abs(before[j]));
+        }
+        for (int j = 4; j < 8; j++) {
+            assertThat(Math.abs(q[j] - before[j])).isLessThanOrEqualTo(maxAbs / 7 * 1.0001f);
+        }
+        // 4 values: 16 fp32 bytes -> 2 bytes of int4 plus a 4-byte scale
+        assertThat(s.storedBytes()).isEqualTo(bytes - 16 + 2 + 4);
+        s.forEachRow(row -> assertThat(row.precision(2)).isEqualTo(Precision.INT4));
+        assertThatThrownBy(() -> s.pruneChunk(12345, 0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("12345");
+    }
+
+    @Test
+    void shouldEvictARowThatComesBackFresh() {
+        EmbeddingStore s = newStore(config());
+        long[] key = {99};
+        float[] g = grads(1, 4);
+        s.scatter(key, null, 1, g, 1);
+        s.scatter(key, null, 1, g, 2);
+        s.evictRow(99);
+        assertThat(s.rowCount()).isZero();
+        assertThat(s.storedBytes()).isZero();
+        float[] out = new float[D + 1];
+        s.gather(key, 1, out);
+        assertThat(out).containsOnly(0f);
+        s.scatter(key, null, 1, g, 3);
+        // zero optimizer state: the first Adagrad step moves every weight by lr * sign(g) (per-chunk RMS)
+        s.gather(key, 1, out);
+        assertThat(out[D]).isCloseTo(-0.1f * Math.signum(g[D]), within(1e-6f));
+        s.forEachRow(row -> assertThat(row.accesses()).isEqualTo(1));
+    }
+
+    @Test
+    void shouldReportChangedRowsAndTombstonesInKeyOrder() {
+        EmbeddingStore s = newStore(config());
+        s.scatter(new long[] {3, -1, 2}, null, 3, grads(3, 5), 1);
+        s.flush();
+        s.clearChanged();
+        s.scatter(new long[] {2}, null, 1, grads(1, 6), 2);
+        s.evictRow(3);
+        s.pruneChunk(-1, 0);
+        List<String> seen = new ArrayList<>();
+        s.forEachChanged(new RowSink() {
+            @Override
+            public void row(long key, int mask, Precision[] precisions, float[] values, float linear) {
+                seen.add(key + ":" + mask);
+            }
+
+            @Override
+            public void evicted(long key) {
+                seen.add(key + ":evicted");
+            }
+        });
+        assertThat(seen).containsExactly("2:15", "3:evicted", "-1:14");
+        s.clearChanged();
+        assertThat(s.changedCount()).isZero();
+    }
+
+    @Test
+    void shouldSampleUtilitiesDeterministicallyFromEveryRow() {
+        EmbeddingStore s = newStore(config());
+        workload(s);
+        float[] a = new float[50];
+        float[] b = new float[50];
+        assertThat(s.sampleUtilities(2, 50, 11, a)).isEqualTo(50);
+        assertThat(s.sampleUtilities(2, 50, 11, b)).isEqualTo(50);
+        assertThat(a).isEqualTo(b);
+        float[] all = new float[10_000];
+        int n = s.sampleUtilities(-1, all.length, 11, all);
+        assertThat(n).isEqualTo(s.rowCount() * LAYOUT.chunks());
+        float[] c = new float[50];
+        s.sampleUtilities(2, 50, 12, c);
+        assertThat(c).isNotEqualTo(a);
+    }
+
+    @Test
+    void shouldVisitRowsInKeyOrderAndAccountEveryByte() {
+        EmbeddingStore s = newStore(config().withPrecision(Precision.INT8));
+        workload(s);
+        List<Long> keys = new ArrayList<>();
+        long[] sum = {0};
+        s.forEachRow(row -> {
+            keys.add(row.key());
+            Precision[] p = new Precision[LAYOUT.chunks()];
+            for (int c = 0; c < p.length; c++) {
+                p[c] = row.precision(c);
+            }
+            sum[0] += s.rowBytes(row.mask(), p);
+        });
+        assertThat(keys).hasSize((int) s.rowCount()).isSortedAccordingTo(Long::compareUnsigned);
+        assertThat(s.storedBytes()).isEqualTo(sum[0]);
+        MemoryReport m = s.memory();
+        assertThat(m.storedBytes()).isEqualTo(sum[0]);
+        assertThat(m.valueBytesByPrecision().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(m.valueBytes());
+        assertThat(Arrays.stream(m.valueBytesByChunk()).sum()).isEqualTo(m.valueBytes());
+        assertThat(m.valueBytesByPrecision().get(Precision.INT4)).isPositive();
+    }
+
+    @Test
+    void shouldRejectNonFiniteGradientsWithoutApplyingAny() {
+        EmbeddingStore s = newStore(config());
+        float[] g = grads(2, 1);
+        g[D + 1 + 3] = Float.NaN;
+        assertThatThrownBy(() -> s.scatter(new long[] {1, 2}, null, 2, g, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("row key 2");
+        assertThat(s.rowCount()).isZero();
+    }
+
+    @Test
+    void shouldKeepFlushedRowsAcrossAReset() {
+        EmbeddingStore s = newStore(config().withPrecision(Precision.INT4));
+        workload(s);
+        s.flush();
+        List<String> before = dump(s);
+        int changed = s.changedCount();
+        s.reset();
+        if (durable()) {
+            assertThat(dump(s)).isEqualTo(before);
+            assertThat(s.changedCount()).isEqualTo(changed);
+        } else {
+            assertThat(s.rowCount()).isZero();
+        }
+    }
+}

@@ -1,0 +1,98 @@
+package io.inflight.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.inflight.policies.Precision;
+import java.io.IOException;
+import java.io.InputStream;
+import org.junit.jupiter.api.Test;
+
+class RowCodecTest {
+
+    static final ChunkLayout LAYOUT = ChunkLayout.of(2, 2, 4, 8);
+
+    /** The row stored in {@code rows/v1-row.bin}: chunks at FP32, (pruned INT8), INT4, BF16. */
+    static RowBuffer fixtureRow() {
+        RowBuffer r = new RowBuffer(LAYOUT);
+        r.key = 0x0123456789abcdefL;
+        r.mask = 0b1101;
+        r.precision[0] = (byte) Precision.FP32.ordinal();
+        r.precision[1] = (byte) Precision.INT8.ordinal();
+        r.precision[2] = (byte) Precision.INT4.ordinal();
+        r.precision[3] = (byte) Precision.BF16.ordinal();
+        r.accesses = 17;
+        r.lastStep = 1234;
+        r.updates = 9;
+        r.linear = -0.25f;
+        r.linearAcc = 2.5f;
+        float[] values = {0.5f, -1.5f, 0, 0, 0.7f, -0.7f, 0.35f, 0f, 1f, 2f, 3f, 4f, -1f, -2f, -3f, -4f};
+        for (int c = 0; c < 4; c++) {
+            r.utility[c] = c + 0.5f;
+            if ((r.mask & (1 << c)) != 0) {
+                r.accumulator[c] = 0.125f * (c + 1);
+                r.scale[c] = Quantizer.encode(values, LAYOUT.offset(c), LAYOUT.width(c), r.precision(c), r.raw,
+                        r.rawOffset(c), 5, LAYOUT.offset(c));
+            }
+        }
+        return r;
+    }
+
+    static byte[] fixture() throws IOException {
+        try (InputStream in = RowCodecTest.class.getResourceAsStream("/rows/v1-row.bin")) {
+            return in.readAllBytes();
+        }
+    }
+
+    @Test
+    void shouldReadTheCheckedInVersionOneFixture() throws IOException {
+        RowBuffer r = new RowBuffer(LAYOUT);
+        RowCodec.decode(fixture(), r, "s", 0x0123456789abcdefL);
+        assertThat(r.mask).isEqualTo(0b1101);
+        assertThat(r.precision(0)).isEqualTo(Precision.FP32);
+        assertThat(r.precision(1)).isEqualTo(Precision.INT8);
+        assertThat(r.precision(2)).isEqualTo(Precision.INT4);
+        assertThat(r.precision(3)).isEqualTo(Precision.BF16);
+        assertThat(r.accesses()).isEqualTo(17);
+        assertThat(r.lastAccessStep()).isEqualTo(1234);
+        assertThat(r.updates).isEqualTo(9);
+        assertThat(r.linear).isEqualTo(-0.25f);
+        assertThat(r.linearAcc).isEqualTo(2.5f);
+        assertThat(r.utility).containsExactly(0.5f, 1.5f, 2.5f, 3.5f);
+        assertThat(r.accumulator).containsExactly(0.125f, 0f, 0.375f, 0.5f);
+        float[] v = new float[16];
+        r.values(v, 0);
+        // FP32 and BF16 values here are exact; INT4 (scale 0.1) stored codes 7, -7, 4 (0.35 rounded up), 0.
+        assertThat(v).containsExactly(0.5f, -1.5f, 0, 0, r.scale[2] * 7, r.scale[2] * -7, r.scale[2] * 4,
+                0f, 1f, 2f, 3f, 4f, -1f, -2f, -3f, -4f);
+        assertThat(r.scale[2]).isEqualTo(0.1f);
+        // The encoder still writes exactly these bytes.
+        assertThat(RowCodec.encode(fixtureRow())).isEqualTo(fixture());
+    }
+
+    @Test
+    void shouldRejectAnUnknownVersionNamingStoreAndKey() throws IOException {
+        byte[] b = fixture();
+        b[0] = 9;
+        assertThatThrownBy(() -> RowCodec.decode(b, new RowBuffer(LAYOUT), "emb", 77))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("store emb").hasMessageContaining("row key 77")
+                .hasMessageContaining("version 9 is not supported");
+    }
+
+    @Test
+    void shouldRejectCorruptTruncatedAndMismatchedRows() throws IOException {
+        byte[] flipped = fixture();
+        flipped[50] ^= 0x10;
+        assertThatThrownBy(() -> RowCodec.decode(flipped, new RowBuffer(LAYOUT), "emb", 5))
+                .isInstanceOf(StoreException.class).hasMessageContaining("corrupt").hasMessageContaining("row key 5");
+        byte[] whole = fixture();
+        byte[] cut = java.util.Arrays.copyOf(whole, 20);
+        assertThatThrownBy(() -> RowCodec.decode(cut, new RowBuffer(LAYOUT), "emb", 5))
+                .isInstanceOf(StoreException.class).hasMessageContaining("truncated");
+        assertThatThrownBy(() -> RowCodec.decode(whole, new RowBuffer(ChunkLayout.of(8, 8)), "emb", 5))
+                .isInstanceOf(StoreException.class).hasMessageContaining("K=4").hasMessageContaining("8,8");
+        assertThatThrownBy(() -> RowCodec.decode(new byte[0], new RowBuffer(LAYOUT), "emb", 5))
+                .isInstanceOf(StoreException.class).hasMessageContaining("empty");
+    }
+}
