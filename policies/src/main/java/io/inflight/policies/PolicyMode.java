@@ -1,0 +1,73 @@
+package io.inflight.policies;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.stream.Collectors;
+
+/**
+ * Which policies a {@link PolicyRunner} runs ({@code inflight.policy.mode}); every policy can run
+ * alone for ablation. The budget enforcer ({@code inflight.policy.budget.bytes}) is active in every
+ * mode but {@link #NONE}, with the lever of the mode (see {@link PolicyRunner}).
+ */
+public enum PolicyMode {
+    /** No policy: every feature gets a full fp32 row, nothing is pruned (the uncompressed baseline). */
+    NONE("none"),
+    /** AdaEmbed: frequency admission and whole-row eviction to a row capacity. */
+    ADAEMBED("adaembed"),
+    /** FIITED with manual power-law per-chunk ratios. */
+    FIITED_MANUAL("fiited-manual"),
+    /** FIITED with one global threshold (adaptive per-chunk ratios). */
+    FIITED_ADAPTIVE("fiited-adaptive"),
+    /** FIITED adaptive plus 2D column dropping after a cold start. */
+    FIITED_2D("fiited-2d"),
+    /** ESAPN growth: rows start at one chunk and grow by a learned policy. */
+    ESAPN("esapn"),
+    /** Mixed precision ladder by utility rank. */
+    PRECISION("precision"),
+    /** All of the above (FIITED adaptive, no 2D) under one budget. */
+    ALL("all");
+
+    private final String configName;
+
+    PolicyMode(String configName) {
+        this.configName = configName;
+    }
+
+    /** The value used in configuration, e.g. {@code fiited-manual}. */
+    public String configName() {
+        return configName;
+    }
+
+    public boolean admission() {
+        return this == ADAEMBED || this == ALL;
+    }
+
+    public boolean eviction() {
+        return this == ADAEMBED || this == ALL;
+    }
+
+    public boolean fiited() {
+        return this == FIITED_MANUAL || this == FIITED_ADAPTIVE || this == FIITED_2D || this == ALL;
+    }
+
+    public boolean growth() {
+        return this == ESAPN || this == ALL;
+    }
+
+    public boolean precision() {
+        return this == PRECISION || this == ALL;
+    }
+
+    /** Parses a config name (case-insensitive, {@code _} accepted for {@code -}). */
+    public static PolicyMode parse(String value) {
+        String v = value == null ? "" : value.trim().toLowerCase(Locale.ROOT).replace('_', '-');
+        for (PolicyMode m : values()) {
+            if (m.configName.equals(v)) {
+                return m;
+            }
+        }
+        throw new IllegalArgumentException("inflight.policy.mode must be one of "
+                + Arrays.stream(values()).map(PolicyMode::configName).collect(Collectors.joining(", "))
+                + ", got '" + value + "'");
+    }
+}

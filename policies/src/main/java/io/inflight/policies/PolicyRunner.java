@@ -1,0 +1,320 @@
+package io.inflight.policies;
+
+import io.inflight.policies.adaembed.AdaEmbedEviction;
+import io.inflight.policies.adaembed.AdmissionSketch;
+import io.inflight.policies.budget.BudgetController;
+import io.inflight.policies.budget.Lever;
+import io.inflight.policies.budget.Shedder;
+import io.inflight.policies.esapn.EsapnPolicy;
+import io.inflight.policies.fiited.DimensionPruner;
+import io.inflight.policies.fiited.FiitedPass;
+import io.inflight.policies.fiited.GradientSquareImportance;
+import io.inflight.policies.fiited.PruningRatios;
+import io.inflight.policies.precision.PrecisionLadder;
+import io.inflight.policies.util.GrowableLongs;
+import io.inflight.policies.util.SplitMix64;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * The entry point the trainer drives: per access {@link #admit}, per batch {@link #observeFeature}
+ * and {@link #endBatch}, and every {@code T} steps {@link #runPass}. Statistics in, decisions out:
+ * everything goes through {@link EmbeddingTable}; the runner holds no rows.
+ *
+ * <p><b>Trainer contract.</b>
+ * <ol>
+ *   <li>For a feature without a row, call {@link #admit(long)}; create its row (mask
+ *       {@link #initialMask()}, precision {@link #initialPrecision()}, zero weights) only when it
+ *       returns true, otherwise read it as zeros.</li>
+ *   <li>If {@link #growthEnabled()}, after a batch's forward pass call {@link #observeFeature} for
+ *       each (feature, its loss) of the batch, then {@link #endBatch()} once.</li>
+ *   <li>If {@link #needsDimensionImportance()}, add each scattered row gradient to
+ *       {@link #dimensionImportance()}.</li>
+ *   <li>When {@link #isPassDue(long)} (every {@code inflight.policy.interval.steps} steps), call
+ *       {@link #runPass(EmbeddingTable, long)} between steps.</li>
+ * </ol>
+ *
+ * <p><b>A pass</b>, in order: budget plan ({@link BudgetController}); AdaEmbed eviction to the row
+ * capacity; FIITED-2D column drop (once, after the cold start); FIITED thresholds, crossing check,
+ * prune and re-allocate; precision ladder; budget enforcement on the lowest-utility units with the
+ * mode's lever (adaembed: evict rows; fiited-*, all: prune chunks; esapn: drop a row's last chunk;
+ * precision: demote to the ladder floor), then, if that cannot reach the target and
+ * {@code inflight.policy.budget.evict.fallback} is on, evicting rows; finally the ESAPN growth
+ * allowance for the next period. In mode {@code none} a pass only reports.
+ *
+ * <p>Not thread-safe: one runner per table, called from the trainer's thread.
+ */
+public final class PolicyRunner {
+
+    private static final Precision[] PRECISIONS = Precision.values();
+
+    private final PolicySettings settings;
+    private final PolicyMode mode;
+    private final int[] widths;
+    private final int k;
+    private final BudgetController budget;
+    private final AdmissionSketch sketch;
+    private final AdaEmbedEviction eviction;
+    private final FiitedPass fiited;
+    private final PrecisionLadder ladder;
+    private final EsapnPolicy esapn;
+    private final GradientSquareImportance importance;
+    private final Shedder shedder;
+
+    private int droppedMask;
+    private long lastPassStep;
+    private long passes;
+    private long admittedSinceLastPass;
+    private long grownAtLastPass;
+    private long blockedAtLastPass;
+
+    /**
+     * @param settings    validated settings
+     * @param chunkWidths the table's chunk widths (K of them, K <= 31)
+     * @param fields      number of feature fields (one growth policy net each)
+     */
+    public PolicyRunner(PolicySettings settings, int[] chunkWidths, int fields) {
+        this.settings = settings;
+        this.mode = settings.mode();
+        this.widths = chunkWidths.clone();
+        this.k = widths.length;
+        if (k < 1 || k > 31) {
+            throw new IllegalArgumentException("chunk count must be in [1, 31], got " + k);
+        }
+        int levers = (mode.eviction() ? 1 : 0) + (mode.fiited() ? 1 : 0) + (mode.precision() ? 1 : 0);
+        this.budget = new BudgetController(mode == PolicyMode.NONE ? 0 : settings.budgetBytes(),
+                settings.budgetHeadroom(), settings.fiitedRatio(), Math.max(1, levers));
+        this.sketch = new AdmissionSketch(mode.admission() ? settings.admissionCount() : 1, settings.sketchWidth(),
+                settings.sketchDepth(), settings.sketchAgingPeriod(), SplitMix64.at(settings.seed(), 1));
+        this.eviction = new AdaEmbedEviction(settings.sampleSize());
+        this.fiited = new FiitedPass(settings.sampleSize(), settings.crossingFraction(), settings.chunkInit());
+        this.ladder = new PrecisionLadder(settings.ladderLevels().toArray(new Precision[0]),
+                settings.ladderShares().stream().mapToDouble(Double::doubleValue).toArray(), settings.sampleSize());
+        this.esapn = new EsapnPolicy(fields, k, settings.esapnBuckets(), settings.esapnHidden(),
+                settings.esapnLearningRate(), settings.esapnBaseline(), settings.chunkInit(),
+                settings.esapnStateSlots(), initialPrecision(), SplitMix64.at(settings.seed(), 2));
+        this.importance = new GradientSquareImportance(Arrays.stream(widths).sum());
+        this.shedder = new Shedder(settings.sampleSize());
+        if (budget.limited()) {
+            esapn.setGrowthAllowance(budget.targetBytes());
+        }
+    }
+
+    public PolicySettings settings() {
+        return settings;
+    }
+
+    /** The utility rule the store should apply on every scatter. */
+    public UtilityRule utilityRule() {
+        return settings.utilityRule();
+    }
+
+    // ------------------------------------------------------------------ per access / per batch
+
+    /**
+     * Frequency admission for a feature that has no row: counts one occurrence and returns whether
+     * the trainer may create its row now. Always true in modes without admission.
+     */
+    public boolean admit(long key) {
+        boolean ok = sketch.admit(key);
+        if (ok) {
+            admittedSinceLastPass++;
+        }
+        return ok;
+    }
+
+    /** Chunks a new row starts with: only chunk 0 when growth is on, else all (minus dropped columns). */
+    public int initialMask() {
+        if (mode.growth()) {
+            return 1;
+        }
+        int all = (1 << k) - 1;
+        int m = all & ~droppedMask;
+        return m == 0 ? 1 : m;
+    }
+
+    /** Precision of new rows and (re-)allocated chunks: the ladder floor when the ladder is on, else FP32. */
+    public Precision initialPrecision() {
+        return mode.precision() ? ladder.floor() : Precision.FP32;
+    }
+
+    /** Whether the trainer should call {@link #observeFeature}. */
+    public boolean growthEnabled() {
+        return mode.growth();
+    }
+
+    /**
+     * ESAPN: reports a feature of the current batch and its loss; may grow its row by one chunk.
+     *
+     * @param mask the row's current chunk mask
+     * @return true when the row grew
+     */
+    public boolean observeFeature(EmbeddingTable table, long key, int field, long frequency, int mask, float loss) {
+        if (!mode.growth()) {
+            return false;
+        }
+        return esapn.observe(table, key, field, frequency, mask, loss);
+    }
+
+    /** ESAPN: one policy-network update per batch. */
+    public void endBatch() {
+        if (mode.growth()) {
+            esapn.endBatch();
+        }
+    }
+
+    /** Whether the trainer should feed {@link #dimensionImportance()}. */
+    public boolean needsDimensionImportance() {
+        return mode == PolicyMode.FIITED_2D && droppedMask == 0;
+    }
+
+    /** FIITED-2D's per-dimension importance (sum of squared gradients), fed by the trainer. */
+    public GradientSquareImportance dimensionImportance() {
+        return importance;
+    }
+
+    /** Chunk columns dropped by FIITED-2D (0 until decided). */
+    public int droppedColumns() {
+        return droppedMask;
+    }
+
+    public BudgetController budget() {
+        return budget;
+    }
+
+    /** The growth policy (for inspection and tests). */
+    public EsapnPolicy growthPolicy() {
+        return esapn;
+    }
+
+    // ------------------------------------------------------------------ pass
+
+    /** True when at least {@code inflight.policy.interval.steps} steps passed since the last pass. */
+    public boolean isPassDue(long step) {
+        return step - lastPassStep >= settings.intervalSteps();
+    }
+
+    /** Runs one pass at training step {@code step} and reports what it did. */
+    public PassReport runPass(EmbeddingTable table, long step) {
+        long t0 = System.nanoTime();
+        long seed = SplitMix64.at(settings.seed(), 100 + passes);
+        passes++;
+        lastPassStep = step;
+        long bytesBefore = table.storedBytes();
+        long rows = table.rowCount();
+        long pruned = 0;
+        long reallocated = 0;
+        boolean enforced = false;
+        double crossing = 0;
+        long evicted = 0;
+        long promotions = 0;
+        long demotions = 0;
+        long budgetActions = 0;
+        Map<Precision, Long> perPrecision = new EnumMap<>(Precision.class);
+
+        if (mode != PolicyMode.NONE) {
+            BudgetController.Plan plan = budget.plan(bytesBefore, rows);
+            if (mode.eviction()) {
+                long capacity = Math.min(plan.rowCapacity(),
+                        settings.rowCapacity() > 0 ? settings.rowCapacity() : Long.MAX_VALUE);
+                if (capacity < Long.MAX_VALUE) {
+                    evicted += eviction.run(table, capacity, seed);
+                }
+            }
+            if (mode == PolicyMode.FIITED_2D && droppedMask == 0 && step >= settings.coldStartSteps2d()
+                    && importance.observations() > 0) {
+                droppedMask = DimensionPruner.droppedChunks(widths, importance, settings.dropRatio2d());
+                esapn.setExcludedChunks(droppedMask);
+                pruned += pruneColumns(table, droppedMask);
+            }
+            if (mode.fiited()) {
+                float[] thresholds = mode == PolicyMode.FIITED_MANUAL
+                        ? fiited.manualThresholds(table,
+                                PruningRatios.powerLaw(k, plan.fiitedRatio(), settings.fiitedExponent()), seed)
+                        : fiited.adaptiveThresholds(table, plan.fiitedRatio(), seed);
+                FiitedPass.Result r = fiited.run(table, thresholds, plan.overTarget(), droppedMask);
+                pruned += r.chunksPruned();
+                reallocated += r.chunksReallocated();
+                enforced = r.enforced();
+                crossing = r.crossingFraction();
+            }
+            if (mode.precision()) {
+                PrecisionLadder.Result r = ladder.run(table, plan.ladderScale(), seed + 1);
+                promotions += r.promotions();
+                demotions += r.demotions();
+                for (Precision p : PRECISIONS) {
+                    if (r.chunksPerPrecision()[p.ordinal()] > 0) {
+                        perPrecision.put(p, r.chunksPerPrecision()[p.ordinal()]);
+                    }
+                }
+            }
+            if (budget.limited() && table.storedBytes() > budget.targetBytes()) {
+                Lever lever = lever();
+                Shedder.Result r = shedder.shedBytes(table, lever, budget.targetBytes(), ladder.floor(),
+                        droppedMask, seed + 2);
+                budgetActions += r.units();
+                switch (lever) {
+                    case EVICT_ROW -> evicted += r.units();
+                    case DEMOTE_CHUNK -> demotions += r.units();
+                    default -> pruned += r.units();
+                }
+                if (!r.met() && settings.evictFallback() && lever != Lever.EVICT_ROW) {
+                    Shedder.Result f = shedder.shedBytes(table, Lever.EVICT_ROW, budget.targetBytes(),
+                            ladder.floor(), droppedMask, seed + 3);
+                    budgetActions += f.units();
+                    evicted += f.units();
+                }
+            }
+        }
+        long bytesAfter = table.storedBytes();
+        if (budget.limited()) {
+            esapn.setGrowthAllowance(budget.growthAllowance(bytesAfter));
+        }
+        long grown = esapn.rowsGrown() - grownAtLastPass;
+        long blocked = esapn.growthBlocked() - blockedAtLastPass;
+        grownAtLastPass = esapn.rowsGrown();
+        blockedAtLastPass = esapn.growthBlocked();
+        long admitted = admittedSinceLastPass;
+        admittedSinceLastPass = 0;
+        return new PassReport(step, mode, rows, pruned, reallocated, enforced, crossing, evicted, admitted,
+                grown, blocked, promotions, demotions, perPrecision, droppedMask, budgetActions,
+                bytesBefore, bytesAfter, budget.budgetBytes(), !budget.limited() || bytesAfter <= budget.targetBytes(),
+                System.nanoTime() - t0);
+    }
+
+    private Lever lever() {
+        return switch (mode) {
+            case ADAEMBED -> Lever.EVICT_ROW;
+            case ESAPN -> Lever.SHRINK_LAST_CHUNK;
+            case PRECISION -> Lever.DEMOTE_CHUNK;
+            default -> Lever.PRUNE_CHUNK;
+        };
+    }
+
+    /** Prunes every stored chunk in {@code columns} (FIITED-2D). */
+    private long pruneColumns(EmbeddingTable table, int columns) {
+        if (columns == 0) {
+            return 0;
+        }
+        GrowableLongs todo = new GrowableLongs(1024);
+        table.forEachRow(row -> {
+            int hit = row.mask() & columns;
+            if (hit != 0) {
+                todo.add(row.key());
+                todo.add(hit);
+            }
+        });
+        long n = 0;
+        for (int i = 0; i < todo.size(); i += 2) {
+            int hit = (int) todo.get(i + 1);
+            for (int c = 0; c < k; c++) {
+                if ((hit & (1 << c)) != 0) {
+                    table.pruneChunk(todo.get(i), c);
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+}

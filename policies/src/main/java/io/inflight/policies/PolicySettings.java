@@ -1,0 +1,339 @@
+package io.inflight.policies;
+
+import io.inflight.policies.EmbeddingTable.ChunkInit;
+import io.inflight.policies.esapn.EsapnPolicy.Baseline;
+import io.inflight.policies.fiited.PruningRatios;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Every setting of the policies, validated at construction: an invalid value fails with an
+ * {@link IllegalArgumentException} naming the key and the value. Build from string properties with
+ * {@link #fromMap} (keys under {@code inflight.policy.}; unknown keys under that prefix are
+ * rejected, other keys ignored), start from {@link #defaults()}, change one with {@link #with}.
+ *
+ * @param mode                {@value #MODE}: which policies run
+ * @param intervalSteps       {@value #INTERVAL_STEPS}: T, training steps between passes (never wall clock)
+ * @param sampleSize          {@value #SAMPLE_SIZE}: m, utilities sampled per threshold (the standard error
+ *                            of a ratio {@code p} read from m samples is {@code sqrt(p(1-p)/m)}, 0.8% at m=4096)
+ * @param gamma               {@value #GAMMA}: utility decay per step, see {@link UtilityRule}
+ * @param utilityKind         {@value #UTILITY_KIND}: access-grad or access-only
+ * @param budgetBytes         {@value #BUDGET_BYTES}: the one byte budget of the table, 0 = unlimited
+ * @param budgetHeadroom      {@value #BUDGET_HEADROOM}: a pass aims at budget * (1 - headroom), leaving room
+ *                            for one period's new rows
+ * @param evictFallback       {@value #BUDGET_EVICT_FALLBACK}: evict lowest-utility rows when the mode's own lever
+ *                            cannot meet the budget
+ * @param seed                {@value #SEED}: seed of every sample and random draw
+ * @param fiitedRatio         {@value #FIITED_RATIO}: target average pruning ratio (the floor under budget pressure)
+ * @param fiitedExponent      {@value #FIITED_EXPONENT}: power-law exponent a of the manual ratios (0.5 or 1)
+ * @param crossingFraction    {@value #FIITED_CROSSING_FRACTION}: fraction of chunks that must cross before a pass
+ *                            acts
+ * @param chunkInit           {@value #CHUNK_INIT}: zero or random init of re-allocated and grown chunks
+ * @param coldStartSteps2d    {@value #FIITED2D_COLDSTART_STEPS}: steps before the 2D column decision
+ * @param dropRatio2d         {@value #FIITED2D_DROP_RATIO}: fraction of chunk columns dropped by 2D pruning
+ * @param rowCapacity         {@value #ADAEMBED_CAPACITY_ROWS}: AdaEmbed row capacity, 0 = from the budget only
+ * @param admissionCount      {@value #ADMISSION_COUNT}: occurrences before a feature gets a row (1 = at once)
+ * @param sketchWidth         {@value #ADMISSION_SKETCH_WIDTH}: count-min counters per row (power of two)
+ * @param sketchDepth         {@value #ADMISSION_SKETCH_DEPTH}: count-min rows
+ * @param sketchAgingPeriod   {@value #ADMISSION_SKETCH_AGING}: calls between counter halvings, 0 = never
+ * @param esapnHidden         {@value #ESAPN_HIDDEN}: hidden tanh units of the growth policy net
+ * @param esapnLearningRate   {@value #ESAPN_LEARNING_RATE}: its Adam learning rate
+ * @param esapnBuckets        {@value #ESAPN_BUCKETS}: log2 frequency buckets
+ * @param esapnBaseline       {@value #ESAPN_BASELINE}: previous or mean5
+ * @param esapnStateSlots     {@value #ESAPN_STATE_SLOTS}: per-feature state slots (power of two)
+ * @param ladderLevels        {@value #PRECISION_LADDER}: precisions from most to fewest bits
+ * @param ladderShares        shares of all rungs but the last (same key, e.g. {@code fp32:0.05,fp16:0.15,int8:0.3,int4})
+ */
+public record PolicySettings(
+        PolicyMode mode, long intervalSteps, int sampleSize, float gamma, UtilityRule.Kind utilityKind,
+        long budgetBytes, double budgetHeadroom, boolean evictFallback, long seed,
+        double fiitedRatio, double fiitedExponent, double crossingFraction, ChunkInit chunkInit,
+        long coldStartSteps2d, double dropRatio2d,
+        long rowCapacity, int admissionCount, int sketchWidth, int sketchDepth, long sketchAgingPeriod,
+        int esapnHidden, float esapnLearningRate, int esapnBuckets, Baseline esapnBaseline, int esapnStateSlots,
+        List<Precision> ladderLevels, List<Double> ladderShares) {
+
+    public static final String PREFIX = "inflight.policy.";
+    public static final String MODE = "inflight.policy.mode";
+    public static final String INTERVAL_STEPS = "inflight.policy.interval.steps";
+    public static final String SAMPLE_SIZE = "inflight.policy.sample.size";
+    public static final String GAMMA = "inflight.policy.gamma";
+    public static final String UTILITY_KIND = "inflight.policy.utility.kind";
+    public static final String BUDGET_BYTES = "inflight.policy.budget.bytes";
+    public static final String BUDGET_HEADROOM = "inflight.policy.budget.headroom";
+    public static final String BUDGET_EVICT_FALLBACK = "inflight.policy.budget.evict.fallback";
+    public static final String SEED = "inflight.policy.seed";
+    public static final String FIITED_RATIO = "inflight.policy.fiited.ratio";
+    public static final String FIITED_EXPONENT = "inflight.policy.fiited.exponent";
+    public static final String FIITED_CROSSING_FRACTION = "inflight.policy.fiited.crossing.fraction";
+    public static final String CHUNK_INIT = "inflight.policy.chunk.init";
+    public static final String FIITED2D_COLDSTART_STEPS = "inflight.policy.fiited2d.coldstart.steps";
+    public static final String FIITED2D_DROP_RATIO = "inflight.policy.fiited2d.drop.ratio";
+    public static final String ADAEMBED_CAPACITY_ROWS = "inflight.policy.adaembed.capacity.rows";
+    public static final String ADMISSION_COUNT = "inflight.policy.admission.count";
+    public static final String ADMISSION_SKETCH_WIDTH = "inflight.policy.admission.sketch.width";
+    public static final String ADMISSION_SKETCH_DEPTH = "inflight.policy.admission.sketch.depth";
+    public static final String ADMISSION_SKETCH_AGING = "inflight.policy.admission.sketch.aging.calls";
+    public static final String ESAPN_HIDDEN = "inflight.policy.esapn.hidden";
+    public static final String ESAPN_LEARNING_RATE = "inflight.policy.esapn.lr";
+    public static final String ESAPN_BUCKETS = "inflight.policy.esapn.buckets";
+    public static final String ESAPN_BASELINE = "inflight.policy.esapn.baseline";
+    public static final String ESAPN_STATE_SLOTS = "inflight.policy.esapn.state.slots";
+    public static final String PRECISION_LADDER = "inflight.policy.precision.ladder";
+
+    private static final Map<String, String> DEFAULTS = defaultMap();
+
+    public PolicySettings {
+        require(mode != null, MODE, null, "must be set");
+        require(intervalSteps >= 1, INTERVAL_STEPS, intervalSteps, "must be >= 1");
+        require(sampleSize >= 16 && sampleSize <= 1 << 24, SAMPLE_SIZE, sampleSize, "must be in [16, 16777216]");
+        require(gamma > 0 && gamma < 1, GAMMA, gamma, "must be in (0, 1)");
+        require(utilityKind != null, UTILITY_KIND, null, "must be set");
+        require(budgetBytes >= 0, BUDGET_BYTES, budgetBytes, "must be >= 0 (0 = unlimited)");
+        require(budgetHeadroom >= 0 && budgetHeadroom < 0.5, BUDGET_HEADROOM, budgetHeadroom, "must be in [0, 0.5)");
+        require(fiitedRatio >= 0 && fiitedRatio <= PruningRatios.CAP, FIITED_RATIO, fiitedRatio,
+                "must be in [0, 0.95]");
+        require(fiitedExponent > 0 && fiitedExponent <= 4, FIITED_EXPONENT, fiitedExponent,
+                "must be in (0, 4] (FIITED uses 0.5 or 1)");
+        require(crossingFraction >= 0 && crossingFraction <= 1, FIITED_CROSSING_FRACTION, crossingFraction,
+                "must be in [0, 1]");
+        require(chunkInit != null, CHUNK_INIT, null, "must be zero or random");
+        require(coldStartSteps2d >= 0, FIITED2D_COLDSTART_STEPS, coldStartSteps2d, "must be >= 0");
+        require(dropRatio2d >= 0 && dropRatio2d < 1, FIITED2D_DROP_RATIO, dropRatio2d, "must be in [0, 1)");
+        require(rowCapacity >= 0, ADAEMBED_CAPACITY_ROWS, rowCapacity, "must be >= 0 (0 = from the budget)");
+        require(admissionCount >= 1, ADMISSION_COUNT, admissionCount, "must be >= 1");
+        require(sketchWidth >= 16 && Integer.bitCount(sketchWidth) == 1, ADMISSION_SKETCH_WIDTH, sketchWidth,
+                "must be a power of two >= 16");
+        require(sketchDepth >= 1 && sketchDepth <= 16, ADMISSION_SKETCH_DEPTH, sketchDepth, "must be in [1, 16]");
+        require(sketchAgingPeriod >= 0, ADMISSION_SKETCH_AGING, sketchAgingPeriod, "must be >= 0 (0 = never)");
+        require(esapnHidden >= 1 && esapnHidden <= 4096, ESAPN_HIDDEN, esapnHidden, "must be in [1, 4096]");
+        require(esapnLearningRate > 0 && esapnLearningRate < 1, ESAPN_LEARNING_RATE, esapnLearningRate,
+                "must be in (0, 1)");
+        require(esapnBuckets >= 1 && esapnBuckets <= 64, ESAPN_BUCKETS, esapnBuckets, "must be in [1, 64]");
+        require(esapnBaseline != null, ESAPN_BASELINE, null, "must be previous or mean5");
+        require(esapnStateSlots >= 1 && Integer.bitCount(esapnStateSlots) == 1, ESAPN_STATE_SLOTS, esapnStateSlots,
+                "must be a power of two");
+        require(ladderLevels != null && !ladderLevels.isEmpty() && ladderShares != null
+                        && ladderShares.size() == ladderLevels.size() - 1,
+                PRECISION_LADDER, ladderLevels, "needs levels and one share for every level but the last");
+        double sum = 0;
+        for (int i = 0; i < ladderLevels.size(); i++) {
+            require(i == 0 || ladderLevels.get(i).bits() < ladderLevels.get(i - 1).bits(), PRECISION_LADDER,
+                    ladderLevels, "levels must have strictly decreasing bits");
+        }
+        for (double s : ladderShares) {
+            require(s >= 0 && s <= 1, PRECISION_LADDER, ladderShares, "shares must be in [0, 1]");
+            sum += s;
+        }
+        require(sum <= 1 + 1e-9, PRECISION_LADDER, ladderShares, "shares must sum to <= 1");
+        ladderLevels = List.copyOf(ladderLevels);
+        ladderShares = List.copyOf(ladderShares);
+    }
+
+    /** The defaults (mode all, T = 1000 steps, m = 4096, gamma 0.999, no budget, ...). */
+    public static PolicySettings defaults() {
+        return fromMap(Map.of());
+    }
+
+    /** Settings from string properties; missing keys take their defaults. */
+    public static PolicySettings fromMap(Map<String, String> properties) {
+        Map<String, String> p = new LinkedHashMap<>(DEFAULTS);
+        for (Map.Entry<String, String> e : properties.entrySet()) {
+            if (e.getKey().startsWith(PREFIX)) {
+                if (!DEFAULTS.containsKey(e.getKey())) {
+                    throw new IllegalArgumentException("unknown policy setting '" + e.getKey() + "' (value '"
+                            + e.getValue() + "'); known keys: " + DEFAULTS.keySet());
+                }
+                p.put(e.getKey(), e.getValue());
+            }
+        }
+        String ladder = p.get(PRECISION_LADDER);
+        List<Precision> levels = new ArrayList<>();
+        List<Double> shares = new ArrayList<>();
+        parseLadder(ladder, levels, shares);
+        return new PolicySettings(
+                PolicyMode.parse(p.get(MODE)),
+                parseLong(p, INTERVAL_STEPS), (int) parseLong(p, SAMPLE_SIZE), (float) parseDouble(p, GAMMA),
+                parseEnum(p, UTILITY_KIND, UtilityRule.Kind.class),
+                parseLong(p, BUDGET_BYTES), parseDouble(p, BUDGET_HEADROOM), parseBoolean(p, BUDGET_EVICT_FALLBACK),
+                parseLong(p, SEED),
+                parseDouble(p, FIITED_RATIO), parseDouble(p, FIITED_EXPONENT), parseDouble(p, FIITED_CROSSING_FRACTION),
+                parseEnum(p, CHUNK_INIT, ChunkInit.class),
+                parseLong(p, FIITED2D_COLDSTART_STEPS), parseDouble(p, FIITED2D_DROP_RATIO),
+                parseLong(p, ADAEMBED_CAPACITY_ROWS), (int) parseLong(p, ADMISSION_COUNT),
+                (int) parseLong(p, ADMISSION_SKETCH_WIDTH), (int) parseLong(p, ADMISSION_SKETCH_DEPTH),
+                parseLong(p, ADMISSION_SKETCH_AGING),
+                (int) parseLong(p, ESAPN_HIDDEN), (float) parseDouble(p, ESAPN_LEARNING_RATE),
+                (int) parseLong(p, ESAPN_BUCKETS), parseEnum(p, ESAPN_BASELINE, Baseline.class),
+                (int) parseLong(p, ESAPN_STATE_SLOTS),
+                levels, shares);
+    }
+
+    /** These settings as string properties (round-trips through {@link #fromMap}). */
+    public Map<String, String> toMap() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(MODE, mode.configName());
+        m.put(INTERVAL_STEPS, Long.toString(intervalSteps));
+        m.put(SAMPLE_SIZE, Integer.toString(sampleSize));
+        m.put(GAMMA, Float.toString(gamma));
+        m.put(UTILITY_KIND, utilityKind.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        m.put(BUDGET_BYTES, Long.toString(budgetBytes));
+        m.put(BUDGET_HEADROOM, Double.toString(budgetHeadroom));
+        m.put(BUDGET_EVICT_FALLBACK, Boolean.toString(evictFallback));
+        m.put(SEED, Long.toString(seed));
+        m.put(FIITED_RATIO, Double.toString(fiitedRatio));
+        m.put(FIITED_EXPONENT, Double.toString(fiitedExponent));
+        m.put(FIITED_CROSSING_FRACTION, Double.toString(crossingFraction));
+        m.put(CHUNK_INIT, chunkInit.name().toLowerCase(Locale.ROOT));
+        m.put(FIITED2D_COLDSTART_STEPS, Long.toString(coldStartSteps2d));
+        m.put(FIITED2D_DROP_RATIO, Double.toString(dropRatio2d));
+        m.put(ADAEMBED_CAPACITY_ROWS, Long.toString(rowCapacity));
+        m.put(ADMISSION_COUNT, Integer.toString(admissionCount));
+        m.put(ADMISSION_SKETCH_WIDTH, Integer.toString(sketchWidth));
+        m.put(ADMISSION_SKETCH_DEPTH, Integer.toString(sketchDepth));
+        m.put(ADMISSION_SKETCH_AGING, Long.toString(sketchAgingPeriod));
+        m.put(ESAPN_HIDDEN, Integer.toString(esapnHidden));
+        m.put(ESAPN_LEARNING_RATE, Float.toString(esapnLearningRate));
+        m.put(ESAPN_BUCKETS, Integer.toString(esapnBuckets));
+        m.put(ESAPN_BASELINE, esapnBaseline.name().toLowerCase(Locale.ROOT));
+        m.put(ESAPN_STATE_SLOTS, Integer.toString(esapnStateSlots));
+        StringBuilder ladder = new StringBuilder();
+        for (int i = 0; i < ladderLevels.size(); i++) {
+            if (i > 0) {
+                ladder.append(',');
+            }
+            ladder.append(ladderLevels.get(i).name().toLowerCase(Locale.ROOT));
+            if (i < ladderShares.size()) {
+                ladder.append(':').append(ladderShares.get(i));
+            }
+        }
+        m.put(PRECISION_LADDER, ladder.toString());
+        return m;
+    }
+
+    /** A copy with {@code key} set to {@code value} (validated like {@link #fromMap}). */
+    public PolicySettings with(String key, String value) {
+        Map<String, String> m = toMap();
+        if (!m.containsKey(key)) {
+            throw new IllegalArgumentException("unknown policy setting '" + key + "' (value '" + value + "')");
+        }
+        m.put(key, value);
+        return fromMap(m);
+    }
+
+    /** All known keys. */
+    public static Set<String> keys() {
+        return DEFAULTS.keySet();
+    }
+
+    /** The utility rule these settings describe. */
+    public UtilityRule utilityRule() {
+        return new UtilityRule(utilityKind, gamma);
+    }
+
+    private static Map<String, String> defaultMap() {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(MODE, "all");
+        m.put(INTERVAL_STEPS, "1000");
+        m.put(SAMPLE_SIZE, "4096");
+        m.put(GAMMA, Float.toString(UtilityRule.DEFAULT_GAMMA));
+        m.put(UTILITY_KIND, "access-grad");
+        m.put(BUDGET_BYTES, "0");
+        m.put(BUDGET_HEADROOM, "0.05");
+        m.put(BUDGET_EVICT_FALLBACK, "true");
+        m.put(SEED, "42");
+        m.put(FIITED_RATIO, "0.5");
+        m.put(FIITED_EXPONENT, "0.5");
+        m.put(FIITED_CROSSING_FRACTION, "0.05");
+        m.put(CHUNK_INIT, "zero");
+        m.put(FIITED2D_COLDSTART_STEPS, "10000");
+        m.put(FIITED2D_DROP_RATIO, "0.25");
+        m.put(ADAEMBED_CAPACITY_ROWS, "0");
+        m.put(ADMISSION_COUNT, "2");
+        m.put(ADMISSION_SKETCH_WIDTH, "1048576");
+        m.put(ADMISSION_SKETCH_DEPTH, "4");
+        m.put(ADMISSION_SKETCH_AGING, "10000000");
+        m.put(ESAPN_HIDDEN, "32");
+        m.put(ESAPN_LEARNING_RATE, "1.0E-4");
+        m.put(ESAPN_BUCKETS, "16");
+        m.put(ESAPN_BASELINE, "previous");
+        m.put(ESAPN_STATE_SLOTS, "262144");
+        m.put(PRECISION_LADDER, "fp32:0.05,fp16:0.15,int8:0.3,int4");
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    private static void require(boolean ok, String key, Object value, String requirement) {
+        if (!ok) {
+            throw new IllegalArgumentException(key + " " + requirement + ", got " + value);
+        }
+    }
+
+    private static long parseLong(Map<String, String> p, String key) {
+        String v = p.get(key).trim().replace("_", "");
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be an integer, got '" + p.get(key) + "'", e);
+        }
+    }
+
+    private static double parseDouble(Map<String, String> p, String key) {
+        try {
+            return Double.parseDouble(p.get(key).trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number, got '" + p.get(key) + "'", e);
+        }
+    }
+
+    private static boolean parseBoolean(Map<String, String> p, String key) {
+        String v = p.get(key).trim().toLowerCase(Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new IllegalArgumentException(key + " must be true or false, got '" + p.get(key) + "'");
+        }
+        return v.equals("true");
+    }
+
+    private static <E extends Enum<E>> E parseEnum(Map<String, String> p, String key, Class<E> type) {
+        String v = p.get(key).trim().toUpperCase(Locale.ROOT).replace('-', '_');
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(v)) {
+                return e;
+            }
+        }
+        List<String> names = new ArrayList<>();
+        for (E e : type.getEnumConstants()) {
+            names.add(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        }
+        throw new IllegalArgumentException(key + " must be one of " + names + ", got '" + p.get(key) + "'");
+    }
+
+    private static void parseLadder(String value, List<Precision> levels, List<Double> shares) {
+        String[] parts = value.split(",");
+        for (int i = 0; i < parts.length; i++) {
+            String[] kv = parts[i].trim().split(":");
+            boolean last = i == parts.length - 1;
+            if (kv.length != (last ? 1 : 2)) {
+                throw new IllegalArgumentException(PRECISION_LADDER + " must look like fp32:0.05,fp16:0.15,int8:0.3,int4"
+                        + " (every level but the last with a share), got '" + value + "'");
+            }
+            try {
+                levels.add(Precision.valueOf(kv[0].trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(PRECISION_LADDER + " has unknown precision '" + kv[0].trim()
+                        + "' in '" + value + "'", e);
+            }
+            if (!last) {
+                try {
+                    shares.add(Double.parseDouble(kv[1].trim()));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException(PRECISION_LADDER + " has a share that is not a number, '"
+                            + kv[1].trim() + "' in '" + value + "'", e);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,266 @@
+package io.inflight.policies.esapn;
+
+import io.inflight.policies.EmbeddingTable;
+import io.inflight.policies.EmbeddingTable.ChunkInit;
+import io.inflight.policies.Precision;
+import io.inflight.policies.util.SplitMix64;
+import java.util.Arrays;
+
+/**
+ * ESAPN-style dimension growth (SIGIR 2020, public code zgahhblhc/ESAPN) on chunked rows: one
+ * {@link PolicyNet} per field decides, each time the trainer reports a feature, whether its row
+ * keeps its size or grows by one chunk. Growth allocates the lowest chunk not yet stored (ESAPN's
+ * next candidate size), initialised zero or random; rows only grow.
+ *
+ * <p><b>Per observation</b> ({@link #observe}): if the feature has a pending action from its
+ * previous observation, that action's reward is {@code 1 - loss - baseline} with baseline
+ * {@code 1 - previous loss} ({@link Baseline#PREVIOUS}) or {@code 1 - mean of the last 5 losses}
+ * ({@link Baseline#MEAN5}), and its REINFORCE gradient is accumulated in the field's net. Then an
+ * action is drawn from the policy (counter-based random numbers; or the argmax when exploration is
+ * off), applied if it is "grow" and the growth allowance covers the added bytes, and remembered as
+ * pending. {@link #endBatch} takes one Adam step per field net (lr default 1e-4).
+ *
+ * <p><b>Deviations from ESAPN</b>, stated: the action applied is the one sampled (ESAPN samples on
+ * the previous batch for the update and takes the argmax for the current one; one draw per
+ * observation keeps the trainer to a single forward per feature); the old embedding is not mapped
+ * into the larger one by a learned transfer matrix: old chunks are kept and the new chunk
+ * initialised; only active chunks are stored, so the saving is real. See {@link PolicyNet} for the
+ * network size.
+ *
+ * <p><b>State</b> per feature (last losses and the pending action) lives in a direct-mapped table
+ * of fixed size: a feature whose slot is taken by another loses its history and pending action
+ * (no reward is attributed to the wrong feature: slots are tagged with the key). Memory is fixed at
+ * construction. Not thread-safe.
+ */
+public final class EsapnPolicy {
+
+    /** The REINFORCE baseline. */
+    public enum Baseline { PREVIOUS, MEAN5 }
+
+    private static final int HISTORY = 5;
+
+    private final int k;
+    private final int buckets;
+    private final int hidden;
+    private final float learningRate;
+    private final Baseline baseline;
+    private final ChunkInit init;
+    private final Precision growPrecision;
+    private final long seed;
+    private final PolicyNet[] nets;
+
+    private final int slotMask;
+    private final long[] tags;
+    private final boolean[] used;
+    private final float[] history;
+    private final byte[] historyCount;
+    private final byte[] historyPos;
+    private final byte[] pending; // -1 none, 0 keep, 1 grow
+    private final byte[] pendingBucket;
+    private final byte[] pendingSize;
+
+    private long allowance = Long.MAX_VALUE;
+    private int excludedMask;
+    private boolean explore = true;
+    private long counter;
+    private long grown;
+    private long blocked;
+    private final Precision[] precs;
+
+    /**
+     * @param fields        number of fields (one net each)
+     * @param chunks        K, chunks per row (sizes 0..K)
+     * @param buckets       log2-frequency buckets (bucket = min(buckets - 1, bit length of frequency))
+     * @param hidden        hidden tanh units
+     * @param learningRate  Adam learning rate (ESAPN: 1e-4)
+     * @param stateSlots    per-feature state slots, a power of two
+     * @param growPrecision the precision a grown chunk is stored at (for the byte allowance)
+     */
+    public EsapnPolicy(int fields, int chunks, int buckets, int hidden, float learningRate, Baseline baseline,
+                       ChunkInit init, int stateSlots, Precision growPrecision, long seed) {
+        if (fields < 1) {
+            throw new IllegalArgumentException("fields must be >= 1, got " + fields);
+        }
+        if (stateSlots < 1 || Integer.bitCount(stateSlots) != 1) {
+            throw new IllegalArgumentException("state slots must be a power of two, got " + stateSlots);
+        }
+        if (!(learningRate > 0)) {
+            throw new IllegalArgumentException("learning rate must be > 0, got " + learningRate);
+        }
+        if (buckets < 1 || buckets > 64) {
+            throw new IllegalArgumentException("frequency buckets must be in [1, 64], got " + buckets);
+        }
+        this.k = chunks;
+        this.buckets = buckets;
+        this.hidden = hidden;
+        this.learningRate = learningRate;
+        this.baseline = baseline;
+        this.init = init;
+        this.growPrecision = growPrecision;
+        this.seed = seed;
+        this.nets = new PolicyNet[fields];
+        this.slotMask = stateSlots - 1;
+        this.tags = new long[stateSlots];
+        this.used = new boolean[stateSlots];
+        this.history = new float[stateSlots * HISTORY];
+        this.historyCount = new byte[stateSlots];
+        this.historyPos = new byte[stateSlots];
+        this.pending = new byte[stateSlots];
+        this.pendingBucket = new byte[stateSlots];
+        this.pendingSize = new byte[stateSlots];
+        this.precs = new Precision[chunks];
+        Arrays.fill(precs, growPrecision);
+    }
+
+    /**
+     * Reports one feature seen in the current batch and applies the policy's decision.
+     *
+     * @param table     the table to grow the row in (the row must exist)
+     * @param key       the feature's row key
+     * @param field     its field index in [0, fields)
+     * @param frequency its running occurrence count (the trainer's or the admission sketch's)
+     * @param mask      the row's current chunk mask
+     * @param loss      the loss of the example(s) with this feature in this batch (e.g. logloss)
+     * @return true when the row grew by one chunk
+     */
+    public boolean observe(EmbeddingTable table, long key, int field, long frequency, int mask, float loss) {
+        if (field < 0 || field >= nets.length) {
+            throw new IllegalArgumentException("field must be in [0, " + nets.length + "), got " + field);
+        }
+        PolicyNet net = net(field);
+        int s = slot(key);
+        if (used[s] && pending[s] >= 0) {
+            float base = baselineLoss(s);
+            float reward = 1 - loss - (1 - base);
+            net.accumulate(pendingBucket[s], pendingSize[s], pending[s] == 1, reward);
+        }
+        pushLoss(s, loss);
+        int size = Integer.bitCount(mask);
+        int next = nextChunk(mask);
+        int bucket = bucket(frequency);
+        boolean grow = false;
+        if (next >= 0) {
+            float p = net.growProbability(bucket, size);
+            grow = explore ? SplitMix64.unit(SplitMix64.at(seed, key, counter++)) < p : p > 0.5f;
+        }
+        pending[s] = (byte) (grow ? 1 : 0);
+        pendingBucket[s] = (byte) bucket;
+        pendingSize[s] = (byte) size;
+        if (next < 0) {
+            pending[s] = -1; // grow is masked at the largest size: nothing to learn from
+            return false;
+        }
+        if (grow) {
+            long delta = table.rowBytes(mask | (1 << next), precs) - table.rowBytes(mask, precs);
+            if (delta > allowance) {
+                blocked++;
+                return false;
+            }
+            long before = table.storedBytes();
+            table.allocateChunk(key, next, init);
+            if (allowance != Long.MAX_VALUE) {
+                // Charge what the store really added (it chooses the new chunk's precision).
+                allowance = Math.max(0, allowance - Math.max(delta, table.storedBytes() - before));
+            }
+            grown++;
+        }
+        return grow;
+    }
+
+    /** Takes one Adam step per field net that has samples; call once per training batch. */
+    public void endBatch() {
+        for (PolicyNet net : nets) {
+            if (net != null) {
+                net.step(learningRate);
+            }
+        }
+    }
+
+    /** Growth may add at most this many bytes until the next call ({@link Long#MAX_VALUE} = unlimited). */
+    public void setGrowthAllowance(long bytes) {
+        allowance = Math.max(0, bytes);
+    }
+
+    public long growthAllowance() {
+        return allowance;
+    }
+
+    /** Chunks that must never be grown into (columns dropped by FIITED-2D). */
+    public void setExcludedChunks(int mask) {
+        excludedMask = mask;
+    }
+
+    /** Sample actions from the policy (true, training) or take the argmax (false). */
+    public void setExplore(boolean explore) {
+        this.explore = explore;
+    }
+
+    /** The current probability of growing a feature of {@code frequency} at {@code size} chunks. */
+    public float growProbability(int field, long frequency, int size) {
+        return net(field).growProbability(bucket(frequency), size);
+    }
+
+    public long rowsGrown() {
+        return grown;
+    }
+
+    public long growthBlocked() {
+        return blocked;
+    }
+
+    /** The log2 frequency bucket: 0 for 0, else min(buckets - 1, bit length of frequency). */
+    public int bucket(long frequency) {
+        if (frequency <= 0) {
+            return 0;
+        }
+        return Math.min(buckets - 1, 64 - Long.numberOfLeadingZeros(frequency));
+    }
+
+    private int nextChunk(int mask) {
+        int free = ~mask & ~excludedMask & ((1 << k) - 1);
+        return free == 0 ? -1 : Integer.numberOfTrailingZeros(free);
+    }
+
+    private PolicyNet net(int field) {
+        PolicyNet net = nets[field];
+        if (net == null) {
+            net = new PolicyNet(buckets, k + 1, hidden, -2f, SplitMix64.at(seed, field));
+            nets[field] = net;
+        }
+        return net;
+    }
+
+    private int slot(long key) {
+        int s = (int) SplitMix64.mix(key ^ seed) & slotMask;
+        if (!used[s] || tags[s] != key) {
+            used[s] = true;
+            tags[s] = key;
+            historyCount[s] = 0;
+            historyPos[s] = 0;
+            pending[s] = -1;
+        }
+        return s;
+    }
+
+    private void pushLoss(int s, float loss) {
+        history[s * HISTORY + historyPos[s]] = loss;
+        historyPos[s] = (byte) ((historyPos[s] + 1) % HISTORY);
+        if (historyCount[s] < HISTORY) {
+            historyCount[s]++;
+        }
+    }
+
+    /** The loss the baseline is built from: the previous loss, or the mean of the last (up to) 5. */
+    private float baselineLoss(int s) {
+        int n = historyCount[s];
+        if (baseline == Baseline.PREVIOUS || n == 1) {
+            int prev = (historyPos[s] + HISTORY - 1) % HISTORY;
+            return history[s * HISTORY + prev];
+        }
+        float sum = 0;
+        for (int i = 0; i < n; i++) {
+            sum += history[s * HISTORY + i];
+        }
+        return sum / n;
+    }
+}

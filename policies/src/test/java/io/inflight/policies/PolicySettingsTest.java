@@ -1,0 +1,54 @@
+package io.inflight.policies;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class PolicySettingsTest {
+
+    @Test
+    void shouldHaveDocumentedDefaultsAndRoundTrip() {
+        PolicySettings d = PolicySettings.defaults();
+        assertThat(d.mode()).isEqualTo(PolicyMode.ALL);
+        assertThat(d.intervalSteps()).isEqualTo(1000);
+        assertThat(d.gamma()).isEqualTo(UtilityRule.DEFAULT_GAMMA);
+        assertThat(d.ladderLevels()).containsExactly(Precision.FP32, Precision.FP16, Precision.INT8, Precision.INT4);
+        assertThat(PolicySettings.fromMap(d.toMap())).isEqualTo(d);
+        PolicySettings m = PolicySettings.fromMap(Map.of("inflight.policy.mode", "fiited-manual",
+                "inflight.policy.budget.bytes", "1000000", "other.key", "ignored"));
+        assertThat(m.mode()).isEqualTo(PolicyMode.FIITED_MANUAL);
+        assertThat(m.budgetBytes()).isEqualTo(1_000_000);
+    }
+
+    @Test
+    void shouldNameTheKeyAndValueOfEveryInvalidSetting() {
+        assertThatThrownBy(() -> PolicySettings.fromMap(Map.of("inflight.policy.mode", "fiited")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("inflight.policy.mode").hasMessageContaining("'fiited'")
+                .hasMessageContaining("fiited-manual");
+        assertThatThrownBy(() -> PolicySettings.fromMap(Map.of("inflight.policy.interval.steps", "0")))
+                .hasMessage("inflight.policy.interval.steps must be >= 1, got 0");
+        assertThatThrownBy(() -> PolicySettings.fromMap(Map.of("inflight.policy.gamma", "1.0")))
+                .hasMessage("inflight.policy.gamma must be in (0, 1), got 1.0");
+        assertThatThrownBy(() -> PolicySettings.fromMap(Map.of("inflight.policy.sample.size", "lots")))
+                .hasMessage("inflight.policy.sample.size must be an integer, got 'lots'");
+        assertThatThrownBy(() -> PolicySettings.fromMap(Map.of("inflight.policy.budget.bytes", "-5")))
+                .hasMessageContaining("inflight.policy.budget.bytes").hasMessageContaining("-5");
+        assertThatThrownBy(() -> PolicySettings.fromMap(Map.of("inflight.policy.fiited.ratio", "0.99")))
+                .hasMessage("inflight.policy.fiited.ratio must be in [0, 0.95], got 0.99");
+        assertThatThrownBy(() -> PolicySettings.fromMap(Map.of("inflight.policy.chunk.init", "gaussian")))
+                .hasMessageContaining("inflight.policy.chunk.init").hasMessageContaining("'gaussian'");
+        assertThatThrownBy(() -> PolicySettings.fromMap(Map.of("inflight.policy.precision.ladder", "fp32:0.5,int8:0.7,int4")))
+                .hasMessageContaining("inflight.policy.precision.ladder").hasMessageContaining("sum");
+        assertThatThrownBy(() -> PolicySettings.fromMap(Map.of("inflight.policy.precision.ladder", "int8:0.5,fp32")))
+                .hasMessageContaining("decreasing bits");
+        assertThatThrownBy(() -> PolicySettings.fromMap(Map.of("inflight.policy.admission.sketch.width", "1000")))
+                .hasMessage("inflight.policy.admission.sketch.width must be a power of two >= 16, got 1000");
+        assertThatThrownBy(() -> PolicySettings.fromMap(Map.of("inflight.policy.budget.evict.fallback", "yes")))
+                .hasMessage("inflight.policy.budget.evict.fallback must be true or false, got 'yes'");
+        assertThatThrownBy(() -> PolicySettings.fromMap(Map.of("inflight.policy.gama", "0.9")))
+                .hasMessageContaining("unknown policy setting 'inflight.policy.gama'");
+    }
+}
