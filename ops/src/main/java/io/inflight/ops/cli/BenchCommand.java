@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks and checks that print figures (--json: one JSON line).",
-        subcommands = {BenchCommand.Recovery.class, BenchCommand.Trainer.class})
+        subcommands = {BenchCommand.Recovery.class, BenchCommand.Trainer.class, BenchCommand.Baselines.class})
 final class BenchCommand {
 
     @Command(name = "recovery", mixinStandardHelpOptions = true,
@@ -146,6 +146,58 @@ final class BenchCommand {
                     broker.close();
                 }
             }
+        }
+    }
+
+    @Command(name = "baselines", mixinStandardHelpOptions = true,
+            description = {"Uncompressed baselines on the real logs in ../shared/data: progressive AUC, log-loss, NE and",
+                    "calibration of each model at full precision and fixed dimension, one pass in file order."})
+    static final class Baselines implements Callable<Integer> {
+
+        @Option(names = "--data", defaultValue = "../shared/data", description = "Folder of the logs (default: ${DEFAULT-VALUE}).")
+        Path data;
+
+        @Option(names = "--datasets", split = ",", defaultValue = "criteo-sample,avazu-sample,ml-100k,talkingdata-100k",
+                description = "Logs (default: ${DEFAULT-VALUE}).")
+        java.util.List<String> datasets;
+
+        @Option(names = "--models", split = ",", defaultValue = "lr,fm,dnn,deepfm,dcn", description = "Models (default: ${DEFAULT-VALUE}).")
+        java.util.List<String> models;
+
+        @Option(names = "--dim", defaultValue = "16", description = "Embedding dimension (default: ${DEFAULT-VALUE}).")
+        int dim;
+
+        @Option(names = "--batch", defaultValue = "256", description = "Mini-batch size (default: ${DEFAULT-VALUE}).")
+        int batch;
+
+        @Option(names = "--hidden", split = ",", defaultValue = "400,400", description = "MLP sizes (default: ${DEFAULT-VALUE}).")
+        java.util.List<Integer> hidden;
+
+        @Option(names = "--dense-lr", defaultValue = "0.001", description = "Adam learning rate of dense layers (default: ${DEFAULT-VALUE}).")
+        double denseLr;
+
+        @Option(names = "--embedding-lr", defaultValue = "0.05", description = "Row-wise Adagrad learning rate (default: ${DEFAULT-VALUE}).")
+        double embeddingLr;
+
+        @Option(names = "--json", description = "Print one JSON line.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            var known = io.inflight.ops.bench.BaselinesBench.DATASETS.stream().map(d -> d.name()).toList();
+            for (String d : datasets) {
+                if (!known.contains(d)) {
+                    throw new IllegalArgumentException("--datasets: unknown log " + d + " (known: " + known + ")");
+                }
+            }
+            var settings = new io.inflight.ops.bench.BaselinesBench.Settings(dim, batch, hidden, denseLr, embeddingLr, 1e-6, 42L);
+            PrintStream progress = json ? new PrintStream(OutputStream.nullOutputStream()) : System.out;
+            progress.println(io.inflight.ops.bench.BaselinesBench.header());
+            var rows = io.inflight.ops.bench.BaselinesBench.run(data, datasets, models, settings, progress);
+            if (json) {
+                System.out.println(io.inflight.ops.bench.BaselinesBench.json(rows, settings));
+            }
+            return 0;
         }
     }
 }

@@ -11,8 +11,10 @@ import io.inflight.ops.replay.ReplaySummary;
 import io.inflight.ops.replay.SkipReporter;
 import io.inflight.ops.replay.TopicReplay;
 import io.inflight.ops.train.TrainerApp;
+import io.inflight.topics.ClickEvent;
 import io.inflight.topics.EventCodec;
 import io.inflight.topics.EventValidator;
+import io.inflight.topics.json.JsonEventCodec;
 import io.inflight.topics.logs.Bucketing;
 import io.inflight.topics.logs.LogFormat;
 import io.inflight.topics.logs.LogMapping;
@@ -30,6 +32,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
@@ -211,13 +214,17 @@ final class ReplayCommand implements Callable<Integer> {
             System.out.printf(Locale.ROOT, "Replaying %d %s file(s) to %s at %s%s (%s)%n", files.size(), fmt, target.cfg.topics().clicks(),
                     target.cfg.bootstrapServers(), target.broker == null ? "" : " (embedded broker, data in " + dataDir.toAbsolutePath() + ")",
                     describe(settings.pacer()));
-            EventCodec codec = new EventCodec(target.cfg.limits());
+            // the clicks topic's wire format (inflight.input.format) decides how events are written
+            Function<ClickEvent, byte[]> encoder =
+                    "json".equals(target.cfg.trainerSettings().inputFormat())
+                            ? new JsonEventCodec(target.cfg.limits())::encode
+                            : new EventCodec(target.cfg.limits())::encode;
             SkipReporter skips = new SkipReporter(strict, System.err, 100);
             long t0 = System.nanoTime();
             ReplaySummary summary;
             try (MergedLogSource source = new MergedLogSource(readers, fromLine, fromTimeMs, skips)) {
                 summary = LogReplay.run(source, skips, r -> target.producer.send(
-                        r.event().id() == null ? null : r.event().id().getBytes(StandardCharsets.UTF_8), codec.encode(r.event())),
+                        r.event().id() == null ? null : r.event().id().getBytes(StandardCharsets.UTF_8), encoder.apply(r.event())),
                         settings, System.err, shutdown::requested);
             } catch (ReplayStoppedException e) {
                 target.producer.flush();

@@ -62,7 +62,8 @@ public final class TrainerApp implements AutoCloseable {
         TrainerMeters meters = TrainerMeters.on(registry);
         var batch = config.batchSettings();
         var topology = batch.isPresent()
-                ? TrainerTopology.build(topics, config.trainerSettings(), batch.get(), factory, meters)
+                ? TrainerTopology.build(topics, config.trainerSettings(), batch.get(), config.storeConfig(batch.get()), factory,
+                        meters)
                 : TrainerTopology.build(topics, config.trainerSettings(), meters);
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         new KafkaStreamsMetrics(streams).bindTo(registry);
@@ -124,6 +125,11 @@ public final class TrainerApp implements AutoCloseable {
      * here, partition by partition; empty while the stores are not queryable.
      */
     public Optional<String> modelHash() {
+        if (config.batchSettings().isPresent()) {
+            // the mini-batch trainer's rows live in a hot tier only its stream thread may read
+            return io.inflight.trainer.topology.TrainerTasks.digest(config.getString(InflightConfig.APPLICATION_ID), java.time.Duration.ofSeconds(60))
+                    .map(java.util.HexFormat.of()::formatHex);
+        }
         try {
             java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
             for (int p = 0; p < config.topics().partitions(); p++) {

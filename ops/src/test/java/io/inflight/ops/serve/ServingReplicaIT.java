@@ -8,12 +8,13 @@ import io.inflight.ops.generate.Generation;
 import io.inflight.ops.generate.SyntheticStream;
 import io.inflight.ops.generate.TopicSink;
 import io.inflight.ops.train.TrainerApp;
+import io.inflight.policies.Precision;
+import io.inflight.store.RowSink;
 import io.inflight.topics.ClickEvent;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.model.BatchModels;
-import io.inflight.trainer.state.RowCodec;
-import io.inflight.trainer.state.TrainerStateStore;
+import io.inflight.trainer.topology.TrainerTasks;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
@@ -27,10 +28,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -67,16 +64,25 @@ class ServingReplicaIT {
                     assertThat(fatal.get()).isNull();
                     Thread.sleep(100);
                 }
+                // The trainer's rows, read on its stream thread: [linear, D values] as the replica serves them.
                 Map<Long, float[]> trained = new HashMap<>();
-                ReadOnlyKeyValueStore<Long, byte[]> rows = app.streams().store(StoreQueryParameters.fromNameAndType(
-                        TrainerStateStore.ROWS, QueryableStoreTypes.<Long, byte[]>keyValueStore()));
-                try (KeyValueIterator<Long, byte[]> it = rows.all()) {
-                    it.forEachRemaining(kv -> {
-                        float[] r = new float[settings.dim() + 3];
-                        RowCodec.decode(kv.value, r, r.length, "rows", kv.key);
-                        trained.put(kv.key, r);
+                TrainerTasks.call(cfg.getString(InflightConfig.APPLICATION_ID), task -> {
+                    task.rows().snapshot(new RowSink() {
+                        @Override
+                        public void row(long key, int mask, Precision[] precisions, float[] values, float linear) {
+                            float[] r = new float[settings.dim() + 1];
+                            r[0] = linear;
+                            System.arraycopy(values, 0, r, 1, settings.dim());
+                            trained.put(key, r);
+                        }
+
+                        @Override
+                        public void evicted(long key) {
+                            throw new AssertionError("a snapshot has no tombstones");
+                        }
                     });
-                }
+                    return trained.size();
+                }, Duration.ofSeconds(30)).orElseThrow();
                 assertThat(trained).isNotEmpty();
                 while (System.nanoTime() < deadline && replica.model().rows() < trained.size()) {
                     Thread.sleep(50);
@@ -86,7 +92,7 @@ class ServingReplicaIT {
                 trained.forEach((k, r) -> {
                     float[] served = replica.model().row(k);
                     assertThat(served).as("row %d", k).isNotNull();
-                    assertThat(served).containsExactly(java.util.Arrays.copyOf(r, settings.dim() + 1));
+                    assertThat(served).containsExactly(r);
                 });
                 assertThat(replica.model().denseVersion()).isEqualTo(100);
 

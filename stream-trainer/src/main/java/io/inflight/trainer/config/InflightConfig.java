@@ -61,6 +61,9 @@ public final class InflightConfig extends AbstractConfig {
     public static final String AUC_BINS = "inflight.metrics.auc.bins";
     public static final String PREDICTIONS_ENABLED = "inflight.predictions.enabled";
     public static final String INPUT_FORMAT = "inflight.input.format";
+    public static final String STORE_CHUNKS = "inflight.store.chunks";
+    public static final String STORE_PRECISION = "inflight.store.precision";
+    public static final String STORE_HOT_ROWS = "inflight.store.hot.rows";
     public static final String WINDOW_EVENTS = "inflight.metrics.window.events";
     public static final String MAX_FEATURES = "inflight.limits.max.features";
     public static final String MAX_STRING_BYTES = "inflight.limits.max.string.bytes";
@@ -113,6 +116,13 @@ public final class InflightConfig extends AbstractConfig {
                     "Bins of the logit histogram behind the progressive AUC.")
             .define(WINDOW_EVENTS, Type.LONG, TrainerSettings.DEFAULT_WINDOW, Range.atLeast(10), Importance.LOW,
                     "Events in the sliding window of the recent AUC and log-loss.")
+            .define(STORE_CHUNKS, Type.LIST, "", Importance.MEDIUM,
+                    "Chunk widths of an embedding row, summing to inflight.model.dim, e.g. 8,8 or 2,2,4,8 (mini-batch "
+                            + "trainer). Empty: one chunk of the whole dimension.")
+            .define(STORE_PRECISION, Type.STRING, "fp32", ValidString.in("fp32", "fp16", "bf16", "int8", "int4", "int2"),
+                    Importance.MEDIUM, "Precision new rows are stored at (mini-batch trainer); int* use stochastic rounding.")
+            .define(STORE_HOT_ROWS, Type.INT, 1 << 20, Range.between(1, 1 << 28), Importance.MEDIUM,
+                    "Rows per task kept in the in-memory hot tier; colder rows live in RocksDB (mini-batch trainer).")
             .define(INPUT_FORMAT, Type.STRING, "binary", ValidString.in("binary", "json"), Importance.MEDIUM,
                     "Wire format of the clicks topic: binary (compact, versioned; what replay and generate write) "
                             + "or json (one JSON object per record, for topics written by hand).")
@@ -178,6 +188,11 @@ public final class InflightConfig extends AbstractConfig {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(MODEL_FIELDS, config.getList(MODEL_FIELDS), e.getMessage());
         }
+        try {
+            config.batchSettings().ifPresent(config::storeConfig);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(STORE_CHUNKS, config.getList(STORE_CHUNKS), e.getMessage());
+        }
         return config;
     }
 
@@ -191,6 +206,22 @@ public final class InflightConfig extends AbstractConfig {
                 getList(MODEL_HIDDEN).stream().map(x -> Integer.parseInt(x.trim())).toList(), getString(MODEL_ACTIVATION),
                 getString(OPTIMIZER), getDouble(DENSE_LEARNING_RATE), getDouble(LEARNING_RATE), getDouble(L2),
                 getDouble(INIT_STDDEV), getLong(SEED), getInt(PUBLISH_EVERY)));
+    }
+
+    /** The embedding store of the mini-batch trainer: {@code batch}'s optimizer settings, the store.* keys. */
+    public io.inflight.store.StoreConfig storeConfig(BatchSettings batch) {
+        io.inflight.store.StoreConfig full = io.inflight.trainer.train.BatchTrainer.fullPrecision(batch, getInt(STORE_HOT_ROWS));
+        java.util.List<String> widths = getList(STORE_CHUNKS).stream().map(String::trim).filter(w -> !w.isEmpty()).toList();
+        io.inflight.store.ChunkLayout layout = widths.isEmpty() ? full.layout()
+                : io.inflight.store.ChunkLayout.parse(String.join(",", widths));
+        if (layout.dim() != batch.dim()) {
+            throw new IllegalArgumentException("chunk widths " + widths + " sum to " + layout.dim() + ", not to "
+                    + MODEL_DIM + " = " + batch.dim());
+        }
+        return new io.inflight.store.StoreConfig(layout,
+                io.inflight.policies.Precision.valueOf(getString(STORE_PRECISION).toUpperCase(java.util.Locale.ROOT)),
+                full.hotCapacity(), full.seed(), full.learningRate(), full.l2(), full.adagradEps(), full.utility(),
+                full.newRowInit(), full.initScale());
     }
 
     /** Client configs shared by every Kafka client (the {@code kafka.*} keys without prefix). */

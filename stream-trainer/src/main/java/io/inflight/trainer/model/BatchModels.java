@@ -12,6 +12,7 @@ public final class BatchModels {
         return switch (s.modelType()) {
             case "lr" -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), s.denseLearningRate(), false);
             case "fm" -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), s.denseLearningRate(), true);
+            case "dnn", "deepfm", "dcn" -> new DeepBatchModel(DeepModelSpec.from(s));
             default -> throw new IllegalArgumentException("model type " + s.modelType() + " is not available");
         };
     }

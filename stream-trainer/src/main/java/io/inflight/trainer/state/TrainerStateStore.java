@@ -19,6 +19,8 @@ public final class TrainerStateStore {
 
     public static final String ROWS = "inflight-rows";
     public static final String STATE = "inflight-trainer-state";
+    /** The mini-batch trainer's embedding store (chunked rows at mixed precision). */
+    public static final String EMBEDDINGS = "inflight-embeddings";
     public static final String DENSE_KEY = "dense";
     public static final String METRICS_KEY = "metrics";
     public static final String BIN_PREFIX = "auc/";

@@ -8,10 +8,11 @@ import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
 import io.inflight.trainer.model.Losses;
-import io.inflight.trainer.state.HotRowCache;
-import io.inflight.trainer.state.KeyValueRowStore;
+import io.inflight.policies.Precision;
+import io.inflight.store.EmbeddingStore;
+import io.inflight.store.RowSink;
+import io.inflight.store.streams.EmbeddingStateStore;
 import io.inflight.trainer.state.RowCodec;
-import io.inflight.trainer.state.RowStore;
 import io.inflight.trainer.state.TrainerStateStore;
 import io.inflight.trainer.train.BatchTrainer;
 import java.nio.ByteBuffer;
@@ -19,7 +20,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -36,23 +36,25 @@ import org.slf4j.LoggerFactory;
  * <p>Valid events are appended to a pending batch that lives in the trainer-state store (so it
  * commits with the offsets); every {@code batchSize} events the batch is scored (progressive
  * validation: every event is scored by the model as it was before the batch), trained, and the
- * rows it touched are written back with row-wise Adagrad. Batches are cut by count, never by time,
- * so the same input gives the same batches and the same model on every run and after any crash.
+ * rows it touched are updated in the embedding store (row-wise Adagrad per chunk, at each row's
+ * precision). Batches are cut by count, never by time, so the same input gives the same batches and
+ * the same model on every run and after any crash.
  *
- * <p>Rows hold {@code [linear, embedding D, accLinear, accEmbedding]} at full precision. The keys
- * of rows changed since the last publication are kept in the store too ({@code dirty/<key>}); every
- * {@code publishEveryBatches} batches they are published, coalesced, to the model-updates topic with
- * the dense parameters, inside the same transaction as the state they describe.
+ * <p>Rows live in the {@link EmbeddingStateStore} (hot tier in memory, flushed into its logged
+ * RocksDB store before every commit); the dense parameters, the batch counter, the pending batch
+ * and the metrics live in the trainer-state store. The store keeps the set of rows changed since
+ * the last publication; every {@code publishEveryBatches} batches they are published, coalesced,
+ * to the model-updates topic with their chunk mask and precision (a tombstone for an evicted row)
+ * and the dense parameters, inside the same transaction as the state they describe.
  */
 public final class BatchTrainerProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
     static final String PENDING = "pending/";
-    static final String DIRTY = "dirty/";
     static final String DENSE_CHUNK = "dense/";
     static final String BATCHES = "batches";
     static final int DENSE_CHUNK_FLOATS = 16_384;
-    /** Rows kept in memory in front of the store (about 80 MB at D = 16). */
-    static final int HOT_ROWS = 1 << 20;
+    /** How often (wall-clock) calls queued by {@link TrainerTasks} run on the stream thread. */
+    private static final java.time.Duration TASK_CALLS_POLL = java.time.Duration.ofMillis(50);
     private static final Logger LOG = LoggerFactory.getLogger(BatchTrainerProcessor.class);
 
     private final TrainerSettings settings;
@@ -63,18 +65,15 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> state;
-    private RowStore rows;
+    private EmbeddingStore rows;
     private BatchModel model;
     private PersistedMetrics metrics;
     private final List<ClickEvent> pending = new ArrayList<>();
-    private final TreeSet<Long> dirty = new TreeSet<>();
-    private final List<Long> written = new ArrayList<>();
-    private final List<String> dirtyBatches = new ArrayList<>();
+    private TrainerTasks.Handle tasks;
     private long batches;
     private long firstOffset = -1;
     private BatchTrainer trainer;
     private float[] dense;
-    private int width;
 
 
     public BatchTrainerProcessor(TrainerSettings settings, BatchSettings batch, BatchModelFactory factory,
@@ -90,14 +89,51 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.model = factory.create(batch);
-        this.width = batch.dim() + 3;
-        this.rows = new HotRowCache(new KeyValueRowStore(context.getStateStore(TrainerStateStore.ROWS), width), width,
-                HOT_ROWS);
+        this.rows = context.<EmbeddingStateStore>getStateStore(TrainerStateStore.EMBEDDINGS).store();
         this.trainer = new BatchTrainer(batch, model, rows);
         this.state = context.getStateStore(TrainerStateStore.STATE);
         this.dense = new float[model.denseSize()];
         this.metrics = new PersistedMetrics(state, settings.aucBins(), settings.windowEvents());
         restore();
+        int partition = context.taskId().partition();
+        this.tasks = TrainerTasks.register(context.applicationId(), new TrainerTasks.View() {
+            @Override
+            public int partition() {
+                return partition;
+            }
+
+            @Override
+            public EmbeddingStore rows() {
+                return rows;
+            }
+
+            @Override
+            public byte[] digest() {
+                return BatchTrainerProcessor.this.digest();
+            }
+        });
+        context.schedule(TASK_CALLS_POLL, org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
+                t -> tasks.serve());
+    }
+
+    /**
+     * SHA-256 of the model of this task: every row (values, precisions, utilities, optimizer state),
+     * the dense parameters with their optimizer state, and the batch counter.
+     */
+    private byte[] digest() {
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update(rows.digest());
+            model.exportDense(dense);
+            ByteBuffer b = ByteBuffer.allocate(4 * dense.length + 8);
+            for (float v : dense) {
+                b.putFloat(v);
+            }
+            md.update(b.putLong(batches).array());
+            return md.digest();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
     }
 
     /** Reloads everything held in memory between commits from the (restored) store. */
@@ -131,17 +167,6 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             }
             pending.add(intake.decoder().decode(bytes));
         }
-        dirty.clear();
-        dirtyBatches.clear();
-        try (KeyValueIterator<String, byte[]> it = state.prefixScan(DIRTY, new StringSerializer())) {
-            it.forEachRemaining(kv -> {
-                dirtyBatches.add(kv.key);
-                ByteBuffer b = ByteBuffer.wrap(kv.value);
-                while (b.hasRemaining()) {
-                    dirty.add(b.getLong());
-                }
-            });
-        }
     }
 
     @Override
@@ -173,23 +198,11 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                             Losses.sigmoid(logit)), context.currentSystemTimeMs()), TrainerTopology.PREDICTIONS_SINK);
                 }
             }
-
-            @Override
-            public void rowWritten(long key) {
-                written.add(key);
-            }
         };
-        written.clear();
         metrics.deferWrites();
-        if (trainer.step(pending, listener)) {
+        if (trainer.step(pending, batches, listener)) {
             model.exportDense(dense);
             writeDense();
-            // One record per batch: the keys it wrote, until they are published.
-            ByteBuffer keys = ByteBuffer.allocate(8 * written.size());
-            written.forEach(keys::putLong);
-            state.put(DIRTY + batches, keys.array());
-            dirtyBatches.add(DIRTY + batches);
-            dirty.addAll(written);
         } else {
             meters.nonFinite();
             LOG.warn("batch {} (offsets from {}) has a non-finite loss or gradient; not applied", batches, firstOffset);
@@ -216,21 +229,33 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         }
     }
 
-    /** Publishes every row changed since the last publication, and the dense parameters. */
+    /**
+     * Publishes every row changed since the last publication (with its chunk mask and the widest
+     * precision among its stored chunks; a tombstone for an evicted row), and the dense parameters.
+     */
     private void publish() {
         long ts = context.currentSystemTimeMs();
-        float[] r = new float[width];
         int d = batch.dim();
-        int fullMask = 1; // this store keeps every row whole: one chunk of D dimensions at 32 bits
-        for (long k : dirty) {
-            if (rows.read(k, r)) {
-                context.forward(new Record<>(ModelUpdateCodec.rowKey(k), ModelUpdateCodec.row(r[0], r, 1, d, fullMask, 32), ts),
+        rows.forEachChanged(new RowSink() {
+            @Override
+            public void row(long key, int mask, Precision[] precisions, float[] values, float linear) {
+                int bits = 0;
+                for (int c = 0; c < precisions.length; c++) {
+                    if ((mask & (1 << c)) != 0) {
+                        bits = Math.max(bits, precisions[c].bits());
+                    }
+                }
+                context.forward(new Record<>(ModelUpdateCodec.rowKey(key),
+                        ModelUpdateCodec.row(linear, values, 0, d, mask, bits), ts), TrainerTopology.MODEL_UPDATES_SINK);
+            }
+
+            @Override
+            public void evicted(long key) {
+                context.forward(new Record<>(ModelUpdateCodec.rowKey(key), (byte[]) null, ts),
                         TrainerTopology.MODEL_UPDATES_SINK);
             }
-        }
-        dirty.clear();
-        dirtyBatches.forEach(state::delete);
-        dirtyBatches.clear();
+        });
+        rows.clearChanged();
         for (int c = 0; c * DENSE_CHUNK_FLOATS < dense.length; c++) {
             int n = Math.min(DENSE_CHUNK_FLOATS, dense.length - c * DENSE_CHUNK_FLOATS);
             context.forward(new Record<>(ModelUpdateCodec.denseKey(c),
@@ -240,6 +265,9 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
 
     @Override
     public void close() {
+        if (tasks != null) {
+            tasks.close();
+        }
         if (model != null) {
             model.close();
         }

@@ -5,6 +5,8 @@ import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
+import io.inflight.store.StoreConfig;
+import io.inflight.store.streams.EmbeddingStores;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import io.inflight.trainer.metrics.TrainerMeters;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -15,8 +17,10 @@ import org.apache.kafka.streams.state.Stores;
 
 /**
  * The trainer's Kafka Streams topology:
- * {@code <prefix>.clicks → trainer → <prefix>.dead-letter, <prefix>.predictions, <prefix>.model-updates}, with the row store
- * and the trainer-state store (both persistent RocksDB with a changelog and the record cache).
+ * {@code <prefix>.clicks → trainer → <prefix>.dead-letter, <prefix>.predictions, <prefix>.model-updates}, with the
+ * trainer-state store and the rows: the row store of the per-event trainer (both persistent RocksDB with a
+ * changelog and the record cache), or the embedding store of the mini-batch trainer (hot tier in front of a
+ * logged RocksDB store).
  */
 public final class TrainerTopology {
 
@@ -36,22 +40,25 @@ public final class TrainerTopology {
 
     /** The per-event sparse trainer (lr, fm over any features). */
     public static Topology build(TopicCatalogue topics, TrainerSettings settings, TrainerMeters meters) {
-        return build(topics, () -> new TrainerProcessor(settings, meters));
+        Topology t = build(topics, () -> new TrainerProcessor(settings, meters));
+        t.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TrainerStateStore.ROWS), Serdes.Long(), Serdes.ByteArray())
+                .withCachingEnabled(), TRAINER);
+        return t;
     }
 
     /** The field-aware mini-batch trainer with a {@link BatchModel} per task. */
     public static Topology build(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch,
-                                 BatchModelFactory factory, TrainerMeters meters) {
-        return build(topics, () -> new BatchTrainerProcessor(settings, batch, factory, meters));
+                                 StoreConfig store, BatchModelFactory factory, TrainerMeters meters) {
+        Topology t = build(topics, () -> new BatchTrainerProcessor(settings, batch, factory, meters));
+        t.addStateStore(EmbeddingStores.builder(TrainerStateStore.EMBEDDINGS, store), TRAINER);
+        return t;
     }
 
     private static Topology build(TopicCatalogue topics, ProcessorSupplier<byte[], byte[], byte[], byte[]> trainer) {
         Topology t = new Topology();
         t.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.clicks());
         t.addProcessor(TRAINER, trainer, SOURCE);
-        t.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(TrainerStateStore.ROWS), Serdes.Long(), Serdes.ByteArray())
-                .withCachingEnabled(), TRAINER);
         t.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TrainerStateStore.STATE), Serdes.String(), Serdes.ByteArray())
                 .withCachingEnabled(), TRAINER);

@@ -4,7 +4,8 @@ import io.inflight.topics.ClickEvent;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.model.BatchModel;
-import io.inflight.trainer.state.InMemoryRowStore;
+import io.inflight.store.EmbeddingStore;
+import io.inflight.store.StoreConfig;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -24,7 +25,7 @@ public final class InProcessRun {
      * @param rows        distinct rows at the end
      * @param nonFinite   batches the model refused as non-finite
      */
-    public record Result(ProgressiveMetrics.Summary metrics, double seconds, int rows, long nonFinite) {
+    public record Result(ProgressiveMetrics.Summary metrics, double seconds, long rows, long nonFinite) {
         public double eventsPerSecond() {
             return metrics.events() / Math.max(1e-9, seconds);
         }
@@ -33,25 +34,36 @@ public final class InProcessRun {
     private InProcessRun() {
     }
 
+    /** Rows the in-memory store of a run may hold. */
+    public static final int MAX_ROWS = 1 << 24;
+
+    /** A run at full precision and fixed dimension ({@link BatchTrainer#fullPrecision}). */
     public static Result run(BatchSettings settings, BatchModel model, Iterator<ClickEvent> events, int aucBins) {
-        InMemoryRowStore rows = new InMemoryRowStore(settings.dim() + 3);
+        return run(settings, BatchTrainer.fullPrecision(settings, MAX_ROWS), model, events, aucBins);
+    }
+
+    /** A run with rows in an in-memory store configured by {@code store}. */
+    public static Result run(BatchSettings settings, StoreConfig store, BatchModel model, Iterator<ClickEvent> events,
+                             int aucBins) {
+        EmbeddingStore rows = EmbeddingStore.inMemory("in-process", store);
         BatchTrainer trainer = new BatchTrainer(settings, model, rows);
         ProgressiveMetrics metrics = new ProgressiveMetrics(aucBins);
         BatchTrainer.Listener listener = (event, logit) -> metrics.record(logit, event.label());
         List<ClickEvent> batch = new ArrayList<>(settings.batchSize());
         long nonFinite = 0;
+        long step = 0;
         long start = System.nanoTime();
         while (events.hasNext()) {
             batch.add(events.next());
             if (batch.size() == settings.batchSize()) {
-                nonFinite += trainer.step(batch, listener) ? 0 : 1;
+                nonFinite += trainer.step(batch, step++, listener) ? 0 : 1;
                 batch.clear();
             }
         }
         if (!batch.isEmpty()) {
-            nonFinite += trainer.step(batch, listener) ? 0 : 1;
+            nonFinite += trainer.step(batch, step++, listener) ? 0 : 1;
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Result(metrics.summary(), seconds, rows.size(), nonFinite);
+        return new Result(metrics.summary(), seconds, rows.rowCount(), nonFinite);
     }
 }

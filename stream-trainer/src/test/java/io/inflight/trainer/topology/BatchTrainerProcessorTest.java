@@ -13,7 +13,10 @@ import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.PlainFmBatchModel;
-import io.inflight.trainer.state.RowCodec;
+import io.inflight.policies.Precision;
+import io.inflight.store.RowSink;
+import io.inflight.store.streams.EmbeddingStateStore;
+import io.inflight.trainer.train.BatchTrainer;
 import io.inflight.trainer.state.TrainerStateStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
@@ -30,7 +33,6 @@ import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
-import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -71,7 +73,8 @@ class BatchTrainerProcessorTest {
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, SETTINGS, b, factory, meters), p);
+        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, SETTINGS, b,
+                BatchTrainer.fullPrecision(b, 1 << 16), factory, meters), p);
         return driver.createInputTopic(TOPICS.clicks(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
     }
 
@@ -93,16 +96,23 @@ class BatchTrainerProcessorTest {
         return TrainerStateStore.loadMetrics(driver.getKeyValueStore(TrainerStateStore.STATE), SETTINGS.aucBins()).summary();
     }
 
+    /** Every stored row: its D = 4 values, then its linear weight. */
     private Map<Long, float[]> rows() {
-        KeyValueStore<Long, byte[]> store = driver.getKeyValueStore(TrainerStateStore.ROWS);
+        EmbeddingStateStore store = (EmbeddingStateStore) driver.getStateStore(TrainerStateStore.EMBEDDINGS);
         Map<Long, float[]> out = new HashMap<>();
-        try (KeyValueIterator<Long, byte[]> it = store.all()) {
-            it.forEachRemaining(kv -> {
-                float[] r = new float[4 + 3];
-                RowCodec.decode(kv.value, r, r.length, "rows", kv.key);
-                out.put(kv.key, r);
-            });
-        }
+        store.store().snapshot(new RowSink() {
+            @Override
+            public void row(long key, int mask, Precision[] precisions, float[] values, float linear) {
+                float[] r = java.util.Arrays.copyOf(values, 5);
+                r[4] = linear;
+                out.put(key, r);
+            }
+
+            @Override
+            public void evicted(long key) {
+                throw new AssertionError("a snapshot has no tombstones");
+            }
+        });
         return out;
     }
 
@@ -152,8 +162,10 @@ class BatchTrainerProcessorTest {
         assertThat(published.keySet()).isEqualTo(stored.keySet());
         published.forEach((k, row) -> {
             float[] r = stored.get(k);
-            assertThat(row.linear()).isEqualTo(r[0]);
-            assertThat(row.embedding()).containsExactly(java.util.Arrays.copyOfRange(r, 1, 5));
+            assertThat(row.linear()).isEqualTo(r[4]);
+            assertThat(row.embedding()).containsExactly(java.util.Arrays.copyOfRange(r, 0, 4));
+            assertThat(row.chunkMask()).isEqualTo(1);
+            assertThat(row.bits()).isEqualTo(32);
             assertThat(row.dim()).isEqualTo(4);
         });
         // Nothing is published before the third batch.

@@ -1,0 +1,146 @@
+package io.inflight.trainer.topology;
+
+import io.inflight.store.EmbeddingStore;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+
+/**
+ * The mini-batch trainer's tasks in this JVM, for reads that must run <em>on each task's stream
+ * thread</em>: the embedding store's hot tier is not thread-safe, so interactive queries cannot read
+ * it. A task registers a {@link View} and runs the calls queued for it from a punctuator (every
+ * 50 ms of wall-clock time, also while idle); {@link #call} queues a function on every task of an
+ * application and waits for the answers, in partition order.
+ */
+public final class TrainerTasks {
+
+    /** What a call sees of a task. Valid only during the call. */
+    public interface View {
+        int partition();
+
+        /** The task's embedding rows. */
+        EmbeddingStore rows();
+
+        /** SHA-256 of the task's whole model (rows, dense parameters, optimizer state, batch count). */
+        byte[] digest();
+    }
+
+    private static final Map<String, ConcurrentSkipListMap<Integer, Handle>> APPS = new ConcurrentHashMap<>();
+
+    private TrainerTasks() {
+    }
+
+    static Handle register(String applicationId, View view) {
+        Handle h = new Handle(applicationId, view);
+        APPS.computeIfAbsent(applicationId, a -> new ConcurrentSkipListMap<>()).put(view.partition(), h);
+        return h;
+    }
+
+    /**
+     * Runs {@code fn} on every task of {@code applicationId} in this JVM, each on its own thread;
+     * the answers in partition order, or empty when no task is registered or one did not answer
+     * within {@code timeout}.
+     */
+    public static <T> Optional<List<T>> call(String applicationId, Function<View, T> fn, Duration timeout) {
+        Map<Integer, Handle> tasks = APPS.get(applicationId);
+        if (tasks == null || tasks.isEmpty()) {
+            return Optional.empty();
+        }
+        List<CompletableFuture<T>> answers = new ArrayList<>();
+        tasks.values().forEach(h -> answers.add(h.submit(fn)));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        List<T> out = new ArrayList<>();
+        try {
+            for (CompletableFuture<T> a : answers) {
+                out.add(a.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS));
+            }
+            return Optional.of(out);
+        } catch (TimeoutException | ExecutionException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        }
+    }
+
+    /** SHA-256 over the digests of every task of {@code applicationId} here, in partition order. */
+    public static Optional<byte[]> digest(String applicationId, Duration timeout) {
+        return call(applicationId, View::digest, timeout).map(parts -> {
+            try {
+                MessageDigest md = MessageDigest.getInstance("SHA-256");
+                parts.forEach(md::update);
+                return md.digest();
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+            }
+        });
+    }
+
+    /** A task's side: runs the queued calls on its own thread. */
+    static final class Handle implements AutoCloseable {
+        private final String applicationId;
+        private final View view;
+        private final Queue<Call<?>> calls = new ConcurrentLinkedQueue<>();
+        private volatile boolean closed;
+
+        private Handle(String applicationId, View view) {
+            this.applicationId = applicationId;
+            this.view = view;
+        }
+
+        <T> CompletableFuture<T> submit(Function<View, T> fn) {
+            Call<T> call = new Call<>(fn, new CompletableFuture<>());
+            calls.add(call);
+            if (closed) {
+                failPending();
+            }
+            return call.answer();
+        }
+
+        /** Runs every queued call; from the task's thread only. */
+        void serve() {
+            for (Call<?> c; (c = calls.poll()) != null; ) {
+                c.run(view);
+            }
+        }
+
+        private void failPending() {
+            for (Call<?> c; (c = calls.poll()) != null; ) {
+                c.answer().completeExceptionally(new IllegalStateException("task " + view.partition() + " was closed"));
+            }
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+            Map<Integer, Handle> tasks = APPS.get(applicationId);
+            if (tasks != null) {
+                tasks.remove(view.partition(), this);
+            }
+            failPending();
+        }
+    }
+
+    private record Call<T>(Function<View, T> fn, CompletableFuture<T> answer) {
+        void run(View view) {
+            try {
+                answer.complete(fn.apply(view));
+            } catch (RuntimeException e) {
+                answer.completeExceptionally(e);
+            }
+        }
+    }
+}
