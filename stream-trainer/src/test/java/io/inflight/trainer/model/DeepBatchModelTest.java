@@ -1,0 +1,226 @@
+package io.inflight.trainer.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class DeepBatchModelTest {
+
+    private static final int F = 3;
+    private static final int D = 2;
+    private static final int CAP = 4;
+    private static final int B = 3;
+
+    private static DeepModelSpec tiny(String type, String activation, int numeric, String optimizer) {
+        return new DeepModelSpec(type, F, D, numeric, CAP, List.of(5, 4), activation, 2, optimizer, 0.01, 0.0, 11);
+    }
+
+    static Stream<Arguments> gradientCases() {
+        return Stream.of(
+                Arguments.of("dnn", "tanh", 0), Arguments.of("dnn", "relu", 0), Arguments.of("dnn", "tanh", 2),
+                Arguments.of("deepfm", "tanh", 0), Arguments.of("deepfm", "relu", 0),
+                Arguments.of("dcn", "tanh", 0), Arguments.of("dcn", "relu", 2));
+    }
+
+    /** One batch of inputs drawn from {@code key}. */
+    private record Batch(float[] emb, float[] lin, float[] num, float[] labels) {
+        static Batch draw(int b, int numeric, long key) {
+            float[] emb = new float[b * F * D];
+            float[] lin = new float[b * F];
+            float[] num = new float[b * numeric];
+            float[] labels = new float[b];
+            for (int i = 0; i < emb.length; i++) {
+                emb[i] = (float) (0.7 * CounterRandom.gaussian(5, key, i));
+            }
+            for (int i = 0; i < lin.length; i++) {
+                lin[i] = (float) (0.3 * CounterRandom.gaussian(6, key, i));
+            }
+            for (int i = 0; i < num.length; i++) {
+                num[i] = (float) CounterRandom.gaussian(7, key, i);
+            }
+            for (int e = 0; e < b; e++) {
+                labels[e] = CounterRandom.uniform(8, key, e) < 0.5 ? 1f : 0f;
+            }
+            return new Batch(emb, lin, num, labels);
+        }
+    }
+
+    private static double meanLoss(BatchModel m, Batch batch, int b) {
+        float[] logits = new float[b];
+        m.forward(batch.emb, batch.lin, batch.num, b, logits);
+        double loss = 0;
+        for (int e = 0; e < b; e++) {
+            double z = logits[e];
+            loss += Math.log1p(Math.exp(-Math.abs(z))) + Math.max(z, 0) - batch.labels[e] * z;
+        }
+        return loss / b;
+    }
+
+    private static void assertGradient(double analytic, double numeric, String what) {
+        assertThat(Math.abs(analytic - numeric))
+                .as("%s: analytic %s vs finite difference %s", what, analytic, numeric)
+                .isLessThanOrEqualTo(3e-4 + 3e-2 * Math.abs(numeric));
+    }
+
+    @ParameterizedTest
+    @MethodSource("gradientCases")
+    void shouldMatchFiniteDifferencesOfTheInputGradients(String type, String activation, int numeric) {
+        Batch batch = Batch.draw(B, numeric, 1);
+        float[] embGrad = new float[CAP * F * D];
+        float[] linGrad = new float[CAP * F];
+        try (DeepBatchModel learner = new DeepBatchModel(tiny(type, activation, numeric, "adam"));
+             DeepBatchModel probe = new DeepBatchModel(tiny(type, activation, numeric, "adam"))) {
+            learner.forward(batch.emb, batch.lin, batch.num, B, new float[B]);
+            assertThat(learner.backward(batch.labels, B, embGrad, linGrad)).isTrue();
+            double h = 3e-3;
+            double maxGrad = 0;
+            for (int i = 0; i < B * F * D; i++) {
+                float saved = batch.emb[i];
+                batch.emb[i] = (float) (saved + h);
+                double up = meanLoss(probe, batch, B);
+                batch.emb[i] = (float) (saved - h);
+                double down = meanLoss(probe, batch, B);
+                batch.emb[i] = saved;
+                assertGradient(embGrad[i], (up - down) / (2 * h), type + " emb[" + i + "]");
+                maxGrad = Math.max(maxGrad, Math.abs(embGrad[i]));
+            }
+            assertThat(maxGrad).as("the embedding gradient is not trivially zero").isGreaterThan(1e-3);
+            for (int i = 0; i < B * F; i++) {
+                float saved = batch.lin[i];
+                batch.lin[i] = (float) (saved + h);
+                double up = meanLoss(probe, batch, B);
+                batch.lin[i] = (float) (saved - h);
+                double down = meanLoss(probe, batch, B);
+                batch.lin[i] = saved;
+                assertGradient(linGrad[i], (up - down) / (2 * h), type + " lin[" + i + "]");
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("gradientCases")
+    void shouldMatchFiniteDifferencesOfTheDenseGradient(String type, String activation, int numeric) {
+        Batch batch = Batch.draw(B, numeric, 2);
+        try (DeepBatchModel learner = new DeepBatchModel(tiny(type, activation, numeric, "adam"));
+             DeepBatchModel probe = new DeepBatchModel(tiny(type, activation, numeric, "adam"))) {
+            learner.forward(batch.emb, batch.lin, batch.num, B, new float[B]);
+            assertThat(learner.backward(batch.labels, B, new float[CAP * F * D], new float[CAP * F])).isTrue();
+            float[] grad = learner.lastDenseGradient().clone();
+            float[] dense = new float[probe.denseSize()];
+            probe.exportDense(dense);
+            double h = 3e-3;
+            int checked = 0;
+            for (int i = 0; i < probe.parameterCount(); i += 3) {
+                float saved = dense[i];
+                dense[i] = (float) (saved + h);
+                probe.importDense(dense);
+                double up = meanLoss(probe, batch, B);
+                dense[i] = (float) (saved - h);
+                probe.importDense(dense);
+                double down = meanLoss(probe, batch, B);
+                dense[i] = saved;
+                assertGradient(grad[i], (up - down) / (2 * h), type + " dense[" + i + "]");
+                checked++;
+            }
+            assertThat(checked).isGreaterThan(20);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dnn", "deepfm", "dcn"})
+    void shouldGiveBitIdenticalResultsOnTwoInstances(String type) {
+        try (DeepBatchModel a = new DeepBatchModel(tiny(type, "relu", 0, "adam"));
+             DeepBatchModel b = new DeepBatchModel(tiny(type, "relu", 0, "adam"))) {
+            for (int step = 0; step < 5; step++) {
+                Batch batch = Batch.draw(CAP, 0, 100 + step);
+                float[] la = stepAndScore(a, batch, CAP);
+                float[] lb = stepAndScore(b, batch, CAP);
+                assertThat(Arrays.equals(la, lb)).as("logits of step %d", step).isTrue();
+            }
+            assertThat(Arrays.equals(export(a), export(b))).isTrue();
+            assertThat(a.lastLoss()).isEqualTo(b.lastLoss());
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"adam", "adagrad"})
+    void shouldContinueIdenticallyAfterAnExportImportRoundTrip(String optimizer) {
+        for (String type : List.of("dnn", "deepfm", "dcn")) {
+            try (DeepBatchModel a = new DeepBatchModel(tiny(type, "tanh", 0, optimizer));
+                 DeepBatchModel b = new DeepBatchModel(
+                         new DeepModelSpec(type, F, D, 0, CAP, List.of(5, 4), "tanh", 2, optimizer, 0.01, 0.0, 999))) {
+                for (int step = 0; step < 3; step++) {
+                    stepAndScore(a, Batch.draw(CAP, 0, 200 + step), CAP);
+                }
+                float[] saved = export(a);
+                assertThat(Arrays.equals(saved, export(b))).as("different seeds start apart").isFalse();
+                b.importDense(saved);
+                assertThat(Arrays.equals(export(b), saved)).isTrue();
+                for (int step = 3; step < 6; step++) {
+                    Batch batch = Batch.draw(CAP, 0, 200 + step);
+                    assertThat(Arrays.equals(stepAndScore(a, batch, CAP), stepAndScore(b, batch, CAP))).isTrue();
+                }
+                assertThat(Arrays.equals(export(a), export(b))).as(type + " dense state after 3 more steps").isTrue();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dnn", "deepfm", "dcn"})
+    void shouldRefuseANonFiniteStepAndLeaveTheDenseStateUnchanged(String type) {
+        try (DeepBatchModel m = new DeepBatchModel(tiny(type, "relu", 0, "adam"))) {
+            stepAndScore(m, Batch.draw(CAP, 0, 300), CAP);
+            float[] before = export(m);
+            Batch bad = Batch.draw(CAP, 0, 301);
+            bad.emb[5] = Float.NaN;
+            float[] logits = new float[CAP];
+            m.forward(bad.emb, bad.lin, bad.num, CAP, logits);
+            assertThat(m.backward(bad.labels, CAP, new float[CAP * F * D], new float[CAP * F])).isFalse();
+            assertThat(Arrays.equals(export(m), before)).isTrue();
+
+            Batch huge = Batch.draw(CAP, 0, 302);
+            huge.emb[0] = Float.MAX_VALUE;
+            huge.emb[1] = Float.MAX_VALUE;
+            m.forward(huge.emb, huge.lin, huge.num, CAP, logits);
+            assertThat(m.backward(huge.labels, CAP, new float[CAP * F * D], new float[CAP * F])).isFalse();
+            assertThat(Arrays.equals(export(m), before)).isTrue();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dnn", "deepfm", "dcn"})
+    void shouldScoreAShortBatchLikeTheFirstRowsOfAFullOne(String type) {
+        try (DeepBatchModel m = new DeepBatchModel(tiny(type, "relu", 2, "adam"))) {
+            Batch batch = Batch.draw(CAP, 2, 400);
+            float[] full = new float[CAP];
+            float[] part = new float[B];
+            m.forward(batch.emb, batch.lin, batch.num, CAP, full);
+            m.forward(batch.emb, batch.lin, batch.num, B, part);
+            for (int e = 0; e < B; e++) {
+                assertThat(part[e]).isCloseTo(full[e], org.assertj.core.api.Assertions.within(1e-5f));
+            }
+            assertThatThrownBy(() -> m.backward(batch.labels, CAP, new float[CAP * F * D], new float[CAP * F]))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("forward");
+        }
+    }
+
+    static float[] stepAndScore(BatchModel m, Batch batch, int b) {
+        float[] logits = new float[b];
+        m.forward(batch.emb, batch.lin, batch.num, b, logits);
+        assertThat(m.backward(batch.labels, b, new float[b * F * D], new float[b * F])).isTrue();
+        return logits;
+    }
+
+    static float[] export(BatchModel m) {
+        float[] d = new float[m.denseSize()];
+        m.exportDense(d);
+        return d;
+    }
+}
