@@ -188,6 +188,40 @@ public final class PolicyRunner {
         return esapn;
     }
 
+    // ------------------------------------------------------------------ state between passes
+
+    /** Format version of {@link #exportPassState()}. */
+    private static final byte PASS_STATE_VERSION = 1;
+
+    /**
+     * Whether everything this runner carries between steps is in {@link #exportPassState()}: true
+     * unless the mode keeps per-batch state (ESAPN growth, frequency admission with a count above 1,
+     * FIITED-2D's gradient importance). A trainer that must replay bit-identically after a crash can
+     * only run checkpointable modes.
+     */
+    public boolean checkpointable() {
+        return !mode.growth() && mode != PolicyMode.FIITED_2D && !(mode.admission() && settings.admissionCount() > 1);
+    }
+
+    /** The state the passes carry from one to the next: pass count, last pass step, budget knobs. */
+    public byte[] exportPassState() {
+        return java.nio.ByteBuffer.allocate(1 + 8 + 8 + 4 + 8 + 8).put(PASS_STATE_VERSION).putLong(passes)
+                .putLong(lastPassStep).putInt(droppedMask).putDouble(budget.keep()).putDouble(budget.ladderScale()).array();
+    }
+
+    /** Restores what {@link #exportPassState()} wrote. */
+    public void importPassState(byte[] state) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(state);
+        if (state.length != 37 || b.get() != PASS_STATE_VERSION) {
+            throw new IllegalArgumentException("policy pass state: unknown format (" + state.length + " bytes, version "
+                    + (state.length > 0 ? state[0] : -1) + "; expected version " + PASS_STATE_VERSION + ")");
+        }
+        passes = b.getLong();
+        lastPassStep = b.getLong();
+        droppedMask = b.getInt();
+        budget.restore(b.getDouble(), b.getDouble());
+    }
+
     // ------------------------------------------------------------------ pass
 
     /** True when at least {@code inflight.policy.interval.steps} steps passed since the last pass. */

@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks and checks that print figures (--json: one JSON line).",
-        subcommands = {BenchCommand.Recovery.class, BenchCommand.Trainer.class, BenchCommand.Baselines.class})
+        subcommands = {BenchCommand.Recovery.class, BenchCommand.Trainer.class, BenchCommand.Baselines.class,
+                BenchCommand.Store.class, BenchCommand.Policies.class})
 final class BenchCommand {
 
     @Command(name = "recovery", mixinStandardHelpOptions = true,
@@ -196,6 +197,81 @@ final class BenchCommand {
             var rows = io.inflight.ops.bench.BaselinesBench.run(data, datasets, models, settings, progress);
             if (json) {
                 System.out.println(io.inflight.ops.bench.BaselinesBench.json(rows, settings));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "store", mixinStandardHelpOptions = true,
+            description = {"Embedding store: gather+scatter keys/s of a 256 x 26 batch at D = 16, 32, 64 and fp32, int8, int4",
+                    "(all hot, and 10% of lookups from RocksDB); bytes per row against fp32 and FIITED's 3K/D;",
+                    "hot-tier capacity (heap + off-heap per row); per-row vs per-chunk quantization scale error."})
+    static final class Store implements Callable<Integer> {
+
+        @Option(names = "--batches", defaultValue = "60", description = "Timed batches per case (default: ${DEFAULT-VALUE}).")
+        int batches;
+
+        @Option(names = "--capacity-rows", split = ",", defaultValue = "1000000,10000000",
+                description = "Rows of the capacity test (default: ${DEFAULT-VALUE}); 10M needs about 3 GB of heap.")
+        long[] capacityRows;
+
+        @Option(names = "--work-dir", defaultValue = ".inflight/bench-store",
+                description = "RocksDB directory, emptied at start (default: ${DEFAULT-VALUE}).")
+        Path workDir;
+
+        @Option(names = "--json", description = "Print one JSON line.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (batches < 1) {
+                throw new IllegalArgumentException("--batches must be >= 1, got " + batches);
+            }
+            DemoCommand.deleteRecursively(workDir);
+            var result = io.inflight.store.bench.StoreBench.run(
+                    new io.inflight.store.bench.StoreBench.Options(batches, capacityRows, workDir));
+            System.out.println(json ? result.json() : result.table());
+            return 0;
+        }
+    }
+
+    @Command(name = "policies", mixinStandardHelpOptions = true,
+            description = {"Policies on a generated stream (Zipf keys, drifting hot set): for each policy alone and all",
+                    "together at budgets of 1/4, 1/10 and 1/50 of the uncompressed table, peak and final bytes, chunks",
+                    "pruned / re-allocated, rows evicted / admitted / grown, promotions / demotions, pass time."})
+    static final class Policies implements Callable<Integer> {
+
+        @Option(names = {"-n", "--events"}, defaultValue = "2000000", description = "Events (default: ${DEFAULT-VALUE}).")
+        long events;
+
+        @Option(names = "--modes", split = ",", description = "Policy modes (default: every mode alone and all).")
+        java.util.List<String> modes;
+
+        @Option(names = "--budgets", split = ",", defaultValue = "4,10,50",
+                description = "Budgets as divisors of the uncompressed table (default: ${DEFAULT-VALUE}).")
+        java.util.List<Integer> budgets;
+
+        @Option(names = "--small", description = "The reduced configuration of the tests (40k events, 8 fields).")
+        boolean small;
+
+        @Option(names = "--json", description = "Print one JSON line per run.")
+        boolean json;
+
+        @Override
+        public Integer call() {
+            var base = small ? io.inflight.policies.bench.PolicyBench.Options.small()
+                    : io.inflight.policies.bench.PolicyBench.Options.full();
+            var chosen = modes == null ? base.modes()
+                    : modes.stream().map(io.inflight.policies.PolicyMode::parse).toList();
+            var o = new io.inflight.policies.bench.PolicyBench.Options(small ? base.events() : events, base.fields(),
+                    base.keysPerField(), base.zipf(), base.dim(), base.chunks(), base.batch(), base.intervalSteps(),
+                    base.gamma(), base.sampleSize(), base.driftEvents(), base.driftShift(), base.observedEvents(),
+                    base.seed(), chosen, budgets);
+            var results = io.inflight.policies.bench.PolicyBench.run(o);
+            if (json) {
+                results.forEach(r -> System.out.println(r.toJson()));
+            } else {
+                System.out.println(io.inflight.policies.bench.PolicyBench.table(results));
             }
             return 0;
         }

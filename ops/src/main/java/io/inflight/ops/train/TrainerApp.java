@@ -62,8 +62,8 @@ public final class TrainerApp implements AutoCloseable {
         TrainerMeters meters = TrainerMeters.on(registry);
         var batch = config.batchSettings();
         var topology = batch.isPresent()
-                ? TrainerTopology.build(topics, config.trainerSettings(), batch.get(), config.storeConfig(batch.get()), factory,
-                        meters)
+                ? TrainerTopology.build(topics, config.trainerSettings(), batch.get(), config.storeConfig(batch.get()),
+                        config.policySettings(), factory, meters)
                 : TrainerTopology.build(topics, config.trainerSettings(), meters);
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         new KafkaStreamsMetrics(streams).bindTo(registry);

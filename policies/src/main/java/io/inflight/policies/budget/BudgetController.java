@@ -115,6 +115,25 @@ public final class BudgetController {
         return limited() ? Math.max(0, targetBytes() - bytesAfterPass) : Long.MAX_VALUE;
     }
 
+    /** The FIITED keep fraction the controller has reached (state carried from pass to pass). */
+    public double keep() {
+        return keep;
+    }
+
+    /** The precision-ladder scale the controller has reached (state carried from pass to pass). */
+    public double ladderScale() {
+        return ladderScale;
+    }
+
+    /** Restores the state of {@link #keep()} and {@link #ladderScale()} (after a restart). */
+    public void restore(double keepFraction, double scale) {
+        if (!(keepFraction > 0 && keepFraction <= 1) || !(scale > 0 && scale <= 1)) {
+            throw new IllegalArgumentException("budget state out of range: keep " + keepFraction + ", ladder scale " + scale);
+        }
+        this.keep = keepFraction;
+        this.ladderScale = scale;
+    }
+
     private static double clamp(double v, double lo, double hi) {
         return Math.max(lo, Math.min(hi, v));
     }

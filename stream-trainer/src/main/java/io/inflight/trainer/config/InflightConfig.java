@@ -135,13 +135,19 @@ public final class InflightConfig extends AbstractConfig {
             .define(MAX_FUTURE_SKEW_MS, Type.LONG, EventLimits.DEFAULTS.maxFutureSkewMs(), Range.atLeast(0), Importance.LOW,
                     "How far in the future an event time may lie; further is dead-lettered.");
 
+    /** Prefix of the policy keys, validated by {@link io.inflight.policies.PolicySettings}. */
+    public static final String POLICY_PREFIX = "inflight.policy.";
+
     private final Map<String, String> kafka;
     private final Map<String, String> streams;
+    private final io.inflight.policies.PolicySettings policy;
 
-    private InflightConfig(Map<String, String> inflight, Map<String, String> kafka, Map<String, String> streams) {
+    private InflightConfig(Map<String, String> inflight, Map<String, String> kafka, Map<String, String> streams,
+                           io.inflight.policies.PolicySettings policy) {
         super(DEF, inflight, false);
         this.kafka = Map.copyOf(kafka);
         this.streams = Map.copyOf(streams);
+        this.policy = policy;
     }
 
     /**
@@ -154,10 +160,14 @@ public final class InflightConfig extends AbstractConfig {
         Map<String, String> inflight = new TreeMap<>();
         Map<String, String> kafka = new TreeMap<>();
         Map<String, String> streams = new TreeMap<>();
+        // The trainer runs no policy unless asked (the policies module's own default is "all").
+        Map<String, String> policy = new TreeMap<>(Map.of(io.inflight.policies.PolicySettings.MODE, "none"));
         for (Map.Entry<String, String> e : new TreeMap<>(all).entrySet()) {
             String key = e.getKey().trim();
             String value = e.getValue() == null ? "" : e.getValue().trim();
-            if (key.startsWith(INFLIGHT_PREFIX)) {
+            if (key.startsWith(POLICY_PREFIX)) {
+                policy.put(key, value);
+            } else if (key.startsWith(INFLIGHT_PREFIX)) {
                 if (!DEF.names().contains(key)) {
                     throw new ConfigException("Unknown configuration key '" + key + "' (value '" + value
                             + "'). Known inflight.* keys: " + new TreeSet<>(DEF.names()));
@@ -177,7 +187,13 @@ public final class InflightConfig extends AbstractConfig {
             throw new ConfigException("Missing required configuration \"" + BOOTSTRAP_SERVERS
                     + "\" (give --bootstrap-servers, or omit it to use the embedded broker)");
         }
-        InflightConfig config = new InflightConfig(inflight, kafka, streams);
+        io.inflight.policies.PolicySettings policySettings;
+        try {
+            policySettings = io.inflight.policies.PolicySettings.fromMap(policy);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
+        InflightConfig config = new InflightConfig(inflight, kafka, streams, policySettings);
         String type = config.getString(MODEL_TYPE);
         if (config.getList(MODEL_FIELDS).isEmpty() && !type.equals("lr") && !type.equals("fm")) {
             throw new ConfigException(MODEL_FIELDS, "", "model type " + type + " needs the list of fields it trains on, "
@@ -192,6 +208,18 @@ public final class InflightConfig extends AbstractConfig {
             config.batchSettings().ifPresent(config::storeConfig);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(STORE_CHUNKS, config.getList(STORE_CHUNKS), e.getMessage());
+        }
+        String mode = policySettings.mode().configName();
+        if (!mode.equals("none")) {
+            BatchSettings b = config.batchSettings().orElseThrow(() -> new ConfigException(
+                    io.inflight.policies.PolicySettings.MODE, mode, "policies need the mini-batch trainer: set "
+                    + MODEL_FIELDS));
+            if (!config.policyRunner(b).checkpointable()) {
+                throw new ConfigException(io.inflight.policies.PolicySettings.MODE, mode, "this mode keeps per-batch state "
+                        + "(ESAPN growth, FIITED-2D importance, or admission with inflight.policy.admission.count > 1) "
+                        + "that the streaming trainer does not checkpoint yet, so a restart could not replay it exactly; "
+                        + "use none, fiited-manual, fiited-adaptive, precision, or adaembed with admission.count=1");
+            }
         }
         return config;
     }
@@ -208,6 +236,16 @@ public final class InflightConfig extends AbstractConfig {
                 getDouble(INIT_STDDEV), getLong(SEED), getInt(PUBLISH_EVERY)));
     }
 
+    /** The validated {@value #POLICY_PREFIX}* settings (mode none unless configured). */
+    public io.inflight.policies.PolicySettings policySettings() {
+        return policy;
+    }
+
+    /** A policy runner for a task of the mini-batch trainer. */
+    public io.inflight.policies.PolicyRunner policyRunner(BatchSettings batch) {
+        return new io.inflight.policies.PolicyRunner(policy, storeConfig(batch).layout().widths(), batch.slots());
+    }
+
     /** The embedding store of the mini-batch trainer: {@code batch}'s optimizer settings, the store.* keys. */
     public io.inflight.store.StoreConfig storeConfig(BatchSettings batch) {
         io.inflight.store.StoreConfig full = io.inflight.trainer.train.BatchTrainer.fullPrecision(batch, getInt(STORE_HOT_ROWS));
@@ -218,10 +256,12 @@ public final class InflightConfig extends AbstractConfig {
             throw new IllegalArgumentException("chunk widths " + widths + " sum to " + layout.dim() + ", not to "
                     + MODEL_DIM + " = " + batch.dim());
         }
-        return new io.inflight.store.StoreConfig(layout,
-                io.inflight.policies.Precision.valueOf(getString(STORE_PRECISION).toUpperCase(java.util.Locale.ROOT)),
-                full.hotCapacity(), full.seed(), full.learningRate(), full.l2(), full.adagradEps(), full.utility(),
-                full.newRowInit(), full.initScale());
+        // with the precision policy on, new rows start at the ladder's floor
+        io.inflight.policies.Precision precision = policy.mode().precision()
+                ? new io.inflight.policies.PolicyRunner(policy, layout.widths(), batch.slots()).initialPrecision()
+                : io.inflight.policies.Precision.valueOf(getString(STORE_PRECISION).toUpperCase(java.util.Locale.ROOT));
+        return new io.inflight.store.StoreConfig(layout, precision, full.hotCapacity(), full.seed(), full.learningRate(),
+                full.l2(), full.adagradEps(), policy.utilityRule(), full.newRowInit(), full.initScale());
     }
 
     /** Client configs shared by every Kafka client (the {@code kafka.*} keys without prefix). */
@@ -274,7 +314,9 @@ public final class InflightConfig extends AbstractConfig {
 
     /** Every effective {@code inflight.*} value, for the start-up banner. */
     public Map<String, Object> inflightValues() {
-        return new TreeMap<>(values());
+        Map<String, Object> m = new TreeMap<>(values());
+        m.putAll(policy.toMap());
+        return m;
     }
 
     /** Every element a positive integer. */

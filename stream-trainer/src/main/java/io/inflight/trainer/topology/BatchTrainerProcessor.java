@@ -8,6 +8,10 @@ import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
 import io.inflight.trainer.model.Losses;
+import io.inflight.policies.PassReport;
+import io.inflight.policies.PolicyMode;
+import io.inflight.policies.PolicyRunner;
+import io.inflight.policies.PolicySettings;
 import io.inflight.policies.Precision;
 import io.inflight.store.EmbeddingStore;
 import io.inflight.store.RowSink;
@@ -52,6 +56,9 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     static final String PENDING = "pending/";
     static final String DENSE_CHUNK = "dense/";
     static final String BATCHES = "batches";
+    static final String POLICY_STATE = "policy";
+    /** What the stored dense state belongs to: model, shape and optimizer. */
+    static final String DENSE_SHAPE = "dense-shape";
     static final int DENSE_CHUNK_FLOATS = 16_384;
     /** How often (wall-clock) calls queued by {@link TrainerTasks} run on the stream thread. */
     private static final java.time.Duration TASK_CALLS_POLL = java.time.Duration.ofMillis(50);
@@ -59,6 +66,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
 
     private final TrainerSettings settings;
     private final BatchSettings batch;
+    private final PolicySettings policy;
     private final BatchModelFactory factory;
     private final TrainerMeters meters;
     private final Intake intake;
@@ -66,6 +74,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> state;
     private EmbeddingStore rows;
+    /** The policy passes; null in mode none. */
+    private PolicyRunner runner;
     private BatchModel model;
     private PersistedMetrics metrics;
     private final List<ClickEvent> pending = new ArrayList<>();
@@ -74,12 +84,14 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private long firstOffset = -1;
     private BatchTrainer trainer;
     private float[] dense;
+    private boolean shapeWritten;
 
 
-    public BatchTrainerProcessor(TrainerSettings settings, BatchSettings batch, BatchModelFactory factory,
-                                 TrainerMeters meters) {
+    public BatchTrainerProcessor(TrainerSettings settings, BatchSettings batch, PolicySettings policy,
+                                 BatchModelFactory factory, TrainerMeters meters) {
         this.settings = settings;
         this.batch = batch;
+        this.policy = policy;
         this.factory = factory;
         this.meters = meters;
         this.intake = new Intake(settings, meters);
@@ -90,6 +102,13 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         this.context = context;
         this.model = factory.create(batch);
         this.rows = context.<EmbeddingStateStore>getStateStore(TrainerStateStore.EMBEDDINGS).store();
+        if (policy.mode() != PolicyMode.NONE) {
+            this.runner = new PolicyRunner(policy, rows.chunkWidths(), batch.slots());
+            if (!runner.checkpointable()) {
+                throw new IllegalArgumentException("policy mode " + policy.mode().configName()
+                        + " keeps per-batch state the streaming trainer does not checkpoint");
+            }
+        }
         this.trainer = new BatchTrainer(batch, model, rows);
         this.state = context.getStateStore(TrainerStateStore.STATE);
         this.dense = new float[model.denseSize()];
@@ -116,6 +135,11 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                 t -> tasks.serve());
     }
 
+    private String denseShape() {
+        return model.name() + " fields=" + batch.fields() + " D=" + batch.dim() + " hidden=" + batch.hidden() + " activation="
+                + batch.activation() + " optimizer=" + batch.optimizer() + " floats=" + model.denseSize();
+    }
+
     /**
      * SHA-256 of the model of this task: every row (values, precisions, utilities, optimizer state),
      * the dense parameters with their optimizer state, and the batch counter.
@@ -140,6 +164,14 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private void restore() {
         byte[] count = state.get(BATCHES);
         batches = count == null ? 0 : ByteBuffer.wrap(count).getLong();
+        String shape = denseShape();
+        byte[] storedShape = state.get(DENSE_SHAPE);
+        if (storedShape != null && !shape.equals(new String(storedShape, java.nio.charset.StandardCharsets.UTF_8))) {
+            throw new IllegalStateException("store " + TrainerStateStore.STATE + " holds the dense state of "
+                    + new String(storedShape, java.nio.charset.StandardCharsets.UTF_8) + ", but this trainer is " + shape
+                    + "; train a changed model under a new inflight.application.id (or reset the application)");
+        }
+        shapeWritten = storedShape != null;
         boolean haveDense = false;
         float[] chunk = new float[DENSE_CHUNK_FLOATS];
         for (int c = 0; c * DENSE_CHUNK_FLOATS < dense.length; c++) {
@@ -154,6 +186,10 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         }
         if (haveDense) {
             model.importDense(dense);
+        }
+        byte[] passState = state.get(POLICY_STATE);
+        if (runner != null && passState != null) {
+            runner.importPassState(passState);
         }
         pending.clear();
         Map<Integer, byte[]> byIndex = new HashMap<>();
@@ -215,12 +251,24 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         firstOffset = -1;
         batches++;
         state.put(BATCHES, ByteBuffer.allocate(8).putLong(batches).array());
+        if (runner != null && runner.isPassDue(batches)) {
+            PassReport r = runner.runPass(rows, batches);
+            state.put(POLICY_STATE, runner.exportPassState());
+            LOG.info("policy pass at batch {}: {} rows, bytes {} -> {} (budget {}), chunks pruned {} re-allocated {}, "
+                            + "rows evicted {}, promotions {} demotions {}, {} ms", batches, r.rowsVisited(), r.bytesBefore(),
+                    r.bytesAfter(), r.budgetBytes(), r.chunksPruned(), r.chunksReallocated(), r.rowsEvicted(),
+                    r.promotions(), r.demotions(), r.durationNanos() / 1_000_000);
+        }
         if (batches % batch.publishEveryBatches() == 0) {
             publish();
         }
     }
 
     private void writeDense() {
+        if (!shapeWritten) {
+            state.put(DENSE_SHAPE, denseShape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            shapeWritten = true;
+        }
         float[] chunk = new float[DENSE_CHUNK_FLOATS];
         for (int c = 0; c * DENSE_CHUNK_FLOATS < dense.length; c++) {
             int n = Math.min(DENSE_CHUNK_FLOATS, dense.length - c * DENSE_CHUNK_FLOATS);

@@ -6,6 +6,7 @@ import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
 import io.inflight.store.StoreConfig;
+import io.inflight.policies.PolicySettings;
 import io.inflight.store.streams.EmbeddingStores;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import io.inflight.trainer.metrics.TrainerMeters;
@@ -50,7 +51,15 @@ public final class TrainerTopology {
     /** The field-aware mini-batch trainer with a {@link BatchModel} per task. */
     public static Topology build(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch,
                                  StoreConfig store, BatchModelFactory factory, TrainerMeters meters) {
-        Topology t = build(topics, () -> new BatchTrainerProcessor(settings, batch, factory, meters));
+        return build(topics, settings, batch, store, PolicySettings.defaults().with(PolicySettings.MODE, "none"), factory,
+                meters);
+    }
+
+    /** As above, with a policy pass every {@code inflight.policy.interval.steps} batches. */
+    public static Topology build(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch,
+                                 StoreConfig store, PolicySettings policy, BatchModelFactory factory,
+                                 TrainerMeters meters) {
+        Topology t = build(topics, () -> new BatchTrainerProcessor(settings, batch, policy, factory, meters));
         t.addStateStore(EmbeddingStores.builder(TrainerStateStore.EMBEDDINGS, store), TRAINER);
         return t;
     }

@@ -98,4 +98,39 @@ class InflightConfigTest {
         assertThatThrownBy(() -> InflightConfig.parse(m)).as("%s=%s", key, value).isInstanceOf(ConfigException.class)
                 .hasMessageContaining(key).hasMessageContaining(value);
     }
+
+    @Test
+    void shouldValidatePolicyAndStoreKeysNamingKeyAndValue() {
+        Map<String, String> m = base();
+        m.put("inflight.model.fields", "a,b");
+        m.put("inflight.model.dim", "8");
+        assertThat(InflightConfig.parse(m).policySettings().mode().configName()).isEqualTo("none");
+
+        m.put("inflight.policy.gamma", "1.5");
+        assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("inflight.policy.gamma").hasMessageContaining("1.5");
+        m.remove("inflight.policy.gamma");
+
+        m.put("inflight.policy.mode", "esapn");
+        assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("inflight.policy.mode").hasMessageContaining("esapn").hasMessageContaining("checkpoint");
+
+        m.put("inflight.policy.mode", "fiited-adaptive");
+        m.put("inflight.store.chunks", "4,4");
+        m.put("inflight.store.precision", "int8");
+        InflightConfig c = InflightConfig.parse(m);
+        var store = c.storeConfig(c.batchSettings().orElseThrow());
+        assertThat(store.layout().widths()).containsExactly(4, 4);
+        assertThat(store.defaultPrecision().name()).isEqualTo("INT8");
+        assertThat(store.utility().gamma()).isEqualTo(c.policySettings().gamma());
+
+        m.put("inflight.store.chunks", "4,2");
+        assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("inflight.store.chunks").hasMessageContaining("sum to 6");
+
+        m.remove("inflight.model.fields");
+        m.put("inflight.store.chunks", "4,4");
+        assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("inflight.model.fields");
+    }
 }

@@ -1,6 +1,7 @@
 package io.inflight.trainer.topology;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.EventCodec;
@@ -13,7 +14,11 @@ import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.PlainFmBatchModel;
+import io.inflight.policies.PolicySettings;
 import io.inflight.policies.Precision;
+import io.inflight.store.ChunkLayout;
+import io.inflight.store.EmbeddingStore;
+import io.inflight.store.StoreConfig;
 import io.inflight.store.RowSink;
 import io.inflight.store.streams.EmbeddingStateStore;
 import io.inflight.trainer.train.BatchTrainer;
@@ -68,13 +73,18 @@ class BatchTrainerProcessorTest {
 
     private TestInputTopic<byte[], byte[]> start(BatchSettings b, io.inflight.trainer.model.BatchModelFactory factory,
                                                  TrainerMeters meters) {
+        return start(b, BatchTrainer.fullPrecision(b, 1 << 16), PolicySettings.defaults().with(PolicySettings.MODE, "none"),
+                factory, meters);
+    }
+
+    private TestInputTopic<byte[], byte[]> start(BatchSettings b, StoreConfig store, PolicySettings policy,
+                                                 io.inflight.trainer.model.BatchModelFactory factory, TrainerMeters meters) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "batch-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, SETTINGS, b,
-                BatchTrainer.fullPrecision(b, 1 << 16), factory, meters), p);
+        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, SETTINGS, b, store, policy, factory, meters), p);
         return driver.createInputTopic(TOPICS.clicks(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
     }
 
@@ -241,5 +251,94 @@ class BatchTrainerProcessorTest {
         Map<Long, float[]> second = rows();
         assertThat(second.keySet()).isEqualTo(first.keySet());
         second.forEach((k, v) -> assertThat(v).containsExactly(first.get(k)));
+    }
+
+    /** D = 4 in two chunks of 2, FIITED adaptive under a byte budget, a pass every 5 batches. */
+    private TestInputTopic<byte[], byte[]> startWithPolicy(long budgetBytes) {
+        BatchSettings b = batch(8, 5);
+        StoreConfig full = BatchTrainer.fullPrecision(b, 1 << 16);
+        StoreConfig chunked = new StoreConfig(ChunkLayout.of(2, 2), full.defaultPrecision(), full.hotCapacity(), full.seed(),
+                full.learningRate(), full.l2(), full.adagradEps(), full.utility(), full.newRowInit(), full.initScale());
+        PolicySettings policy = PolicySettings.defaults().with(PolicySettings.MODE, "fiited-adaptive")
+                .with(PolicySettings.INTERVAL_STEPS, "5").with(PolicySettings.BUDGET_BYTES, Long.toString(budgetBytes));
+        return start(b, chunked, policy, s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
+                TrainerMeters.on(new SimpleMeterRegistry()));
+    }
+
+    private EmbeddingStore embeddings() {
+        return ((EmbeddingStateStore) driver.getStateStore(TrainerStateStore.EMBEDDINGS)).store();
+    }
+
+    @Test
+    void shouldRunPolicyPassesThatHoldTheBudgetAndPublishTheNewMasks() {
+        TestInputTopic<byte[], byte[]> in = startWithPolicy(0);
+        stream(400, 11).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        long unlimited = embeddings().storedBytes(); // a budget of 0 is unlimited: nothing pruned
+        driver.close();
+        driver = null;
+
+        long budget = unlimited * 2 / 3;
+        TestInputTopic<byte[], byte[]> in2 = startWithPolicy(budget);
+        TestOutputTopic<byte[], byte[]> updates = driver.createOutputTopic(TOPICS.modelUpdates(),
+                Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+        stream(400, 11).forEach(e -> in2.pipeInput(CODEC.encode(e)));
+        // 50 batches, a pass every 5: the last pass ran after the last batch
+        assertThat(embeddings().storedBytes()).isLessThanOrEqualTo(budget);
+        assertThat(embeddings().rowCount()).isLessThanOrEqualTo(20 + 50);
+        // The latest update per key (null = tombstone) describes the store exactly: the last publication
+        // came after the last pass.
+        Map<Long, ModelUpdateCodec.Row> last = new HashMap<>();
+        for (KeyValue<byte[], byte[]> kv : updates.readKeyValuesToList()) {
+            if (kv.key[0] == 'r') {
+                last.put(ByteBuffer.wrap(kv.key, 1, 8).getLong(), kv.value == null ? null : ModelUpdateCodec.decodeRow(kv.value));
+            }
+        }
+        assertThat(last.values()).anySatisfy(r -> assertThat(r).isNotNull().extracting(ModelUpdateCodec.Row::chunkMask)
+                .isNotEqualTo(3));
+        Map<Long, float[]> stored = rows();
+        assertThat(last.entrySet().stream().filter(e -> e.getValue() != null).map(Map.Entry::getKey).toList())
+                .containsExactlyInAnyOrderElementsOf(stored.keySet());
+        last.forEach((k, r) -> {
+            if (r != null && (r.chunkMask() & 2) == 0) { // the pruned chunk reads as zeros, in the store and in the update
+                assertThat(r.embedding()[2]).isZero();
+                assertThat(stored.get(k)[3]).isZero();
+            }
+        });
+        KeyValueStore<String, byte[]> state = driver.getKeyValueStore(TrainerStateStore.STATE);
+        assertThat(state.get(BatchTrainerProcessor.POLICY_STATE)).isNotNull();
+    }
+
+    @Test
+    void shouldGiveBitIdenticalStoresWithPolicyPasses() {
+        List<ClickEvent> events = stream(300, 12);
+        TestInputTopic<byte[], byte[]> in = startWithPolicy(3_000);
+        events.forEach(e -> in.pipeInput(CODEC.encode(e)));
+        byte[] first = embeddings().digest();
+        driver.close();
+        driver = null;
+        TestInputTopic<byte[], byte[]> in2 = startWithPolicy(3_000);
+        events.forEach(e -> in2.pipeInput(CODEC.encode(e)));
+        assertThat(embeddings().digest()).isEqualTo(first);
+    }
+
+    @Test
+    void shouldRefuseDenseStateOfAnotherModelShape() {
+        TestInputTopic<byte[], byte[]> in = start(batch(4, 1));
+        stream(8, 1).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        KeyValueStore<String, byte[]> state = driver.getKeyValueStore(TrainerStateStore.STATE);
+        assertThat(new String(state.get(BatchTrainerProcessor.DENSE_SHAPE), java.nio.charset.StandardCharsets.UTF_8))
+                .startsWith("fm fields=[ad, user] D=4");
+        // as if an earlier run under this application id had trained another model
+        state.put(BatchTrainerProcessor.DENSE_SHAPE, "dnn D=4".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        var processor = new BatchTrainerProcessor(SETTINGS, batch(4, 1),
+                PolicySettings.defaults().with(PolicySettings.MODE, "none"),
+                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
+                TrainerMeters.on(new SimpleMeterRegistry()));
+        var context = new org.apache.kafka.streams.processor.api.MockProcessorContext<byte[], byte[]>();
+        context.addStateStore(driver.getStateStore(TrainerStateStore.EMBEDDINGS));
+        context.addStateStore(state);
+        assertThatThrownBy(() -> processor.init(context)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("dnn D=4").hasMessageContaining("fm fields=[ad, user]")
+                .hasMessageContaining("inflight.application.id");
     }
 }
