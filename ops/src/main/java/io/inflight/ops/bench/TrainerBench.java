@@ -74,6 +74,12 @@ public final class TrainerBench {
 
     public List<Row> run(List<String> models, List<Integer> batches, long events, int fields, int dim,
                          List<Integer> hidden, boolean pipeline) throws Exception {
+        return run(models, batches, events, fields, dim, hidden, pipeline, Map.of());
+    }
+
+    /** As above; {@code extra} settings (e.g. {@code streams.commit.interval.ms}) go to every pipeline run. */
+    public List<Row> run(List<String> models, List<Integer> batches, long events, int fields, int dim,
+                         List<Integer> hidden, boolean pipeline, Map<String, String> extra) throws Exception {
         GeneratorSpec spec = spec(events, fields, 17);
         List<ClickEvent> stream = new ArrayList<>((int) events);
         SyntheticStream s = new SyntheticStream(spec);
@@ -113,6 +119,7 @@ public final class TrainerBench {
                     cfg.put(InflightConfig.MODEL_DIM, Integer.toString(dim));
                     cfg.put(InflightConfig.BATCH_SIZE, Integer.toString(batch));
                     cfg.put(InflightConfig.MODEL_HIDDEN, hidden.stream().map(String::valueOf).collect(Collectors.joining(",")));
+                    cfg.putAll(extra);
                     double[] measured = pipeline(InflightConfig.parse(cfg), events - events % batch);
                     pipelineRate = measured[0];
                     pipelineAuc = measured[1];
@@ -149,7 +156,7 @@ public final class TrainerBench {
                     double secs = (now - first) / 1e9;
                     return new double[] {(s.get().events() - firstCount) / Math.max(1e-9, secs), s.get().auc()};
                 }
-                Thread.sleep(20);
+                Thread.sleep(200); // each summary is an interactive query: do not load the trainer
             }
             throw new IllegalStateException("pipeline did not train " + expected + " events in 15 minutes");
         }

@@ -106,6 +106,10 @@ final class BenchCommand {
         @Option(names = "--no-pipeline", description = "Only the in-process loop.")
         boolean noPipeline;
 
+        @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
+                description = "Setting for every pipeline run, e.g. --set streams.commit.interval.ms=1000 (repeatable).")
+        java.util.Map<String, String> extra = new java.util.LinkedHashMap<>();
+
         @Option(names = {"-b", "--bootstrap-servers"}, description = "Use this cluster instead of an embedded broker.")
         String bootstrap;
 
@@ -130,7 +134,7 @@ final class BenchCommand {
                 String servers = bootstrap != null ? bootstrap : broker != null ? broker.bootstrapServers() : null;
                 var rows = new io.inflight.ops.bench.TrainerBench(servers, workDir,
                         io.inflight.trainer.model.BatchModels::create, progress)
-                        .run(models, batches, events, fields, dim, hidden, pipeline);
+                        .run(models, batches, events, fields, dim, hidden, pipeline, extra);
                 if (json) {
                     System.out.println(io.inflight.ops.bench.TrainerBench.json(rows, events, fields, dim));
                 } else {
