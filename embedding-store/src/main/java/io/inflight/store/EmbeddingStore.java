@@ -811,7 +811,10 @@ public final class EmbeddingStore implements EmbeddingTable {
         }
         LongSet.sortUnsigned(hotKeys, hotKeys.length);
         int[] next = {0};
-        if (cold != null) {
+        // Every stored row is hot (nothing lives only in the cold tier): the cold copies are all
+        // shadowed, so skip reading them; the visit order (ascending unsigned key) is the same.
+        boolean coldOnlyRows = total.rows != hotTotal.rows;
+        if (cold != null && coldOnlyRows) {
             RowBuffer buf = new RowBuffer(layout);
             cold.forEachRow((key, bytes) -> {
                 while (next[0] < hotKeys.length && Long.compareUnsigned(hotKeys[next[0]], key) < 0) {
