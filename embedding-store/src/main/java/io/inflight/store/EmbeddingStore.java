@@ -676,9 +676,10 @@ public final class EmbeddingStore implements EmbeddingTable {
         return e;
     }
 
+    /** Reads a row that is not in the hot tier from the cold tier; only called after a hot miss. */
     private boolean readCold(long key, RowBuffer into) {
-        if (cold == null) {
-            return false;
+        if (cold == null || total.rows == hotTotal.rows) {
+            return false; // every stored row is hot: a hot miss is a row that is not stored at all
         }
         coldReads++;
         byte[] bytes = cold.get(key);
