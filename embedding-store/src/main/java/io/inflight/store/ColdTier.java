@@ -17,6 +17,13 @@ public interface ColdTier {
 
     void put(long key, byte[] row);
 
+    /** Writes rows {@code keys[i] -> rows[i]} for i in [0, n), as one batch where the tier can. */
+    default void putAll(long[] keys, byte[][] rows, int n) {
+        for (int i = 0; i < n; i++) {
+            put(keys[i], rows[i]);
+        }
+    }
+
     void delete(long key);
 
     /** Every row in ascending unsigned key order. The visitor must not modify this tier. */

@@ -273,12 +273,19 @@ public final class EmbeddingStore implements EmbeddingTable {
             cold.putMeta(LAYOUT_META, layout.toString().getBytes(StandardCharsets.UTF_8));
             layoutWritten = true;
         }
+        long[] keys = new long[dirtySize];
+        byte[][] encoded = new byte[dirtySize][];
+        int rows = 0;
         for (int i = 0; i < dirtySize; i++) {
             int e = dirtyList[i];
             if (hot.dirty[e]) {
-                writeCold(e, evictBuf);
+                hot.copyOut(e, evictBuf);
+                keys[rows] = hot.key[e];
+                encoded[rows++] = RowCodec.encode(evictBuf);
+                hot.dirty[e] = false;
             }
         }
+        cold.putAll(keys, encoded, rows);
         dirtySize = 0;
         for (int from = 0; from < pendingSize; from += CHANGED_KEYS_PER_RECORD) {
             int n = Math.min(CHANGED_KEYS_PER_RECORD, pendingSize - from);

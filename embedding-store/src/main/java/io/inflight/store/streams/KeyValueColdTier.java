@@ -29,6 +29,16 @@ public final class KeyValueColdTier implements ColdTier {
         store.put(Bytes.wrap(ColdTier.rowKey(key)), row);
     }
 
+    /** One {@code putAll}: a single RocksDB write batch under Streams' store, each row still logged. */
+    @Override
+    public void putAll(long[] keys, byte[][] rows, int n) {
+        java.util.List<KeyValue<Bytes, byte[]>> batch = new java.util.ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            batch.add(KeyValue.pair(Bytes.wrap(ColdTier.rowKey(keys[i])), rows[i]));
+        }
+        store.putAll(batch);
+    }
+
     @Override
     public void delete(long key) {
         store.delete(Bytes.wrap(ColdTier.rowKey(key)));
