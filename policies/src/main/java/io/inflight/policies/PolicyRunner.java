@@ -136,7 +136,7 @@ public final class PolicyRunner {
 
     /** Precision of new rows and (re-)allocated chunks: the ladder floor when the ladder is on, else FP32. */
     public Precision initialPrecision() {
-        return mode.precision() ? ladder.floor() : Precision.FP32;
+        return settings.initialPrecision();
     }
 
     /** Whether the trainer should call {@link #observeFeature}. */
@@ -200,7 +200,7 @@ public final class PolicyRunner {
      * only run checkpointable modes.
      */
     public boolean checkpointable() {
-        return !mode.growth() && mode != PolicyMode.FIITED_2D && !(mode.admission() && settings.admissionCount() > 1);
+        return settings.checkpointable();
     }
 
     /** The state the passes carry from one to the next: pass count, last pass step, budget knobs. */

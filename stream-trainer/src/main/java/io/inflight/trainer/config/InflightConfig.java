@@ -211,10 +211,10 @@ public final class InflightConfig extends AbstractConfig {
         }
         String mode = policySettings.mode().configName();
         if (!mode.equals("none")) {
-            BatchSettings b = config.batchSettings().orElseThrow(() -> new ConfigException(
+            config.batchSettings().orElseThrow(() -> new ConfigException(
                     io.inflight.policies.PolicySettings.MODE, mode, "policies need the mini-batch trainer: set "
                     + MODEL_FIELDS));
-            if (!config.policyRunner(b).checkpointable()) {
+            if (!policySettings.checkpointable()) {
                 throw new ConfigException(io.inflight.policies.PolicySettings.MODE, mode, "this mode keeps per-batch state "
                         + "(ESAPN growth, FIITED-2D importance, or admission with inflight.policy.admission.count > 1) "
                         + "that the streaming trainer does not checkpoint yet, so a restart could not replay it exactly; "
@@ -241,11 +241,6 @@ public final class InflightConfig extends AbstractConfig {
         return policy;
     }
 
-    /** A policy runner for a task of the mini-batch trainer. */
-    public io.inflight.policies.PolicyRunner policyRunner(BatchSettings batch) {
-        return new io.inflight.policies.PolicyRunner(policy, storeConfig(batch).layout().widths(), batch.slots());
-    }
-
     /** The embedding store of the mini-batch trainer: {@code batch}'s optimizer settings, the store.* keys. */
     public io.inflight.store.StoreConfig storeConfig(BatchSettings batch) {
         io.inflight.store.StoreConfig full = io.inflight.trainer.train.BatchTrainer.fullPrecision(batch, getInt(STORE_HOT_ROWS));
@@ -257,8 +252,7 @@ public final class InflightConfig extends AbstractConfig {
                     + MODEL_DIM + " = " + batch.dim());
         }
         // with the precision policy on, new rows start at the ladder's floor
-        io.inflight.policies.Precision precision = policy.mode().precision()
-                ? new io.inflight.policies.PolicyRunner(policy, layout.widths(), batch.slots()).initialPrecision()
+        io.inflight.policies.Precision precision = policy.mode().precision() ? policy.initialPrecision()
                 : io.inflight.policies.Precision.valueOf(getString(STORE_PRECISION).toUpperCase(java.util.Locale.ROOT));
         return new io.inflight.store.StoreConfig(layout, precision, full.hotCapacity(), full.seed(), full.learningRate(),
                 full.l2(), full.adagradEps(), policy.utilityRule(), full.newRowInit(), full.initScale());

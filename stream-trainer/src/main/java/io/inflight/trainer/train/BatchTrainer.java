@@ -49,6 +49,8 @@ public final class BatchTrainer {
     private final float[] linGrad;
     /** Per (event, slot): where its keys start in {@link #occurrences}; slotStart[b*F] = total. */
     private final int[] slotStart;
+    /** Keys placed so far per slot of the event being collected. */
+    private final int[] fill;
     private long[] occurrences = new long[1024];
     private int[] occurrenceRow = new int[1024];
     private long[] keys = new long[1024];
@@ -78,6 +80,7 @@ public final class BatchTrainer {
         this.embGrad = new float[b * f * d];
         this.linGrad = new float[b * f];
         this.slotStart = new int[b * f + 1];
+        this.fill = new int[f];
     }
 
     /**
@@ -177,7 +180,7 @@ public final class BatchTrainer {
                 slotStart[cellBase + s] = start;
                 start += count;
             }
-            int[] fill = new int[f];
+            Arrays.fill(fill, 0);
             for (ClickEvent.Field field : fields) {
                 Integer slot = slotOf.get(field.name());
                 if (slot == null) {
