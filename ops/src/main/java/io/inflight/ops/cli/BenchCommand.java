@@ -17,8 +17,9 @@ import picocli.CommandLine.Option;
 final class BenchCommand {
 
     @Command(name = "recovery", mixinStandardHelpOptions = true,
-            description = {"Train a generated stream once uninterrupted and once in child JVMs killed with SIGKILL",
-                    "at random points; print both model hashes, events lost / applied twice, restart-to-resume time."})
+            description = {"Exactly-once under SIGKILL: model hashes, events lost / twice, resume time.",
+                    "Trains a generated stream once uninterrupted and once in child JVMs killed with SIGKILL at random",
+                    "points; prints both model hashes, events lost / applied twice, restart-to-resume time."})
     static final class Recovery implements Callable<Integer> {
 
         @Option(names = {"-n", "--events"}, defaultValue = "200000", description = "Events (default: ${DEFAULT-VALUE}).")
@@ -80,8 +81,9 @@ final class BenchCommand {
     }
 
     @Command(name = "trainer", mixinStandardHelpOptions = true,
-            description = {"Training throughput: the in-process loop (no Kafka) and the full Kafka Streams pipeline with",
-                    "exactly-once on a broker, per model and batch size, on one generated stream; prints the ratio."})
+            description = {"Training throughput: in-process loop vs the exactly-once Kafka pipeline.",
+                    "The in-process loop (no Kafka) and the full Kafka Streams pipeline with exactly-once on a broker,",
+                    "per model and batch size, on one generated stream; prints the ratio."})
     static final class Trainer implements Callable<Integer> {
 
         @Option(names = "--models", split = ",", defaultValue = "lr,fm,deepfm,dnn",
@@ -155,8 +157,9 @@ final class BenchCommand {
     }
 
     @Command(name = "baselines", mixinStandardHelpOptions = true,
-            description = {"Uncompressed baselines on the real logs in ../shared/data: progressive AUC, log-loss, NE and",
-                    "calibration of each model at full precision and fixed dimension, one pass in file order."})
+            description = {"Uncompressed baselines on the real logs in ../shared/data.",
+                    "Progressive AUC, log-loss, NE and calibration of each model at full precision and fixed",
+                    "dimension, one pass in file order."})
     static final class Baselines implements Callable<Integer> {
 
         @Option(names = "--data", defaultValue = "../shared/data", description = "Folder of the logs (default: ${DEFAULT-VALUE}).")
@@ -207,7 +210,8 @@ final class BenchCommand {
     }
 
     @Command(name = "store", mixinStandardHelpOptions = true,
-            description = {"Embedding store: gather+scatter keys/s of a 256 x 26 batch at D = 16, 32, 64 and fp32, int8, int4",
+            description = {"Embedding store: throughput, bytes per row, capacity, quantization error.",
+                    "Gather+scatter keys/s of a 256 x 26 batch at D = 16, 32, 64 and fp32, int8, int4",
                     "(all hot, and 10% of lookups from RocksDB); bytes per row against fp32 and FIITED's 3K/D;",
                     "hot-tier capacity (heap + off-heap per row); per-row vs per-chunk quantization scale error."})
     static final class Store implements Callable<Integer> {
@@ -240,7 +244,8 @@ final class BenchCommand {
     }
 
     @Command(name = "policies", mixinStandardHelpOptions = true,
-            description = {"Policies on a generated stream (Zipf keys, drifting hot set): for each policy alone and all",
+            description = {"Policies alone and together under byte budgets on a generated stream.",
+                    "Zipf keys and a drifting hot set; for each policy alone and all",
                     "together at budgets of 1/4, 1/10 and 1/50 of the uncompressed table, peak and final bytes, chunks",
                     "pruned / re-allocated, rows evicted / admitted / grown, promotions / demotions, pass time."})
     static final class Policies implements Callable<Integer> {
