@@ -133,13 +133,8 @@ final class ReplayCommand implements Callable<Integer> {
             description = "Seconds between progress lines on stderr, 0 for none (default: ${DEFAULT-VALUE}).")
     double progressSeconds;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = ".inflight/broker",
-            description = "Embedded broker's data directory (default: ${DEFAULT-VALUE}).")
-    Path dataDir;
-
-    @Option(names = "--broker-port", defaultValue = "0",
-            description = "Embedded broker's client port, 0 for any free port (default: ${DEFAULT-VALUE}).")
-    int brokerPort;
+    @Mixin
+    EmbeddedBrokerOptions embedded;
 
     @Mixin
     ConfigOptions config;
@@ -212,7 +207,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
         try (Shutdown shutdown = new Shutdown(); Target target = opened) {
             System.out.printf(Locale.ROOT, "Replaying %d %s file(s) to %s at %s%s (%s)%n", files.size(), fmt, target.cfg.topics().clicks(),
-                    target.cfg.bootstrapServers(), target.broker == null ? "" : " (embedded broker, data in " + dataDir.toAbsolutePath() + ")",
+                    target.cfg.bootstrapServers(), embedded.describe(target.broker),
                     describe(settings.pacer()));
             // the clicks topic's wire format (inflight.input.format) decides how events are written
             Function<ClickEvent, byte[]> encoder =
@@ -265,7 +260,7 @@ final class ReplayCommand implements Callable<Integer> {
         }
 
         static Target open(ReplayCommand c) {
-            EmbeddedBroker broker = c.config.hasBootstrap() ? null : EmbeddedBroker.start(c.dataDir, c.brokerPort, 0);
+            EmbeddedBroker broker = c.embedded.startUnless(c.config);
             try {
                 InflightConfig cfg = c.config.resolve(broker == null ? null : broker.bootstrapServers());
                 TrainerApp.ensureTopics(cfg);

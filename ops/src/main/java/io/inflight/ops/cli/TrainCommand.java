@@ -5,7 +5,6 @@ import io.inflight.ops.train.MetricsEndpoint;
 import io.inflight.ops.train.ProgressLine;
 import io.inflight.ops.train.TrainerApp;
 import io.inflight.trainer.config.InflightConfig;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -21,13 +20,8 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
 
-    @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = ".inflight/broker",
-            description = "Embedded broker's data directory (default: ${DEFAULT-VALUE}).")
-    Path dataDir;
-
-    @Option(names = "--broker-port", defaultValue = "0",
-            description = "Embedded broker's client port, 0 for any free port (default: ${DEFAULT-VALUE}).")
-    int brokerPort;
+    @Mixin
+    EmbeddedBrokerOptions embedded;
 
     @Option(names = "--progress-interval", defaultValue = "5", paramLabel = "SECONDS",
             description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
@@ -44,11 +38,11 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--progress-interval must be >= 1, got " + progressSeconds);
         }
         try (Shutdown shutdown = new Shutdown()) {
-            EmbeddedBroker broker = config.hasBootstrap() ? null : EmbeddedBroker.start(dataDir, brokerPort, 0);
+            EmbeddedBroker broker = embedded.startUnless(config);
             try {
                 InflightConfig cfg = config.resolve(broker == null ? null : broker.bootstrapServers());
                 System.out.println("Training on " + cfg.topics().clicks() + " at " + cfg.bootstrapServers()
-                        + (broker == null ? "" : " (embedded broker, data in " + dataDir.toAbsolutePath() + ")"));
+                        + embedded.describe(broker));
                 System.out.println("Settings: " + cfg.inflightValues());
                 System.out.println("Produce events to " + cfg.topics().clicks() + ", e.g. ./inflight generate --topic -b "
                         + cfg.bootstrapServers() + ". Ctrl-C to stop.");
