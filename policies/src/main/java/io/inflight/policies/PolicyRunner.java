@@ -85,8 +85,10 @@ public final class PolicyRunner {
         int levers = (mode.eviction() ? 1 : 0) + (mode.fiited() ? 1 : 0) + (mode.precision() ? 1 : 0);
         this.budget = new BudgetController(mode == PolicyMode.NONE ? 0 : settings.budgetBytes(),
                 settings.budgetHeadroom(), settings.fiitedRatio(), Math.max(1, levers));
-        this.sketch = new AdmissionSketch(mode.admission() ? settings.admissionCount() : 1, settings.sketchWidth(),
-                settings.sketchDepth(), settings.sketchAgingPeriod(), SplitMix64.at(settings.seed(), 1));
+        // Admitting at the first occurrence needs no counts: keep the sketch minimal then.
+        boolean counting = mode.admission() && settings.admissionCount() > 1;
+        this.sketch = new AdmissionSketch(counting ? settings.admissionCount() : 1, counting ? settings.sketchWidth() : 16,
+                counting ? settings.sketchDepth() : 1, settings.sketchAgingPeriod(), SplitMix64.at(settings.seed(), 1));
         this.eviction = new AdaEmbedEviction(settings.sampleSize());
         this.fiited = new FiitedPass(settings.sampleSize(), settings.crossingFraction(), settings.chunkInit());
         this.ladder = new PrecisionLadder(settings.ladderLevels().toArray(new Precision[0]),
