@@ -8,8 +8,6 @@ import io.inflight.topics.EventLimits;
 import io.inflight.topics.MalformedEventException;
 import io.inflight.topics.RejectReason;
 import io.inflight.topics.json.JsonEventCodec;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -78,21 +76,11 @@ public final class JsonLinesLogReader implements LogReader {
 
     @Override
     public boolean hasNext() {
-        try {
-            while (pending == null) {
-                String l = input.reader().readLine();
-                if (l == null) {
-                    return false;
-                }
-                line++;
-                if (!l.isBlank()) {
-                    pending = l;
-                }
-            }
-            return true;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + source + " after line " + line, e);
+        if (pending == null) {
+            pending = input.nextLine(l -> !l.isBlank());
+            line = input.lineNumber();
         }
+        return pending != null;
     }
 
     @Override

@@ -2,8 +2,6 @@ package io.inflight.topics.logs;
 
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.RejectReason;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -53,21 +51,11 @@ public final class LibFmLogReader implements LogReader {
 
     @Override
     public boolean hasNext() {
-        try {
-            while (pending == null) {
-                String l = input.reader().readLine();
-                if (l == null) {
-                    return false;
-                }
-                line++;
-                if (!l.isBlank() && l.charAt(0) != '#') {
-                    pending = l;
-                }
-            }
-            return true;
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + source + " after line " + line, e);
+        if (pending == null) {
+            pending = input.nextLine(l -> !l.isBlank() && l.charAt(0) != '#');
+            line = input.lineNumber();
         }
+        return pending != null;
     }
 
     @Override

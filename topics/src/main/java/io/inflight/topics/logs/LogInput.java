@@ -25,6 +25,7 @@ public final class LogInput implements AutoCloseable {
     private final Counting counting;
     private final BufferedReader reader;
     private final boolean gzip;
+    private long lineNumber;
 
     private LogInput(Path path, long size, Counting counting, BufferedReader reader, boolean gzip) {
         this.path = path;
@@ -61,6 +62,29 @@ public final class LogInput implements AutoCloseable {
     /** The decoded text. */
     public BufferedReader reader() {
         return reader;
+    }
+
+    /**
+     * The next line that {@code keep} accepts (lines it rejects, e.g. blank or comment lines, are
+     * skipped but counted), or null at the end of the input.
+     */
+    public String nextLine(java.util.function.Predicate<String> keep) {
+        try {
+            for (String l; (l = reader.readLine()) != null; ) {
+                lineNumber++;
+                if (keep.test(l)) {
+                    return l;
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path + " after line " + lineNumber, e);
+        }
+    }
+
+    /** Physical number (1-based) of the last line {@link #nextLine} read. */
+    public long lineNumber() {
+        return lineNumber;
     }
 
     public boolean gzip() {

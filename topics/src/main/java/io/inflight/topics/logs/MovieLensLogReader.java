@@ -2,9 +2,6 @@ package io.inflight.topics.logs;
 
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.RejectReason;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,21 +67,14 @@ public final class MovieLensLogReader implements LogReader {
         List<LogRecord> records = new ArrayList<>(100_000);
         List<MalformedLineException> malformed = new ArrayList<>();
         try (LogInput in = LogInput.open(data, StandardCharsets.ISO_8859_1)) {
-            BufferedReader r = in.reader();
-            long line = 0;
-            for (String l = r.readLine(); l != null; l = r.readLine()) {
-                line++;
-                if (l.isBlank()) {
-                    continue;
-                }
+            for (String l; (l = in.nextLine(x -> !x.isBlank())) != null; ) {
+                long line = in.lineNumber();
                 try {
                     records.add(new LogRecord(source, line, rating(l, source, line, users, genres)));
                 } catch (MalformedLineException e) {
                     malformed.add(e);
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + data, e);
         }
         records.sort(Comparator.comparingLong(rec -> rec.event().eventTimeMs()));
         return new MovieLensLogReader(source, records, malformed);
@@ -143,13 +133,8 @@ public final class MovieLensLogReader implements LogReader {
 
     private static void readSide(Path file, int minCols, SideRow sink) {
         try (LogInput in = LogInput.open(file, StandardCharsets.ISO_8859_1)) {
-            BufferedReader r = in.reader();
-            long line = 0;
-            for (String l = r.readLine(); l != null; l = r.readLine()) {
-                line++;
-                if (l.isBlank()) {
-                    continue;
-                }
+            for (String l; (l = in.nextLine(x -> !x.isBlank())) != null; ) {
+                long line = in.lineNumber();
                 String[] cols = l.split("\\|", -1);
                 if (cols.length < minCols) {
                     throw new IllegalArgumentException(file + ":" + line + ": expected " + minCols + " |-separated columns, got " + cols.length);
@@ -160,8 +145,6 @@ public final class MovieLensLogReader implements LogReader {
                     throw new IllegalArgumentException(file + ":" + line + ": " + e.getMessage());
                 }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
         }
     }
 
