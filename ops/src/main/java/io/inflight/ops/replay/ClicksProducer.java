@@ -10,7 +10,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * An idempotent producer (enable.idempotence=true and acks=all are forced, whatever the client
- * configs say) for replayed records. Record timestamps are left to the producer (append time): the
+ * configs say) for the clicks topic: replayed records and generated events. Record timestamps are left to the producer (append time): the
  * event time is in the payload, and historical times would fall outside retention at once. The first
  * send error fails the next {@link #send} or the {@link #close}: nothing is dropped silently.
  */
@@ -21,13 +21,18 @@ public final class ClicksProducer implements AutoCloseable {
     private final AtomicReference<Exception> failure = new AtomicReference<>();
 
     public ClicksProducer(Map<String, Object> clientConfigs, String topic) {
+        this(clientConfigs, topic, "inflight-replay");
+    }
+
+    /** As above; {@code clientId} is used unless the client configs name one. */
+    public ClicksProducer(Map<String, Object> clientConfigs, String topic, String clientId) {
         Map<String, Object> p = new HashMap<>(clientConfigs);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 10);
         p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         p.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, "inflight-replay");
+        p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         this.topic = topic;
     }
