@@ -12,6 +12,8 @@ import java.nio.ByteBuffer;
  * row:   u8 version=1 | u8 kind=1 | u16 dim D | u32 chunk mask | u8 bits | f32 linear | D × f32 embedding
  * dense: u8 version=1 | u8 kind=2 | u32 model version (batches trained) | u32 total floats | u32 offset | n × f32
  * </pre>
+ * The dense floats are the model's parameters in export order, {@code total} of them (earlier
+ * trainers also sent the optimizer state after them, counted in {@code total}; replicas accept both).
  * A null value (tombstone) for a row key means the row was evicted: it reads as zeros.
  * Unknown versions or kinds are rejected with the version in the message.
  */
@@ -44,8 +46,17 @@ public final class ModelUpdateCodec {
 
     /** One chunk of the dense parameters, floats {@code [offset, offset + n)} of {@code total}. */
     public static byte[] dense(long modelVersion, float[] dense, int offset, int n) {
+        return dense(modelVersion, dense, offset, n, dense.length);
+    }
+
+    /** One chunk of the first {@code total} floats of {@code dense}: floats {@code [offset, offset + n)}. */
+    public static byte[] dense(long modelVersion, float[] dense, int offset, int n, int total) {
+        if (offset < 0 || n < 0 || offset + n > total || total > dense.length) {
+            throw new IllegalArgumentException("dense chunk [" + offset + ", " + (offset + n) + ") of " + total
+                    + " floats does not fit an array of " + dense.length);
+        }
         ByteBuffer b = ByteBuffer.allocate(14 + 4 * n);
-        b.put(VERSION).put(KIND_DENSE).putInt((int) modelVersion).putInt(dense.length).putInt(offset);
+        b.put(VERSION).put(KIND_DENSE).putInt((int) modelVersion).putInt(total).putInt(offset);
         for (int i = 0; i < n; i++) {
             b.putFloat(dense[offset + i]);
         }

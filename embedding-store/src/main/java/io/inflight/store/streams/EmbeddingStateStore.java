@@ -1,6 +1,7 @@
 package io.inflight.store.streams;
 
 import io.inflight.store.EmbeddingStore;
+import io.inflight.store.StagedColdTier;
 import io.inflight.store.StoreConfig;
 import java.util.Map;
 import org.apache.kafka.common.TopicPartition;
@@ -22,17 +23,77 @@ import org.apache.kafka.streams.state.internals.CachedStateStore;
  * processor had built. {@link #commit} (after the commit) flushes again, which is then a no-op.
  * After a crash the RocksDB store is restored from the changelog and the hot tier starts empty.
  *
+ * <p>Deferred durability ({@link #deferDurability}): a processor that can rebuild the rows changed
+ * since a checkpoint (the mini-batch trainer keeps a journal of the events it applied) makes rows
+ * durable at its checkpoints only. Then every write to the cold tier between checkpoints (a dirty
+ * row leaving the hot tier, an evicted row) is staged in memory ({@link StagedColdTier}), the logged
+ * store keeps exactly the checkpointed rows, {@link #flushCache()} calls the processor's
+ * {@link CommitHook} instead of flushing, and {@link #checkpoint()} writes everything.
+ *
  * <p>A processor gets it with {@code context.getStateStore(name)} and works with {@link #store()}.
  * Owned by one stream task; not thread-safe (interactive queries are not supported).
  */
 public final class EmbeddingStateStore implements StateStore, CachedStateStore<Bytes, byte[]> {
 
     private final KeyValueStore<Bytes, byte[]> inner;
+    private final StagedColdTier cold;
     private final EmbeddingStore store;
+    private boolean deferred;
+    private CommitHook hook;
 
     EmbeddingStateStore(KeyValueStore<Bytes, byte[]> inner, StoreConfig config) {
         this.inner = inner;
-        this.store = new EmbeddingStore(inner.name(), config, new KeyValueColdTier(inner));
+        this.cold = new StagedColdTier(new KeyValueColdTier(inner));
+        this.store = new EmbeddingStore(inner.name(), config, cold);
+    }
+
+    /** What a processor with deferred durability does when Streams prepares a commit. */
+    @FunctionalInterface
+    public interface CommitHook {
+        /** Called on the stream thread before the producer is flushed and the commit is made. */
+        void beforeCommit();
+    }
+
+    /**
+     * From now until the store is re-initialised, rows become durable only at {@link #checkpoint()};
+     * {@code hook} runs at every commit instead of the flush (null: nothing runs, nothing is flushed).
+     */
+    public void deferDurability(CommitHook hook) {
+        if (!deferred) {
+            deferred = true;
+            cold.staging(true);
+        }
+        this.hook = hook;
+    }
+
+    /**
+     * Writes the staged cold-tier writes and every dirty hot row into the logged store: the
+     * durable rows become the rows now. Call from the commit hook (so it commits with the offsets).
+     */
+    public void checkpoint() {
+        if (!deferred) {
+            throw new IllegalStateException("store " + name() + ": checkpoint() needs deferred durability");
+        }
+        cold.commit();
+        cold.staging(false);
+        try {
+            store.flush();
+        } finally {
+            cold.staging(true);
+        }
+    }
+
+    /** Approximate heap bytes of cold-tier writes staged since the last checkpoint. */
+    public long stagedBytes() {
+        return cold.stagedBytes();
+    }
+
+    private void forget() {
+        store.reset();
+        cold.discard();
+        cold.staging(false);
+        deferred = false;
+        hook = null;
     }
 
     /** The rows: gather, scatter, policies, changed rows. Valid between init and close. */
@@ -52,20 +113,25 @@ public final class EmbeddingStateStore implements StateStore, CachedStateStore<B
 
     @Override
     public void init(StateStoreContext context, StateStore root) {
-        store.reset();
+        forget();
         inner.init(context, root);
     }
 
     @Override
     public void flushCache() {
-        if (inner.isOpen()) {
+        if (!inner.isOpen()) {
+            return;
+        }
+        if (!deferred) {
             store.flush();
+        } else if (hook != null) {
+            hook.beforeCommit();
         }
     }
 
     @Override
     public void clearCache() {
-        store.reset();
+        forget();
     }
 
     @Override
@@ -76,13 +142,20 @@ public final class EmbeddingStateStore implements StateStore, CachedStateStore<B
     @Override
     @SuppressWarnings("deprecation")
     public void flush() {
-        flushCache();
+        flushRows();
         inner.flush();
+    }
+
+    /** After a commit: a no-op, unless the commit did not go through {@link #flushCache()}. */
+    private void flushRows() {
+        if (inner.isOpen() && !deferred) {
+            store.flush();
+        }
     }
 
     @Override
     public void commit(Map<TopicPartition, Long> changelogOffsets) {
-        flushCache();
+        flushRows();
         inner.commit(changelogOffsets);
     }
 
@@ -98,7 +171,7 @@ public final class EmbeddingStateStore implements StateStore, CachedStateStore<B
 
     @Override
     public void close() {
-        store.reset();
+        forget();
         inner.close();
     }
 

@@ -24,7 +24,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListConsumerGroupOffsetsResult;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import io.inflight.topics.ModelUpdateCodec;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -37,8 +41,16 @@ import org.apache.kafka.streams.KafkaStreams;
 public final class RecoveryBench {
 
     /** What one run found. */
+    /**
+     * @param publishedRows        rows of the killed-and-restarted run's final model (mini-batch trainer;
+     *                             -1 for the per-event trainer, which publishes nothing)
+     * @param publicationMismatches of those, rows whose latest committed model update (published by that
+     *                             run) is missing or differs from the row, plus updates for rows the model
+     *                             does not have: 0 when every change was published and none was lost
+     */
     public record Result(long events, String cleanHash, String crashedHash, long cleanEvents, long crashedEvents,
-                         List<Long> killOffsets, List<Double> resumeSeconds) {
+                         List<Long> killOffsets, List<Double> resumeSeconds, long publishedRows,
+                         long publicationMismatches) {
         public boolean identical() {
             return cleanHash.equals(crashedHash);
         }
@@ -54,9 +66,11 @@ public final class RecoveryBench {
         public String json() {
             return String.format(Locale.ROOT,
                     "{\"bench\":\"recovery\",\"events\":%d,\"kills\":%d,\"kill_offsets\":%s,\"clean_hash\":\"%s\","
-                            + "\"crashed_hash\":\"%s\",\"identical\":%b,\"lost\":%d,\"applied_twice\":%d,\"resume_seconds\":%s}",
+                            + "\"crashed_hash\":\"%s\",\"identical\":%b,\"lost\":%d,\"applied_twice\":%d,\"resume_seconds\":%s,"
+                            + "\"published_rows\":%d,\"publication_mismatches\":%d}",
                     events, killOffsets.size(), killOffsets, cleanHash, crashedHash, identical(), lost(), appliedTwice(),
-                    resumeSeconds.stream().map(d -> String.format(Locale.ROOT, "%.2f", d)).toList());
+                    resumeSeconds.stream().map(d -> String.format(Locale.ROOT, "%.2f", d)).toList(), publishedRows,
+                    publicationMismatches);
         }
     }
 
@@ -93,6 +107,8 @@ public final class RecoveryBench {
         String cleanHash = restoredHash(clean, workDir.resolve("clean-restore"), expected).orElseThrow();
 
         out.printf(Locale.ROOT, "Run 2: child JVMs killed with SIGKILL %d times%n", kills);
+        TopicPartition updates = new TopicPartition(topicsOnly.topics().modelUpdates(), 0);
+        long updatesFrom = endOffset(topicsOnly, updates); // what run 2 publishes comes after this
         Map<String, String> crashed = config(base, prefix + "-crashed", workDir.resolve("crashed"));
         // Static membership: a restarted child takes its partition back at once (no session timeout).
         crashed.put(InflightConfig.INSTANCE_ID, "recovery-child");
@@ -149,6 +165,7 @@ public final class RecoveryBench {
         }
         Optional<ProgressiveMetrics.Summary> crashedSummary = Optional.empty();
         String crashedHash;
+        long[] publication = {-1, -1};
         {
             Map<String, String> restore = new HashMap<>(crashed);
             restore.put(InflightConfig.STATE_DIR, workDir.resolve("crashed-restore").toString());
@@ -157,10 +174,14 @@ public final class RecoveryBench {
             try (TrainerApp app = TrainerApp.start(InflightConfig.parse(restore), fatal::set)) {
                 crashedSummary = Optional.of(await(app, expected, fatal));
                 crashedHash = app.modelHash().orElseThrow();
+                if (topicsOnly.batchSettings().isPresent()) {
+                    publication = checkPublication(topicsOnly, restore.get(InflightConfig.APPLICATION_ID), updates,
+                            updatesFrom);
+                }
             }
         }
         return new Result(expected, cleanHash, crashedHash, cleanSummary.events(), crashedSummary.get().events(),
-                killedAt, resume);
+                killedAt, resume, publication[0], publication[1]);
     }
 
     private static Map<String, String> config(Map<String, String> base, String appId, Path stateDir) {
@@ -205,6 +226,97 @@ public final class RecoveryBench {
             Thread.sleep(100);
         }
         throw new IllegalStateException("trainer did not reach " + events + " events in 600 s");
+    }
+
+    private static long endOffset(InflightConfig cfg, TopicPartition tp) {
+        try (KafkaConsumer<byte[], byte[]> c = updatesConsumer(cfg)) {
+            return c.endOffsets(List.of(tp)).get(tp);
+        }
+    }
+
+    private static KafkaConsumer<byte[], byte[]> updatesConsumer(InflightConfig cfg) {
+        Map<String, Object> props = new HashMap<>(cfg.kafkaClientConfigs());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        return new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    /**
+     * Compares the final model's rows (asked of the running trainer) with the latest committed update
+     * of every row published since {@code from}; repeats for up to 30 s, as the last publication may
+     * still be on its way. Returns {rows, mismatches}.
+     */
+    private long[] checkPublication(InflightConfig cfg, String applicationId, TopicPartition tp, long from)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        Map<Long, ModelUpdateCodec.Row> latest = new HashMap<>();
+        Map<Long, Boolean> tombstoned = new HashMap<>();
+        try (KafkaConsumer<byte[], byte[]> c = updatesConsumer(cfg)) {
+            c.assign(List.of(tp));
+            c.seek(tp, from);
+            while (true) {
+                long end = c.endOffsets(List.of(tp)).get(tp);
+                while (c.position(tp) < end) {
+                    for (var r : c.poll(Duration.ofMillis(200))) {
+                        if (r.key() == null || r.key().length != 9 || r.key()[0] != 'r') {
+                            continue; // dense chunks
+                        }
+                        long key = java.nio.ByteBuffer.wrap(r.key(), 1, 8).getLong();
+                        if (r.value() == null) {
+                            latest.remove(key);
+                            tombstoned.put(key, true);
+                        } else {
+                            latest.put(key, ModelUpdateCodec.decodeRow(r.value()));
+                            tombstoned.remove(key);
+                        }
+                    }
+                }
+                Map<Long, float[]> rows = snapshot(applicationId);
+                long mismatches = 0;
+                for (Map.Entry<Long, float[]> e : rows.entrySet()) {
+                    ModelUpdateCodec.Row p = latest.get(e.getKey());
+                    float[] v = e.getValue();
+                    if (p == null || Float.compare(p.linear(), v[v.length - 1]) != 0
+                            || !java.util.Arrays.equals(p.embedding(), java.util.Arrays.copyOf(v, v.length - 1))) {
+                        mismatches++;
+                    }
+                }
+                for (Long key : latest.keySet()) {
+                    if (!rows.containsKey(key)) {
+                        mismatches++;
+                    }
+                }
+                if (mismatches == 0 || System.nanoTime() > deadline) {
+                    return new long[] {rows.size(), mismatches};
+                }
+                Thread.sleep(500);
+            }
+        }
+    }
+
+    /** Every row of the trainer's tasks here: D values then the linear weight. */
+    private static Map<Long, float[]> snapshot(String applicationId) {
+        return io.inflight.trainer.topology.TrainerTasks.call(applicationId, v -> {
+            Map<Long, float[]> rows = new HashMap<>();
+            v.rows().snapshot(new io.inflight.store.RowSink() {
+                @Override
+                public void row(long key, int mask, io.inflight.policies.Precision[] precisions, float[] values,
+                                float linear) {
+                    float[] r = java.util.Arrays.copyOf(values, values.length + 1);
+                    r[values.length] = linear;
+                    rows.put(key, r);
+                }
+
+                @Override
+                public void evicted(long key) {
+                }
+            });
+            return rows;
+        }, Duration.ofSeconds(60)).orElseThrow(() -> new IllegalStateException("the trainer's tasks did not answer"))
+                .stream().reduce(new HashMap<>(), (a, b) -> {
+                    a.putAll(b);
+                    return a;
+                });
     }
 
     private static long committed(Admin admin, String group, TopicPartition tp) throws Exception {

@@ -34,11 +34,19 @@ public final class TrainerBench {
 
     /** One measured configuration. */
     public record Row(String model, int batch, double inProcessEventsPerSecond, double pipelineEventsPerSecond,
-                      double inProcessAuc, double pipelineAuc) {
+                      double inProcessAuc, double pipelineAuc, double inProcessSteady, double pipelineSteady) {
         public double ratio() {
             return pipelineEventsPerSecond / inProcessEventsPerSecond;
         }
+
+        /** Pipeline / in-process after the warm-up (the first quarter of the events) on both sides. */
+        public double steadyRatio() {
+            return pipelineSteady / inProcessSteady;
+        }
     }
+
+    /** The share of the events both runs treat as warm-up for the steady-state rates. */
+    public static final double WARMUP_SHARE = 0.25;
 
     private final String bootstrap;
     private final Path workDir;
@@ -102,12 +110,13 @@ public final class TrainerBench {
                         1e-3, 0.05, 1e-6, 0.01, 42, 8);
                 InProcessRun.Result inProcess;
                 try (BatchModel m = factory.create(settings)) {
-                    inProcess = InProcessRun.run(settings, m, stream.iterator(), 4096);
+                    inProcess = InProcessRun.run(settings, m, stream.iterator(), 4096, (long) (events * WARMUP_SHARE));
                 }
-                out.printf(Locale.ROOT, "  %-7s batch %5d  in-process %,9.0f ev/s  AUC %.4f%n", model, batch,
-                        inProcess.eventsPerSecond(), inProcess.metrics().auc());
+                out.printf(Locale.ROOT, "  %-7s batch %5d  in-process %,9.0f ev/s  AUC %.4f  (after warm-up %,9.0f ev/s)%n",
+                        model, batch, inProcess.eventsPerSecond(), inProcess.metrics().auc(), inProcess.steadyEventsPerSecond());
                 double pipelineRate = Double.NaN;
                 double pipelineAuc = Double.NaN;
+                double pipelineSteady = Double.NaN;
                 if (pipeline) {
                     Map<String, String> cfg = new HashMap<>();
                     cfg.put(InflightConfig.BOOTSTRAP_SERVERS, bootstrap);
@@ -123,23 +132,31 @@ public final class TrainerBench {
                     double[] measured = pipeline(InflightConfig.parse(cfg), events - events % batch);
                     pipelineRate = measured[0];
                     pipelineAuc = measured[1];
-                    out.printf(Locale.ROOT, "  %-7s batch %5d  pipeline   %,9.0f ev/s  AUC %.4f  (%.2f x in-process)%n", model,
-                            batch, pipelineRate, pipelineAuc, pipelineRate / inProcess.eventsPerSecond());
+                    pipelineSteady = measured[2];
+                    out.printf(Locale.ROOT, "  %-7s batch %5d  pipeline   %,9.0f ev/s  AUC %.4f  (after warm-up %,9.0f ev/s; "
+                                    + "%.2f x in-process, after warm-up %.2f x)%n", model, batch, pipelineRate, pipelineAuc,
+                            pipelineSteady, pipelineRate / inProcess.eventsPerSecond(),
+                            pipelineSteady / inProcess.steadyEventsPerSecond());
                 }
                 rows.add(new Row(model, batch, inProcess.eventsPerSecond(), pipelineRate, inProcess.metrics().auc(),
-                        pipelineAuc));
+                        pipelineAuc, inProcess.steadyEventsPerSecond(), pipelineSteady));
             }
         }
         return Collections.unmodifiableList(rows);
     }
 
-    /** Events/s from the first trained batch to the last, and the final AUC. */
+    /**
+     * Events/s from the first trained batch to the last, the final AUC, and events/s after the first
+     * {@link #WARMUP_SHARE} of the events.
+     */
     private double[] pipeline(InflightConfig cfg, long expected) throws Exception {
         AtomicReference<Throwable> fatal = new AtomicReference<>();
         try (TrainerApp app = TrainerApp.start(cfg, fatal::set, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
                 factory)) {
             long first = 0;
             long firstCount = 0;
+            long steady = 0;
+            long steadyCount = 0;
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
             while (System.nanoTime() < deadline) {
                 if (fatal.get() != null) {
@@ -152,9 +169,15 @@ public final class TrainerBench {
                     first = now;
                     firstCount = s.get().events();
                 }
+                if (s.isPresent() && s.get().events() >= expected * WARMUP_SHARE && steady == 0) {
+                    steady = now;
+                    steadyCount = s.get().events();
+                }
                 if (s.isPresent() && s.get().events() >= expected) {
                     double secs = (now - first) / 1e9;
-                    return new double[] {(s.get().events() - firstCount) / Math.max(1e-9, secs), s.get().auc()};
+                    double steadySecs = (now - steady) / 1e9;
+                    return new double[] {(s.get().events() - firstCount) / Math.max(1e-9, secs), s.get().auc(),
+                            (s.get().events() - steadyCount) / Math.max(1e-9, steadySecs)};
                 }
                 Thread.sleep(200); // each summary is an interactive query: do not load the trainer
             }
@@ -165,9 +188,10 @@ public final class TrainerBench {
     public static String json(List<Row> rows, long events, int fields, int dim) {
         return rows.stream().map(r -> String.format(Locale.ROOT,
                         "{\"model\":\"%s\",\"batch\":%d,\"in_process_eps\":%.0f,\"pipeline_eps\":%.0f,\"ratio\":%.3f,"
+                                + "\"in_process_steady_eps\":%.0f,\"pipeline_steady_eps\":%.0f,\"steady_ratio\":%.3f,"
                                 + "\"in_process_auc\":%.4f,\"pipeline_auc\":%.4f}",
                         r.model(), r.batch(), r.inProcessEventsPerSecond(), r.pipelineEventsPerSecond(), r.ratio(),
-                        r.inProcessAuc(), r.pipelineAuc()))
+                        r.inProcessSteady(), r.pipelineSteady(), r.steadyRatio(), r.inProcessAuc(), r.pipelineAuc()))
                 .collect(Collectors.joining(",", String.format(Locale.ROOT,
                         "{\"bench\":\"trainer\",\"events\":%d,\"fields\":%d,\"dim\":%d,\"runs\":[", events, fields, dim), "]}"));
     }

@@ -70,8 +70,12 @@ final class BenchCommand {
                     System.out.printf(Locale.ROOT, "events lost / twice    %d / %d%n", r.lost(), r.appliedTwice());
                     System.out.printf(Locale.ROOT, "restart-to-resume s    %s%n", r.resumeSeconds().stream()
                             .map(d -> String.format(Locale.ROOT, "%.2f", d)).toList());
+                    if (r.publishedRows() >= 0) {
+                        System.out.printf(Locale.ROOT, "published rows         %,d rows, %d whose latest update differs%n",
+                                r.publishedRows(), r.publicationMismatches());
+                    }
                 }
-                return r.identical() && r.lost() == 0 && r.appliedTwice() == 0 ? 0 : 1;
+                return r.identical() && r.lost() == 0 && r.appliedTwice() == 0 && r.publicationMismatches() <= 0 ? 0 : 1;
             } finally {
                 if (broker != null) {
                     broker.close();
@@ -140,12 +144,15 @@ final class BenchCommand {
                 if (json) {
                     System.out.println(io.inflight.ops.bench.TrainerBench.json(rows, events, fields, dim));
                 } else {
-                    System.out.printf(Locale.ROOT, "%-8s %6s %14s %14s %7s %8s%n", "model", "batch", "in-process ev/s",
-                            "pipeline ev/s", "ratio", "AUC");
+                    System.out.printf(Locale.ROOT, "%-8s %6s %14s %14s %7s %14s %14s %7s %8s%n", "model", "batch",
+                            "in-process ev/s", "pipeline ev/s", "ratio", "in-proc steady", "pipe steady", "ratio", "AUC");
                     for (var r : rows) {
-                        System.out.printf(Locale.ROOT, "%-8s %6d %14.0f %14.0f %7.2f %8.4f%n", r.model(), r.batch(),
-                                r.inProcessEventsPerSecond(), r.pipelineEventsPerSecond(), r.ratio(), r.inProcessAuc());
+                        System.out.printf(Locale.ROOT, "%-8s %6d %14.0f %14.0f %7.2f %14.0f %14.0f %7.2f %8.4f%n", r.model(),
+                                r.batch(), r.inProcessEventsPerSecond(), r.pipelineEventsPerSecond(), r.ratio(),
+                                r.inProcessSteady(), r.pipelineSteady(), r.steadyRatio(), r.inProcessAuc());
                     }
+                    System.out.println("steady: after the first quarter of the events on both sides (JIT warm-up; in the "
+                            + "pipeline also the broker's and Kafka clients' code)");
                 }
                 return 0;
             } finally {

@@ -72,10 +72,15 @@ public final class ServingModel {
             long modelVersion = b.getInt() & 0xFFFFFFFFL;
             int total = b.getInt();
             int offset = b.getInt();
-            if (total != dense.length) {
+            if (total != model.parameterCount() && total != dense.length) {
                 throw new IllegalArgumentException("dense update of " + total + " floats, this replica's model has "
-                        + dense.length + "; check the model settings");
+                        + model.parameterCount() + " parameters; check the model settings");
             }
+            if (offset < 0 || offset + b.remaining() / 4 > total) {
+                throw new IllegalArgumentException("dense chunk at offset " + offset + " with " + b.remaining() / 4
+                        + " floats does not fit " + total + " floats");
+            }
+            // Parameters only (the optimizer state after them stays zero: scoring does not read it).
             for (int i = offset; b.hasRemaining(); i++) {
                 dense[i] = b.getFloat();
             }

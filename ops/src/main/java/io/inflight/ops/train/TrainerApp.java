@@ -63,7 +63,7 @@ public final class TrainerApp implements AutoCloseable {
         var batch = config.batchSettings();
         var topology = batch.isPresent()
                 ? TrainerTopology.build(topics, config.trainerSettings(), batch.get(), config.storeConfig(batch.get()),
-                        config.policySettings(), factory, meters)
+                        config.policySettings(), config.cadenceSettings(), factory, meters)
                 : TrainerTopology.build(topics, config.trainerSettings(), meters);
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         new KafkaStreamsMetrics(streams).bindTo(registry);
@@ -105,6 +105,11 @@ public final class TrainerApp implements AutoCloseable {
     }
 
     private Optional<ProgressiveMetrics.Summary> metrics(boolean window) {
+        if (config.batchSettings().isPresent()) {
+            // the mini-batch trainer stores its metrics at checkpoints only: ask its tasks for the current ones
+            return io.inflight.trainer.topology.TrainerTasks.metrics(config.getString(InflightConfig.APPLICATION_ID), window,
+                    config.topics().partitions(), java.time.Duration.ofSeconds(10)).map(ProgressiveMetrics::summary);
+        }
         int bins = config.trainerSettings().aucBins();
         ProgressiveMetrics total = new ProgressiveMetrics(bins);
         try {

@@ -17,7 +17,7 @@ import java.util.List;
  * @param l2             L2 on touched rows and on dense weights
  * @param initStddev     standard deviation of initial embedding values
  * @param seed           seed of every random draw
- * @param publishEveryBatches publish changed rows (and the dense parameters) every this many batches
+ * @param publishEveryBatches publish changed rows (and the dense parameters) every this many batches; 0: not by count
  */
 public record BatchSettings(String modelType, List<String> fields, int dim, int batchSize, List<Integer> hidden,
                             String activation, String optimizer, double denseLearningRate,
@@ -33,8 +33,8 @@ public record BatchSettings(String modelType, List<String> fields, int dim, int 
         if (batchSize < 1 || batchSize > 65_536) {
             throw new IllegalArgumentException("batch size must be in [1, 65536], got " + batchSize);
         }
-        if (publishEveryBatches < 1) {
-            throw new IllegalArgumentException("publish interval must be >= 1 batch, got " + publishEveryBatches);
+        if (publishEveryBatches < 0) {
+            throw new IllegalArgumentException("publish interval must be >= 0 batches (0: off), got " + publishEveryBatches);
         }
         if (fields.stream().distinct().count() != fields.size()) {
             throw new IllegalArgumentException("fields must be distinct, got " + fields);

@@ -64,6 +64,9 @@ public final class InflightConfig extends AbstractConfig {
     public static final String STORE_CHUNKS = "inflight.store.chunks";
     public static final String STORE_PRECISION = "inflight.store.precision";
     public static final String STORE_HOT_ROWS = "inflight.store.hot.rows";
+    public static final String CHECKPOINT_INTERVAL_MS = "inflight.checkpoint.interval.ms";
+    public static final String CHECKPOINT_MAX_BYTES = "inflight.checkpoint.max.bytes";
+    public static final String PUBLISH_INTERVAL_MS = "inflight.publish.interval.ms";
     public static final String WINDOW_EVENTS = "inflight.metrics.window.events";
     public static final String MAX_FEATURES = "inflight.limits.max.features";
     public static final String MAX_STRING_BYTES = "inflight.limits.max.string.bytes";
@@ -100,8 +103,14 @@ public final class InflightConfig extends AbstractConfig {
                     "Learning rate of the dense optimizer.")
             .define(BATCH_SIZE, Type.INT, 256, Range.between(1, 65_536), Importance.HIGH,
                     "Events per mini-batch (cut by count, so identical on every run).")
-            .define(PUBLISH_EVERY, Type.INT, 8, Range.between(1, 1_000_000), Importance.MEDIUM,
-                    "Publish changed rows and the dense parameters to model-updates every this many batches.")
+            .define(PUBLISH_EVERY, Type.INT, 0, Range.between(0, 1_000_000), Importance.LOW,
+                    "Also publish changed rows and the dense parameters to model-updates every this many batches "
+                            + "(mini-batch trainer); 0: only by time (" + "inflight.publish.interval.ms).")
+            .define(PUBLISH_INTERVAL_MS, Type.LONG, CadenceSettings.DEFAULT_PUBLISH_INTERVAL_MS, Range.atLeast(0),
+                    Importance.MEDIUM, "Publish the rows changed since the last publication and the dense parameters "
+                            + "to model-updates this often (wall clock) while batches are trained (mini-batch trainer), "
+                            + "so serving replicas are this fresh plus a commit. 0: only every "
+                            + "inflight.publish.every.batches batches.")
             .define(MODEL_DIM, Type.INT, 8, Range.between(1, 256), Importance.HIGH,
                     "Embedding dimension D of the factorization machine.")
             .define(LEARNING_RATE, Type.DOUBLE, 0.05, Range.between(1e-9, 10.0), Importance.HIGH,
@@ -123,6 +132,14 @@ public final class InflightConfig extends AbstractConfig {
                     Importance.MEDIUM, "Precision new rows are stored at (mini-batch trainer); int* use stochastic rounding.")
             .define(STORE_HOT_ROWS, Type.INT, 1 << 20, Range.between(1, 1 << 28), Importance.MEDIUM,
                     "Rows per task kept in the in-memory hot tier; colder rows live in RocksDB (mini-batch trainer).")
+            .define(CHECKPOINT_INTERVAL_MS, Type.LONG, CadenceSettings.DEFAULT_CHECKPOINT_INTERVAL_MS, Range.atLeast(0),
+                    Importance.MEDIUM, "Mini-batch trainer: rows and dense parameters are made durable at the first commit "
+                            + "this long after the last checkpoint; in between each commit writes only a journal of the "
+                            + "events applied, re-applied after a crash (restarts re-do up to one interval of training). "
+                            + "0: at every commit.")
+            .define(CHECKPOINT_MAX_BYTES, Type.LONG, CadenceSettings.DEFAULT_CHECKPOINT_MAX_BYTES, Range.atLeast(1),
+                    Importance.LOW, "Mini-batch trainer: checkpoint early once the journal and the rows waiting for the "
+                            + "next checkpoint hold this many bytes of memory.")
             .define(INPUT_FORMAT, Type.STRING, "binary", ValidString.in("binary", "json"), Importance.MEDIUM,
                     "Wire format of the clicks topic: binary (compact, versioned; what replay and generate write) "
                             + "or json (one JSON object per record, for topics written by hand).")
@@ -234,6 +251,15 @@ public final class InflightConfig extends AbstractConfig {
                 getList(MODEL_HIDDEN).stream().map(x -> Integer.parseInt(x.trim())).toList(), getString(MODEL_ACTIVATION),
                 getString(OPTIMIZER), getDouble(DENSE_LEARNING_RATE), getDouble(LEARNING_RATE), getDouble(L2),
                 getDouble(INIT_STDDEV), getLong(SEED), getInt(PUBLISH_EVERY)));
+    }
+
+    /**
+     * When the mini-batch trainer checkpoints ({@value #CHECKPOINT_INTERVAL_MS}, {@value #CHECKPOINT_MAX_BYTES})
+     * and publishes ({@value #PUBLISH_INTERVAL_MS}).
+     */
+    public CadenceSettings cadenceSettings() {
+        return new CadenceSettings(getLong(CHECKPOINT_INTERVAL_MS), getLong(CHECKPOINT_MAX_BYTES),
+                getLong(PUBLISH_INTERVAL_MS));
     }
 
     /** The validated {@value #POLICY_PREFIX}* settings (mode none unless configured). */

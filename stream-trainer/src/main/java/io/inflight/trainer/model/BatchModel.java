@@ -49,6 +49,14 @@ public interface BatchModel extends AutoCloseable {
     /** Number of floats of dense state (parameters and optimizer state). */
     int denseSize();
 
+    /**
+     * How many leading floats of {@link #exportDense} are parameters; the rest is optimizer state,
+     * which scoring does not need (what the trainer publishes for serving replicas).
+     */
+    default int parameterCount() {
+        return denseSize();
+    }
+
     void exportDense(float[] dst);
 
     void importDense(float[] src);

@@ -299,6 +299,7 @@ public final class DeepBatchModel implements BatchModel {
     }
 
     /** Dense parameters only, without optimizer state. */
+    @Override
     public int parameterCount() {
         return params.size();
     }

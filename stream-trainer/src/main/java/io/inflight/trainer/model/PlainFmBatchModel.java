@@ -111,6 +111,12 @@ public final class PlainFmBatchModel implements BatchModel {
         return 2;
     }
 
+    /** The bias; the second dense float is its Adagrad accumulator. */
+    @Override
+    public int parameterCount() {
+        return 1;
+    }
+
     @Override
     public void exportDense(float[] dst) {
         dst[0] = bias;

@@ -21,6 +21,8 @@ public final class TrainerStateStore {
     public static final String STATE = "inflight-trainer-state";
     /** The mini-batch trainer's embedding store (chunked rows at mixed precision). */
     public static final String EMBEDDINGS = "inflight-embeddings";
+    /** The mini-batch trainer's journal: the events applied since its last checkpoint. */
+    public static final String JOURNAL = "inflight-journal";
     public static final String DENSE_KEY = "dense";
     public static final String METRICS_KEY = "metrics";
     public static final String BIN_PREFIX = "auc/";

@@ -3,6 +3,7 @@ package io.inflight.trainer.topology;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.trainer.config.BatchSettings;
+import io.inflight.trainer.config.CadenceSettings;
 import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.BatchModel;
@@ -37,19 +38,43 @@ import org.slf4j.LoggerFactory;
 /**
  * Field-aware mini-batch training with a {@link BatchModel}.
  *
- * <p>Valid events are appended to a pending batch that lives in the trainer-state store (so it
- * commits with the offsets); every {@code batchSize} events the batch is scored (progressive
- * validation: every event is scored by the model as it was before the batch), trained, and the
- * rows it touched are updated in the embedding store (row-wise Adagrad per chunk, at each row's
- * precision). Batches are cut by count, never by time, so the same input gives the same batches and
- * the same model on every run and after any crash.
+ * <p>Valid events are appended to a pending batch; every {@code batchSize} events the batch is
+ * scored (progressive validation: every event is scored by the model as it was before the batch),
+ * trained, and the rows it touched are updated in the embedding store (row-wise Adagrad per chunk,
+ * at each row's precision). Batches are cut by count, never by time, so the same input gives the
+ * same batches and the same model on every run and after any crash.
  *
- * <p>Rows live in the {@link EmbeddingStateStore} (hot tier in memory, flushed into its logged
- * RocksDB store before every commit); the dense parameters, the batch counter, the pending batch
- * and the metrics live in the trainer-state store. The store keeps the set of rows changed since
- * the last publication; every {@code publishEveryBatches} batches they are published, coalesced,
- * to the model-updates topic with their chunk mask and precision (a tombstone for an evicted row)
- * and the dense parameters, inside the same transaction as the state they describe.
+ * <h2>Durability: checkpoint plus journal</h2>
+ * Rows live in the {@link EmbeddingStateStore} (hot tier in memory over a logged RocksDB store);
+ * the dense parameters with their optimizer state, the batch counter, the pending batch, the policy
+ * pass state and the metrics live in the trainer-state store. All of it is written at a
+ * <em>checkpoint</em>, at the first commit {@code inflight.checkpoint.interval.ms} after the last
+ * one. At every other commit only the <em>journal</em> is written: the raw records of the events
+ * accepted since the last checkpoint (and a mark per dead-lettered one), one record per commit.
+ * The journal, the checkpoint and the offsets commit in the same transaction, so after a crash,
+ * a restart or a move to another instance the task loads the checkpoint and re-applies the journal
+ * (publishing nothing: what it published was committed), which rebuilds the state of the last
+ * commit bit for bit. Rows that leave the hot tier between checkpoints wait in memory
+ * ({@link EmbeddingStateStore#deferDurability}).
+ *
+ * <h2>Threads</h2>
+ * The stream thread decodes, validates, journals and dead-letters records and cuts batches; each
+ * whole batch is trained on the task's trainer thread, at most {@value #MAX_IN_FLIGHT} batches
+ * ahead, while the stream thread reads on. What a batch emits (predictions, publications) comes
+ * back with it and is forwarded by the stream thread, in batch order, from {@code process} or a
+ * punctuation (Streams does not allow forwarding while it commits). A commit does not wait for the
+ * trainer thread: what it must hold is the journal of the events accepted before it, from which
+ * the state is rebuilt exactly. Only a checkpoint, and anything reading the model from outside,
+ * waits until every batch handed over is trained; the model is the same bit for bit as on one
+ * thread. The outputs of a batch are forwarded in the transaction of the commit that follows its
+ * training, which may be later than the one holding its events: the journal records, with each
+ * commit, how many batches' outputs were forwarded, and a checkpoint stores the outputs still
+ * waiting, so a restart forwards exactly the outputs that no committed transaction holds.
+ *
+ * <p>The store keeps the set of rows changed since the last publication; every
+ * {@code publishEveryBatches} batches they are published, coalesced, to the model-updates topic
+ * with their chunk mask and precision (a tombstone for an evicted row) and the dense parameters,
+ * inside the same transaction as the events that changed them.
  */
 public final class BatchTrainerProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
@@ -60,6 +85,20 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     /** What the stored dense state belongs to: model, shape and optimizer. */
     static final String DENSE_SHAPE = "dense-shape";
     static final int DENSE_CHUNK_FLOATS = 16_384;
+    /** A journal record is written once the events buffered since the last one reach this size. */
+    static final int JOURNAL_RECORD_BYTES = 512 * 1024;
+    /** Whole batches handed to the trainer thread and not yet answered, at most. */
+    static final int MAX_IN_FLIGHT = 8;
+    /** Journal entry length that marks a dead-lettered event (counted in the metrics). */
+    private static final int REJECTED = -1;
+    /** Journal entry: a long follows, the number of jobs whose outputs were forwarded by this commit. */
+    private static final int FORWARDED_MARK = -2;
+    /** Journal entry: a time-based publication at this point of the stream. */
+    private static final int PUBLISH_MARK = -3;
+    static final String FORWARDED = "forwarded";
+    static final String JOBS = "jobs";
+    static final String PUBLISHED_AT = "published-at";
+    static final String OUTPUT = "output/";
     /** How often (wall-clock) calls queued by {@link TrainerTasks} run on the stream thread. */
     private static final java.time.Duration TASK_CALLS_POLL = java.time.Duration.ofMillis(50);
     private static final Logger LOG = LoggerFactory.getLogger(BatchTrainerProcessor.class);
@@ -67,31 +106,81 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private final TrainerSettings settings;
     private final BatchSettings batch;
     private final PolicySettings policy;
+    private final CadenceSettings cadence;
     private final BatchModelFactory factory;
     private final TrainerMeters meters;
     private final Intake intake;
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> state;
+    private KeyValueStore<Long, byte[]> journal;
+    private EmbeddingStateStore embeddings;
     private EmbeddingStore rows;
     /** The policy passes; null in mode none. */
     private PolicyRunner runner;
     private BatchModel model;
     private PersistedMetrics metrics;
     private final List<ClickEvent> pending = new ArrayList<>();
+    /** The raw records of {@link #pending}, written with a checkpoint. */
+    private final List<byte[]> pendingRaw = new ArrayList<>();
     private TrainerTasks.Handle tasks;
     private long batches;
     private long firstOffset = -1;
     private BatchTrainer trainer;
     private float[] dense;
     private boolean shapeWritten;
+    /** Pending records stored at the last checkpoint. */
+    private int storedPending;
+    /** Journal entries not yet in a journal record. */
+    private final java.io.ByteArrayOutputStream journalBuffer = new java.io.ByteArrayOutputStream();
+    private final java.io.DataOutputStream journalOut = new java.io.DataOutputStream(journalBuffer);
+    private long firstJournalSeq;
+    private long nextJournalSeq;
+    private long journalBytes;
+    /** Wall-clock times (Streams' clock) of the last checkpoint and of the last publication asked for. */
+    private long lastCheckpointMs;
+    private boolean closed;
+    /** Trains the whole batches; started after the journal was re-applied (on the stream thread). */
+    private java.util.concurrent.ExecutorService trainerThread;
+    /** Batches handed to the trainer thread, oldest first; each answers the records it emits. */
+    private final java.util.ArrayDeque<java.util.concurrent.Future<JobOutput>> inFlight = new java.util.ArrayDeque<>();
+    /** Outputs of trained batches not forwarded yet, oldest first (stream thread). */
+    private final java.util.ArrayDeque<JobOutput> unforwarded = new java.util.ArrayDeque<>();
+    /** Every job below this number had its outputs forwarded (stream thread). */
+    private long forwardedJobs;
+    /** Jobs (whole batches and time-based publications) handed to the trainer thread, ever (stream thread). */
+    private long jobsSubmitted;
+    /** Whole batches handed to the trainer thread, ever, and when the last publication was asked for. */
+    private long batchesSubmitted;
+    private long batchesAtLastPublish;
+    /** The batch count at the last publication (trainer thread; durable: a restart publishes what is newer). */
+    private long publishedAt;
+    private long lastPublishMs;
+    private long markedForwarded;
+    /** The embedding store's staged bytes after the last batch (written by the trainer thread). */
+    private volatile long stagedBytes;
+    private int storedOutputs;
+
+    /** A record a batch emits, forwarded by the stream thread. */
+    private record Output(String sink, Record<byte[], byte[]> record) {
+    }
+
+    /** What job number {@code seq} (a whole batch or a publication) emitted. */
+    private record JobOutput(long seq, List<Output> records) {
+    }
 
 
     public BatchTrainerProcessor(TrainerSettings settings, BatchSettings batch, PolicySettings policy,
                                  BatchModelFactory factory, TrainerMeters meters) {
+        this(settings, batch, policy, CadenceSettings.defaults(), factory, meters);
+    }
+
+    public BatchTrainerProcessor(TrainerSettings settings, BatchSettings batch, PolicySettings policy,
+                                 CadenceSettings cadence, BatchModelFactory factory, TrainerMeters meters) {
         this.settings = settings;
         this.batch = batch;
         this.policy = policy;
+        this.cadence = cadence;
         this.factory = factory;
         this.meters = meters;
         this.intake = new Intake(settings, meters);
@@ -101,7 +190,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
         this.model = factory.create(batch);
-        this.rows = context.<EmbeddingStateStore>getStateStore(TrainerStateStore.EMBEDDINGS).store();
+        this.embeddings = context.getStateStore(TrainerStateStore.EMBEDDINGS);
+        this.rows = embeddings.store();
         if (policy.mode() != PolicyMode.NONE) {
             this.runner = new PolicyRunner(policy, rows.chunkWidths(), batch.slots());
             if (!runner.checkpointable()) {
@@ -111,9 +201,22 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         }
         this.trainer = new BatchTrainer(batch, model, rows);
         this.state = context.getStateStore(TrainerStateStore.STATE);
+        this.journal = context.getStateStore(TrainerStateStore.JOURNAL);
         this.dense = new float[model.denseSize()];
-        this.metrics = new PersistedMetrics(state, settings.aucBins(), settings.windowEvents());
+        this.metrics = new PersistedMetrics(state, settings.aucBins(), settings.windowEvents(), false);
+        embeddings.deferDurability(this::beforeCommit);
         restore();
+        replayJournal();
+        batchesSubmitted = batches;
+        batchesAtLastPublish = publishedAt; // changes trained but never published go out after the first interval
+        lastCheckpointMs = context.currentSystemTimeMs();
+        lastPublishMs = lastCheckpointMs;
+        String threadName = "inflight-trainer-" + context.applicationId() + "-" + context.taskId();
+        this.trainerThread = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, threadName);
+            t.setDaemon(true);
+            return t;
+        });
         int partition = context.taskId().partition();
         this.tasks = TrainerTasks.register(context.applicationId(), new TrainerTasks.View() {
             @Override
@@ -130,9 +233,21 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             public byte[] digest() {
                 return BatchTrainerProcessor.this.digest();
             }
+
+            @Override
+            public io.inflight.trainer.metrics.ProgressiveMetrics metrics(boolean window) {
+                return BatchTrainerProcessor.this.metrics.copy(window);
+            }
         });
-        context.schedule(TASK_CALLS_POLL, org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME,
-                t -> tasks.serve());
+        context.schedule(TASK_CALLS_POLL, org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME, t -> {
+            maybePublish();
+            forwardDone();
+            if (tasks.hasCalls()) {
+                awaitTrainer(); // calls read the model: only while the trainer thread is idle
+                forwardDone();
+                tasks.serve();
+            }
+        });
     }
 
     private String denseShape() {
@@ -192,6 +307,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             runner.importPassState(passState);
         }
         pending.clear();
+        pendingRaw.clear();
         Map<Integer, byte[]> byIndex = new HashMap<>();
         try (KeyValueIterator<String, byte[]> it = state.prefixScan(PENDING, new StringSerializer())) {
             it.forEachRemaining(kv -> byIndex.put(Integer.parseInt(kv.key.substring(PENDING.length())), kv.value));
@@ -202,66 +318,430 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                 throw new IllegalStateException("store " + TrainerStateStore.STATE + ": pending batch has a gap at " + i);
             }
             pending.add(intake.decoder().decode(bytes));
+            pendingRaw.add(bytes);
+        }
+        storedPending = pending.size();
+        byte[] fwd = state.get(FORWARDED);
+        forwardedJobs = fwd == null ? 0 : ByteBuffer.wrap(fwd).getLong();
+        byte[] jobs = state.get(JOBS);
+        jobsSubmitted = jobs == null ? 0 : ByteBuffer.wrap(jobs).getLong();
+        byte[] at = state.get(PUBLISHED_AT);
+        publishedAt = at == null ? 0 : ByteBuffer.wrap(at).getLong();
+        markedForwarded = forwardedJobs;
+        unforwarded.clear();
+        Map<Integer, byte[]> parts = new HashMap<>();
+        try (KeyValueIterator<String, byte[]> it = state.prefixScan(OUTPUT, new StringSerializer())) {
+            it.forEachRemaining(kv -> parts.put(Integer.parseInt(kv.key.substring(OUTPUT.length())), kv.value));
+        }
+        java.io.ByteArrayOutputStream stored = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < parts.size(); i++) {
+            byte[] bytes = parts.get(i);
+            if (bytes == null) {
+                throw new IllegalStateException("store " + TrainerStateStore.STATE + ": stored outputs have a gap at " + i);
+            }
+            stored.writeBytes(bytes);
+        }
+        ByteBuffer b = ByteBuffer.wrap(stored.toByteArray());
+        while (b.hasRemaining()) {
+            unforwarded.add(decodeOutput(b));
+        }
+        storedOutputs = parts.size();
+    }
+
+    /** The outputs waiting to be forwarded, one after the other. */
+    private byte[] encodeUnforwarded() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
+            for (JobOutput o : unforwarded) {
+                out.writeLong(o.seq());
+                out.writeInt(o.records().size());
+                for (Output r : o.records()) {
+                    out.writeBoolean(TrainerTopology.PREDICTIONS_SINK.equals(r.sink()));
+                    out.writeLong(r.record().timestamp());
+                    writeBytes(out, r.record().key());
+                    writeBytes(out, r.record().value());
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.toByteArray();
+    }
+
+    private static void writeBytes(java.io.DataOutputStream out, byte[] b) throws java.io.IOException {
+        out.writeInt(b == null ? -1 : b.length);
+        if (b != null) {
+            out.write(b);
+        }
+    }
+
+    private static JobOutput decodeOutput(ByteBuffer b) {
+        long batchNo = b.getLong();
+        int n = b.getInt();
+        List<Output> records = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            String sink = b.get() != 0 ? TrainerTopology.PREDICTIONS_SINK : TrainerTopology.MODEL_UPDATES_SINK;
+            long ts = b.getLong();
+            byte[] key = readBytes(b);
+            byte[] value = readBytes(b);
+            records.add(new Output(sink, new Record<>(key, value, ts)));
+        }
+        return new JobOutput(batchNo, records);
+    }
+
+    private static byte[] readBytes(ByteBuffer b) {
+        int n = b.getInt();
+        if (n < 0) {
+            return null;
+        }
+        byte[] out = new byte[n];
+        b.get(out);
+        return out;
+    }
+
+    /** Every job below {@code n} had its outputs forwarded in a committed transaction. */
+    private void forwardedThrough(long n) {
+        forwardedJobs = Math.max(forwardedJobs, n);
+        while (!unforwarded.isEmpty() && unforwarded.peek().seq() < forwardedJobs) {
+            unforwarded.poll();
+        }
+    }
+
+    /**
+     * Re-applies the journal on top of the checkpoint just loaded: the events accepted (and the
+     * dead letters counted) since the checkpoint, in order, trained in the same batches as the first
+     * time. Publishes and forwards nothing.
+     */
+    private void replayJournal() {
+        long started = System.nanoTime();
+        long events = 0;
+        long records = 0;
+        firstJournalSeq = -1;
+        nextJournalSeq = 0;
+        journalBytes = 0;
+        try (KeyValueIterator<Long, byte[]> it = journal.all()) {
+            while (it.hasNext()) {
+                var kv = it.next();
+                if (firstJournalSeq < 0) {
+                    firstJournalSeq = kv.key;
+                } else if (kv.key != nextJournalSeq) {
+                    throw new IllegalStateException("store " + TrainerStateStore.JOURNAL + ": journal record " + nextJournalSeq
+                            + " is missing (next is " + kv.key + ")");
+                }
+                nextJournalSeq = kv.key + 1;
+                journalBytes += kv.value.length;
+                records++;
+                ByteBuffer b = ByteBuffer.wrap(kv.value);
+                while (b.hasRemaining()) {
+                    int n = b.getInt();
+                    if (n == REJECTED) {
+                        metrics.rejected();
+                        continue;
+                    }
+                    if (n == FORWARDED_MARK) {
+                        forwardedThrough(b.getLong());
+                        markedForwarded = forwardedJobs;
+                        continue;
+                    }
+                    if (n == PUBLISH_MARK) {
+                        long seq = jobsSubmitted++;
+                        JobOutput o = publishJob(seq, context.currentSystemTimeMs(), seq < forwardedJobs);
+                        if (seq >= forwardedJobs) {
+                            unforwarded.add(o);
+                        }
+                        continue;
+                    }
+                    byte[] raw = new byte[n];
+                    b.get(raw);
+                    pending.add(intake.decoder().decode(raw));
+                    pendingRaw.add(raw);
+                    if (pending.size() == batch.batchSize()) {
+                        // on this thread; outputs a committed transaction already holds are not made again
+                        long seq = jobsSubmitted++;
+                        JobOutput o = trainBatch(seq, new ArrayList<>(pending), -1, context.currentSystemTimeMs(),
+                                seq < forwardedJobs);
+                        if (seq >= forwardedJobs) {
+                            unforwarded.add(o);
+                        }
+                        pending.clear();
+                        pendingRaw.clear();
+                    }
+                    events++;
+                }
+            }
+        }
+        if (firstJournalSeq < 0) {
+            firstJournalSeq = 0;
+        }
+        if (records > 0) {
+            LOG.info("task {}: re-applied {} journaled events ({} records, {} bytes) on top of the checkpoint in {} ms",
+                    context.taskId(), events, records, journalBytes, (System.nanoTime() - started) / 1_000_000);
         }
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
         ClickEvent event = intake.accept(context, record, metrics);
+        try {
+            if (event == null) {
+                journalOut.writeInt(REJECTED);
+            } else {
+                journalOut.writeInt(record.value().length);
+                journalOut.write(record.value());
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not throw
+        }
+        if (journalBuffer.size() >= JOURNAL_RECORD_BYTES) {
+            writeJournal();
+        }
         if (event == null) {
             return;
         }
         if (firstOffset < 0) {
             firstOffset = context.recordMetadata().map(RecordMetadata::offset).orElse(-1L);
         }
-        state.put(PENDING + pending.size(), record.value());
         pending.add(event);
+        pendingRaw.add(record.value());
         if (pending.size() == batch.batchSize()) {
-            trainBatch();
+            List<ClickEvent> whole = new ArrayList<>(pending);
+            long offset = firstOffset;
+            long ts = context.currentSystemTimeMs();
+            pending.clear();
+            pendingRaw.clear();
+            firstOffset = -1;
+            long seq = jobsSubmitted++;
+            submit(() -> trainBatch(seq, whole, offset, ts, false));
+            batchesSubmitted++;
+        }
+        maybePublish();
+        forwardDone();
+        if (heldBytes() >= cadence.checkpointMaxBytes()) {
+            context.commit(); // a checkpoint at the next commit frees the journal
         }
     }
 
-    private void trainBatch() {
+    private void submit(java.util.concurrent.Callable<JobOutput> job) {
+        while (inFlight.size() >= MAX_IN_FLIGHT) {
+            collectOldest();
+        }
+        inFlight.add(trainerThread.submit(job));
+    }
+
+    /**
+     * Asks the trainer thread for a publication when {@code inflight.publish.interval.ms} passed
+     * since the last one and batches were handed over since; the point is journaled.
+     */
+    private void maybePublish() {
+        long interval = cadence.publishIntervalMs();
+        if (interval == 0 || batchesSubmitted == batchesAtLastPublish
+                || context.currentSystemTimeMs() - lastPublishMs < interval) {
+            return;
+        }
+        try {
+            journalOut.writeInt(PUBLISH_MARK);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not throw
+        }
+        long seq = jobsSubmitted++;
+        long ts = context.currentSystemTimeMs();
+        submit(() -> publishJob(seq, ts, false));
+        batchesAtLastPublish = batchesSubmitted;
+        lastPublishMs = context.currentSystemTimeMs();
+    }
+
+    /** Collects the oldest batch in flight, waiting for it if needed; its outputs join {@link #unforwarded}. */
+    private void collectOldest() {
+        java.util.concurrent.Future<JobOutput> f = inFlight.poll();
+        try {
+            unforwarded.add(f.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException("training a batch failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new org.apache.kafka.common.errors.InterruptException(e);
+        }
+    }
+
+    /**
+     * Forwards the outputs of every batch trained so far, without waiting for the trainer thread.
+     * Only from {@code process} or a punctuation.
+     */
+    private void forwardDone() {
+        while (!inFlight.isEmpty() && inFlight.peek().isDone()) {
+            collectOldest();
+        }
+        for (JobOutput o; (o = unforwarded.poll()) != null; ) {
+            for (Output r : o.records()) {
+                context.forward(r.record(), r.sink());
+            }
+            forwardedJobs = o.seq() + 1;
+        }
+    }
+
+    /** Waits until every whole batch handed to the trainer thread is trained (outputs kept to forward). */
+    private void awaitTrainer() {
+        while (!inFlight.isEmpty()) {
+            collectOldest();
+        }
+    }
+
+    /** Memory held until the next checkpoint: the journal and the staged rows. */
+    private long heldBytes() {
+        return journalBytes + journalBuffer.size() + stagedBytes;
+    }
+
+    /**
+     * At every commit, before it is made: a checkpoint when due (after waiting for the trainer
+     * thread), else the rest of the journal and how many batches' outputs were forwarded.
+     */
+    private void beforeCommit() {
+        boolean due = cadence.checkpointIntervalMs() == 0 || heldBytes() >= cadence.checkpointMaxBytes()
+                || context.currentSystemTimeMs() - lastCheckpointMs >= cadence.checkpointIntervalMs();
+        if (due && !closed) {
+            awaitTrainer();
+            checkpoint();
+        } else {
+            if (forwardedJobs != markedForwarded) {
+                try {
+                    journalOut.writeInt(FORWARDED_MARK);
+                    journalOut.writeLong(forwardedJobs);
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not throw
+                }
+                markedForwarded = forwardedJobs;
+            }
+            writeJournal();
+        }
+    }
+
+    private void writeJournal() {
+        if (journalBuffer.size() == 0) {
+            return;
+        }
+        byte[] bytes = journalBuffer.toByteArray();
+        journalBuffer.reset();
+        journal.put(nextJournalSeq++, bytes);
+        journalBytes += bytes.length;
+    }
+
+    /**
+     * Makes the state of now durable: dense parameters, counters, policy state, metrics, the pending
+     * batch and every row; then the journal is no longer needed and is deleted.
+     */
+    private void checkpoint() {
+        long started = System.nanoTime();
+        model.exportDense(dense);
+        writeDense();
+        state.put(BATCHES, ByteBuffer.allocate(8).putLong(batches).array());
+        if (runner != null) {
+            state.put(POLICY_STATE, runner.exportPassState());
+        }
+        metrics.writeAll();
+        for (int i = 0; i < pendingRaw.size(); i++) {
+            state.put(PENDING + i, pendingRaw.get(i));
+        }
+        for (int i = pendingRaw.size(); i < storedPending; i++) {
+            state.delete(PENDING + i);
+        }
+        storedPending = pendingRaw.size();
+        state.put(FORWARDED, ByteBuffer.allocate(8).putLong(forwardedJobs).array());
+        state.put(JOBS, ByteBuffer.allocate(8).putLong(jobsSubmitted).array());
+        state.put(PUBLISHED_AT, ByteBuffer.allocate(8).putLong(publishedAt).array());
+        markedForwarded = forwardedJobs;
+        // in parts no larger than a journal record (a record must fit the producer's max.request.size)
+        byte[] outputs = encodeUnforwarded();
+        int i = 0;
+        for (int from = 0; from < outputs.length; from += JOURNAL_RECORD_BYTES) {
+            state.put(OUTPUT + i++, java.util.Arrays.copyOfRange(outputs, from, Math.min(outputs.length,
+                    from + JOURNAL_RECORD_BYTES)));
+        }
+        for (int j = i; j < storedOutputs; j++) {
+            state.delete(OUTPUT + j);
+        }
+        storedOutputs = i;
+        embeddings.checkpoint();
+        stagedBytes = 0;
+        for (long seq = firstJournalSeq; seq < nextJournalSeq; seq++) {
+            journal.delete(seq);
+        }
+        firstJournalSeq = nextJournalSeq;
+        journalBytes = 0;
+        journalBuffer.reset();
+        meters.checkpoint(System.nanoTime() - started);
+        lastCheckpointMs = context.currentSystemTimeMs();
+    }
+
+    /**
+     * Scores, trains and counts one whole batch; runs a policy pass or a publication when one is
+     * due. On the trainer thread, or on the stream thread while the journal is re-applied
+     * ({@code replay}: the outputs are in a committed transaction already; nothing is emitted or
+     * counted in the meters).
+     *
+     * @param offset the input offset of the batch's first event (for the log), -1 when unknown
+     * @param ts     timestamp of the records emitted
+     * @return the batch's number and the records to forward: predictions, then the publication if due
+     */
+    private JobOutput trainBatch(long seq, List<ClickEvent> events, long offset, long ts, boolean replay) {
+        List<Output> out = new ArrayList<>();
         BatchTrainer.Listener listener = new BatchTrainer.Listener() {
             @Override
             public void scored(ClickEvent ev, float logit) {
                 if (Float.isFinite(logit)) {
                     metrics.record(logit, ev.label());
-                    meters.event();
+                    if (!replay) {
+                        meters.event();
+                    }
                 }
-                if (settings.predictions()) {
-                    context.forward(new Record<>(null, DeadLetters.prediction(ev.id(), ev.eventTimeMs(), ev.label(),
-                            Losses.sigmoid(logit)), context.currentSystemTimeMs()), TrainerTopology.PREDICTIONS_SINK);
+                if (settings.predictions() && !replay) {
+                    out.add(new Output(TrainerTopology.PREDICTIONS_SINK, new Record<>(null, DeadLetters.prediction(ev.id(),
+                            ev.eventTimeMs(), ev.label(), Losses.sigmoid(logit)), ts)));
                 }
             }
         };
-        metrics.deferWrites();
-        if (trainer.step(pending, batches, listener)) {
-            model.exportDense(dense);
-            writeDense();
-        } else {
-            meters.nonFinite();
-            LOG.warn("batch {} (offsets from {}) has a non-finite loss or gradient; not applied", batches, firstOffset);
+        if (!trainer.step(events, batches, listener)) {
+            if (!replay) {
+                meters.nonFinite();
+            }
+            LOG.warn("batch {} (offsets from {}{}) has a non-finite loss or gradient; not applied", batches, offset,
+                    replay ? ", journal replay" : "");
         }
-        metrics.flushWrites();
-        for (int i = 0; i < pending.size(); i++) {
-            state.delete(PENDING + i);
-        }
-        pending.clear();
-        firstOffset = -1;
         batches++;
-        state.put(BATCHES, ByteBuffer.allocate(8).putLong(batches).array());
         if (runner != null && runner.isPassDue(batches)) {
             PassReport r = runner.runPass(rows, batches);
-            state.put(POLICY_STATE, runner.exportPassState());
             LOG.info("policy pass at batch {}: {} rows, bytes {} -> {} (budget {}), chunks pruned {} re-allocated {}, "
                             + "rows evicted {}, promotions {} demotions {}, {} ms", batches, r.rowsVisited(), r.bytesBefore(),
                     r.bytesAfter(), r.budgetBytes(), r.chunksPruned(), r.chunksReallocated(), r.rowsEvicted(),
                     r.promotions(), r.demotions(), r.durationNanos() / 1_000_000);
         }
-        if (batches % batch.publishEveryBatches() == 0) {
-            publish();
+        if (batch.publishEveryBatches() > 0 && batches % batch.publishEveryBatches() == 0) {
+            if (replay) {
+                rows.clearChanged(); // published before the restart, in a committed transaction
+                publishedAt = batches;
+            } else {
+                publish(out, ts);
+            }
         }
+        stagedBytes = embeddings.stagedBytes();
+        return new JobOutput(seq, replay ? List.of() : out);
+    }
+
+    /** A time-based publication (job {@code seq}); in a replay only the changed set is cleared. */
+    private JobOutput publishJob(long seq, long ts, boolean replay) {
+        if (replay) {
+            rows.clearChanged(); // published before the restart, in a committed transaction
+            publishedAt = batches;
+            return new JobOutput(seq, List.of());
+        }
+        List<Output> out = new ArrayList<>();
+        publish(out, ts);
+        return new JobOutput(seq, out);
     }
 
     private void writeDense() {
@@ -279,10 +759,12 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
 
     /**
      * Publishes every row changed since the last publication (with its chunk mask and the widest
-     * precision among its stored chunks; a tombstone for an evicted row), and the dense parameters.
+     * precision among its stored chunks; a tombstone for an evicted row), and the dense parameters
+     * (without their optimizer state).
      */
-    private void publish() {
-        long ts = context.currentSystemTimeMs();
+    private void publish(List<Output> out, long ts) {
+        publishedAt = batches;
+        model.exportDense(dense);
         int d = batch.dim();
         rows.forEachChanged(new RowSink() {
             @Override
@@ -293,26 +775,41 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                         bits = Math.max(bits, precisions[c].bits());
                     }
                 }
-                context.forward(new Record<>(ModelUpdateCodec.rowKey(key),
-                        ModelUpdateCodec.row(linear, values, 0, d, mask, bits), ts), TrainerTopology.MODEL_UPDATES_SINK);
+                out.add(new Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.rowKey(key),
+                        ModelUpdateCodec.row(linear, values, 0, d, mask, bits), ts)));
             }
 
             @Override
             public void evicted(long key) {
-                context.forward(new Record<>(ModelUpdateCodec.rowKey(key), (byte[]) null, ts),
-                        TrainerTopology.MODEL_UPDATES_SINK);
+                out.add(new Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.rowKey(key),
+                        (byte[]) null, ts)));
             }
         });
         rows.clearChanged();
-        for (int c = 0; c * DENSE_CHUNK_FLOATS < dense.length; c++) {
-            int n = Math.min(DENSE_CHUNK_FLOATS, dense.length - c * DENSE_CHUNK_FLOATS);
-            context.forward(new Record<>(ModelUpdateCodec.denseKey(c),
-                    ModelUpdateCodec.dense(batches, dense, c * DENSE_CHUNK_FLOATS, n), ts), TrainerTopology.MODEL_UPDATES_SINK);
+        int parameters = model.parameterCount(); // serving needs no optimizer state
+        for (int c = 0; c * DENSE_CHUNK_FLOATS < parameters; c++) {
+            int n = Math.min(DENSE_CHUNK_FLOATS, parameters - c * DENSE_CHUNK_FLOATS);
+            out.add(new Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.denseKey(c),
+                    ModelUpdateCodec.dense(batches, dense, c * DENSE_CHUNK_FLOATS, n, parameters), ts)));
         }
     }
 
     @Override
     public void close() {
+        closed = true; // a commit after this writes only the journal (the model is released below)
+        if (trainerThread != null) {
+            // Streams commits before it closes a processor cleanly, so nothing here is still to be
+            // forwarded; after a failure the open transaction (and what it would have held) is aborted.
+            trainerThread.shutdown();
+            try {
+                if (!trainerThread.awaitTermination(5, java.util.concurrent.TimeUnit.MINUTES)) {
+                    LOG.warn("task {}: the trainer thread did not finish its batch in 5 minutes", context.taskId());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            inFlight.clear();
+        }
         if (tasks != null) {
             tasks.close();
         }

@@ -7,8 +7,10 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
  * Progressive metrics over the whole stream and over a sliding window, mirrored into the
- * trainer-state store on every change so they commit with the offsets; reloaded from the store when
- * a task (re)initialises.
+ * trainer-state store so they commit with the offsets; reloaded from the store when a task
+ * (re)initialises. Write-through (the per-event trainer): every change is written at once.
+ * Checkpointed (the mini-batch trainer): changes stay in memory until {@link #writeAll()}, which the
+ * trainer calls at its checkpoints.
  *
  * <p>The window is {@value #SLOTS} sub-windows of {@code windowEvents / SLOTS} events each; when
  * the current one fills, the oldest is cleared and reused, so the window covers between
@@ -23,19 +25,28 @@ final class PersistedMetrics {
     private final KeyValueStore<String, byte[]> store;
     private final long slotEvents;
     private final int bins;
+    private final boolean writeThrough;
     private int slot;
     private long inSlot;
-    private boolean deferred;
+    private boolean scalarsDirty;
     private final java.util.BitSet dirtyBins = new java.util.BitSet();
-    private final java.util.BitSet dirtyWindowBins = new java.util.BitSet();
+    /** Per sub-window: bins changed (or cleared) since the last write; scalars changed. */
+    private final java.util.BitSet[] dirtyWindowBins = new java.util.BitSet[SLOTS];
+    private final boolean[] dirtyWindowScalars = new boolean[SLOTS];
 
     PersistedMetrics(KeyValueStore<String, byte[]> store, int bins, long windowEvents) {
+        this(store, bins, windowEvents, true);
+    }
+
+    PersistedMetrics(KeyValueStore<String, byte[]> store, int bins, long windowEvents, boolean writeThrough) {
         this.store = store;
         this.bins = bins;
+        this.writeThrough = writeThrough;
         this.slotEvents = Math.max(1, windowEvents / SLOTS);
         this.metrics = TrainerStateStore.loadMetrics(store, bins);
         for (int s = 0; s < SLOTS; s++) {
             window[s] = TrainerStateStore.loadMetrics(store, bins, TrainerStateStore.windowPrefix(s));
+            dirtyWindowBins[s] = new java.util.BitSet();
         }
         byte[] meta = store.get(TrainerStateStore.WINDOW_META);
         if (meta != null) {
@@ -45,38 +56,25 @@ final class PersistedMetrics {
         }
     }
 
-    /**
-     * Until {@link #flushWrites()}, keep changes in memory (a batch processor records a whole batch,
-     * then writes each changed value once).
-     */
-    void deferWrites() {
-        deferred = true;
-    }
-
-    /** Writes every value changed since {@link #deferWrites()} and returns to writing at once. */
-    void flushWrites() {
-        deferred = false;
-        writeAll();
-    }
-
     void record(double logit, int label) {
-        int bin = metrics.record(logit, label);
-        dirtyBins.set(bin);
+        dirtyBins.set(metrics.record(logit, label));
+        scalarsDirty = true;
         if (inSlot == slotEvents) {
-            writeAll(); // the slot about to be cleared must not have pending writes
             slot = (slot + 1) % SLOTS;
             inSlot = 0;
             clear(slot);
         }
-        dirtyWindowBins.set(window[slot].record(logit, label));
+        dirtyWindowBins[slot].set(window[slot].record(logit, label));
+        dirtyWindowScalars[slot] = true;
         inSlot++;
-        if (!deferred) {
+        if (writeThrough) {
             writeAll();
         }
     }
 
-    private void writeAll() {
-        if (dirtyBins.isEmpty() && dirtyWindowBins.isEmpty()) {
+    /** Writes every value changed since the last write: a bin that went back to zero is deleted. */
+    void writeAll() {
+        if (!scalarsDirty) {
             return;
         }
         store.put(TrainerStateStore.METRICS_KEY, metrics.scalars().toBytes());
@@ -84,30 +82,58 @@ final class PersistedMetrics {
             store.put(TrainerStateStore.binKey(b), TrainerStateStore.binValue(metrics.positiveCount(b), metrics.negativeCount(b)));
         }
         dirtyBins.clear();
-        ProgressiveMetrics w = window[slot];
-        String prefix = TrainerStateStore.windowPrefix(slot);
-        store.put(prefix + TrainerStateStore.METRICS_KEY, w.scalars().toBytes());
-        for (int b = dirtyWindowBins.nextSetBit(0); b >= 0; b = dirtyWindowBins.nextSetBit(b + 1)) {
-            store.put(prefix + TrainerStateStore.binKey(b), TrainerStateStore.binValue(w.positiveCount(b), w.negativeCount(b)));
+        for (int s = 0; s < SLOTS; s++) {
+            ProgressiveMetrics w = window[s];
+            String prefix = TrainerStateStore.windowPrefix(s);
+            java.util.BitSet dirty = dirtyWindowBins[s];
+            for (int b = dirty.nextSetBit(0); b >= 0; b = dirty.nextSetBit(b + 1)) {
+                if (w.positiveCount(b) == 0 && w.negativeCount(b) == 0) {
+                    store.delete(prefix + TrainerStateStore.binKey(b));
+                } else {
+                    store.put(prefix + TrainerStateStore.binKey(b), TrainerStateStore.binValue(w.positiveCount(b),
+                            w.negativeCount(b)));
+                }
+            }
+            dirty.clear();
+            if (dirtyWindowScalars[s]) {
+                store.put(prefix + TrainerStateStore.METRICS_KEY, w.scalars().toBytes());
+                dirtyWindowScalars[s] = false;
+            }
         }
-        dirtyWindowBins.clear();
         store.put(TrainerStateStore.WINDOW_META, ByteBuffer.allocate(12).putInt(slot).putLong(inSlot).array());
+        scalarsDirty = false;
     }
 
+    /** Empties sub-window {@code s}; its stored bins are deleted at the next write. */
     private void clear(int s) {
-        String prefix = TrainerStateStore.windowPrefix(s);
         ProgressiveMetrics old = window[s];
         for (int b = 0; b < bins; b++) {
             if (old.positiveCount(b) != 0 || old.negativeCount(b) != 0) {
-                store.delete(prefix + TrainerStateStore.binKey(b));
+                dirtyWindowBins[s].set(b);
             }
         }
-        store.delete(prefix + TrainerStateStore.METRICS_KEY);
+        dirtyWindowScalars[s] = true;
         window[s] = new ProgressiveMetrics(bins);
+    }
+
+    /** A copy of the metrics over the whole stream, or of the sliding window (its sub-windows merged). */
+    ProgressiveMetrics copy(boolean ofWindow) {
+        ProgressiveMetrics out = new ProgressiveMetrics(bins);
+        if (ofWindow) {
+            for (ProgressiveMetrics w : window) {
+                out.merge(w);
+            }
+        } else {
+            out.merge(metrics);
+        }
+        return out;
     }
 
     void rejected() {
         metrics.recordRejected();
-        store.put(TrainerStateStore.METRICS_KEY, metrics.scalars().toBytes());
+        scalarsDirty = true;
+        if (writeThrough) {
+            writeAll();
+        }
     }
 }

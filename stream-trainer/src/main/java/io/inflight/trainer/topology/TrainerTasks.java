@@ -36,6 +36,12 @@ public final class TrainerTasks {
 
         /** SHA-256 of the task's whole model (rows, dense parameters, optimizer state, batch count). */
         byte[] digest();
+
+        /**
+         * A copy of the task's progressive metrics as of now (over the whole stream, or over the
+         * sliding window): the stored ones lag by up to a checkpoint interval.
+         */
+        io.inflight.trainer.metrics.ProgressiveMetrics metrics(boolean window);
     }
 
     private static final Map<String, ConcurrentSkipListMap<Integer, Handle>> APPS = new ConcurrentHashMap<>();
@@ -76,6 +82,19 @@ public final class TrainerTasks {
         }
     }
 
+    /** The metrics of every task of {@code applicationId} here, merged; empty as {@link #call}. */
+    public static Optional<io.inflight.trainer.metrics.ProgressiveMetrics> metrics(String applicationId, boolean window,
+                                                                                  int partitions, Duration timeout) {
+        return call(applicationId, v -> v.metrics(window), timeout).filter(parts -> parts.size() == partitions)
+                .map(parts -> {
+                    io.inflight.trainer.metrics.ProgressiveMetrics total = parts.get(0);
+                    for (int i = 1; i < parts.size(); i++) {
+                        total.merge(parts.get(i));
+                    }
+                    return total;
+                });
+    }
+
     /** SHA-256 over the digests of every task of {@code applicationId} here, in partition order. */
     public static Optional<byte[]> digest(String applicationId, Duration timeout) {
         return call(applicationId, View::digest, timeout).map(parts -> {
@@ -108,6 +127,11 @@ public final class TrainerTasks {
                 failPending();
             }
             return call.answer();
+        }
+
+        /** Whether calls are waiting to be served. */
+        boolean hasCalls() {
+            return !calls.isEmpty();
         }
 
         /** Runs every queued call; from the task's thread only. */

@@ -2,6 +2,7 @@ package io.inflight.trainer.topology;
 
 import io.inflight.topics.TopicCatalogue;
 import io.inflight.trainer.config.BatchSettings;
+import io.inflight.trainer.config.CadenceSettings;
 import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
@@ -41,7 +42,7 @@ public final class TrainerTopology {
 
     /** The per-event sparse trainer (lr, fm over any features). */
     public static Topology build(TopicCatalogue topics, TrainerSettings settings, TrainerMeters meters) {
-        Topology t = build(topics, () -> new TrainerProcessor(settings, meters));
+        Topology t = build(topics, () -> new TrainerProcessor(settings, meters), true);
         t.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TrainerStateStore.ROWS), Serdes.Long(), Serdes.ByteArray())
                 .withCachingEnabled(), TRAINER);
@@ -59,18 +60,36 @@ public final class TrainerTopology {
     public static Topology build(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch,
                                  StoreConfig store, PolicySettings policy, BatchModelFactory factory,
                                  TrainerMeters meters) {
-        Topology t = build(topics, () -> new BatchTrainerProcessor(settings, batch, policy, factory, meters));
+        return build(topics, settings, batch, store, policy, CadenceSettings.defaults(), factory, meters);
+    }
+
+    /**
+     * As above, checkpointing as {@code checkpoint} says. Besides the trainer-state store (written at
+     * checkpoints only, so without the record cache) and the embedding store, the task has the
+     * journal: an in-memory store with a changelog holding the events applied since the last checkpoint.
+     */
+    public static Topology build(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch,
+                                 StoreConfig store, PolicySettings policy, CadenceSettings checkpoint,
+                                 BatchModelFactory factory, TrainerMeters meters) {
+        Topology t = build(topics, () -> new BatchTrainerProcessor(settings, batch, policy, checkpoint, factory, meters),
+                false);
         t.addStateStore(EmbeddingStores.builder(TrainerStateStore.EMBEDDINGS, store), TRAINER);
+        // Small segments: journal records are deleted at every checkpoint, and compaction only
+        // cleans closed segments, so a restore reads little more than the live journal.
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TrainerStateStore.JOURNAL),
+                Serdes.Long(), Serdes.ByteArray()).withCachingDisabled()
+                .withLoggingEnabled(java.util.Map.of("segment.bytes", Integer.toString(32 << 20))), TRAINER);
         return t;
     }
 
-    private static Topology build(TopicCatalogue topics, ProcessorSupplier<byte[], byte[], byte[], byte[]> trainer) {
+    private static Topology build(TopicCatalogue topics, ProcessorSupplier<byte[], byte[], byte[], byte[]> trainer,
+                                  boolean cachedState) {
         Topology t = new Topology();
         t.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.clicks());
         t.addProcessor(TRAINER, trainer, SOURCE);
-        t.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(TrainerStateStore.STATE), Serdes.String(), Serdes.ByteArray())
-                .withCachingEnabled(), TRAINER);
+        var state = Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(TrainerStateStore.STATE), Serdes.String(), Serdes.ByteArray());
+        t.addStateStore(cachedState ? state.withCachingEnabled() : state.withCachingDisabled(), TRAINER);
         t.addSink(DEAD_LETTER_SINK, topics.deadLetter(), Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer(), TRAINER);
         t.addSink(PREDICTIONS_SINK, topics.predictions(), Serdes.ByteArray().serializer(),

@@ -24,10 +24,18 @@ public final class InProcessRun {
      * @param seconds     wall-clock seconds of the training loop (reading events included)
      * @param rows        distinct rows at the end
      * @param nonFinite   batches the model refused as non-finite
+     * @param steadyEvents events trained after the first {@code warmupEvents} (the warm-up: JIT, caches)
+     * @param steadySeconds wall-clock seconds those took
      */
-    public record Result(ProgressiveMetrics.Summary metrics, double seconds, long rows, long nonFinite) {
+    public record Result(ProgressiveMetrics.Summary metrics, double seconds, long rows, long nonFinite,
+                         long steadyEvents, double steadySeconds) {
         public double eventsPerSecond() {
             return metrics.events() / Math.max(1e-9, seconds);
+        }
+
+        /** Events per second after the warm-up. */
+        public double steadyEventsPerSecond() {
+            return steadyEvents / Math.max(1e-9, steadySeconds);
         }
     }
 
@@ -42,9 +50,21 @@ public final class InProcessRun {
         return run(settings, BatchTrainer.fullPrecision(settings, MAX_ROWS), model, events, aucBins);
     }
 
+    /** As above, timing separately the events after the first {@code warmupEvents}. */
+    public static Result run(BatchSettings settings, BatchModel model, Iterator<ClickEvent> events, int aucBins,
+                             long warmupEvents) {
+        return run(settings, BatchTrainer.fullPrecision(settings, MAX_ROWS), model, events, aucBins, warmupEvents);
+    }
+
     /** A run with rows in an in-memory store configured by {@code store}. */
     public static Result run(BatchSettings settings, StoreConfig store, BatchModel model, Iterator<ClickEvent> events,
                              int aucBins) {
+        return run(settings, store, model, events, aucBins, 0);
+    }
+
+    /** As above, timing separately the events after the first {@code warmupEvents}. */
+    public static Result run(BatchSettings settings, StoreConfig store, BatchModel model, Iterator<ClickEvent> events,
+                             int aucBins, long warmupEvents) {
         EmbeddingStore rows = EmbeddingStore.inMemory("in-process", store);
         BatchTrainer trainer = new BatchTrainer(settings, model, rows);
         ProgressiveMetrics metrics = new ProgressiveMetrics(aucBins);
@@ -53,17 +73,28 @@ public final class InProcessRun {
         long nonFinite = 0;
         long step = 0;
         long start = System.nanoTime();
+        long steadyStart = warmupEvents == 0 ? start : -1;
+        long trained = 0;
+        long steadyFrom = 0;
         while (events.hasNext()) {
             batch.add(events.next());
             if (batch.size() == settings.batchSize()) {
                 nonFinite += trainer.step(batch, step++, listener) ? 0 : 1;
+                trained += batch.size();
                 batch.clear();
+                if (steadyStart < 0 && trained >= warmupEvents) {
+                    steadyStart = System.nanoTime();
+                    steadyFrom = trained;
+                }
             }
         }
         if (!batch.isEmpty()) {
             nonFinite += trainer.step(batch, step++, listener) ? 0 : 1;
+            trained += batch.size();
         }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        return new Result(metrics.summary(), seconds, rows.rowCount(), nonFinite);
+        long end = System.nanoTime();
+        double seconds = (end - start) / 1e9;
+        double steadySeconds = steadyStart < 0 ? 0 : (end - steadyStart) / 1e9;
+        return new Result(metrics.summary(), seconds, rows.rowCount(), nonFinite, trained - steadyFrom, steadySeconds);
     }
 }

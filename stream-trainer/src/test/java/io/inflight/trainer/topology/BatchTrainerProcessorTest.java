@@ -10,6 +10,7 @@ import io.inflight.topics.FeatureKeys;
 import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.topics.TopicCatalogue;
 import io.inflight.trainer.config.BatchSettings;
+import io.inflight.trainer.config.CadenceSettings;
 import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.metrics.TrainerMeters;
@@ -77,14 +78,22 @@ class BatchTrainerProcessorTest {
                 factory, meters);
     }
 
+    /** Checkpoints at every commit (the driver commits after every record), so the stores can be inspected. */
     private TestInputTopic<byte[], byte[]> start(BatchSettings b, StoreConfig store, PolicySettings policy,
+                                                 io.inflight.trainer.model.BatchModelFactory factory, TrainerMeters meters) {
+        return start(b, store, policy, CadenceSettings.everyCommit(), factory, meters);
+    }
+
+    private TestInputTopic<byte[], byte[]> start(BatchSettings b, StoreConfig store, PolicySettings policy,
+                                                 CadenceSettings checkpoint,
                                                  io.inflight.trainer.model.BatchModelFactory factory, TrainerMeters meters) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "batch-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, SETTINGS, b, store, policy, factory, meters), p);
+        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, SETTINGS, b, store, policy, checkpoint, factory,
+                meters), p);
         return driver.createInputTopic(TOPICS.clicks(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
     }
 
@@ -100,6 +109,30 @@ class BatchTrainerProcessorTest {
                             ClickEvent.Field.of("ignored", "x")), List.of()));
         }
         return out;
+    }
+
+    /**
+     * Lets the processor forward what batches trained on its trainer thread emitted: it does so in
+     * {@code process} and in a wall-clock punctuation, never during a commit.
+     */
+    private void forwardTrained() {
+        driver.advanceWallClockTime(java.time.Duration.ofMillis(60));
+    }
+
+    /**
+     * Runs {@code fn} on the task (as {@link TrainerTasks#call} does for the CLI): the processor
+     * first waits for its trainer thread and forwards every batch's outputs, so the stores and the
+     * output topics hold everything the input produced. Without a checkpoint at the commit, only
+     * this makes it safe to read the stores from the test thread.
+     */
+    private <T> T onTask(java.util.function.Function<TrainerTasks.View, T> fn) {
+        var answer = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> TrainerTasks.call("batch-test", fn, java.time.Duration.ofSeconds(30)));
+        while (!answer.isDone()) {
+            forwardTrained(); // the punctuation serves the call once it is queued
+            Thread.onSpinWait();
+        }
+        return answer.join().orElseThrow().get(0);
     }
 
     private ProgressiveMetrics.Summary summary() {
@@ -155,6 +188,7 @@ class BatchTrainerProcessorTest {
         TestOutputTopic<byte[], byte[]> updates = driver.createOutputTopic(TOPICS.modelUpdates(),
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
         stream(8 * 3, 3).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        forwardTrained();
         List<KeyValue<byte[], byte[]>> out = updates.readKeyValuesToList();
         Map<Long, ModelUpdateCodec.Row> published = new HashMap<>();
         int dense = 0;
@@ -180,6 +214,7 @@ class BatchTrainerProcessorTest {
         });
         // Nothing is published before the third batch.
         stream(8, 4).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        forwardTrained();
         assertThat(updates.readKeyValuesToList()).isEmpty();
     }
 
@@ -282,6 +317,7 @@ class BatchTrainerProcessorTest {
         TestOutputTopic<byte[], byte[]> updates = driver.createOutputTopic(TOPICS.modelUpdates(),
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
         stream(400, 11).forEach(e -> in2.pipeInput(CODEC.encode(e)));
+        forwardTrained();
         // 50 batches, a pass every 5: the last pass ran after the last batch
         assertThat(embeddings().storedBytes()).isLessThanOrEqualTo(budget);
         assertThat(embeddings().rowCount()).isLessThanOrEqualTo(20 + 50);
@@ -319,6 +355,116 @@ class BatchTrainerProcessorTest {
         TestInputTopic<byte[], byte[]> in2 = startWithPolicy(3_000);
         events.forEach(e -> in2.pipeInput(CODEC.encode(e)));
         assertThat(embeddings().digest()).isEqualTo(first);
+    }
+
+    private List<KeyValue<byte[], byte[]>> runAndCollectUpdates(CadenceSettings checkpoint, List<ClickEvent> events) {
+        TestInputTopic<byte[], byte[]> in = start(batch(8, 2), BatchTrainer.fullPrecision(batch(8, 2), 1 << 16),
+                PolicySettings.defaults().with(PolicySettings.MODE, "none"), checkpoint,
+                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
+                TrainerMeters.on(new SimpleMeterRegistry()));
+        TestOutputTopic<byte[], byte[]> updates = driver.createOutputTopic(TOPICS.modelUpdates(),
+                Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+        events.forEach(e -> in.pipeInput(CODEC.encode(e)));
+        forwardTrained();
+        return updates.readKeyValuesToList();
+    }
+
+    /** The journal's entries: the length of each event record, -1 for a dead-lettered one. */
+    private List<Integer> journalEntries() {
+        KeyValueStore<Long, byte[]> journal = driver.getKeyValueStore(TrainerStateStore.JOURNAL);
+        List<Integer> out = new ArrayList<>();
+        try (var it = journal.all()) {
+            it.forEachRemaining(kv -> {
+                ByteBuffer b = ByteBuffer.wrap(kv.value);
+                while (b.hasRemaining()) {
+                    int n = b.getInt();
+                    if (n == -2) { // how many batches' outputs were forwarded by then
+                        b.getLong();
+                        continue;
+                    }
+                    out.add(n);
+                    b.position(b.position() + Math.max(0, n));
+                }
+            });
+        }
+        return out;
+    }
+
+    @Test
+    void shouldJournalEventsBetweenCheckpointsAndTrainTheSameModel() {
+        List<ClickEvent> events = stream(100, 13);
+        List<KeyValue<byte[], byte[]>> everyCommit = runAndCollectUpdates(CadenceSettings.everyCommit(), events);
+        Map<Long, float[]> expected = rows();
+        assertThat(journalEntries()).isEmpty();
+        driver.close();
+        driver = null;
+
+        List<KeyValue<byte[], byte[]>> deferred = runAndCollectUpdates(CadenceSettings.checkpoints(3_600_000, 1L << 40), events);
+        TestOutputTopic<byte[], byte[]> updates = driver.createOutputTopic(TOPICS.modelUpdates(),
+                Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+        onTask(TrainerTasks.View::digest); // the trainer thread is idle and every output forwarded
+        deferred = new ArrayList<>(deferred);
+        deferred.addAll(updates.readKeyValuesToList());
+        // Nothing was checkpointed: every accepted event (and the one dead letter) is in the journal instead.
+        KeyValueStore<String, byte[]> state = driver.getKeyValueStore(TrainerStateStore.STATE);
+        assertThat(state.get(BatchTrainerProcessor.BATCHES)).isNull();
+        assertThat(state.get(TrainerStateStore.METRICS_KEY)).isNull();
+        TestInputTopic<byte[], byte[]> in = driver.createInputTopic(TOPICS.clicks(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer());
+        in.pipeInput(new byte[] {1, 2, 3});
+        List<Integer> entries = journalEntries();
+        assertThat(entries).hasSize(101);
+        assertThat(entries.subList(0, 100)).allSatisfy(n -> assertThat(n).isPositive());
+        assertThat(entries.get(100)).isEqualTo(-1);
+        // The same training and the same publications, bit for bit.
+        Map<Long, float[]> actual = rows();
+        assertThat(actual.keySet()).isEqualTo(expected.keySet());
+        actual.forEach((k, v) -> assertThat(v).containsExactly(expected.get(k)));
+        assertThat(deferred).hasSameSizeAs(everyCommit);
+        for (int i = 0; i < deferred.size(); i++) {
+            assertThat(deferred.get(i).key).isEqualTo(everyCommit.get(i).key);
+            assertThat(deferred.get(i).value).isEqualTo(everyCommit.get(i).value);
+        }
+    }
+
+    @Test
+    void shouldCheckpointAtTheNextCommitWhenTheJournalHoldsMaxBytes() {
+        runAndCollectUpdates(CadenceSettings.checkpoints(3_600_000, 1), stream(20, 14));
+        assertThat(journalEntries()).isEmpty();
+        KeyValueStore<String, byte[]> state = driver.getKeyValueStore(TrainerStateStore.STATE);
+        assertThat(ByteBuffer.wrap(state.get(BatchTrainerProcessor.BATCHES)).getLong()).isEqualTo(2);
+        assertThat(state.get(BatchTrainerProcessor.PENDING + "3")).isNotNull();
+        assertThat(state.get(BatchTrainerProcessor.PENDING + "4")).isNull();
+        assertThat(summary().events()).isEqualTo(16);
+    }
+
+    @Test
+    void shouldPublishByTimeOnlyWhenBatchesWereTrainedSince() {
+        BatchSettings b = batch(8, 0); // no count-based publication
+        TestInputTopic<byte[], byte[]> in = start(b, BatchTrainer.fullPrecision(b, 1 << 16),
+                PolicySettings.defaults().with(PolicySettings.MODE, "none"), new CadenceSettings(0, 1L << 30, 1_000),
+                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
+                TrainerMeters.on(new SimpleMeterRegistry()));
+        TestOutputTopic<byte[], byte[]> updates = driver.createOutputTopic(TOPICS.modelUpdates(),
+                Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+        stream(16, 15).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        forwardTrained();
+        assertThat(updates.readKeyValuesToList()).as("before the interval").isEmpty();
+        driver.advanceWallClockTime(java.time.Duration.ofMillis(1_000));
+        onTask(TrainerTasks.View::digest); // the publication is trained and forwarded
+        List<KeyValue<byte[], byte[]>> first = updates.readKeyValuesToList();
+        Map<Long, float[]> stored = rows();
+        assertThat(first.stream().filter(kv -> kv.key[0] == 'r').count()).isEqualTo(stored.size());
+        assertThat(first.stream().filter(kv -> kv.key[0] == 'd').count()).isEqualTo(1);
+        // No batch since: nothing to publish, however long the wait.
+        driver.advanceWallClockTime(java.time.Duration.ofMillis(5_000));
+        onTask(TrainerTasks.View::digest);
+        assertThat(updates.readKeyValuesToList()).isEmpty();
+        // A partial batch changes nothing either; the batch it completes is published at the next interval.
+        stream(8, 16).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        driver.advanceWallClockTime(java.time.Duration.ofMillis(1_000));
+        onTask(TrainerTasks.View::digest); // the publication is trained and forwarded
+        assertThat(updates.readKeyValuesToList()).isNotEmpty();
     }
 
     @Test
