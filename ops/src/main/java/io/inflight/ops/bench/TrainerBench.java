@@ -89,18 +89,16 @@ public final class TrainerBench {
     public List<Row> run(List<String> models, List<Integer> batches, long events, int fields, int dim,
                          List<Integer> hidden, boolean pipeline, Map<String, String> extra) throws Exception {
         GeneratorSpec spec = spec(events, fields, 17);
-        List<ClickEvent> stream = new ArrayList<>((int) events);
-        SyntheticStream s = new SyntheticStream(spec);
-        while (s.hasNext()) {
-            stream.add(s.nextEvent());
-        }
         String prefix = "bench-trainer-" + Long.toHexString(System.nanoTime());
         if (pipeline) {
             InflightConfig topics = InflightConfig.parse(Map.of(InflightConfig.BOOTSTRAP_SERVERS, bootstrap,
                     InflightConfig.TOPIC_PREFIX, prefix));
             TrainerApp.ensureTopics(topics);
             try (TopicSink sink = new TopicSink(topics.kafkaClientConfigs(), topics.topics().clicks())) {
-                stream.forEach(sink::write);
+                SyntheticStream s = new SyntheticStream(spec);
+                while (s.hasNext()) {
+                    sink.write(s.nextEvent());
+                }
             }
         }
         List<Row> rows = new ArrayList<>();
@@ -109,9 +107,18 @@ public final class TrainerBench {
                 BatchSettings settings = new BatchSettings(model, fieldNames(fields), dim, batch, hidden, "relu", "adam",
                         1e-3, 0.05, 1e-6, 0.01, 42, 8);
                 InProcessRun.Result inProcess;
+                // The events are made before the timed loop and dropped after it: a JVM holding millions of
+                // event objects would slow the pipeline run below with garbage-collector marking.
+                List<ClickEvent> stream = new ArrayList<>((int) events);
+                SyntheticStream s = new SyntheticStream(spec);
+                while (s.hasNext()) {
+                    stream.add(s.nextEvent());
+                }
                 try (BatchModel m = factory.create(settings)) {
                     inProcess = InProcessRun.run(settings, m, stream.iterator(), 4096, (long) (events * WARMUP_SHARE));
                 }
+                stream = null;
+                System.gc(); // the in-process run's events and rows are garbage now: collect them before the pipeline
                 out.printf(Locale.ROOT, "  %-7s batch %5d  in-process %,9.0f ev/s  AUC %.4f  (after warm-up %,9.0f ev/s)%n",
                         model, batch, inProcess.eventsPerSecond(), inProcess.metrics().auc(), inProcess.steadyEventsPerSecond());
                 double pipelineRate = Double.NaN;

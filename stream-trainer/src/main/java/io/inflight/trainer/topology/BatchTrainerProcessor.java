@@ -458,7 +458,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                     if (pending.size() == batch.batchSize()) {
                         // on this thread; outputs a committed transaction already holds are not made again
                         long seq = jobsSubmitted++;
-                        JobOutput o = trainBatch(seq, new ArrayList<>(pending), -1, context.currentSystemTimeMs(),
+                        JobOutput o = trainBatch(seq, trainer.prepare(new ArrayList<>(pending)), -1,
+                                context.currentSystemTimeMs(),
                                 seq < forwardedJobs);
                         if (seq >= forwardedJobs) {
                             unforwarded.add(o);
@@ -511,7 +512,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             pendingRaw.clear();
             firstOffset = -1;
             long seq = jobsSubmitted++;
-            submit(() -> trainBatch(seq, whole, offset, ts, false));
+            BatchTrainer.Prepared prepared = trainer.prepare(whole); // keys worked out here, off the trainer thread
+            submit(() -> trainBatch(seq, prepared, offset, ts, false));
             batchesSubmitted++;
         }
         maybePublish();
@@ -688,7 +690,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
      * @param ts     timestamp of the records emitted
      * @return the batch's number and the records to forward: predictions, then the publication if due
      */
-    private JobOutput trainBatch(long seq, List<ClickEvent> events, long offset, long ts, boolean replay) {
+    private JobOutput trainBatch(long seq, BatchTrainer.Prepared events, long offset, long ts, boolean replay) {
         List<Output> out = new ArrayList<>();
         BatchTrainer.Listener listener = new BatchTrainer.Listener() {
             @Override

@@ -24,7 +24,8 @@ import java.util.Map;
  * train identically.
  *
  * <p>Each distinct key of a batch is gathered and scattered once, in ascending key order, with its
- * number of occurrences as its accesses: results never depend on hash order. Not thread-safe.
+ * number of occurrences as its accesses: results never depend on hash order. Not thread-safe,
+ * except {@link #prepare}, which may run on another thread than the steps.
  */
 public final class BatchTrainer {
 
@@ -44,19 +45,47 @@ public final class BatchTrainer {
     private final float[] lin;
     private final float[] num = new float[0];
     private final float[] logits;
-    private final float[] labels;
     private final float[] embGrad;
     private final float[] linGrad;
-    /** Per (event, slot): where its keys start in {@link #occurrences}; slotStart[b*F] = total. */
-    private final int[] slotStart;
-    /** Keys placed so far per slot of the event being collected. */
-    private final int[] fill;
-    private long[] occurrences = new long[1024];
-    private int[] occurrenceRow = new int[1024];
-    private long[] keys = new long[1024];
-    private int[] accesses = new int[1024];
     private float[] rowBuf = new float[1024];
     private float[] gradBuf = new float[1024];
+
+    /**
+     * A batch with its keys worked out: what {@link #step(Prepared, long, Listener)} needs besides
+     * the rows and the model. Made by {@link #prepare} from the events alone, on any thread.
+     */
+    public static final class Prepared {
+        List<ClickEvent> events;
+        final float[] labels;
+        /** Per (event, slot): where its keys start in the occurrences; slotStart[b*F] = total. */
+        final int[] slotStart;
+        final int[] fill;
+        /** Every (event, slot)'s keys, in order. */
+        long[] occurrences = new long[1024];
+        /** Per occurrence: the index of its key among the distinct keys. */
+        int[] occurrenceRow = new int[1024];
+        /** The distinct keys, ascending, and how often each occurs. */
+        long[] keys = new long[1024];
+        int[] accesses = new int[1024];
+        int distinct;
+
+        private Prepared(int batchSize, int fields) {
+            this.labels = new float[batchSize];
+            this.slotStart = new int[batchSize * fields + 1];
+            this.fill = new int[fields];
+        }
+
+        public int size() {
+            return events.size();
+        }
+    }
+
+    /**
+     * Buffers of prepared batches whose step is done, for the next {@link #prepare}: the trainer
+     * allocates none per batch (one when prepare and step alternate on one thread, a few when a
+     * stream thread prepares ahead of a trainer thread).
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Prepared> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
     public BatchTrainer(BatchSettings settings, BatchModel model, EmbeddingStore rows) {
         if (rows.dim() != settings.dim()) {
@@ -76,11 +105,8 @@ public final class BatchTrainer {
         this.emb = new float[b * f * d];
         this.lin = new float[b * f];
         this.logits = new float[b];
-        this.labels = new float[b];
         this.embGrad = new float[b * f * d];
         this.linGrad = new float[b * f];
-        this.slotStart = new int[b * f + 1];
-        this.fill = new int[f];
     }
 
     /**
@@ -108,21 +134,120 @@ public final class BatchTrainer {
      * @return false when the model refused a non-finite step (nothing was written)
      */
     public boolean step(List<ClickEvent> batch, long step, Listener listener) {
+        return step(prepare(batch), step, listener);
+    }
+
+    /**
+     * Works out a batch's keys: each (event, slot)'s feature keys, the distinct keys in ascending
+     * order with their access counts. Reads only the events and the field list, so it may run on
+     * another thread than the steps (the streaming trainer does it on the stream thread).
+     */
+    public Prepared prepare(List<ClickEvent> batch) {
         int b = batch.size();
         if (b > settings.batchSize()) {
             throw new IllegalArgumentException("batch of " + b + " exceeds the batch size " + settings.batchSize());
         }
         int f = settings.slots();
+        Prepared p = spare.poll();
+        if (p == null) {
+            p = new Prepared(settings.batchSize(), f);
+        }
+        p.events = batch;
+        int[] slotStart = p.slotStart;
+        int[] fill = p.fill;
+        float[] labels = p.labels;
+        long[] occurrences = p.occurrences;
+        Arrays.fill(slotStart, 0, b * f + 1, 0);
+        int n = 0;
+        for (int e = 0; e < b; e++) {
+            ClickEvent event = batch.get(e);
+            labels[e] = event.label();
+            int cellBase = e * f;
+            // fields may come in any order: count per slot first, then place
+            List<ClickEvent.Field> fields = event.fields();
+            for (ClickEvent.Field field : fields) {
+                Integer slot = slotOf.get(field.name());
+                if (slot != null) {
+                    slotStart[cellBase + slot] += field.values().size();
+                }
+            }
+            int start = n;
+            for (int s = 0; s < f; s++) {
+                int count = slotStart[cellBase + s];
+                slotStart[cellBase + s] = start;
+                start += count;
+            }
+            if (occurrences.length < start) {
+                occurrences = Arrays.copyOf(occurrences, Math.max(start, occurrences.length * 2));
+                p.occurrences = occurrences;
+            }
+            Arrays.fill(fill, 0);
+            for (ClickEvent.Field field : fields) {
+                Integer slot = slotOf.get(field.name());
+                if (slot == null) {
+                    continue;
+                }
+                for (String value : field.values()) {
+                    occurrences[slotStart[cellBase + slot] + fill[slot]++] = FeatureKeys.key(field.name(), value);
+                }
+            }
+            n = start;
+        }
+        slotStart[b * f] = n;
+        if (p.keys.length < n) {
+            p.keys = new long[Math.max(n, p.keys.length * 2)];
+            p.accesses = new int[p.keys.length];
+            p.occurrenceRow = new int[p.keys.length];
+        }
+        long[] keys = p.keys;
+        System.arraycopy(occurrences, 0, keys, 0, n);
+        Arrays.sort(keys, 0, n);
+        int distinct = 0;
+        for (int i = 0; i < n; i++) {
+            if (distinct == 0 || keys[i] != keys[distinct - 1]) {
+                keys[distinct++] = keys[i];
+            }
+        }
+        int[] accesses = p.accesses;
+        Arrays.fill(accesses, 0, distinct, 0);
+        int[] occurrenceRow = p.occurrenceRow;
+        for (int o = 0; o < n; o++) {
+            int r = Arrays.binarySearch(keys, 0, distinct, occurrences[o]);
+            occurrenceRow[o] = r;
+            accesses[r]++;
+        }
+        p.distinct = distinct;
+        return p;
+    }
+
+    /**
+     * Scores and learns from a prepared batch as training step {@code step}; {@code p} is reused by
+     * a later {@link #prepare} afterwards.
+     *
+     * @return false when the model refused a non-finite step (nothing was written)
+     */
+    public boolean step(Prepared p, long step, Listener listener) {
+        try {
+            return stepPrepared(p, step, listener);
+        } finally {
+            p.events = null;
+            spare.add(p);
+        }
+    }
+
+    private boolean stepPrepared(Prepared p, long step, Listener listener) {
+        int b = p.events.size();
+        int f = settings.slots();
         int d = settings.dim();
-        int n = collectKeys(batch, f);
-        int distinct = distinctKeys(n);
+        int distinct = p.distinct;
+        int[] slotStart = p.slotStart;
+        int[] occurrenceRow = p.occurrenceRow;
         ensureRowBuffers(distinct);
-        rows.gather(keys, distinct, rowBuf);
+        rows.gather(p.keys, distinct, rowBuf);
 
         Arrays.fill(emb, 0, b * f * d, 0f);
         Arrays.fill(lin, 0, b * f, 0f);
         for (int e = 0; e < b; e++) {
-            labels[e] = batch.get(e).label();
             for (int s = 0; s < f; s++) {
                 int cell = e * f + s;
                 int base = cell * d;
@@ -137,9 +262,9 @@ public final class BatchTrainer {
         }
         model.forward(emb, lin, num, b, logits);
         for (int e = 0; e < b; e++) {
-            listener.scored(batch.get(e), logits[e]);
+            listener.scored(p.events.get(e), logits[e]);
         }
-        if (!model.backward(labels, b, embGrad, linGrad)) {
+        if (!model.backward(p.labels, b, embGrad, linGrad)) {
             return false;
         }
         Arrays.fill(gradBuf, 0, distinct * stride, 0f);
@@ -153,80 +278,8 @@ public final class BatchTrainer {
                 gradBuf[r + d] += linGrad[cell];
             }
         }
-        rows.scatter(keys, accesses, distinct, gradBuf, step);
+        rows.scatter(p.keys, p.accesses, distinct, gradBuf, step);
         return true;
-    }
-
-    /** Fills {@link #occurrences} with the keys of every (event, slot), in order; returns their count. */
-    private int collectKeys(List<ClickEvent> batch, int f) {
-        int n = 0;
-        int b = batch.size();
-        for (int e = 0; e < b; e++) {
-            int cellBase = e * f;
-            // fields may come in any order: count per slot first, then place
-            for (int s = 0; s < f; s++) {
-                slotStart[cellBase + s] = 0;
-            }
-            List<ClickEvent.Field> fields = batch.get(e).fields();
-            for (ClickEvent.Field field : fields) {
-                Integer slot = slotOf.get(field.name());
-                if (slot != null) {
-                    slotStart[cellBase + slot] += field.values().size();
-                }
-            }
-            int start = n;
-            for (int s = 0; s < f; s++) {
-                int count = slotStart[cellBase + s];
-                slotStart[cellBase + s] = start;
-                start += count;
-            }
-            Arrays.fill(fill, 0);
-            for (ClickEvent.Field field : fields) {
-                Integer slot = slotOf.get(field.name());
-                if (slot == null) {
-                    continue;
-                }
-                for (String value : field.values()) {
-                    int at = slotStart[cellBase + slot] + fill[slot]++;
-                    ensureOccurrences(at + 1);
-                    occurrences[at] = FeatureKeys.key(field.name(), value);
-                }
-            }
-            n = start;
-        }
-        slotStart[b * f] = n;
-        return n;
-    }
-
-    /** Sorts the distinct keys into {@link #keys} with their access counts; maps occurrences to rows. */
-    private int distinctKeys(int n) {
-        if (keys.length < n) {
-            keys = new long[Math.max(n, keys.length * 2)];
-            accesses = new int[keys.length];
-        }
-        System.arraycopy(occurrences, 0, keys, 0, n);
-        Arrays.sort(keys, 0, n);
-        int distinct = 0;
-        for (int i = 0; i < n; i++) {
-            if (distinct == 0 || keys[i] != keys[distinct - 1]) {
-                keys[distinct] = keys[i];
-                accesses[distinct] = 0;
-                distinct++;
-            }
-        }
-        for (int o = 0; o < n; o++) {
-            int r = Arrays.binarySearch(keys, 0, distinct, occurrences[o]);
-            occurrenceRow[o] = r;
-            accesses[r]++;
-        }
-        return distinct;
-    }
-
-    private void ensureOccurrences(int n) {
-        if (occurrences.length < n) {
-            occurrences = Arrays.copyOf(occurrences, Math.max(n, occurrences.length * 2));
-            occurrenceRow = Arrays.copyOf(occurrenceRow, occurrences.length);
-        }
     }
 
     private void ensureRowBuffers(int distinct) {

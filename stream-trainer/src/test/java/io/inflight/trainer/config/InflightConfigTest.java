@@ -46,6 +46,37 @@ class InflightConfigTest {
     }
 
     @Test
+    void shouldDefaultLargerProducerBatchesUnlessSomeoneSetThem() {
+        Properties defaults = InflightConfig.parse(base()).streamsProperties();
+        assertThat(defaults.getProperty("producer.batch.size")).isEqualTo("262144");
+        assertThat(defaults.getProperty("producer.linger.ms")).isEqualTo("10");
+        Map<String, String> m = base();
+        m.put("kafka.batch.size", "32768");
+        m.put("streams.producer.linger.ms", "0");
+        Properties p = InflightConfig.parse(m).streamsProperties();
+        assertThat(p.getProperty("batch.size")).isEqualTo("32768");
+        assertThat(p.getProperty("producer.batch.size")).isNull(); // would shadow the user's kafka.batch.size
+        assertThat(p.getProperty("producer.linger.ms")).isEqualTo("0");
+    }
+
+    @Test
+    void shouldRejectBadCadenceValuesNamingTheKey() {
+        Map<String, String> m = base();
+        m.put(InflightConfig.CHECKPOINT_INTERVAL_MS, "-1");
+        assertThatThrownBy(() -> InflightConfig.parse(m)).hasMessageContaining(InflightConfig.CHECKPOINT_INTERVAL_MS)
+                .hasMessageContaining("-1");
+        Map<String, String> n = base();
+        n.put(InflightConfig.PUBLISH_INTERVAL_MS, "soon");
+        assertThatThrownBy(() -> InflightConfig.parse(n)).hasMessageContaining(InflightConfig.PUBLISH_INTERVAL_MS)
+                .hasMessageContaining("soon");
+        Map<String, String> ok = base();
+        ok.put(InflightConfig.CHECKPOINT_INTERVAL_MS, "0");
+        ok.put(InflightConfig.PUBLISH_INTERVAL_MS, "250");
+        assertThat(InflightConfig.parse(ok).cadenceSettings()).isEqualTo(new CadenceSettings(0,
+                CadenceSettings.DEFAULT_CHECKPOINT_MAX_BYTES, 250));
+    }
+
+    @Test
     void shouldApplyInflightKeys() {
         Map<String, String> m = base();
         m.put(InflightConfig.TOPIC_PREFIX, "shop");
