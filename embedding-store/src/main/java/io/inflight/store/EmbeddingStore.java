@@ -28,7 +28,9 @@ import java.util.Arrays;
  * mark them dirty; {@link #flush} writes every dirty row (and the log of changed keys) to the cold
  * tier. The least recently used row leaves the hot tier when it is full (written first if dirty).
  * When the cold tier is a logged Kafka Streams store ({@link io.inflight.store.streams.EmbeddingStateStore})
- * flush runs as part of every commit, so what is committed is exactly the state at the commit.
+ * flush runs as part of every commit, so what is committed is exactly the state at the commit; or,
+ * with deferred durability, at the owner's checkpoints only, cold-tier writes in between being
+ * staged in memory ({@link StagedColdTier}).
  * Without a cold tier the hot tier holds every row and refuses rows beyond its capacity.
  *
  * <h2>Lifecycle and threads</h2>
