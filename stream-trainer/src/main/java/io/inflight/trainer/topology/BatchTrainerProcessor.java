@@ -606,7 +606,9 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private void beforeCommit() {
         boolean due = cadence.checkpointIntervalMs() == 0 || heldBytes() >= cadence.checkpointMaxBytes()
                 || context.currentSystemTimeMs() - lastCheckpointMs >= cadence.checkpointIntervalMs();
-        if (due && !closed) {
+        // nothing since the last checkpoint (an idle task): nothing to write
+        boolean changed = journalBytes + journalBuffer.size() > 0 || forwardedJobs != markedForwarded;
+        if (due && changed && !closed) {
             awaitTrainer();
             checkpoint();
         } else {

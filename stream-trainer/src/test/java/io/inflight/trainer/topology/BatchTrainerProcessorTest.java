@@ -468,6 +468,22 @@ class BatchTrainerProcessorTest {
     }
 
     @Test
+    void shouldNotCheckpointAnIdleTask() {
+        SimpleMeterRegistry registry = new SimpleMeterRegistry();
+        TestInputTopic<byte[], byte[]> in = start(batch(4, 1), s -> new PlainFmBatchModel(s.slots(), s.dim(),
+                s.batchSize(), 0.05, true), TrainerMeters.on(registry));
+        stream(6, 17).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        long afterEvents = registry.get(TrainerMeters.CHECKPOINT).timer().count();
+        assertThat(afterEvents).isPositive();
+        for (int i = 0; i < 10; i++) {
+            driver.advanceWallClockTime(java.time.Duration.ofSeconds(1)); // punctuations, commits, no events
+        }
+        assertThat(registry.get(TrainerMeters.CHECKPOINT).timer().count()).isEqualTo(afterEvents);
+        stream(1, 18).forEach(e -> in.pipeInput(CODEC.encode(e)));
+        assertThat(registry.get(TrainerMeters.CHECKPOINT).timer().count()).isGreaterThan(afterEvents);
+    }
+
+    @Test
     void shouldRefuseDenseStateOfAnotherModelShape() {
         TestInputTopic<byte[], byte[]> in = start(batch(4, 1));
         stream(8, 1).forEach(e -> in.pipeInput(CODEC.encode(e)));
