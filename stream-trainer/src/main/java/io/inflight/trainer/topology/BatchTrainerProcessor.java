@@ -68,13 +68,14 @@ import org.slf4j.LoggerFactory;
  * waits until every batch handed over is trained; the model is the same bit for bit as on one
  * thread. The outputs of a batch are forwarded in the transaction of the commit that follows its
  * training, which may be later than the one holding its events: the journal records, with each
- * commit, how many batches' outputs were forwarded, and a checkpoint stores the outputs still
+ * commit, how many jobs' outputs were forwarded, and a checkpoint stores the outputs still
  * waiting, so a restart forwards exactly the outputs that no committed transaction holds.
  *
  * <p>The store keeps the set of rows changed since the last publication; every
- * {@code publishEveryBatches} batches they are published, coalesced, to the model-updates topic
- * with their chunk mask and precision (a tombstone for an evicted row) and the dense parameters,
- * inside the same transaction as the events that changed them.
+ * {@code inflight.publish.interval.ms} (asked for by the stream thread, the point journaled) and,
+ * when set, every {@code publishEveryBatches} batches, they are published, coalesced, to the
+ * model-updates topic with their chunk mask and precision (a tombstone for an evicted row) and the
+ * dense parameters without optimizer state.
  */
 public final class BatchTrainerProcessor implements Processor<byte[], byte[], byte[], byte[]> {
 
