@@ -134,7 +134,6 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private int storedPending;
     /** Journal entries not yet in a journal record. */
     private final java.io.ByteArrayOutputStream journalBuffer = new java.io.ByteArrayOutputStream();
-    private final java.io.DataOutputStream journalOut = new java.io.DataOutputStream(journalBuffer);
     private long firstJournalSeq;
     private long nextJournalSeq;
     private long journalBytes;
@@ -484,15 +483,11 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     @Override
     public void process(Record<byte[], byte[]> record) {
         ClickEvent event = intake.accept(context, record, metrics);
-        try {
-            if (event == null) {
-                journalOut.writeInt(REJECTED);
-            } else {
-                journalOut.writeInt(record.value().length);
-                journalOut.write(record.value());
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not throw
+        if (event == null) {
+            journalInt(REJECTED);
+        } else {
+            journalInt(record.value().length);
+            journalBuffer.writeBytes(record.value());
         }
         if (journalBuffer.size() >= JOURNAL_RECORD_BYTES) {
             writeJournal();
@@ -541,11 +536,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                 || context.currentSystemTimeMs() - lastPublishMs < interval) {
             return;
         }
-        try {
-            journalOut.writeInt(PUBLISH_MARK);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not throw
-        }
+        journalInt(PUBLISH_MARK);
         long seq = jobsSubmitted++;
         long ts = context.currentSystemTimeMs();
         submit(() -> publishJob(seq, ts, false));
@@ -614,16 +605,20 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             checkpoint();
         } else {
             if (forwardedJobs != markedForwarded) {
-                try {
-                    journalOut.writeInt(FORWARDED_MARK);
-                    journalOut.writeLong(forwardedJobs);
-                } catch (java.io.IOException e) {
-                    throw new java.io.UncheckedIOException(e); // a ByteArrayOutputStream does not throw
-                }
+                journalInt(FORWARDED_MARK);
+                journalBuffer.writeBytes(ByteBuffer.allocate(8).putLong(forwardedJobs).array());
                 markedForwarded = forwardedJobs;
             }
             writeJournal();
         }
+    }
+
+    /** Appends a big-endian int to the journal buffer (what the replay reads with ByteBuffer.getInt). */
+    private void journalInt(int v) {
+        journalBuffer.write(v >>> 24);
+        journalBuffer.write(v >>> 16);
+        journalBuffer.write(v >>> 8);
+        journalBuffer.write(v);
     }
 
     private void writeJournal() {
