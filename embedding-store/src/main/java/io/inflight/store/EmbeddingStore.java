@@ -61,6 +61,7 @@ public final class EmbeddingStore implements EmbeddingTable {
     private final Precision[] rowPrecisions;
     private final HotView hotView = new HotView();
     private final UtilityRule utilityRule;
+    private int newRowMask;
 
     private final LongSet changed = new LongSet();
     private long[] pending = new long[1024];
@@ -96,6 +97,21 @@ public final class EmbeddingStore implements EmbeddingTable {
         this.rowValues = new float[d];
         this.rowPrecisions = new Precision[k];
         this.utilityRule = config.utility();
+        this.newRowMask = (1 << k) - 1;
+    }
+
+    /**
+     * The chunks a row starts with when {@link #scatter} creates it (all by default; a growth policy
+     * starts rows at one chunk, FIITED-2D leaves out dropped columns); the others start pruned at
+     * {@link StoreConfig#defaultPrecision}. A row that is not stored reads as zeros in them.
+     */
+    public void newRowMask(int mask) {
+        int all = (1 << k) - 1;
+        if (mask == 0 || (mask & ~all) != 0) {
+            throw new IllegalArgumentException("store " + name + ": a new row's chunk mask must be a non-empty subset of "
+                    + Integer.toBinaryString(all) + ", got " + Integer.toBinaryString(mask));
+        }
+        newRowMask = mask;
     }
 
     /** A store held entirely in memory (no cold tier). */
@@ -126,19 +142,49 @@ public final class EmbeddingStore implements EmbeddingTable {
      * reads as its initialisation. Rows found in the cold tier move into the hot tier.
      */
     public void gather(long[] keys, int count, float[] out) {
+        gather(keys, count, out, null, null);
+    }
+
+    /**
+     * {@link #gather(long[], int, float[])}, also reporting each row's chunk mask ({@code -1} when
+     * the row is not stored) and access count (0 when not stored) into {@code masks} and
+     * {@code accesses} when they are not null.
+     */
+    public void gather(long[] keys, int count, float[] out, int[] masks, long[] accesses) {
         ensureOpen();
         int stride = d + 1;
         checkBuffer("out", out, count, stride);
+        int all = (1 << k) - 1;
         for (int i = 0; i < count; i++) {
             long key = keys[i];
             int o = i * stride;
             int e = lookup(key);
             if (e < 0) {
                 initInto(config.newRowInit(), key, 0, 0, d, out, o);
+                if (newRowMask != all) {
+                    for (int c = 0; c < k; c++) {
+                        if ((newRowMask & (1 << c)) == 0) {
+                            int off = o + layout.offset(c);
+                            Arrays.fill(out, off, off + layout.width(c), 0f);
+                        }
+                    }
+                }
                 out[o + d] = 0f;
+                if (masks != null) {
+                    masks[i] = -1;
+                }
+                if (accesses != null) {
+                    accesses[i] = 0;
+                }
                 continue;
             }
             int m = hot.mask[e];
+            if (masks != null) {
+                masks[i] = m;
+            }
+            if (accesses != null) {
+                accesses[i] = hot.accesses[e];
+            }
             for (int c = 0; c < k; c++) {
                 int off = o + layout.offset(c);
                 if ((m & (1 << c)) != 0) {
@@ -732,7 +778,9 @@ public final class EmbeddingStore implements EmbeddingTable {
         byte p = (byte) config.defaultPrecision().ordinal();
         for (int c = 0; c < k; c++) {
             hot.precision[e * k + c] = p;
-            hot.allocateSlot(e, c);
+            if ((newRowMask & (1 << c)) != 0) {
+                hot.allocateSlot(e, c);
+            }
         }
         total.add(hot.mask[e], hot.precision, e * k, 1);
         hotTotal.add(hot.mask[e], hot.precision, e * k, 1);

@@ -192,36 +192,105 @@ public final class PolicyRunner {
 
     // ------------------------------------------------------------------ state between passes
 
-    /** Format version of {@link #exportPassState()}. */
+    /** Format versions of {@link #exportState()}: 1 held the pass state only. */
     private static final byte PASS_STATE_VERSION = 1;
+    private static final byte STATE_VERSION = 2;
 
     /**
-     * Whether everything this runner carries between steps is in {@link #exportPassState()}: true
-     * unless the mode keeps per-batch state (ESAPN growth, frequency admission with a count above 1,
-     * FIITED-2D's gradient importance). A trainer that must replay bit-identically after a crash can
-     * only run checkpointable modes.
+     * Everything this runner carries from one training step to the next, so that a trainer that
+     * restores it (into a runner built with the same settings and table shape) continues
+     * bit-identically: pass count, last pass step, dropped columns, budget knobs, the counts behind
+     * the pass reports, and the per-batch state of the modes that keep one: the admission sketch
+     * (admission count above 1), the growth policy (nets, per-feature slots, allowance, draw
+     * counter) and FIITED-2D's dimension importance. Deflated: a young admission sketch is mostly
+     * zeros.
      */
-    public boolean checkpointable() {
-        return settings.checkpointable();
-    }
-
-    /** The state the passes carry from one to the next: pass count, last pass step, budget knobs. */
-    public byte[] exportPassState() {
-        return java.nio.ByteBuffer.allocate(1 + 8 + 8 + 4 + 8 + 8).put(PASS_STATE_VERSION).putLong(passes)
-                .putLong(lastPassStep).putInt(droppedMask).putDouble(budget.keep()).putDouble(budget.ladderScale()).array();
-    }
-
-    /** Restores what {@link #exportPassState()} wrote. */
-    public void importPassState(byte[] state) {
-        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(state);
-        if (state.length != 37 || b.get() != PASS_STATE_VERSION) {
-            throw new IllegalArgumentException("policy pass state: unknown format (" + state.length + " bytes, version "
-                    + (state.length > 0 ? state[0] : -1) + "; expected version " + PASS_STATE_VERSION + ")");
+    public byte[] exportState() {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        java.util.zip.Deflater deflater = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_SPEED);
+        try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
+                new java.util.zip.DeflaterOutputStream(bytes, deflater), 1 << 16))) {
+            out.writeByte(STATE_VERSION);
+            out.writeUTF(mode.configName());
+            out.writeLong(passes);
+            out.writeLong(lastPassStep);
+            out.writeInt(droppedMask);
+            out.writeDouble(budget.keep());
+            out.writeDouble(budget.ladderScale());
+            out.writeLong(admittedSinceLastPass);
+            out.writeLong(grownAtLastPass);
+            out.writeLong(blockedAtLastPass);
+            boolean counting = mode.admission() && settings.admissionCount() > 1;
+            out.writeBoolean(counting);
+            if (counting) {
+                sketch.writeState(out);
+            }
+            out.writeBoolean(mode.growth());
+            if (mode.growth()) {
+                esapn.writeState(out);
+            }
+            out.writeBoolean(mode == PolicyMode.FIITED_2D);
+            if (mode == PolicyMode.FIITED_2D) {
+                importance.writeState(out);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e); // in memory: cannot happen
+        } finally {
+            deflater.end();
         }
-        passes = b.getLong();
-        lastPassStep = b.getLong();
-        droppedMask = b.getInt();
-        budget.restore(b.getDouble(), b.getDouble());
+        return bytes.toByteArray();
+    }
+
+    /**
+     * Restores what {@link #exportState()} wrote (or the pass state alone, format 1, of runners
+     * that kept no per-batch state).
+     *
+     * @throws IllegalArgumentException when the state is of another mode or shape, or unreadable
+     */
+    public void importState(byte[] state) {
+        if (state.length == 37 && state[0] == PASS_STATE_VERSION) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(state, 1, 36);
+            passes = b.getLong();
+            lastPassStep = b.getLong();
+            droppedMask = b.getInt();
+            budget.restore(b.getDouble(), b.getDouble());
+            return;
+        }
+        java.util.zip.Inflater inflater = new java.util.zip.Inflater();
+        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
+                new java.util.zip.InflaterInputStream(new java.io.ByteArrayInputStream(state), inflater), 1 << 16))) {
+            byte version = in.readByte();
+            if (version != STATE_VERSION) {
+                throw new IllegalArgumentException("policy state: unknown format version " + version + " (expected "
+                        + STATE_VERSION + ")");
+            }
+            String stored = in.readUTF();
+            if (!stored.equals(mode.configName())) {
+                throw new IllegalArgumentException("policy state was written in mode " + stored + ", this trainer runs "
+                        + mode.configName() + "; change inflight.policy.mode under a new application id");
+            }
+            passes = in.readLong();
+            lastPassStep = in.readLong();
+            droppedMask = in.readInt();
+            budget.restore(in.readDouble(), in.readDouble());
+            admittedSinceLastPass = in.readLong();
+            grownAtLastPass = in.readLong();
+            blockedAtLastPass = in.readLong();
+            if (in.readBoolean()) {
+                sketch.readState(in);
+            }
+            if (in.readBoolean()) {
+                esapn.readState(in);
+            }
+            esapn.setExcludedChunks(droppedMask);
+            if (in.readBoolean()) {
+                importance.readState(in);
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("policy state is unreadable (" + state.length + " bytes): " + e, e);
+        } finally {
+            inflater.end();
+        }
     }
 
     // ------------------------------------------------------------------ pass

@@ -57,15 +57,6 @@ public record PolicySettings(
         int esapnHidden, float esapnLearningRate, int esapnBuckets, Baseline esapnBaseline, int esapnStateSlots,
         List<Precision> ladderLevels, List<Double> ladderShares) {
 
-    /**
-     * Whether everything a {@link PolicyRunner} carries between steps is in its pass state
-     * ({@link PolicyRunner#exportPassState()}): false for modes that keep per-batch state (ESAPN
-     * growth, FIITED-2D's gradient importance, frequency admission with a count above 1).
-     */
-    public boolean checkpointable() {
-        return !mode.growth() && mode != PolicyMode.FIITED_2D && !(mode.admission() && admissionCount > 1);
-    }
-
     /** Precision of new rows and (re-)allocated chunks: the ladder's floor when the ladder is on, else FP32. */
     public Precision initialPrecision() {
         return mode.precision() ? ladderLevels.get(ladderLevels.size() - 1) : Precision.FP32;

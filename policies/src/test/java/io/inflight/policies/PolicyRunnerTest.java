@@ -1,6 +1,7 @@
 package io.inflight.policies;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.inflight.policies.bench.PolicyBench;
 import io.inflight.policies.bench.PolicyBench.Options;
@@ -9,6 +10,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class PolicyRunnerTest {
 
@@ -66,55 +68,97 @@ class PolicyRunnerTest {
         assertThat(runner.isPassDue(1500)).isFalse();
     }
 
-    /** Drives {@code passes} periods of a fixed access pattern on {@code t}; returns the pass reports' bytes. */
-    private static List<Long> drive(PolicyRunner runner, SimTable t, long fromStep, int passes) {
-        List<Long> bytes = new java.util.ArrayList<>();
-        for (long step = fromStep; step < fromStep + passes * 10L; step++) {
+    /**
+     * Drives {@code passes} periods of a fixed access pattern on {@code t} as a trainer does
+     * (admission, growth observations, dimension importance, passes) for {@code steps} steps;
+     * returns the row count after each step and what each pass did.
+     */
+    private static List<String> drive(PolicyRunner runner, SimTable t, long fromStep, int steps) {
+        List<String> reports = new java.util.ArrayList<>();
+        int d = java.util.Arrays.stream(t.chunkWidths()).sum();
+        for (long step = fromStep; step < fromStep + steps; step++) {
             for (long key = 0; key < 300; key++) {
                 if (!t.contains(key)) {
+                    if (!runner.admit(key)) {
+                        continue;
+                    }
                     t.addRow(key, runner.initialMask(), runner.initialPrecision());
                 }
                 // the hot set moves with the step, so passes keep having work to do
                 t.access(key, step, (int) ((key + step / 10) % 13) + 1, 0.5f);
+                if (runner.growthEnabled()) {
+                    float loss = 0.7f - 0.01f * Integer.bitCount(t.mask(key)) * (key % 3) + 0.001f * (step % 7);
+                    runner.observeFeature(t, key, (int) (key % 2), t.accesses(key), t.mask(key), loss);
+                }
+                if (runner.needsDimensionImportance()) {
+                    for (int j = 0; j < d; j++) {
+                        // early steps favour the last dimensions, later ones the first: the sum decides
+                        runner.dimensionImportance().add(j, 0.01f * (step < 30 ? j : d - j) + 0.001f * (key % 5));
+                    }
+                }
             }
+            runner.endBatch();
+            reports.add(Long.toString(t.rowCount()));
             if (runner.isPassDue(step + 1)) {
-                bytes.add(runner.runPass(t, step + 1).bytesAfter());
+                PassReport r = runner.runPass(t, step + 1);
+                reports.add(r.bytesAfter() + "/" + r.rowsAdmitted() + "/" + r.rowsGrown() + "/" + r.growthBlocked() + "/" + r.rowsEvicted() + "/"
+                        + r.chunksPruned() + "/" + r.droppedColumns());
             }
         }
-        return bytes;
+        return reports;
     }
 
-    @Test
-    void shouldContinueExactlyFromExportedPassState() {
-        PolicySettings s = PolicySettings.defaults().with(PolicySettings.MODE, "fiited-adaptive")
-                .with(PolicySettings.INTERVAL_STEPS, "10").with(PolicySettings.BUDGET_BYTES, "12000");
+    /** Every row's mask, precisions, utilities and accesses. */
+    private static List<String> rows(SimTable t) {
+        List<String> out = new java.util.ArrayList<>();
+        t.forEachRow(r -> {
+            StringBuilder b = new StringBuilder().append(r.key()).append(':').append(r.mask()).append(':')
+                    .append(r.accesses());
+            for (int c = 0; c < t.chunkWidths().length; c++) {
+                b.append(':').append(r.precision(c)).append(':').append(r.utility(c));
+            }
+            out.add(b.toString());
+        });
+        return out;
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"fiited-adaptive", "esapn", "adaembed", "fiited-2d", "precision", "all"})
+    void shouldContinueExactlyFromExportedState(String mode) {
+        PolicySettings s = PolicySettings.defaults().with(PolicySettings.MODE, mode)
+                .with(PolicySettings.INTERVAL_STEPS, "10").with(PolicySettings.BUDGET_BYTES, "24000")
+                .with(PolicySettings.ADMISSION_COUNT, "3").with(PolicySettings.ADMISSION_SKETCH_WIDTH, "1024")
+                .with(PolicySettings.ESAPN_STATE_SLOTS, "256").with(PolicySettings.FIITED2D_COLDSTART_STEPS, "40");
         int[] widths = {4, 4, 4, 4};
         SimTable a = new SimTable(widths, s.utilityRule(), 1);
         SimTable b = new SimTable(widths, s.utilityRule(), 1);
-        PolicyRunner straight = new PolicyRunner(s, widths, 1);
-        PolicyRunner first = new PolicyRunner(s, widths, 1);
-        assertThat(straight.checkpointable()).isTrue();
-        List<Long> expected = drive(straight, a, 0, 6);
-        List<Long> got = new java.util.ArrayList<>(drive(first, b, 0, 3));
-        PolicyRunner resumed = new PolicyRunner(s, widths, 1);
-        resumed.importPassState(first.exportPassState());
-        got.addAll(drive(resumed, b, 30, 3));
-        assertThat(got).isEqualTo(expected);
+        PolicyRunner straight = new PolicyRunner(s, widths, 2);
+        PolicyRunner first = new PolicyRunner(s, widths, 2);
+        List<String> expected = drive(straight, a, 0, 60);
+        // stopped half-way between passes, so per-batch state (sketch, growth slots, importance) is in flight
+        List<String> got = new java.util.ArrayList<>(drive(first, b, 0, 35));
+        PolicyRunner resumed = new PolicyRunner(s, widths, 2);
+        resumed.importState(first.exportState());
+        got.addAll(drive(resumed, b, 35, 25));
+        assertThat(got).hasSize(60 + 6).isEqualTo(expected);
+        assertThat(rows(b)).isEqualTo(rows(a));
         assertThat(b.storedBytes()).isEqualTo(a.storedBytes());
-        // A fresh runner (no state) would have started from the configured ratio: a different pass sequence.
-        assertThat(new PolicyRunner(s, widths, 1).budget().keep()).isNotEqualTo(first.budget().keep());
+        // A fresh runner (no state) takes another path from the same point.
+        SimTable c = new SimTable(widths, s.utilityRule(), 1);
+        List<String> fresh = new java.util.ArrayList<>(drive(new PolicyRunner(s, widths, 2), c, 0, 35));
+        fresh.addAll(drive(new PolicyRunner(s, widths, 2), c, 35, 25));
+        assertThat(List.of(fresh, rows(c))).isNotEqualTo(List.of(expected, rows(a)));
     }
 
     @Test
-    void shouldSayWhichModesCarryPerBatchState() {
-        assertThat(new PolicyRunner(PolicySettings.defaults().with(PolicySettings.MODE, "esapn"), new int[] {4, 4}, 1)
-                .checkpointable()).isFalse();
-        assertThat(new PolicyRunner(PolicySettings.defaults().with(PolicySettings.MODE, "adaembed"), new int[] {4, 4}, 1)
-                .checkpointable()).isFalse();
-        assertThat(new PolicyRunner(PolicySettings.defaults().with(PolicySettings.MODE, "adaembed")
-                .with(PolicySettings.ADMISSION_COUNT, "1"), new int[] {4, 4}, 1).checkpointable()).isTrue();
-        assertThat(new PolicyRunner(PolicySettings.defaults().with(PolicySettings.MODE, "precision"), new int[] {4, 4}, 1)
-                .checkpointable()).isTrue();
+    void shouldRefuseTheStateOfAnotherMode() {
+        int[] widths = {4, 4};
+        PolicyRunner esapn = new PolicyRunner(PolicySettings.defaults().with(PolicySettings.MODE, "esapn"), widths, 1);
+        PolicyRunner all = new PolicyRunner(PolicySettings.defaults().with(PolicySettings.MODE, "all"), widths, 1);
+        assertThatThrownBy(() -> all.importState(esapn.exportState()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mode esapn");
+        assertThatThrownBy(() -> all.importState(new byte[] {1, 2, 3}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unreadable");
     }
 
     @Test

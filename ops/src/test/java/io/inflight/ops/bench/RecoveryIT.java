@@ -53,4 +53,32 @@ class RecoveryIT {
             assertThat(r.publicationMismatches()).isZero();
         }
     }
+
+    @Test
+    void shouldProduceTheSameModelWithEveryPolicyWhenTheTrainerIsKilledThreeTimes() throws Exception {
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "recovery-policies");
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
+            // Mode all: frequency admission (a sketch), ESAPN growth (policy nets, per-feature slots),
+            // FIITED passes, the precision ladder and eviction under a budget that binds before the end.
+            RecoveryBench.Result r = new RecoveryBench(broker.bootstrapServers(), dir,
+                    new PrintStream(OutputStream.nullOutputStream())).run(60_000, 3, 7, Map.ofEntries(
+                    Map.entry(InflightConfig.MODEL_TYPE, "fm"),
+                    Map.entry(InflightConfig.MODEL_FIELDS, "f0,f1,f2,f3,f4,f5,f6,f7"),
+                    Map.entry(InflightConfig.MODEL_DIM, "8"),
+                    Map.entry("inflight.store.chunks", "2,2,2,2"),
+                    Map.entry(InflightConfig.BATCH_SIZE, "100"),
+                    Map.entry("inflight.policy.mode", "all"),
+                    Map.entry("inflight.policy.admission.count", "2"),
+                    Map.entry("inflight.policy.interval.steps", "20"),
+                    Map.entry("inflight.policy.budget.bytes", "900000"),
+                    Map.entry(InflightConfig.CHECKPOINT_INTERVAL_MS, "1500")));
+            assertThat(r.cleanEvents()).isEqualTo(60_000);
+            assertThat(r.crashedEvents()).isEqualTo(60_000);
+            assertThat(r.lost()).isZero();
+            assertThat(r.appliedTwice()).isZero();
+            assertThat(r.crashedHash()).isEqualTo(r.cleanHash());
+            assertThat(r.publishedRows()).isPositive();
+            assertThat(r.publicationMismatches()).isZero();
+        }
+    }
 }

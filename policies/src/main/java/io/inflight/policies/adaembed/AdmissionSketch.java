@@ -113,6 +113,46 @@ public final class AdmissionSketch {
         return threshold;
     }
 
+    /** Writes the counters and call counts (a sketch of the same shape reads them back). */
+    public void writeState(java.io.DataOutput out) throws java.io.IOException {
+        out.writeInt(counters.length);
+        out.writeLong(calls);
+        out.writeLong(admissions);
+        // run-length of zeros: a young sketch is mostly empty
+        int i = 0;
+        while (i < counters.length) {
+            int zeros = 0;
+            while (i + zeros < counters.length && counters[i + zeros] == 0) {
+                zeros++;
+            }
+            out.writeInt(-zeros - 1);
+            i += zeros;
+            if (i < counters.length) {
+                out.writeInt(counters[i++]);
+            }
+        }
+    }
+
+    /** Restores what {@link #writeState} wrote. */
+    public void readState(java.io.DataInput in) throws java.io.IOException {
+        int n = in.readInt();
+        if (n != counters.length) {
+            throw new IllegalArgumentException("admission sketch state has " + n + " counters, this sketch has "
+                    + counters.length + "; inflight.policy.admission.sketch.* changed since the checkpoint");
+        }
+        calls = in.readLong();
+        admissions = in.readLong();
+        int i = 0;
+        while (i < n) {
+            int zeros = -in.readInt() - 1;
+            java.util.Arrays.fill(counters, i, i + zeros, 0);
+            i += zeros;
+            if (i < n) {
+                counters[i++] = in.readInt();
+            }
+        }
+    }
+
     private int index(long key, int row) {
         return (int) SplitMix64.at(seed, key, row) & widthMask;
     }

@@ -208,6 +208,89 @@ public final class EsapnPolicy {
         return blocked;
     }
 
+    /**
+     * Writes everything that changes while training: the field nets, the per-feature slots (only
+     * the used ones), the growth allowance, excluded chunks, the draw counter and the counts. A
+     * policy built with the same settings continues bit-identically after {@link #readState}.
+     */
+    public void writeState(java.io.DataOutput out) throws java.io.IOException {
+        out.writeInt(nets.length);
+        for (PolicyNet net : nets) {
+            out.writeBoolean(net != null);
+            if (net != null) {
+                net.writeState(out);
+            }
+        }
+        out.writeInt(tags.length);
+        int usedSlots = 0;
+        for (boolean u : used) {
+            usedSlots += u ? 1 : 0;
+        }
+        out.writeInt(usedSlots);
+        for (int s = 0; s < tags.length; s++) {
+            if (!used[s]) {
+                continue;
+            }
+            out.writeInt(s);
+            out.writeLong(tags[s]);
+            for (int i = 0; i < HISTORY; i++) {
+                out.writeFloat(history[s * HISTORY + i]);
+            }
+            out.writeByte(historyCount[s]);
+            out.writeByte(historyPos[s]);
+            out.writeByte(pending[s]);
+            out.writeByte(pendingBucket[s]);
+            out.writeByte(pendingSize[s]);
+        }
+        out.writeLong(allowance);
+        out.writeInt(excludedMask);
+        out.writeBoolean(explore);
+        out.writeLong(counter);
+        out.writeLong(grown);
+        out.writeLong(blocked);
+    }
+
+    /** Restores what {@link #writeState} wrote, into a policy built with the same settings. */
+    public void readState(java.io.DataInput in) throws java.io.IOException {
+        int fields = in.readInt();
+        if (fields != nets.length) {
+            throw new IllegalArgumentException("growth policy state has " + fields + " field nets, this trainer has "
+                    + nets.length + " fields");
+        }
+        for (int f = 0; f < fields; f++) {
+            nets[f] = null;
+            if (in.readBoolean()) {
+                net(f).readState(in);
+            }
+        }
+        int slots = in.readInt();
+        if (slots != tags.length) {
+            throw new IllegalArgumentException("growth policy state has " + slots + " slots, this policy has "
+                    + tags.length + "; inflight.policy.esapn.state.slots changed since the checkpoint");
+        }
+        Arrays.fill(used, false);
+        int usedSlots = in.readInt();
+        for (int n = 0; n < usedSlots; n++) {
+            int s = in.readInt();
+            used[s] = true;
+            tags[s] = in.readLong();
+            for (int i = 0; i < HISTORY; i++) {
+                history[s * HISTORY + i] = in.readFloat();
+            }
+            historyCount[s] = in.readByte();
+            historyPos[s] = in.readByte();
+            pending[s] = in.readByte();
+            pendingBucket[s] = in.readByte();
+            pendingSize[s] = in.readByte();
+        }
+        allowance = in.readLong();
+        excludedMask = in.readInt();
+        explore = in.readBoolean();
+        counter = in.readLong();
+        grown = in.readLong();
+        blocked = in.readLong();
+    }
+
     /** The log2 frequency bucket: 0 for 0, else min(buckets - 1, bit length of frequency). */
     public int bucket(long frequency) {
         if (frequency <= 0) {

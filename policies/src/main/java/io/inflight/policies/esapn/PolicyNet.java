@@ -115,6 +115,28 @@ public final class PolicyNet {
         samples = 0;
     }
 
+    /** Writes everything that changes while training: parameters, pending gradients, Adam moments, counters. */
+    void writeState(java.io.DataOutput out) throws java.io.IOException {
+        for (float[] a : new float[][] {params, grads, adamM, adamV}) {
+            for (float v : a) {
+                out.writeFloat(v);
+            }
+        }
+        out.writeInt(samples);
+        out.writeLong(steps);
+    }
+
+    /** Restores what {@link #writeState} wrote for a net of the same shape. */
+    void readState(java.io.DataInput in) throws java.io.IOException {
+        for (float[] a : new float[][] {params, grads, adamM, adamV}) {
+            for (int i = 0; i < a.length; i++) {
+                a[i] = in.readFloat();
+            }
+        }
+        samples = in.readInt();
+        steps = in.readLong();
+    }
+
     /** Adam steps taken so far. */
     public long steps() {
         return steps;

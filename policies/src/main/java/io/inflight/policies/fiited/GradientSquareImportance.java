@@ -35,6 +35,28 @@ public final class GradientSquareImportance implements DimensionImportance {
         observations += length;
     }
 
+    /** Writes the sums and the observation count. */
+    public void writeState(java.io.DataOutput out) throws java.io.IOException {
+        out.writeInt(sums.length);
+        for (double v : sums) {
+            out.writeDouble(v);
+        }
+        out.writeLong(observations);
+    }
+
+    /** Restores what {@link #writeState} wrote. */
+    public void readState(java.io.DataInput in) throws java.io.IOException {
+        int n = in.readInt();
+        if (n != sums.length) {
+            throw new IllegalArgumentException("dimension importance state has " + n + " dimensions, expected "
+                    + sums.length);
+        }
+        for (int i = 0; i < n; i++) {
+            sums[i] = in.readDouble();
+        }
+        observations = in.readLong();
+    }
+
     public void reset() {
         java.util.Arrays.fill(sums, 0);
         observations = 0;

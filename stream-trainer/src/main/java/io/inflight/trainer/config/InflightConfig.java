@@ -231,12 +231,6 @@ public final class InflightConfig extends AbstractConfig {
             config.batchSettings().orElseThrow(() -> new ConfigException(
                     io.inflight.policies.PolicySettings.MODE, mode, "policies need the mini-batch trainer: set "
                     + MODEL_FIELDS));
-            if (!policySettings.checkpointable()) {
-                throw new ConfigException(io.inflight.policies.PolicySettings.MODE, mode, "this mode keeps per-batch state "
-                        + "(ESAPN growth, FIITED-2D importance, or admission with inflight.policy.admission.count > 1) "
-                        + "that the streaming trainer does not checkpoint yet, so a restart could not replay it exactly; "
-                        + "use none, fiited-manual, fiited-adaptive, precision, or adaembed with admission.count=1");
-            }
         }
         return config;
     }

@@ -82,7 +82,10 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     static final String PENDING = "pending/";
     static final String DENSE_CHUNK = "dense/";
     static final String BATCHES = "batches";
-    static final String POLICY_STATE = "policy";
+    /** The policy runner's state, in parts ({@link #writeParts}). */
+    static final String POLICY_STATE = "policy/";
+    /** The pass state alone, as written before the per-batch state was checkpointed too. */
+    private static final String LEGACY_POLICY_STATE = "policy";
     /** What the stored dense state belongs to: model, shape and optimizer. */
     static final String DENSE_SHAPE = "dense-shape";
     static final int DENSE_CHUNK_FLOATS = 16_384;
@@ -160,6 +163,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     /** The embedding store's staged bytes after the last batch (written by the trainer thread). */
     private volatile long stagedBytes;
     private int storedOutputs;
+    private int storedPolicyParts;
 
     /** A record a batch emits, forwarded by the stream thread. */
     private record Output(String sink, Record<byte[], byte[]> record) {
@@ -194,12 +198,9 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         this.rows = embeddings.store();
         if (policy.mode() != PolicyMode.NONE) {
             this.runner = new PolicyRunner(policy, rows.chunkWidths(), batch.slots());
-            if (!runner.checkpointable()) {
-                throw new IllegalArgumentException("policy mode " + policy.mode().configName()
-                        + " keeps per-batch state the streaming trainer does not checkpoint");
-            }
         }
         this.trainer = new BatchTrainer(batch, model, rows);
+        trainer.policies(runner);
         this.state = context.getStateStore(TrainerStateStore.STATE);
         this.journal = context.getStateStore(TrainerStateStore.JOURNAL);
         this.dense = new float[model.denseSize()];
@@ -302,9 +303,11 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         if (haveDense) {
             model.importDense(dense);
         }
-        byte[] passState = state.get(POLICY_STATE);
-        if (runner != null && passState != null) {
-            runner.importPassState(passState);
+        List<byte[]> policyParts = readParts(POLICY_STATE);
+        storedPolicyParts = policyParts.size();
+        byte[] policyState = policyParts.isEmpty() ? state.get(LEGACY_POLICY_STATE) : join(policyParts);
+        if (runner != null && policyState != null) {
+            runner.importState(policyState);
         }
         pending.clear();
         pendingRaw.clear();
@@ -329,19 +332,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         publishedAt = at == null ? 0 : ByteBuffer.wrap(at).getLong();
         markedForwarded = forwardedJobs;
         unforwarded.clear();
-        Map<Integer, byte[]> parts = new HashMap<>();
-        try (KeyValueIterator<String, byte[]> it = state.prefixScan(OUTPUT, new StringSerializer())) {
-            it.forEachRemaining(kv -> parts.put(Integer.parseInt(kv.key.substring(OUTPUT.length())), kv.value));
-        }
-        java.io.ByteArrayOutputStream stored = new java.io.ByteArrayOutputStream();
-        for (int i = 0; i < parts.size(); i++) {
-            byte[] bytes = parts.get(i);
-            if (bytes == null) {
-                throw new IllegalStateException("store " + TrainerStateStore.STATE + ": stored outputs have a gap at " + i);
-            }
-            stored.writeBytes(bytes);
-        }
-        ByteBuffer b = ByteBuffer.wrap(stored.toByteArray());
+        List<byte[]> parts = readParts(OUTPUT);
+        ByteBuffer b = ByteBuffer.wrap(join(parts));
         while (b.hasRemaining()) {
             unforwarded.add(decodeOutput(b));
         }
@@ -641,7 +633,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         writeDense();
         state.put(BATCHES, ByteBuffer.allocate(8).putLong(batches).array());
         if (runner != null) {
-            state.put(POLICY_STATE, runner.exportPassState());
+            storedPolicyParts = writeParts(POLICY_STATE, runner.exportState(), storedPolicyParts);
         }
         metrics.writeAll();
         for (int i = 0; i < pendingRaw.size(); i++) {
@@ -655,17 +647,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         state.put(JOBS, ByteBuffer.allocate(8).putLong(jobsSubmitted).array());
         state.put(PUBLISHED_AT, ByteBuffer.allocate(8).putLong(publishedAt).array());
         markedForwarded = forwardedJobs;
-        // in parts no larger than a journal record (a record must fit the producer's max.request.size)
-        byte[] outputs = encodeUnforwarded();
-        int i = 0;
-        for (int from = 0; from < outputs.length; from += JOURNAL_RECORD_BYTES) {
-            state.put(OUTPUT + i++, java.util.Arrays.copyOfRange(outputs, from, Math.min(outputs.length,
-                    from + JOURNAL_RECORD_BYTES)));
-        }
-        for (int j = i; j < storedOutputs; j++) {
-            state.delete(OUTPUT + j);
-        }
-        storedOutputs = i;
+        storedOutputs = writeParts(OUTPUT, encodeUnforwarded(), storedOutputs);
         embeddings.checkpoint();
         stagedBytes = 0;
         for (long seq = firstJournalSeq; seq < nextJournalSeq; seq++) {
@@ -716,9 +698,10 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         if (runner != null && runner.isPassDue(batches)) {
             PassReport r = runner.runPass(rows, batches);
             LOG.info("policy pass at batch {}: {} rows, bytes {} -> {} (budget {}), chunks pruned {} re-allocated {}, "
-                            + "rows evicted {}, promotions {} demotions {}, {} ms", batches, r.rowsVisited(), r.bytesBefore(),
-                    r.bytesAfter(), r.budgetBytes(), r.chunksPruned(), r.chunksReallocated(), r.rowsEvicted(),
-                    r.promotions(), r.demotions(), r.durationNanos() / 1_000_000);
+                            + "rows evicted {} admitted {} grown {}, promotions {} demotions {}, {} ms", batches,
+                    r.rowsVisited(), r.bytesBefore(), r.bytesAfter(), r.budgetBytes(), r.chunksPruned(),
+                    r.chunksReallocated(), r.rowsEvicted(), r.rowsAdmitted(), r.rowsGrown(), r.promotions(),
+                    r.demotions(), r.durationNanos() / 1_000_000);
         }
         if (batch.publishEveryBatches() > 0 && batches % batch.publishEveryBatches() == 0) {
             if (replay) {
@@ -742,6 +725,50 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         List<Output> out = new ArrayList<>();
         publish(out, ts);
         return new JobOutput(seq, out);
+    }
+
+    /**
+     * Stores {@code bytes} under {@code prefix + 0, 1, ...} in parts no larger than a journal record
+     * (a record must fit the producer's max.request.size) and deletes the parts beyond them that an
+     * earlier, longer value left.
+     *
+     * @param stored parts written last time
+     * @return parts written now
+     */
+    private int writeParts(String prefix, byte[] bytes, int stored) {
+        int i = 0;
+        for (int from = 0; from < bytes.length; from += JOURNAL_RECORD_BYTES) {
+            state.put(prefix + i++, java.util.Arrays.copyOfRange(bytes, from, Math.min(bytes.length,
+                    from + JOURNAL_RECORD_BYTES)));
+        }
+        for (int j = i; j < stored; j++) {
+            state.delete(prefix + j);
+        }
+        return i;
+    }
+
+    /** The parts {@link #writeParts} stored under {@code prefix}, in order (empty when there are none). */
+    private List<byte[]> readParts(String prefix) {
+        Map<Integer, byte[]> parts = new HashMap<>();
+        try (KeyValueIterator<String, byte[]> it = state.prefixScan(prefix, new StringSerializer())) {
+            it.forEachRemaining(kv -> parts.put(Integer.parseInt(kv.key.substring(prefix.length())), kv.value));
+        }
+        List<byte[]> out = new ArrayList<>(parts.size());
+        for (int i = 0; i < parts.size(); i++) {
+            byte[] bytes = parts.get(i);
+            if (bytes == null) {
+                throw new IllegalStateException("store " + TrainerStateStore.STATE + ": the parts of " + prefix
+                        + " have a gap at " + i);
+            }
+            out.add(bytes);
+        }
+        return out;
+    }
+
+    private static byte[] join(List<byte[]> parts) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        parts.forEach(out::writeBytes);
+        return out.toByteArray();
     }
 
     private void writeDense() {

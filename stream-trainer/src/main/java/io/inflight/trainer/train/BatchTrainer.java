@@ -1,6 +1,8 @@
 package io.inflight.trainer.train;
 
 import io.inflight.policies.EmbeddingTable.ChunkInit;
+import io.inflight.policies.PolicyMode;
+import io.inflight.policies.PolicyRunner;
 import io.inflight.policies.Precision;
 import io.inflight.policies.UtilityRule;
 import io.inflight.store.ChunkLayout;
@@ -49,6 +51,17 @@ public final class BatchTrainer {
     private final float[] linGrad;
     private float[] rowBuf = new float[1024];
     private float[] gradBuf = new float[1024];
+    /** The policies the steps feed (admission, growth, dimension importance); null: none. */
+    private PolicyRunner policies;
+    /** Per distinct key of the step (with policies): its chunk mask, -1 without a row, or REFUSED. */
+    private int[] rowMask = new int[0];
+    private long[] rowAccesses = new long[0];
+    private int[] rowSlot = new int[0];
+    private double[] lossSum = new double[0];
+    private int[] lossCount = new int[0];
+    private long[] admittedKeys = new long[0];
+    private int[] admittedAccesses = new int[0];
+    private static final int REFUSED = -2;
 
     /**
      * A batch with its keys worked out: what {@link #step(Prepared, long, Listener)} needs besides
@@ -118,6 +131,23 @@ public final class BatchTrainer {
         return new StoreConfig(ChunkLayout.of(s.dim()), Precision.FP32, hotRows, s.seed(), (float) s.embeddingLearningRate(),
                 (float) s.l2(), 1e-8f, new UtilityRule(UtilityRule.Kind.ACCESS_GRAD, 0.9f), ChunkInit.RANDOM,
                 (float) (Math.sqrt(3) * s.initStddev()));
+    }
+
+    /**
+     * Makes every step follow the trainer contract of {@code runner} ({@link PolicyRunner}): new
+     * rows start with its initial chunks, features without a row pass its frequency admission, the
+     * growth policy sees every feature of a batch with its loss, and FIITED-2D's dimension
+     * importance gets every row gradient. The passes themselves are the caller's (between steps).
+     */
+    public void policies(PolicyRunner runner) {
+        if (runner != null && runner.settings().mode() == PolicyMode.NONE) {
+            runner = null;
+        }
+        this.policies = runner;
+        this.rowMask = new int[0];
+        if (runner == null) {
+            rows.newRowMask((1 << rows.chunkWidths().length) - 1);
+        }
     }
 
     public BatchModel model() {
@@ -243,7 +273,15 @@ public final class BatchTrainer {
         int[] slotStart = p.slotStart;
         int[] occurrenceRow = p.occurrenceRow;
         ensureRowBuffers(distinct);
-        rows.gather(p.keys, distinct, rowBuf);
+        PolicyRunner policy = policies;
+        int refused = 0;
+        if (policy == null) {
+            rows.gather(p.keys, distinct, rowBuf);
+        } else {
+            rows.newRowMask(policy.initialMask());
+            rows.gather(p.keys, distinct, rowBuf, rowMask, rowAccesses);
+            refused = admit(p, policy);
+        }
 
         Arrays.fill(emb, 0, b * f * d, 0f);
         Arrays.fill(lin, 0, b * f, 0f);
@@ -278,14 +316,118 @@ public final class BatchTrainer {
                 gradBuf[r + d] += linGrad[cell];
             }
         }
-        rows.scatter(p.keys, p.accesses, distinct, gradBuf, step);
+        if (policy == null) {
+            rows.scatter(p.keys, p.accesses, distinct, gradBuf, step);
+            return true;
+        }
+        if (policy.needsDimensionImportance()) {
+            for (int r = 0; r < distinct; r++) {
+                if (rowMask[r] != REFUSED) {
+                    policy.dimensionImportance().add(gradBuf, r * stride, d, 0);
+                }
+            }
+        }
+        if (refused == 0) {
+            rows.scatter(p.keys, p.accesses, distinct, gradBuf, step);
+        } else {
+            scatterAdmitted(p, step);
+        }
+        if (policy.growthEnabled()) {
+            observeGrowth(p, policy);
+        }
         return true;
+    }
+
+    /**
+     * Frequency admission: every key without a row counts its occurrences in the batch with the
+     * policy's sketch until it is admitted; a refused key reads as zeros and gets no row this step.
+     *
+     * @return the number of refused keys
+     */
+    private int admit(Prepared p, PolicyRunner policy) {
+        int refused = 0;
+        for (int r = 0; r < p.distinct; r++) {
+            if (rowMask[r] != -1) {
+                continue;
+            }
+            boolean ok = false;
+            for (int a = 0; a < p.accesses[r] && !ok; a++) {
+                ok = policy.admit(p.keys[r]);
+            }
+            if (!ok) {
+                rowMask[r] = REFUSED;
+                Arrays.fill(rowBuf, r * stride, (r + 1) * stride, 0f);
+                refused++;
+            }
+        }
+        return refused;
+    }
+
+    /** Scatters the gradients of the keys that have or get a row (in the same ascending order). */
+    private void scatterAdmitted(Prepared p, long step) {
+        int n = 0;
+        for (int r = 0; r < p.distinct; r++) {
+            if (rowMask[r] == REFUSED) {
+                continue;
+            }
+            admittedKeys[n] = p.keys[r];
+            admittedAccesses[n] = p.accesses[r];
+            System.arraycopy(gradBuf, r * stride, gradBuf, n * stride, stride); // n <= r: moves down only
+            n++;
+        }
+        rows.scatter(admittedKeys, admittedAccesses, n, gradBuf, step);
+    }
+
+    /**
+     * ESAPN: reports every feature of the batch that has a row, in ascending key order, with the
+     * mean log-loss (before learning) of the batch's events that carry it, its field, its access
+     * count and its chunk mask; then ends the policy's batch.
+     */
+    private void observeGrowth(Prepared p, PolicyRunner policy) {
+        int b = p.events.size();
+        int f = settings.slots();
+        int distinct = p.distinct;
+        Arrays.fill(lossSum, 0, distinct, 0.0);
+        Arrays.fill(lossCount, 0, distinct, 0);
+        for (int e = 0; e < b; e++) {
+            double z = logits[e];
+            double loss = (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - p.labels[e] * z;
+            for (int s = 0; s < f; s++) {
+                int cell = e * f + s;
+                for (int o = p.slotStart[cell]; o < p.slotStart[cell + 1]; o++) {
+                    int r = p.occurrenceRow[o];
+                    lossSum[r] += loss;
+                    lossCount[r]++;
+                    rowSlot[r] = s;
+                }
+            }
+        }
+        int newMask = policy.initialMask();
+        for (int r = 0; r < distinct; r++) {
+            if (rowMask[r] == REFUSED) {
+                continue;
+            }
+            int mask = rowMask[r] == -1 ? newMask : rowMask[r];
+            policy.observeFeature(rows, p.keys[r], rowSlot[r], rowAccesses[r] + p.accesses[r], mask,
+                    (float) (lossSum[r] / lossCount[r]));
+        }
+        policy.endBatch();
     }
 
     private void ensureRowBuffers(int distinct) {
         if (rowBuf.length < distinct * stride) {
             rowBuf = new float[distinct * stride * 2];
             gradBuf = new float[rowBuf.length];
+        }
+        if (policies != null && rowMask.length < distinct) {
+            int n = Math.max(distinct, rowMask.length * 2);
+            rowMask = new int[n];
+            rowAccesses = new long[n];
+            rowSlot = new int[n];
+            lossSum = new double[n];
+            lossCount = new int[n];
+            admittedKeys = new long[n];
+            admittedAccesses = new int[n];
         }
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.common.config.ConfigException;
@@ -142,9 +143,13 @@ class InflightConfigTest {
                 .hasMessageContaining("inflight.policy.gamma").hasMessageContaining("1.5");
         m.remove("inflight.policy.gamma");
 
-        m.put("inflight.policy.mode", "esapn");
+        m.put("inflight.policy.mode", "esapn-ish");
         assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("inflight.policy.mode").hasMessageContaining("esapn").hasMessageContaining("checkpoint");
+                .hasMessageContaining("inflight.policy.mode").hasMessageContaining("esapn-ish");
+        for (String mode : List.of("esapn", "fiited-2d", "all", "adaembed")) { // every mode runs in the trainer
+            m.put("inflight.policy.mode", mode);
+            assertThat(InflightConfig.parse(m).policySettings().mode().configName()).isEqualTo(mode);
+        }
 
         m.put("inflight.policy.mode", "fiited-adaptive");
         m.put("inflight.store.chunks", "4,4");

@@ -341,7 +341,7 @@ class BatchTrainerProcessorTest {
             }
         });
         KeyValueStore<String, byte[]> state = driver.getKeyValueStore(TrainerStateStore.STATE);
-        assertThat(state.get(BatchTrainerProcessor.POLICY_STATE)).isNotNull();
+        assertThat(state.get(BatchTrainerProcessor.POLICY_STATE + "0")).isNotNull();
     }
 
     @Test

@@ -1,0 +1,167 @@
+package io.inflight.trainer.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inflight.policies.PassReport;
+import io.inflight.policies.PolicyRunner;
+import io.inflight.policies.PolicySettings;
+import io.inflight.store.ChunkLayout;
+import io.inflight.store.EmbeddingStore;
+import io.inflight.store.StoreConfig;
+import io.inflight.topics.ClickEvent;
+import io.inflight.topics.FeatureKeys;
+import io.inflight.trainer.config.BatchSettings;
+import io.inflight.trainer.model.PlainFmBatchModel;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** The trainer contract of {@link PolicyRunner} as {@link BatchTrainer} follows it. */
+class BatchTrainerPolicyTest {
+
+    private static final BatchSettings SETTINGS = new BatchSettings("fm", List.of("ad", "user"), 8, 16, List.of(8), "relu",
+            "adam", 1e-3, 0.1, 0, 0.01, 7, 0);
+
+    /** D = 8 in four chunks of 2. */
+    private static EmbeddingStore store() {
+        StoreConfig full = BatchTrainer.fullPrecision(SETTINGS, 1 << 16);
+        return EmbeddingStore.inMemory("t", new StoreConfig(ChunkLayout.of(2, 2, 2, 2), full.defaultPrecision(),
+                full.hotCapacity(), full.seed(), full.learningRate(), full.l2(), full.adagradEps(), full.utility(),
+                full.newRowInit(), full.initScale()));
+    }
+
+    private static PolicyRunner runner(String mode, String... settings) {
+        PolicySettings s = PolicySettings.defaults().with(PolicySettings.MODE, mode);
+        for (int i = 0; i < settings.length; i += 2) {
+            s = s.with(settings[i], settings[i + 1]);
+        }
+        return new PolicyRunner(s, new int[] {2, 2, 2, 2}, SETTINGS.slots());
+    }
+
+    private static ClickEvent event(int i, String ad, String user, int label) {
+        return new ClickEvent("e" + i, 1_700_000_000_000L + i, label,
+                List.of(ClickEvent.Field.of("ad", ad), ClickEvent.Field.of("user", user)), List.of());
+    }
+
+    /** Ads 0-9 click often, 10-19 rarely; 200 users, each seen a few times. */
+    private static List<ClickEvent> stream(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<ClickEvent> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            int ad = r.nextInt(20);
+            out.add(event(i, "a" + ad, "u" + r.nextInt(200), r.nextDouble() < (ad < 10 ? 0.8 : 0.1) ? 1 : 0));
+        }
+        return out;
+    }
+
+    private static Map<Long, Integer> masks(EmbeddingStore rows) {
+        Map<Long, Integer> out = new HashMap<>();
+        rows.forEachRow(r -> out.put(r.key(), r.mask()));
+        return out;
+    }
+
+    /** Trains {@code events} in batches of 16 with a pass when due; returns the logits scored. */
+    private static List<Float> train(BatchTrainer trainer, PolicyRunner runner, List<ClickEvent> events, long[] step) {
+        List<Float> logits = new ArrayList<>();
+        for (int i = 0; i < events.size(); i += 16) {
+            trainer.step(events.subList(i, Math.min(events.size(), i + 16)), step[0], (e, z) -> logits.add(z));
+            step[0]++;
+            if (runner.isPassDue(step[0])) {
+                runner.runPass(trainer.rows(), step[0]);
+            }
+        }
+        return logits;
+    }
+
+    @Test
+    void shouldCreateARowOnlyOnceTheAdmissionCountIsReachedAndReadZerosBefore() {
+        EmbeddingStore rows = store();
+        PolicyRunner runner = runner("adaembed", PolicySettings.ADMISSION_COUNT, "3",
+                PolicySettings.ADMISSION_SKETCH_WIDTH, "1024");
+        BatchTrainer trainer = new BatchTrainer(SETTINGS, new PlainFmBatchModel(2, 8, 16, 0.05, true), rows);
+        trainer.policies(runner);
+        long ad = FeatureKeys.key("ad", "rare");
+        long user = FeatureKeys.key("user", "u");
+        List<Float> logits = new ArrayList<>();
+        // the first batch holds 'rare' twice: counted, not admitted; it and 'u' (also twice) read as zeros
+        trainer.step(List.of(event(0, "rare", "u", 1), event(1, "rare", "u", 0)), 0, (e, z) -> logits.add(z));
+        assertThat(masks(rows)).doesNotContainKeys(ad, user).isEmpty();
+        assertThat(logits).containsOnly(0f); // no rows, zero bias: every weight read as zero
+        trainer.step(List.of(event(2, "rare", "other", 1)), 1, (e, z) -> logits.add(z));
+        assertThat(masks(rows)).containsKey(ad).doesNotContainKey(FeatureKeys.key("user", "other"));
+
+        // without admission, every key gets its row at first sight
+        EmbeddingStore all = store();
+        BatchTrainer plain = new BatchTrainer(SETTINGS, new PlainFmBatchModel(2, 8, 16, 0.05, true), all);
+        plain.policies(runner("adaembed", PolicySettings.ADMISSION_COUNT, "1"));
+        plain.step(List.of(event(0, "rare", "u", 1)), 0, (e, z) -> { });
+        assertThat(masks(all)).containsKeys(ad, user);
+    }
+
+    @Test
+    void shouldStartRowsAtOneChunkAndGrowThemByTheGrowthPolicy() {
+        EmbeddingStore rows = store();
+        PolicyRunner runner = runner("esapn", PolicySettings.INTERVAL_STEPS, "10",
+                PolicySettings.ESAPN_STATE_SLOTS, "1024");
+        BatchTrainer trainer = new BatchTrainer(SETTINGS, new PlainFmBatchModel(2, 8, 16, 0.05, true), rows);
+        trainer.policies(runner);
+        float[] unseen = new float[9];
+        rows.newRowMask(runner.initialMask());
+        rows.gather(new long[] {FeatureKeys.key("ad", "never")}, 1, unseen);
+        assertThat(unseen[0]).isNotZero(); // chunk 0 reads as its random initialisation ...
+        assertThat(java.util.Arrays.copyOfRange(unseen, 2, 8)).containsOnly(0f); // ... the others as pruned
+
+        train(trainer, runner, stream(1600, 3), new long[] {0});
+        Map<Long, Integer> masks = masks(rows);
+        assertThat(masks).hasSize(220);
+        assertThat(masks.values()).allSatisfy(m -> assertThat(m & 1).isEqualTo(1)); // rows only grow
+        // no budget, so nothing shrinks: every chunk beyond the first was grown by the policy
+        long extraChunks = masks.values().stream().mapToLong(m -> Integer.bitCount(m) - 1).sum();
+        assertThat(extraChunks).isPositive().isEqualTo(runner.growthPolicy().rowsGrown());
+        assertThat(masks.values().stream().filter(m -> m == 1).count()).isPositive(); // and not every row
+    }
+
+    @Test
+    void shouldFeedDimensionImportanceAndLeaveDroppedColumnsOutOfNewRows() {
+        EmbeddingStore rows = store();
+        PolicyRunner runner = runner("fiited-2d", PolicySettings.INTERVAL_STEPS, "10",
+                PolicySettings.FIITED2D_COLDSTART_STEPS, "40", PolicySettings.FIITED2D_DROP_RATIO, "0.25");
+        BatchTrainer trainer = new BatchTrainer(SETTINGS, new PlainFmBatchModel(2, 8, 16, 0.05, true), rows);
+        trainer.policies(runner);
+        long[] step = {0};
+        train(trainer, runner, stream(320, 4), step); // 20 batches: before the cold start
+        assertThat(runner.dimensionImportance().observations()).isPositive();
+        assertThat(runner.droppedColumns()).isZero();
+        train(trainer, runner, stream(480, 5), step); // 50 batches: the pass at 40 drops a column
+        int dropped = runner.droppedColumns();
+        assertThat(Integer.bitCount(dropped)).isEqualTo(1);
+        assertThat(runner.initialMask()).isEqualTo(0b1111 & ~dropped);
+        trainer.step(List.of(event(0, "brand-new", "u-new", 1)), step[0], (e, z) -> { });
+        assertThat(masks(rows).get(FeatureKeys.key("ad", "brand-new"))).isEqualTo(0b1111 & ~dropped);
+        assertThat(masks(rows).values()).allSatisfy(m -> assertThat(m & dropped).isZero());
+    }
+
+    @Test
+    void shouldRunEveryPolicyTogetherDeterministically() {
+        List<ClickEvent> events = stream(1600, 6);
+        List<List<Float>> runs = new ArrayList<>();
+        List<byte[]> digests = new ArrayList<>();
+        for (int run = 0; run < 2; run++) {
+            EmbeddingStore rows = store();
+            PolicyRunner runner = runner("all", PolicySettings.INTERVAL_STEPS, "10", PolicySettings.ADMISSION_COUNT, "2",
+                    PolicySettings.ADMISSION_SKETCH_WIDTH, "1024", PolicySettings.ESAPN_STATE_SLOTS, "1024",
+                    PolicySettings.BUDGET_BYTES, "8000");
+            BatchTrainer trainer = new BatchTrainer(SETTINGS, new PlainFmBatchModel(2, 8, 16, 0.05, true), rows);
+            trainer.policies(runner);
+            runs.add(train(trainer, runner, events, new long[] {0}));
+            PassReport last = runner.runPass(rows, 100);
+            assertThat(last.bytesAfter()).isLessThanOrEqualTo(8000);
+            digests.add(rows.digest());
+        }
+        assertThat(runs.get(1)).isEqualTo(runs.get(0));
+        assertThat(digests.get(1)).isEqualTo(digests.get(0));
+    }
+}
