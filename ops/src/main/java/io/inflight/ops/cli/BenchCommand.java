@@ -194,6 +194,12 @@ final class BenchCommand {
         @Option(names = "--embedding-lr", defaultValue = "0.05", description = "Row-wise Adagrad learning rate (default: ${DEFAULT-VALUE}).")
         double embeddingLr;
 
+        @Option(names = "--criteo-integers", paramLabel = "BUCKETING", defaultValue = "criteo",
+                description = "Criteo I1..I13: criteo (floor(ln(x)^2) categories), log2 or bounds:b1|b2|... (categorical "
+                        + "fields), or none: numeric fields fed to the MLP of dnn, deepfm and dcn with the signed log "
+                        + "(lr and fm train without them) (default: ${DEFAULT-VALUE}).")
+        String criteoIntegers;
+
         @Option(names = "--json", description = "Print one JSON line.")
         boolean json;
 
@@ -205,7 +211,14 @@ final class BenchCommand {
                     throw new IllegalArgumentException("--datasets: unknown log " + d + " (known: " + known + ")");
                 }
             }
-            var settings = new io.inflight.ops.bench.BaselinesBench.Settings(dim, batch, hidden, denseLr, embeddingLr, 1e-6, 42L);
+            io.inflight.topics.logs.Bucketing integers;
+            try {
+                integers = io.inflight.topics.logs.Bucketing.parse(criteoIntegers);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--criteo-integers: " + e.getMessage(), e);
+            }
+            var settings = new io.inflight.ops.bench.BaselinesBench.Settings(dim, batch, hidden, denseLr, embeddingLr, 1e-6,
+                    42L, integers);
             PrintStream progress = json ? new PrintStream(OutputStream.nullOutputStream()) : System.out;
             progress.println(io.inflight.ops.bench.BaselinesBench.header());
             var rows = io.inflight.ops.bench.BaselinesBench.run(data, datasets, models, settings, progress);

@@ -19,8 +19,8 @@ import java.util.Map;
 /**
  * HTTP front of a {@link ServingReplica}:
  * <ul>
- *   <li>{@code POST /score} with {@code {"features":{"site":"a","tags":["x","y"]}}} →
- *       {@code {"p":0.12,"logit":-1.9,"features":3,"rows_found":2}};</li>
+ *   <li>{@code POST /score} with {@code {"features":{"site":"a","tags":["x","y"]},"numeric":{"price":3.5}}}
+ *       ({@code numeric} optional) → {@code {"p":0.12,"logit":-1.9,"features":3,"rows_found":2}};</li>
  *   <li>{@code GET /status} → rows, updates applied, dense model version, freshness percentiles.</li>
  * </ul>
  * Bad requests get status 400 with the reason. Daemon threads; close it to free the port.
@@ -73,7 +73,10 @@ public final class ServeEndpoint implements AutoCloseable {
                 lag[0], lag[1], lag[2], replica.failure() == null));
     }
 
-    /** {@code {"features":{name: value | [values]}}} → an event (label and time are not used for scoring). */
+    /**
+     * {@code {"features":{name: value | [values]}, "numeric":{name: number}}} → an event ({@code numeric}
+     * optional; label and time are not used for scoring).
+     */
     static ClickEvent parse(byte[] body) throws IOException {
         JsonNode root;
         try {
@@ -98,7 +101,22 @@ public final class ServeEndpoint implements AutoCloseable {
             }
             fields.add(new ClickEvent.Field(e.getKey(), values));
         }
-        return new ClickEvent(null, System.currentTimeMillis(), 0, fields, List.of());
+        List<ClickEvent.Numeric> numerics = new ArrayList<>();
+        JsonNode numeric = root.get("numeric");
+        if (numeric != null && !numeric.isNull()) {
+            if (!numeric.isObject()) {
+                throw new IllegalArgumentException("expected \"numeric\":{name: number, ...}");
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = numeric.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                if (!e.getValue().isNumber() || !Double.isFinite(e.getValue().asDouble())) {
+                    throw new IllegalArgumentException("numeric field '" + e.getKey() + "' must be a finite number, got "
+                            + e.getValue());
+                }
+                numerics.add(new ClickEvent.Numeric(e.getKey(), e.getValue().asDouble()));
+            }
+        }
+        return new ClickEvent(null, System.currentTimeMillis(), 0, fields, numerics);
     }
 
     private static void send(HttpExchange ex, int status, String body) throws IOException {

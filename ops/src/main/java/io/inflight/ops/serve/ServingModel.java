@@ -6,6 +6,7 @@ import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
+import io.inflight.trainer.train.NumericInputs;
 import java.nio.ByteBuffer;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,7 +14,7 @@ import java.util.Map;
 /**
  * The model as a serving replica sees it: the latest published weights of every row and the latest
  * dense parameters, applied from {@code <prefix>.model-updates}, and the same scoring path as the
- * trainer (per-field slots, then {@link BatchModel#forward}).
+ * trainer (per-field slots, the numeric fields through {@link NumericInputs}, then {@link BatchModel#forward}).
  *
  * <p>Thread-safety: {@link #apply} and {@link #score} are synchronized; a replica applies updates on
  * its consumer thread and scores on HTTP threads.
@@ -29,6 +30,8 @@ public final class ServingModel {
     private int denseChunksSeen;
     private final float[] emb;
     private final float[] lin;
+    private final NumericInputs numeric;
+    private final float[] num;
     private final float[] logit = new float[1];
 
     public ServingModel(BatchSettings settings, BatchModelFactory factory) {
@@ -40,6 +43,8 @@ public final class ServingModel {
         }
         this.emb = new float[settings.slots() * settings.dim()];
         this.lin = new float[settings.slots()];
+        this.numeric = new NumericInputs(settings.numericFields());
+        this.num = new float[numeric.size()];
     }
 
     /** Applies one model-updates record (a null value is a tombstone: the row is gone). */
@@ -118,7 +123,8 @@ public final class ServingModel {
                 }
             }
         }
-        model.forward(emb, lin, new float[0], 1, logit);
+        numeric.fill(event, num, 0);
+        model.forward(emb, lin, num, 1, logit);
         return new Score(1.0 / (1.0 + Math.exp(-logit[0])), logit[0], features, found);
     }
 

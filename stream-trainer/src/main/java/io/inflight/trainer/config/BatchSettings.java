@@ -7,6 +7,9 @@ import java.util.List;
  *
  * @param modelType      lr, fm, dnn, deepfm or dcn
  * @param fields         categorical field names, in slot order; features of other fields are ignored
+ * @param numericFields  numeric fields fed to the dense layers, in input order, after the embeddings (empty:
+ *                       none); only dnn, deepfm and dcn have dense layers, and no name may also be in
+ *                       {@code fields}
  * @param dim            embedding dimension D
  * @param batchSize      events per mini-batch; batches are cut by count, so they are the same on every run
  * @param hidden         hidden layer sizes of the MLP parts
@@ -19,13 +22,14 @@ import java.util.List;
  * @param seed           seed of every random draw
  * @param publishEveryBatches publish changed rows (and the dense parameters) every this many batches; 0: not by count
  */
-public record BatchSettings(String modelType, List<String> fields, int dim, int batchSize, List<Integer> hidden,
-                            String activation, String optimizer, double denseLearningRate,
+public record BatchSettings(String modelType, List<String> fields, List<NumericField> numericFields, int dim,
+                            int batchSize, List<Integer> hidden, String activation, String optimizer, double denseLearningRate,
                             double embeddingLearningRate, double l2, double initStddev, long seed,
                             int publishEveryBatches) {
 
     public BatchSettings {
         fields = List.copyOf(fields);
+        numericFields = List.copyOf(numericFields);
         hidden = List.copyOf(hidden);
         if (fields.isEmpty()) {
             throw new IllegalArgumentException("mini-batch training needs at least one field");
@@ -39,9 +43,34 @@ public record BatchSettings(String modelType, List<String> fields, int dim, int 
         if (fields.stream().distinct().count() != fields.size()) {
             throw new IllegalArgumentException("fields must be distinct, got " + fields);
         }
+        if (numericFields.stream().map(NumericField::name).distinct().count() != numericFields.size()) {
+            throw new IllegalArgumentException("numeric fields must be distinct, got " + numericFields);
+        }
+        for (NumericField n : numericFields) {
+            if (fields.contains(n.name())) {
+                throw new IllegalArgumentException("'" + n.name() + "' is both a categorical and a numeric field");
+            }
+        }
+        if (!numericFields.isEmpty() && (modelType.equals("lr") || modelType.equals("fm"))) {
+            throw new IllegalArgumentException("model type " + modelType + " has no dense layers to feed numeric fields "
+                    + numericFields + " to");
+        }
+    }
+
+    /** Settings without numeric fields. */
+    public BatchSettings(String modelType, List<String> fields, int dim, int batchSize, List<Integer> hidden,
+                         String activation, String optimizer, double denseLearningRate, double embeddingLearningRate,
+                         double l2, double initStddev, long seed, int publishEveryBatches) {
+        this(modelType, fields, List.of(), dim, batchSize, hidden, activation, optimizer, denseLearningRate,
+                embeddingLearningRate, l2, initStddev, seed, publishEveryBatches);
     }
 
     public int slots() {
         return fields.size();
+    }
+
+    /** Numeric inputs per event: the size of {@link #numericFields()}. */
+    public int numericInputs() {
+        return numericFields.size();
     }
 }

@@ -48,6 +48,7 @@ public final class InflightConfig extends AbstractConfig {
     public static final String MODEL_TYPE = "inflight.model.type";
     public static final String MODEL_DIM = "inflight.model.dim";
     public static final String MODEL_FIELDS = "inflight.model.fields";
+    public static final String MODEL_NUMERIC_FIELDS = "inflight.model.numeric.fields";
     public static final String MODEL_HIDDEN = "inflight.model.hidden";
     public static final String MODEL_ACTIVATION = "inflight.model.activation";
     public static final String OPTIMIZER = "inflight.model.optimizer";
@@ -93,6 +94,11 @@ public final class InflightConfig extends AbstractConfig {
             .define(MODEL_FIELDS, Type.LIST, "", Importance.HIGH,
                     "Categorical fields the mini-batch models see, in order (one embedding slot each). Required for "
                             + "dnn, deepfm and dcn.")
+            .define(MODEL_NUMERIC_FIELDS, Type.LIST, "", new NumericFieldList(), Importance.MEDIUM,
+                    "Numeric fields fed to the dense layers of dnn, deepfm and dcn, appended to the embeddings in this "
+                            + "order: name (signed log, sign(x)*ln(1+|x|)), name:log (the same) or name:none (the raw "
+                            + "value). An event without the field feeds 0. lr and fm have no dense layers: bucketise "
+                            + "numeric fields into categorical ones for them.")
             .define(MODEL_HIDDEN, Type.LIST, "400,400", new PositiveIntList(), Importance.MEDIUM,
                     "Hidden layer sizes of the MLP parts (dnn, deepfm, dcn).")
             .define(MODEL_ACTIVATION, Type.STRING, "relu", ValidString.in("relu", "tanh"), Importance.LOW,
@@ -216,6 +222,7 @@ public final class InflightConfig extends AbstractConfig {
             throw new ConfigException(MODEL_FIELDS, "", "model type " + type + " needs the list of fields it trains on, "
                     + "e.g. " + MODEL_FIELDS + "=site,app,device");
         }
+        checkNumericFields(config, type);
         try {
             config.batchSettings();
         } catch (IllegalArgumentException e) {
@@ -235,13 +242,41 @@ public final class InflightConfig extends AbstractConfig {
         return config;
     }
 
+    /** {@value #MODEL_NUMERIC_FIELDS} against the model type and the categorical fields. */
+    private static void checkNumericFields(InflightConfig config, String type) {
+        java.util.List<NumericField> numeric = config.numericFields();
+        if (numeric.isEmpty()) {
+            return;
+        }
+        String value = String.join(",", config.getList(MODEL_NUMERIC_FIELDS));
+        if (type.equals("lr") || type.equals("fm")) {
+            throw new ConfigException(MODEL_NUMERIC_FIELDS, value, "lr and fm have no dense layers, so model type " + type
+                    + " cannot be fed numeric fields: use dnn, deepfm or dcn, or bucketise the numeric fields "
+                    + "into categorical ones (replay --map numeric=COLUMN:log2, or --criteo-integers criteo|log2 for "
+                    + "Criteo's I1..I13) and list them in " + MODEL_FIELDS);
+        }
+        java.util.List<String> categorical = config.getList(MODEL_FIELDS).stream().map(String::trim).toList();
+        for (NumericField f : numeric) {
+            if (categorical.contains(f.name())) {
+                throw new ConfigException(MODEL_NUMERIC_FIELDS, value, "'" + f.name() + "' is also a categorical field in "
+                        + MODEL_FIELDS + "; a field is either categorical (bucketised) or numeric");
+            }
+        }
+    }
+
+    /** The parsed {@value #MODEL_NUMERIC_FIELDS} (empty by default). */
+    public java.util.List<NumericField> numericFields() {
+        return NumericField.parseList(getList(MODEL_NUMERIC_FIELDS));
+    }
+
     /** Mini-batch settings when {@value #MODEL_FIELDS} is set; empty for the per-event sparse trainer. */
     public java.util.Optional<BatchSettings> batchSettings() {
         java.util.List<String> fields = getList(MODEL_FIELDS).stream().map(String::trim).filter(f -> !f.isEmpty()).toList();
         if (fields.isEmpty()) {
             return java.util.Optional.empty();
         }
-        return java.util.Optional.of(new BatchSettings(getString(MODEL_TYPE), fields, getInt(MODEL_DIM), getInt(BATCH_SIZE),
+        return java.util.Optional.of(new BatchSettings(getString(MODEL_TYPE), fields, numericFields(), getInt(MODEL_DIM),
+                getInt(BATCH_SIZE),
                 getList(MODEL_HIDDEN).stream().map(x -> Integer.parseInt(x.trim())).toList(), getString(MODEL_ACTIVATION),
                 getString(OPTIMIZER), getDouble(DENSE_LEARNING_RATE), getDouble(LEARNING_RATE), getDouble(L2),
                 getDouble(INIT_STDDEV), getLong(SEED), getInt(PUBLISH_EVERY)));
@@ -358,6 +393,24 @@ public final class InflightConfig extends AbstractConfig {
         @Override
         public String toString() {
             return "comma-separated positive integers";
+        }
+    }
+
+    /** Every element a numeric field spec ({@link NumericField#parse}), no name twice. */
+    private static final class NumericFieldList implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            java.util.List<String> specs = ((java.util.List<?>) value).stream().map(o -> o.toString().trim()).toList();
+            try {
+                NumericField.parseList(specs);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(name, String.join(",", specs), e.getMessage());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "comma-separated name, name:log or name:none";
         }
     }
 

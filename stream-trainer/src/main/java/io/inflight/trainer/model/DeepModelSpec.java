@@ -55,9 +55,9 @@ public record DeepModelSpec(String type, int fields, int dim, int numericFields,
         }
     }
 
-    /** The spec of {@code settings} (no numeric inputs, {@link #DEFAULT_CROSS_LAYERS}). */
+    /** The spec of {@code settings}: one numeric input per numeric field, {@link #DEFAULT_CROSS_LAYERS}. */
     public static DeepModelSpec from(BatchSettings s) {
-        return new DeepModelSpec(s.modelType(), s.slots(), s.dim(), 0, s.batchSize(), s.hidden(), s.activation(),
+        return new DeepModelSpec(s.modelType(), s.slots(), s.dim(), s.numericInputs(), s.batchSize(), s.hidden(), s.activation(),
                 DEFAULT_CROSS_LAYERS, s.optimizer(), s.denseLearningRate(), s.l2(), s.seed());
     }
 

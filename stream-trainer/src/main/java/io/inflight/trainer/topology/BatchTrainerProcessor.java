@@ -252,8 +252,10 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     }
 
     private String denseShape() {
-        return model.name() + " fields=" + batch.fields() + " D=" + batch.dim() + " hidden=" + batch.hidden() + " activation="
-                + batch.activation() + " optimizer=" + batch.optimizer() + " floats=" + model.denseSize();
+        // numeric fields only when there are some: shapes stored before they existed stay equal
+        String numeric = batch.numericFields().isEmpty() ? "" : " numeric=" + batch.numericFields();
+        return model.name() + " fields=" + batch.fields() + numeric + " D=" + batch.dim() + " hidden=" + batch.hidden()
+                + " activation=" + batch.activation() + " optimizer=" + batch.optimizer() + " floats=" + model.denseSize();
     }
 
     /**

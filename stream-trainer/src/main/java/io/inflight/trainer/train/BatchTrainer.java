@@ -22,8 +22,9 @@ import java.util.Map;
  * {@link EmbeddingStore} into per-field slots, score every event with the current model (before
  * learning), take the model's dense step, and scatter the summed row gradients back (the store
  * applies row-wise Adagrad per chunk, updates the FIITED utilities and writes each row at its
- * precision). The Streams processor and the in-process benchmarks both run this class, so they
- * train identically.
+ * precision). The configured numeric fields ({@link BatchSettings#numericFields()}) are fed to the
+ * dense layers through {@link NumericInputs}. The Streams processor and the in-process benchmarks both
+ * run this class, so they train identically.
  *
  * <p>Each distinct key of a batch is gathered and scattered once, in ascending key order, with its
  * number of occurrences as its accesses: results never depend on hash order. Not thread-safe,
@@ -42,10 +43,10 @@ public final class BatchTrainer {
     private final BatchModel model;
     private final EmbeddingStore rows;
     private final Map<String, Integer> slotOf = new HashMap<>();
+    private final NumericInputs numeric;
     private final int stride;
     private final float[] emb;
     private final float[] lin;
-    private final float[] num = new float[0];
     private final float[] logits;
     private final float[] embGrad;
     private final float[] linGrad;
@@ -73,6 +74,8 @@ public final class BatchTrainer {
         /** Per (event, slot): where its keys start in the occurrences; slotStart[b*F] = total. */
         final int[] slotStart;
         final int[] fill;
+        /** Per event: its numeric inputs, transformed ({@code [b][numeric fields]}). */
+        final float[] num;
         /** Every (event, slot)'s keys, in order. */
         long[] occurrences = new long[1024];
         /** Per occurrence: the index of its key among the distinct keys. */
@@ -82,10 +85,11 @@ public final class BatchTrainer {
         int[] accesses = new int[1024];
         int distinct;
 
-        private Prepared(int batchSize, int fields) {
+        private Prepared(int batchSize, int fields, int numeric) {
             this.labels = new float[batchSize];
             this.slotStart = new int[batchSize * fields + 1];
             this.fill = new int[fields];
+            this.num = new float[batchSize * numeric];
         }
 
         public int size() {
@@ -105,9 +109,15 @@ public final class BatchTrainer {
             throw new IllegalArgumentException("store " + rows.name() + " has D = " + rows.dim() + " but the model has D = "
                     + settings.dim());
         }
+        if (model.numericFields() != settings.numericInputs()) {
+            throw new IllegalArgumentException("model " + model.name() + " takes " + model.numericFields()
+                    + " numeric inputs but the settings list " + settings.numericInputs() + ": "
+                    + settings.numericFields());
+        }
         this.settings = settings;
         this.model = model;
         this.rows = rows;
+        this.numeric = new NumericInputs(settings.numericFields());
         for (int i = 0; i < settings.fields().size(); i++) {
             slotOf.put(settings.fields().get(i), i);
         }
@@ -169,8 +179,9 @@ public final class BatchTrainer {
 
     /**
      * Works out a batch's keys: each (event, slot)'s feature keys, the distinct keys in ascending
-     * order with their access counts. Reads only the events and the field list, so it may run on
-     * another thread than the steps (the streaming trainer does it on the stream thread).
+     * order with their access counts; and each event's numeric inputs. Reads only the events and the
+     * field lists, so it may run on another thread than the steps (the streaming trainer does it on
+     * the stream thread).
      */
     public Prepared prepare(List<ClickEvent> batch) {
         int b = batch.size();
@@ -180,7 +191,7 @@ public final class BatchTrainer {
         int f = settings.slots();
         Prepared p = spare.poll();
         if (p == null) {
-            p = new Prepared(settings.batchSize(), f);
+            p = new Prepared(settings.batchSize(), f, numeric.size());
         }
         p.events = batch;
         int[] slotStart = p.slotStart;
@@ -192,6 +203,7 @@ public final class BatchTrainer {
         for (int e = 0; e < b; e++) {
             ClickEvent event = batch.get(e);
             labels[e] = event.label();
+            numeric.fill(event, p.num, e * numeric.size());
             int cellBase = e * f;
             // fields may come in any order: count per slot first, then place
             List<ClickEvent.Field> fields = event.fields();
@@ -298,7 +310,7 @@ public final class BatchTrainer {
                 }
             }
         }
-        model.forward(emb, lin, num, b, logits);
+        model.forward(emb, lin, p.num, b, logits);
         for (int e = 0; e < b; e++) {
             listener.scored(p.events.get(e), logits[e]);
         }

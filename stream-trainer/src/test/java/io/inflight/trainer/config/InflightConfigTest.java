@@ -169,4 +169,48 @@ class InflightConfigTest {
         assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("inflight.model.fields");
     }
+
+    @Test
+    void shouldParseNumericFieldsIntoTheBatchSettingsAndTheModelSpec() {
+        Map<String, String> m = base();
+        m.put(InflightConfig.MODEL_TYPE, "deepfm");
+        m.put(InflightConfig.MODEL_FIELDS, "site,app");
+        assertThat(InflightConfig.parse(m).batchSettings().orElseThrow().numericFields()).isEmpty();
+        m.put(InflightConfig.MODEL_NUMERIC_FIELDS, "price, age:none,count:log");
+        BatchSettings b = InflightConfig.parse(m).batchSettings().orElseThrow();
+        assertThat(b.numericFields()).containsExactly(new NumericField("price", NumericField.Transform.LOG),
+                new NumericField("age", NumericField.Transform.NONE), new NumericField("count", NumericField.Transform.LOG));
+        assertThat(io.inflight.trainer.model.DeepModelSpec.from(b).numericFields()).isEqualTo(3);
+    }
+
+    @Test
+    void shouldRejectBadNumericFieldsNamingKeyAndValue() {
+        Map<String, String> m = base();
+        m.put(InflightConfig.MODEL_TYPE, "dnn");
+        m.put(InflightConfig.MODEL_FIELDS, "site,price");
+        m.put(InflightConfig.MODEL_NUMERIC_FIELDS, "age:sqrt");
+        assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(InflightConfig.MODEL_NUMERIC_FIELDS).hasMessageContaining("age:sqrt")
+                .hasMessageContaining("unknown transform 'sqrt'");
+        m.put(InflightConfig.MODEL_NUMERIC_FIELDS, "age,age:none");
+        assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(InflightConfig.MODEL_NUMERIC_FIELDS).hasMessageContaining("age,age:none")
+                .hasMessageContaining("twice");
+        m.put(InflightConfig.MODEL_NUMERIC_FIELDS, "age,price:none");
+        assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(InflightConfig.MODEL_NUMERIC_FIELDS).hasMessageContaining("age,price:none")
+                .hasMessageContaining("'price' is also a categorical field in " + InflightConfig.MODEL_FIELDS);
+        for (String type : new String[] {"lr", "fm"}) {
+            m.put(InflightConfig.MODEL_TYPE, type);
+            m.put(InflightConfig.MODEL_NUMERIC_FIELDS, "age");
+            assertThatThrownBy(() -> InflightConfig.parse(m)).as(type).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(InflightConfig.MODEL_NUMERIC_FIELDS).hasMessageContaining("age")
+                    .hasMessageContaining("no dense layers").hasMessageContaining("bucketise")
+                    .hasMessageContaining("replay --map numeric=");
+            m.remove(InflightConfig.MODEL_FIELDS); // the per-event lr/fm trainer cannot use them either
+            assertThatThrownBy(() -> InflightConfig.parse(m)).as(type).isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("no dense layers");
+            m.put(InflightConfig.MODEL_FIELDS, "site");
+        }
+    }
 }

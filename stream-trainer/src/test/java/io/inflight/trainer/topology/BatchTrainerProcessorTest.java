@@ -11,6 +11,7 @@ import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.topics.TopicCatalogue;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.CadenceSettings;
+import io.inflight.trainer.config.NumericField;
 import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.metrics.TrainerMeters;
@@ -180,6 +181,28 @@ class BatchTrainerProcessorTest {
         ProgressiveMetrics.Summary s = summary();
         assertThat(s.events()).isEqualTo(4000);
         assertThat(s.auc()).isGreaterThan(0.75);
+    }
+
+    @Test
+    void shouldFeedNumericFieldsOfDecodedEventsToTheDenseLayers() {
+        // the label is x > e^4 - 1; the categorical fields are noise
+        BatchSettings b = new BatchSettings("dnn", List.of("ad", "user"), List.of(NumericField.parse("x")), 4, 32,
+                List.of(16, 16), "relu", "adam", 0.01, 0.05, 1e-6, 0.01, 7, 0);
+        TestInputTopic<byte[], byte[]> in = start(b, io.inflight.trainer.model.BatchModels::create,
+                TrainerMeters.on(new SimpleMeterRegistry()));
+        SplittableRandom r = new SplittableRandom(8);
+        for (int i = 0; i < 2_048; i++) { // 64 whole batches
+            double x = Math.expm1(8 * r.nextDouble());
+            in.pipeInput(CODEC.encode(new ClickEvent("e" + i, 1_700_000_000_000L + i, x > Math.expm1(4) ? 1 : 0,
+                    List.of(ClickEvent.Field.of("ad", "a" + r.nextInt(20)), ClickEvent.Field.of("user", "u" + r.nextInt(50))),
+                    List.of(new ClickEvent.Numeric("x", x)))));
+        }
+        ProgressiveMetrics.Summary s = summary();
+        assertThat(s.events()).isEqualTo(2_048);
+        assertThat(s.auc()).isGreaterThan(0.9);
+        KeyValueStore<String, byte[]> state = driver.getKeyValueStore(TrainerStateStore.STATE);
+        assertThat(new String(state.get(BatchTrainerProcessor.DENSE_SHAPE), java.nio.charset.StandardCharsets.UTF_8))
+                .startsWith("dnn fields=[ad, user] numeric=[x:log] D=4");
     }
 
     @Test

@@ -1,0 +1,104 @@
+package io.inflight.ops.serve;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.inflight.policies.Precision;
+import io.inflight.store.EmbeddingStore;
+import io.inflight.store.RowSink;
+import io.inflight.topics.ClickEvent;
+import io.inflight.topics.ModelUpdateCodec;
+import io.inflight.trainer.config.BatchSettings;
+import io.inflight.trainer.config.NumericField;
+import io.inflight.trainer.model.BatchModel;
+import io.inflight.trainer.model.BatchModels;
+import io.inflight.trainer.train.BatchTrainer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/** A replica given the trainer's weights scores exactly as the trainer does before learning. */
+class ServingModelTest {
+
+    private static final BatchSettings SETTINGS = new BatchSettings("deepfm", List.of("a", "b"),
+            List.of(NumericField.parse("x"), NumericField.parse("y:none")), 4, 16, List.of(8, 8), "relu", "adam", 0.01,
+            0.05, 1e-6, 0.01, 7, 0);
+
+    /** Small vocabularies (every value gets a row early); y is missing from every third event. */
+    private static List<ClickEvent> stream(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        List<ClickEvent> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            double x = Math.expm1(6 * r.nextDouble());
+            List<ClickEvent.Numeric> numerics = i % 3 == 0 ? List.of(new ClickEvent.Numeric("x", x))
+                    : List.of(new ClickEvent.Numeric("y", r.nextDouble() - 0.5), new ClickEvent.Numeric("x", x));
+            out.add(new ClickEvent("e" + i, i, x > Math.expm1(3) ? 1 : 0,
+                    List.of(ClickEvent.Field.of("a", "a" + r.nextInt(4)), ClickEvent.Field.of("b", "b" + r.nextInt(4))),
+                    numerics));
+        }
+        return out;
+    }
+
+    /** What the trainer would publish: every row and the dense parameters. */
+    private static void publish(EmbeddingStore rows, BatchModel model, long version, ServingModel serving) {
+        rows.snapshot(new RowSink() {
+            @Override
+            public void row(long key, int mask, Precision[] precisions, float[] values, float linear) {
+                serving.apply(ModelUpdateCodec.rowKey(key), ModelUpdateCodec.row(linear, values, 0, SETTINGS.dim(), mask, 32));
+            }
+
+            @Override
+            public void evicted(long key) {
+                throw new AssertionError("a snapshot has no tombstones");
+            }
+        });
+        float[] dense = new float[model.denseSize()];
+        model.exportDense(dense);
+        int parameters = model.parameterCount();
+        serving.apply(ModelUpdateCodec.denseKey(0), ModelUpdateCodec.dense(version, dense, 0, parameters, parameters));
+    }
+
+    @Test
+    void shouldScoreNumericFieldsExactlyAsTheTrainerBeforeLearning() {
+        List<ClickEvent> events = stream(400, 1);
+        try (BatchModel model = BatchModels.create(SETTINGS)) {
+            EmbeddingStore rows = EmbeddingStore.inMemory("serve-test", BatchTrainer.fullPrecision(SETTINGS, 1 << 10));
+            BatchTrainer trainer = new BatchTrainer(SETTINGS, model, rows);
+            long step = 0;
+            for (int from = 0; from < 320; from += SETTINGS.batchSize()) {
+                trainer.step(events.subList(from, from + SETTINGS.batchSize()), step++, (e, logit) -> { });
+            }
+            ServingModel serving = new ServingModel(SETTINGS, BatchModels::create);
+            float[] trained = new float[1];
+            for (ClickEvent e : events.subList(320, 340)) {
+                publish(rows, model, step, serving);
+                ServingModel.Score served = serving.score(e);
+                assertThat(served.rowsFound()).isEqualTo(2);
+                trainer.step(List.of(e), step++, (event, logit) -> trained[0] = logit); // scores, then learns
+                assertThat(served.logit()).as("event %s", e.id()).isEqualTo(trained[0]);
+            }
+            // the numeric inputs count: the same event without x scores differently
+            ClickEvent e = events.get(340);
+            ClickEvent withoutX = new ClickEvent(e.id(), e.eventTimeMs(), e.label(), e.fields(),
+                    e.numerics().stream().filter(n -> !n.name().equals("x")).toList());
+            assertThat(serving.score(withoutX).logit()).isNotEqualTo(serving.score(e).logit());
+        }
+    }
+
+    @Test
+    void shouldParseTheNumericFieldsOfAScoringRequest() throws Exception {
+        ClickEvent e = ServeEndpoint.parse("{\"features\":{\"a\":\"a1\"},\"numeric\":{\"x\":3.5,\"y\":-2}}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(e.numerics()).containsExactly(new ClickEvent.Numeric("x", 3.5), new ClickEvent.Numeric("y", -2));
+        assertThat(ServeEndpoint.parse("{\"features\":{\"a\":\"a1\"}}".getBytes(StandardCharsets.UTF_8)).numerics())
+                .isEmpty();
+        assertThatThrownBy(() -> ServeEndpoint.parse("{\"features\":{\"a\":\"a1\"},\"numeric\":{\"x\":\"high\"}}"
+                .getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'x'").hasMessageContaining("finite number");
+        assertThatThrownBy(() -> ServeEndpoint.parse("{\"features\":{\"a\":\"a1\"},\"numeric\":[1]}"
+                .getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("numeric");
+    }
+}
