@@ -49,6 +49,9 @@ final class TrainingLoop {
             Optional<ProgressiveMetrics.Summary> s = app.summary();
             long now = System.nanoTime();
             if (s.isPresent()) {
+                if (last.isEmpty()) {
+                    progress.baseline(s.get().events(), now); // what a restart restored is not throughput
+                }
                 last = s;
                 long seen = s.get().events() + s.get().rejected();
                 if (seen != lastCount) {

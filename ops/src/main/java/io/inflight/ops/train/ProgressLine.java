@@ -15,12 +15,21 @@ public final class ProgressLine {
         this.lastNanos = startNanos;
     }
 
-    /** One line: events so far, events/s since the previous line, AUC, log-loss, NE. */
+    /**
+     * Counts the rate of the next line from {@code events} at {@code nowNanos}: the events a restarted
+     * trainer restored from its stores are not throughput.
+     */
+    public void baseline(long events, long nowNanos) {
+        lastEvents = events;
+        lastNanos = nowNanos;
+    }
+
     /** As {@link #line(ProgressiveMetrics.Summary, long)}, followed by the recent-window AUC. */
     public String line(ProgressiveMetrics.Summary s, ProgressiveMetrics.Summary window, long nowNanos) {
         return line(s, nowNanos) + String.format(Locale.ROOT, "  window AUC %.4f", window.auc());
     }
 
+    /** One line: events so far, events/s since the previous line (or the baseline), AUC, log-loss, NE. */
     public String line(ProgressiveMetrics.Summary s, long nowNanos) {
         double secs = Math.max(1e-9, (nowNanos - lastNanos) / 1e9);
         double rate = (s.events() - lastEvents) / secs;
