@@ -106,6 +106,30 @@ abstract class EmbeddingStoreContractTest {
     }
 
     @Test
+    void shouldCreateRowsWithTheNewRowMaskAndReportMasksAndAccesses() {
+        EmbeddingStore s = newStore(config().withInit(ChunkInit.RANDOM, 0.05f));
+        s.newRowMask(0b0101); // chunks 0 (dims 0-1) and 2 (dims 4-7)
+        float[] out = new float[2 * (D + 1)];
+        int[] masks = {7, 7};
+        long[] accesses = {7, 7};
+        s.gather(new long[] {5, 6}, 2, out, masks, accesses);
+        assertThat(masks).containsExactly(-1, -1);
+        assertThat(accesses).containsExactly(0, 0);
+        assertThat(out[0]).isNotZero(); // chunk 0: its initialisation
+        assertThat(Arrays.copyOfRange(out, 2, 4)).containsOnly(0f); // chunk 1: not in the mask
+        assertThat(Arrays.copyOfRange(out, 8, 16)).containsOnly(0f); // chunk 3 neither
+        s.scatter(new long[] {5}, new int[] {3}, 1, grads(1, 1), 1);
+        s.gather(new long[] {5, 6}, 2, out, masks, accesses);
+        assertThat(masks).containsExactly(0b0101, -1);
+        assertThat(accesses).containsExactly(3, 0);
+        assertThat(Arrays.copyOfRange(out, 2, 4)).containsOnly(0f); // the created row has chunk 1 pruned
+        assertThat(s.storedBytes()).isEqualTo(s.rowBytes(0b0101, new Precision[] {Precision.FP32, Precision.FP32,
+                Precision.FP32, Precision.FP32}));
+        assertThatThrownBy(() -> s.newRowMask(0)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mask");
+        assertThatThrownBy(() -> s.newRowMask(0b10000)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void shouldApplyRowWiseAdagradAtFullPrecision() {
         EmbeddingStore s = newStore(config().withOptimizer(0.1f, 0.01f, 1e-8f).withInit(ChunkInit.RANDOM, 0.05f));
         long[] key = {42};
