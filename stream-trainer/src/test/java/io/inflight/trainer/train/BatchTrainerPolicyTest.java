@@ -41,6 +41,13 @@ class BatchTrainerPolicyTest {
         return new PolicyRunner(s, new int[] {2, 2, 2, 2}, SETTINGS.slots());
     }
 
+    /** FM over the store's rows, following {@code runner}'s trainer contract. */
+    private static BatchTrainer trainer(EmbeddingStore rows, PolicyRunner runner) {
+        BatchTrainer trainer = new BatchTrainer(SETTINGS, new PlainFmBatchModel(2, 8, 16, 0.05, true), rows);
+        trainer.policies(runner);
+        return trainer;
+    }
+
     private static ClickEvent event(int i, String ad, String user, int label) {
         return new ClickEvent("e" + i, 1_700_000_000_000L + i, label,
                 List.of(ClickEvent.Field.of("ad", ad), ClickEvent.Field.of("user", user)), List.of());
@@ -81,8 +88,7 @@ class BatchTrainerPolicyTest {
         EmbeddingStore rows = store();
         PolicyRunner runner = runner("adaembed", PolicySettings.ADMISSION_COUNT, "3",
                 PolicySettings.ADMISSION_SKETCH_WIDTH, "1024");
-        BatchTrainer trainer = new BatchTrainer(SETTINGS, new PlainFmBatchModel(2, 8, 16, 0.05, true), rows);
-        trainer.policies(runner);
+        BatchTrainer trainer = trainer(rows, runner);
         long ad = FeatureKeys.key("ad", "rare");
         long user = FeatureKeys.key("user", "u");
         List<Float> logits = new ArrayList<>();
@@ -95,8 +101,7 @@ class BatchTrainerPolicyTest {
 
         // without admission, every key gets its row at first sight
         EmbeddingStore all = store();
-        BatchTrainer plain = new BatchTrainer(SETTINGS, new PlainFmBatchModel(2, 8, 16, 0.05, true), all);
-        plain.policies(runner("adaembed", PolicySettings.ADMISSION_COUNT, "1"));
+        BatchTrainer plain = trainer(all, runner("adaembed", PolicySettings.ADMISSION_COUNT, "1"));
         plain.step(List.of(event(0, "rare", "u", 1)), 0, (e, z) -> { });
         assertThat(masks(all)).containsKeys(ad, user);
     }
@@ -106,8 +111,7 @@ class BatchTrainerPolicyTest {
         EmbeddingStore rows = store();
         PolicyRunner runner = runner("esapn", PolicySettings.INTERVAL_STEPS, "10",
                 PolicySettings.ESAPN_STATE_SLOTS, "1024");
-        BatchTrainer trainer = new BatchTrainer(SETTINGS, new PlainFmBatchModel(2, 8, 16, 0.05, true), rows);
-        trainer.policies(runner);
+        BatchTrainer trainer = trainer(rows, runner);
         float[] unseen = new float[9];
         rows.newRowMask(runner.initialMask());
         rows.gather(new long[] {FeatureKeys.key("ad", "never")}, 1, unseen);
@@ -129,8 +133,7 @@ class BatchTrainerPolicyTest {
         EmbeddingStore rows = store();
         PolicyRunner runner = runner("fiited-2d", PolicySettings.INTERVAL_STEPS, "10",
                 PolicySettings.FIITED2D_COLDSTART_STEPS, "40", PolicySettings.FIITED2D_DROP_RATIO, "0.25");
-        BatchTrainer trainer = new BatchTrainer(SETTINGS, new PlainFmBatchModel(2, 8, 16, 0.05, true), rows);
-        trainer.policies(runner);
+        BatchTrainer trainer = trainer(rows, runner);
         long[] step = {0};
         train(trainer, runner, stream(320, 4), step); // 20 batches: before the cold start
         assertThat(runner.dimensionImportance().observations()).isPositive();
