@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -107,18 +108,24 @@ public final class TrainerBench {
                 BatchSettings settings = new BatchSettings(model, fieldNames(fields), dim, batch, hidden, "relu", "adam",
                         1e-3, 0.05, 1e-6, 0.01, 42, 8);
                 InProcessRun.Result inProcess;
-                // The events are made before the timed loop and dropped after it: a JVM holding millions of
-                // event objects would slow the pipeline run below with garbage-collector marking.
-                List<ClickEvent> stream = new ArrayList<>((int) events);
+                // Events are generated as the loop reads them (only the training steps are timed), so any
+                // number fits in memory, and no event objects are left to slow the pipeline run's GC.
                 SyntheticStream s = new SyntheticStream(spec);
-                while (s.hasNext()) {
-                    stream.add(s.nextEvent());
-                }
+                Iterator<ClickEvent> generated = new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return s.hasNext();
+                    }
+
+                    @Override
+                    public ClickEvent next() {
+                        return s.nextEvent();
+                    }
+                };
                 try (BatchModel m = factory.create(settings)) {
-                    inProcess = InProcessRun.run(settings, m, stream.iterator(), 4096, (long) (events * WARMUP_SHARE));
+                    inProcess = InProcessRun.run(settings, m, generated, 4096, (long) (events * WARMUP_SHARE));
                 }
-                stream = null;
-                System.gc(); // the in-process run's events and rows are garbage now: collect them before the pipeline
+                System.gc(); // the in-process run's rows are garbage now: collect them before the pipeline
                 out.printf(Locale.ROOT, "  %-7s batch %5d  in-process %,9.0f ev/s  AUC %.4f  (after warm-up %,9.0f ev/s)%n",
                         model, batch, inProcess.eventsPerSecond(), inProcess.metrics().auc(), inProcess.steadyEventsPerSecond());
                 double pipelineRate = Double.NaN;

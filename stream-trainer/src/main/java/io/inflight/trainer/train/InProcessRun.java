@@ -13,7 +13,8 @@ import java.util.List;
 /**
  * Trains a {@link BatchModel} over a sequence of events in this thread, with rows in memory and no
  * Kafka: progressive validation exactly as the topology does it, for benchmarks and for baseline
- * accuracy on logs. The last partial batch is trained too.
+ * accuracy on logs. The last partial batch is trained too. Only the training steps are timed, not
+ * reading (or generating) the events, so a caller can stream events of any number.
  */
 public final class InProcessRun {
 
@@ -21,11 +22,11 @@ public final class InProcessRun {
      * What a run measured.
      *
      * @param metrics     progressive metrics over every event
-     * @param seconds     wall-clock seconds of the training loop (reading events included)
+     * @param seconds     wall-clock seconds spent in training steps (reading the events excluded)
      * @param rows        distinct rows at the end
      * @param nonFinite   batches the model refused as non-finite
      * @param steadyEvents events trained after the first {@code warmupEvents} (the warm-up: JIT, caches)
-     * @param steadySeconds wall-clock seconds those took
+     * @param steadySeconds seconds their steps took
      */
     public record Result(ProgressiveMetrics.Summary metrics, double seconds, long rows, long nonFinite,
                          long steadyEvents, double steadySeconds) {
@@ -72,29 +73,30 @@ public final class InProcessRun {
         List<ClickEvent> batch = new ArrayList<>(settings.batchSize());
         long nonFinite = 0;
         long step = 0;
-        long start = System.nanoTime();
-        long steadyStart = warmupEvents == 0 ? start : -1;
+        long nanos = 0;
+        long steadyNanos = 0;
         long trained = 0;
-        long steadyFrom = 0;
+        long steadyFrom = warmupEvents == 0 ? 0 : -1;
         while (events.hasNext()) {
             batch.add(events.next());
-            if (batch.size() == settings.batchSize()) {
+            if (batch.size() == settings.batchSize() || !events.hasNext()) {
+                long t0 = System.nanoTime();
                 nonFinite += trainer.step(batch, step++, listener) ? 0 : 1;
+                long took = System.nanoTime() - t0;
+                nanos += took;
+                if (steadyFrom >= 0) {
+                    steadyNanos += took;
+                }
                 trained += batch.size();
                 batch.clear();
-                if (steadyStart < 0 && trained >= warmupEvents) {
-                    steadyStart = System.nanoTime();
+                if (steadyFrom < 0 && trained >= warmupEvents) {
                     steadyFrom = trained;
                 }
             }
         }
-        if (!batch.isEmpty()) {
-            nonFinite += trainer.step(batch, step++, listener) ? 0 : 1;
-            trained += batch.size();
-        }
-        long end = System.nanoTime();
-        double seconds = (end - start) / 1e9;
-        double steadySeconds = steadyStart < 0 ? 0 : (end - steadyStart) / 1e9;
+        double seconds = nanos / 1e9;
+        double steadySeconds = steadyFrom < 0 ? 0 : steadyNanos / 1e9;
+        steadyFrom = Math.max(0, steadyFrom);
         return new Result(metrics.summary(), seconds, rows.rowCount(), nonFinite, trained - steadyFrom, steadySeconds);
     }
 }
