@@ -6,7 +6,6 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -86,34 +85,41 @@ public final class EventCodec implements EventDecoder {
         long zz = r.varlong();
         long time = (zz >>> 1) ^ -(zz & 1);
         int label = r.u8();
-        int nFields = r.count("categorical fields", limits.maxFeatures());
-        List<ClickEvent.Field> fields = new ArrayList<>(nFields);
+        int nFields = r.count("categorical fields", null, limits.maxFeatures());
+        // immutable lists built once: ClickEvent's List.copyOf keeps them as they are
+        ClickEvent.Field[] fields = new ClickEvent.Field[nFields];
         int features = 0;
         for (int i = 0; i < nFields; i++) {
             String name = r.str();
-            int nValues = r.count("values of field '" + name + "'", limits.maxFeatures());
+            int nValues = r.count("values of field", name, limits.maxFeatures());
             features += nValues;
             if (features > limits.maxFeatures()) {
                 throw new MalformedEventException(RejectReason.TOO_MANY_FEATURES,
                         "more than " + limits.maxFeatures() + " features");
             }
-            List<String> values = new ArrayList<>(nValues);
-            for (int j = 0; j < nValues; j++) {
-                values.add(r.str());
+            List<String> values;
+            if (nValues == 1) {
+                values = List.of(r.str());
+            } else {
+                String[] v = new String[nValues];
+                for (int j = 0; j < nValues; j++) {
+                    v[j] = r.str();
+                }
+                values = List.of(v);
             }
-            fields.add(new ClickEvent.Field(name, values));
+            fields[i] = new ClickEvent.Field(name, values);
         }
-        int nNumerics = r.count("numeric fields", limits.maxFeatures());
-        List<ClickEvent.Numeric> numerics = new ArrayList<>(nNumerics);
+        int nNumerics = r.count("numeric fields", null, limits.maxFeatures());
+        ClickEvent.Numeric[] numerics = new ClickEvent.Numeric[nNumerics];
         for (int i = 0; i < nNumerics; i++) {
             String name = r.str();
-            numerics.add(new ClickEvent.Numeric(name, r.f64()));
+            numerics[i] = new ClickEvent.Numeric(name, r.f64());
         }
         if (r.remaining() != 0) {
             throw new MalformedEventException(RejectReason.TRAILING_BYTES,
                     r.remaining() + " bytes after the end of the event");
         }
-        return new ClickEvent(id, time, label, fields, numerics);
+        return new ClickEvent(id, time, label, List.of(fields), List.of(numerics));
     }
 
     private static final class Writer {
@@ -169,12 +175,15 @@ public final class EventCodec implements EventDecoder {
         }
     }
 
+    /**
+     * Reads the wire format. Error messages are built only when something is wrong: decoding is on
+     * the trainer's hot path.
+     */
     private static final class Reader {
         private final byte[] buf;
         private final int maxStringBytes;
-        private final CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        /** For strings that are not plain ASCII; made on first use. */
+        private CharsetDecoder utf8;
         private int pos;
 
         Reader(byte[] buf, int maxStringBytes) {
@@ -186,22 +195,24 @@ public final class EventCodec implements EventDecoder {
             return buf.length - pos;
         }
 
-        private void need(int n, String what) {
-            if (n > remaining()) {
-                throw new MalformedEventException(RejectReason.TRUNCATED,
-                        "record ends at byte " + buf.length + " while reading " + what);
-            }
+        private MalformedEventException truncated(String what) {
+            return new MalformedEventException(RejectReason.TRUNCATED,
+                    "record ends at byte " + buf.length + " while reading " + what);
         }
 
         int u8() {
-            need(1, "a byte at offset " + pos);
+            if (pos >= buf.length) {
+                throw truncated("a byte at offset " + pos);
+            }
             return buf[pos++] & 0xFF;
         }
 
         long varlong() {
             long v = 0;
             for (int shift = 0; shift < 64; shift += 7) {
-                need(1, "a varint at offset " + pos);
+                if (pos >= buf.length) {
+                    throw truncated("a varint at offset " + pos);
+                }
                 byte b = buf[pos++];
                 v |= (long) (b & 0x7F) << shift;
                 if ((b & 0x80) == 0) {
@@ -211,17 +222,20 @@ public final class EventCodec implements EventDecoder {
             throw new MalformedEventException(RejectReason.BAD_SYNTAX, "varint longer than 10 bytes at offset " + pos);
         }
 
-        int count(String what, int max) {
+        /** A count of at most {@code max}; {@code field} (may be null) names the field it belongs to. */
+        int count(String what, String field, int max) {
             long n = varlong();
             if (n > max) {
                 throw new MalformedEventException(RejectReason.TOO_MANY_FEATURES,
-                        what + ": " + n + " exceeds the limit of " + max);
+                        (field == null ? what : what + " '" + field + "'") + ": " + n + " exceeds the limit of " + max);
             }
             return (int) n;
         }
 
         double f64() {
-            need(8, "a double at offset " + pos);
+            if (remaining() < 8) {
+                throw truncated("a double at offset " + pos);
+            }
             long bits = 0;
             for (int i = 0; i < 8; i++) {
                 bits = (bits << 8) | (buf[pos++] & 0xFF);
@@ -235,10 +249,29 @@ public final class EventCodec implements EventDecoder {
                 throw new MalformedEventException(RejectReason.STRING_TOO_LONG,
                         "string of " + len + " bytes at offset " + pos + " exceeds the limit of " + maxStringBytes);
             }
-            need((int) len, "a string of " + len + " bytes");
+            int n = (int) len;
+            if (n > remaining()) {
+                throw truncated("a string of " + len + " bytes");
+            }
+            int start = pos;
+            boolean ascii = true;
+            for (int i = start; i < start + n; i++) {
+                if (buf[i] < 0) {
+                    ascii = false;
+                    break;
+                }
+            }
+            if (ascii) { // the common case: one copy into a compact string, nothing to validate
+                pos += n;
+                return new String(buf, start, n, StandardCharsets.ISO_8859_1);
+            }
+            if (utf8 == null) {
+                utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT);
+            }
             try {
-                CharBuffer chars = utf8.decode(ByteBuffer.wrap(buf, pos, (int) len));
-                pos += (int) len;
+                CharBuffer chars = utf8.decode(ByteBuffer.wrap(buf, start, n));
+                pos += n;
                 return chars.toString();
             } catch (CharacterCodingException e) {
                 throw new MalformedEventException(RejectReason.BAD_UTF8, "invalid UTF-8 in a string at offset " + pos);

@@ -1,6 +1,7 @@
 package io.inflight.topics;
 
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -41,12 +42,16 @@ public final class EventValidator {
             throw new MalformedEventException(RejectReason.TOO_MANY_FEATURES,
                     features + " features exceed the limit of " + limits.maxFeatures());
         }
-        Set<String> names = new HashSet<>();
-        for (ClickEvent.Field f : e.fields()) {
-            checkName(f.name(), names);
+        List<ClickEvent.Field> fields = e.fields();
+        List<ClickEvent.Numeric> numerics = e.numerics();
+        int names = fields.size() + numerics.size();
+        Set<String> seen = new HashSet<>(Math.max(16, names * 2)); // sized once: no rehash per event
+        for (int i = 0; i < fields.size(); i++) {
+            checkName(fields.get(i).name(), seen);
         }
-        for (ClickEvent.Numeric n : e.numerics()) {
-            checkName(n.name(), names);
+        for (int i = 0; i < numerics.size(); i++) {
+            ClickEvent.Numeric n = numerics.get(i);
+            checkName(n.name(), seen);
             if (!Double.isFinite(n.value())) {
                 throw new MalformedEventException(RejectReason.NON_FINITE,
                         "numeric field '" + n.name() + "' is " + n.value());

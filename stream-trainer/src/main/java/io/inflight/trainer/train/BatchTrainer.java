@@ -74,6 +74,8 @@ public final class BatchTrainer {
         /** Per (event, slot): where its keys start in the occurrences; slotStart[b*F] = total. */
         final int[] slotStart;
         final int[] fill;
+        /** Per field of the event being prepared: its slot, or -1 when it is not a model field. */
+        int[] fieldSlot = new int[64];
         /** Per event: its numeric inputs, transformed ({@code [b][numeric fields]}). */
         final float[] num;
         /** Every (event, slot)'s keys, in order. */
@@ -207,8 +209,15 @@ public final class BatchTrainer {
             int cellBase = e * f;
             // fields may come in any order: count per slot first, then place
             List<ClickEvent.Field> fields = event.fields();
-            for (ClickEvent.Field field : fields) {
+            int nFields = fields.size();
+            if (p.fieldSlot.length < nFields) {
+                p.fieldSlot = new int[Math.max(nFields, p.fieldSlot.length * 2)];
+            }
+            int[] fieldSlot = p.fieldSlot;
+            for (int i = 0; i < nFields; i++) {
+                ClickEvent.Field field = fields.get(i);
                 Integer slot = slotOf.get(field.name());
+                fieldSlot[i] = slot == null ? -1 : slot;
                 if (slot != null) {
                     slotStart[cellBase + slot] += field.values().size();
                 }
@@ -224,13 +233,15 @@ public final class BatchTrainer {
                 p.occurrences = occurrences;
             }
             Arrays.fill(fill, 0);
-            for (ClickEvent.Field field : fields) {
-                Integer slot = slotOf.get(field.name());
-                if (slot == null) {
+            for (int i = 0; i < nFields; i++) {
+                int slot = fieldSlot[i];
+                if (slot < 0) {
                     continue;
                 }
-                for (String value : field.values()) {
-                    occurrences[slotStart[cellBase + slot] + fill[slot]++] = FeatureKeys.key(field.name(), value);
+                ClickEvent.Field field = fields.get(i);
+                List<String> values = field.values();
+                for (int j = 0, nv = values.size(); j < nv; j++) {
+                    occurrences[slotStart[cellBase + slot] + fill[slot]++] = FeatureKeys.key(field.name(), values.get(j));
                 }
             }
             n = start;
