@@ -122,8 +122,13 @@ public final class TrainerBench {
                         return s.nextEvent();
                     }
                 };
+                // the pipeline's store and policy settings (--set), so both sides train the same way
+                InflightConfig asConfigured = InflightConfig.parse(pipelineConfig(prefix, model, batch, fields, dim, hidden,
+                        extra, bootstrap == null ? "localhost:9092" : bootstrap));
                 try (BatchModel m = factory.create(settings)) {
-                    inProcess = InProcessRun.run(settings, m, generated, 4096, (long) (events * WARMUP_SHARE));
+                    inProcess = InProcessRun.run(settings,
+                            asConfigured.storeConfig(settings).withHotCapacity(InProcessRun.MAX_ROWS),
+                            asConfigured.policySettings(), m, generated, 4096, (long) (events * WARMUP_SHARE));
                 }
                 System.gc(); // the in-process run's rows are garbage now: collect them before the pipeline
                 out.printf(Locale.ROOT, "  %-7s batch %5d  in-process %,9.0f ev/s  AUC %.4f  (after warm-up %,9.0f ev/s)%n",
@@ -132,18 +137,8 @@ public final class TrainerBench {
                 double pipelineAuc = Double.NaN;
                 double pipelineSteady = Double.NaN;
                 if (pipeline) {
-                    Map<String, String> cfg = new HashMap<>();
-                    cfg.put(InflightConfig.BOOTSTRAP_SERVERS, bootstrap);
-                    cfg.put(InflightConfig.TOPIC_PREFIX, prefix);
-                    cfg.put(InflightConfig.APPLICATION_ID, prefix + "-" + model + "-" + batch);
-                    cfg.put(InflightConfig.STATE_DIR, workDir.resolve(model + "-" + batch).toString());
-                    cfg.put(InflightConfig.MODEL_TYPE, model);
-                    cfg.put(InflightConfig.MODEL_FIELDS, String.join(",", fieldNames(fields)));
-                    cfg.put(InflightConfig.MODEL_DIM, Integer.toString(dim));
-                    cfg.put(InflightConfig.BATCH_SIZE, Integer.toString(batch));
-                    cfg.put(InflightConfig.MODEL_HIDDEN, hidden.stream().map(String::valueOf).collect(Collectors.joining(",")));
-                    cfg.putAll(extra);
-                    double[] measured = pipeline(InflightConfig.parse(cfg), events - events % batch);
+                    double[] measured = pipeline(InflightConfig.parse(pipelineConfig(prefix, model, batch, fields, dim,
+                            hidden, extra, bootstrap)), events - events % batch);
                     pipelineRate = measured[0];
                     pipelineAuc = measured[1];
                     pipelineSteady = measured[2];
@@ -157,6 +152,23 @@ public final class TrainerBench {
             }
         }
         return Collections.unmodifiableList(rows);
+    }
+
+    /** The settings of the pipeline run of {@code model} at {@code batch}: the bench's, then {@code extra}. */
+    private Map<String, String> pipelineConfig(String prefix, String model, int batch, int fields, int dim,
+                                               List<Integer> hidden, Map<String, String> extra, String servers) {
+        Map<String, String> cfg = new HashMap<>();
+        cfg.put(InflightConfig.BOOTSTRAP_SERVERS, servers);
+        cfg.put(InflightConfig.TOPIC_PREFIX, prefix);
+        cfg.put(InflightConfig.APPLICATION_ID, prefix + "-" + model + "-" + batch);
+        cfg.put(InflightConfig.STATE_DIR, workDir.resolve(model + "-" + batch).toString());
+        cfg.put(InflightConfig.MODEL_TYPE, model);
+        cfg.put(InflightConfig.MODEL_FIELDS, String.join(",", fieldNames(fields)));
+        cfg.put(InflightConfig.MODEL_DIM, Integer.toString(dim));
+        cfg.put(InflightConfig.BATCH_SIZE, Integer.toString(batch));
+        cfg.put(InflightConfig.MODEL_HIDDEN, hidden.stream().map(String::valueOf).collect(Collectors.joining(",")));
+        cfg.putAll(extra);
+        return cfg;
     }
 
     /**

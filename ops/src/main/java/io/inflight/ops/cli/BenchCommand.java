@@ -113,7 +113,8 @@ final class BenchCommand {
         boolean noPipeline;
 
         @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
-                description = "Setting for every pipeline run, e.g. --set streams.commit.interval.ms=1000 (repeatable).")
+                description = "Setting for every pipeline run, e.g. --set streams.commit.interval.ms=1000 (repeatable); "
+                        + "inflight.store.* and inflight.policy.* settings apply to the in-process loop too.")
         java.util.Map<String, String> extra = new java.util.LinkedHashMap<>();
 
         @Option(names = {"-b", "--bootstrap-servers"}, description = "Use this cluster instead of an embedded broker.")

@@ -1,5 +1,8 @@
 package io.inflight.trainer.train;
 
+import io.inflight.policies.PolicyMode;
+import io.inflight.policies.PolicyRunner;
+import io.inflight.policies.PolicySettings;
 import io.inflight.topics.ClickEvent;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
@@ -66,8 +69,22 @@ public final class InProcessRun {
     /** As above, timing separately the events after the first {@code warmupEvents}. */
     public static Result run(BatchSettings settings, StoreConfig store, BatchModel model, Iterator<ClickEvent> events,
                              int aucBins, long warmupEvents) {
+        return run(settings, store, PolicySettings.defaults().with(PolicySettings.MODE, "none"), model, events, aucBins,
+                warmupEvents);
+    }
+
+    /**
+     * As above, with the policies of {@code policy} as the streaming trainer runs them: every step
+     * follows their trainer contract and a pass runs after each {@code inflight.policy.interval.steps}
+     * batches (timed with the steps).
+     */
+    public static Result run(BatchSettings settings, StoreConfig store, PolicySettings policy, BatchModel model,
+                             Iterator<ClickEvent> events, int aucBins, long warmupEvents) {
         EmbeddingStore rows = EmbeddingStore.inMemory("in-process", store);
         BatchTrainer trainer = new BatchTrainer(settings, model, rows);
+        PolicyRunner runner = policy.mode() == PolicyMode.NONE ? null
+                : new PolicyRunner(policy, rows.chunkWidths(), settings.slots());
+        trainer.policies(runner);
         ProgressiveMetrics metrics = new ProgressiveMetrics(aucBins);
         BatchTrainer.Listener listener = (event, logit) -> metrics.record(logit, event.label());
         List<ClickEvent> batch = new ArrayList<>(settings.batchSize());
@@ -82,6 +99,9 @@ public final class InProcessRun {
             if (batch.size() == settings.batchSize() || !events.hasNext()) {
                 long t0 = System.nanoTime();
                 nonFinite += trainer.step(batch, step++, listener) ? 0 : 1;
+                if (runner != null && runner.isPassDue(step)) {
+                    runner.runPass(rows, step);
+                }
                 long took = System.nanoTime() - t0;
                 nanos += took;
                 if (steadyFrom >= 0) {
