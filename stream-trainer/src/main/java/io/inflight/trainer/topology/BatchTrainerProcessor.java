@@ -17,15 +17,11 @@ import io.inflight.policies.Precision;
 import io.inflight.store.EmbeddingStore;
 import io.inflight.store.RowSink;
 import io.inflight.store.streams.EmbeddingStateStore;
-import io.inflight.trainer.state.RowCodec;
 import io.inflight.trainer.state.TrainerStateStore;
 import io.inflight.trainer.train.BatchTrainer;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -117,6 +113,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
 
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> state;
+    private CheckpointRecords records;
     private KeyValueStore<Long, byte[]> journal;
     private EmbeddingStateStore embeddings;
     private EmbeddingStore rows;
@@ -165,13 +162,6 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private int storedOutputs;
     private int storedPolicyParts;
 
-    /** A record a batch emits, forwarded by the stream thread. */
-    private record Output(String sink, Record<byte[], byte[]> record) {
-    }
-
-    /** What job number {@code seq} (a whole batch or a publication) emitted. */
-    private record JobOutput(long seq, List<Output> records) {
-    }
 
 
     public BatchTrainerProcessor(TrainerSettings settings, BatchSettings batch, PolicySettings policy,
@@ -202,6 +192,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         this.trainer = new BatchTrainer(batch, model, rows);
         trainer.policies(runner);
         this.state = context.getStateStore(TrainerStateStore.STATE);
+        this.records = new CheckpointRecords(state, JOURNAL_RECORD_BYTES, DENSE_CHUNK_FLOATS);
         this.journal = context.getStateStore(TrainerStateStore.JOURNAL);
         this.dense = new float[model.denseSize()];
         this.metrics = new PersistedMetrics(state, settings.aucBins(), settings.windowEvents(), false);
@@ -280,8 +271,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
 
     /** Reloads everything held in memory between commits from the (restored) store. */
     private void restore() {
-        byte[] count = state.get(BATCHES);
-        batches = count == null ? 0 : ByteBuffer.wrap(count).getLong();
+        batches = records.getLong(BATCHES);
         String shape = denseShape();
         byte[] storedShape = state.get(DENSE_SHAPE);
         if (storedShape != null && !shape.equals(new String(storedShape, java.nio.charset.StandardCharsets.UTF_8))) {
@@ -290,107 +280,34 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                     + "; train a changed model under a new inflight.application.id (or reset the application)");
         }
         shapeWritten = storedShape != null;
-        boolean haveDense = false;
-        float[] chunk = new float[DENSE_CHUNK_FLOATS];
-        for (int c = 0; c * DENSE_CHUNK_FLOATS < dense.length; c++) {
-            byte[] bytes = state.get(DENSE_CHUNK + c);
-            if (bytes == null) {
-                break;
-            }
-            int n = Math.min(DENSE_CHUNK_FLOATS, dense.length - c * DENSE_CHUNK_FLOATS);
-            RowCodec.decode(bytes, chunk, n, TrainerStateStore.STATE, DENSE_CHUNK + c);
-            System.arraycopy(chunk, 0, dense, c * DENSE_CHUNK_FLOATS, n);
-            haveDense = true;
-        }
+        boolean haveDense = records.readFloats(DENSE_CHUNK, dense);
         if (haveDense) {
             model.importDense(dense);
         }
-        List<byte[]> policyParts = readParts(POLICY_STATE);
+        List<byte[]> policyParts = records.readParts(POLICY_STATE);
         storedPolicyParts = policyParts.size();
-        byte[] policyState = policyParts.isEmpty() ? state.get(LEGACY_POLICY_STATE) : join(policyParts);
+        byte[] policyState = policyParts.isEmpty() ? state.get(LEGACY_POLICY_STATE) : CheckpointRecords.join(policyParts);
         if (runner != null && policyState != null) {
             runner.importState(policyState);
         }
         pending.clear();
         pendingRaw.clear();
-        Map<Integer, byte[]> byIndex = new HashMap<>();
-        try (KeyValueIterator<String, byte[]> it = state.prefixScan(PENDING, new StringSerializer())) {
-            it.forEachRemaining(kv -> byIndex.put(Integer.parseInt(kv.key.substring(PENDING.length())), kv.value));
-        }
-        for (int i = 0; i < byIndex.size(); i++) {
-            byte[] bytes = byIndex.get(i);
-            if (bytes == null) {
-                throw new IllegalStateException("store " + TrainerStateStore.STATE + ": pending batch has a gap at " + i);
-            }
+        for (byte[] bytes : records.readParts(PENDING)) { // one record per pending event
             pending.add(intake.decoder().decode(bytes));
             pendingRaw.add(bytes);
         }
         storedPending = pending.size();
-        byte[] fwd = state.get(FORWARDED);
-        forwardedJobs = fwd == null ? 0 : ByteBuffer.wrap(fwd).getLong();
-        byte[] jobs = state.get(JOBS);
-        jobsSubmitted = jobs == null ? 0 : ByteBuffer.wrap(jobs).getLong();
-        byte[] at = state.get(PUBLISHED_AT);
-        publishedAt = at == null ? 0 : ByteBuffer.wrap(at).getLong();
+        forwardedJobs = records.getLong(FORWARDED);
+        jobsSubmitted = records.getLong(JOBS);
+        publishedAt = records.getLong(PUBLISHED_AT);
         markedForwarded = forwardedJobs;
         unforwarded.clear();
-        List<byte[]> parts = readParts(OUTPUT);
-        ByteBuffer b = ByteBuffer.wrap(join(parts));
+        List<byte[]> parts = records.readParts(OUTPUT);
+        ByteBuffer b = ByteBuffer.wrap(CheckpointRecords.join(parts));
         while (b.hasRemaining()) {
-            unforwarded.add(decodeOutput(b));
+            unforwarded.add(JobOutput.decode(b));
         }
         storedOutputs = parts.size();
-    }
-
-    /** The outputs waiting to be forwarded, one after the other. */
-    private byte[] encodeUnforwarded() {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(bytes)) {
-            for (JobOutput o : unforwarded) {
-                out.writeLong(o.seq());
-                out.writeInt(o.records().size());
-                for (Output r : o.records()) {
-                    out.writeBoolean(TrainerTopology.PREDICTIONS_SINK.equals(r.sink()));
-                    out.writeLong(r.record().timestamp());
-                    writeBytes(out, r.record().key());
-                    writeBytes(out, r.record().value());
-                }
-            }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return bytes.toByteArray();
-    }
-
-    private static void writeBytes(java.io.DataOutputStream out, byte[] b) throws java.io.IOException {
-        out.writeInt(b == null ? -1 : b.length);
-        if (b != null) {
-            out.write(b);
-        }
-    }
-
-    private static JobOutput decodeOutput(ByteBuffer b) {
-        long batchNo = b.getLong();
-        int n = b.getInt();
-        List<Output> records = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) {
-            String sink = b.get() != 0 ? TrainerTopology.PREDICTIONS_SINK : TrainerTopology.MODEL_UPDATES_SINK;
-            long ts = b.getLong();
-            byte[] key = readBytes(b);
-            byte[] value = readBytes(b);
-            records.add(new Output(sink, new Record<>(key, value, ts)));
-        }
-        return new JobOutput(batchNo, records);
-    }
-
-    private static byte[] readBytes(ByteBuffer b) {
-        int n = b.getInt();
-        if (n < 0) {
-            return null;
-        }
-        byte[] out = new byte[n];
-        b.get(out);
-        return out;
     }
 
     /** Every job below {@code n} had its outputs forwarded in a committed transaction. */
@@ -566,7 +483,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             collectOldest();
         }
         for (JobOutput o; (o = unforwarded.poll()) != null; ) {
-            for (Output r : o.records()) {
+            for (JobOutput.Output r : o.records()) {
                 context.forward(r.record(), r.sink());
             }
             forwardedJobs = o.seq() + 1;
@@ -633,9 +550,9 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         long started = System.nanoTime();
         model.exportDense(dense);
         writeDense();
-        state.put(BATCHES, ByteBuffer.allocate(8).putLong(batches).array());
+        records.putLong(BATCHES, batches);
         if (runner != null) {
-            storedPolicyParts = writeParts(POLICY_STATE, runner.exportState(), storedPolicyParts);
+            storedPolicyParts = records.writeParts(POLICY_STATE, runner.exportState(), storedPolicyParts);
         }
         metrics.writeAll();
         for (int i = 0; i < pendingRaw.size(); i++) {
@@ -645,11 +562,11 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             state.delete(PENDING + i);
         }
         storedPending = pendingRaw.size();
-        state.put(FORWARDED, ByteBuffer.allocate(8).putLong(forwardedJobs).array());
-        state.put(JOBS, ByteBuffer.allocate(8).putLong(jobsSubmitted).array());
-        state.put(PUBLISHED_AT, ByteBuffer.allocate(8).putLong(publishedAt).array());
+        records.putLong(FORWARDED, forwardedJobs);
+        records.putLong(JOBS, jobsSubmitted);
+        records.putLong(PUBLISHED_AT, publishedAt);
         markedForwarded = forwardedJobs;
-        storedOutputs = writeParts(OUTPUT, encodeUnforwarded(), storedOutputs);
+        storedOutputs = records.writeParts(OUTPUT, JobOutput.encode(unforwarded), storedOutputs);
         embeddings.checkpoint();
         stagedBytes = 0;
         for (long seq = firstJournalSeq; seq < nextJournalSeq; seq++) {
@@ -673,7 +590,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
      * @return the batch's number and the records to forward: predictions, then the publication if due
      */
     private JobOutput trainBatch(long seq, BatchTrainer.Prepared events, long offset, long ts, boolean replay) {
-        List<Output> out = new ArrayList<>();
+        List<JobOutput.Output> out = new ArrayList<>();
         BatchTrainer.Listener listener = new BatchTrainer.Listener() {
             @Override
             public void scored(ClickEvent ev, float logit) {
@@ -684,7 +601,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                     }
                 }
                 if (settings.predictions() && !replay) {
-                    out.add(new Output(TrainerTopology.PREDICTIONS_SINK, new Record<>(null, DeadLetters.prediction(ev.id(),
+                    out.add(new JobOutput.Output(TrainerTopology.PREDICTIONS_SINK, new Record<>(null, DeadLetters.prediction(ev.id(),
                             ev.eventTimeMs(), ev.label(), Losses.sigmoid(logit)), ts)));
                 }
             }
@@ -724,53 +641,9 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             publishedAt = batches;
             return new JobOutput(seq, List.of());
         }
-        List<Output> out = new ArrayList<>();
+        List<JobOutput.Output> out = new ArrayList<>();
         publish(out, ts);
         return new JobOutput(seq, out);
-    }
-
-    /**
-     * Stores {@code bytes} under {@code prefix + 0, 1, ...} in parts no larger than a journal record
-     * (a record must fit the producer's max.request.size) and deletes the parts beyond them that an
-     * earlier, longer value left.
-     *
-     * @param stored parts written last time
-     * @return parts written now
-     */
-    private int writeParts(String prefix, byte[] bytes, int stored) {
-        int i = 0;
-        for (int from = 0; from < bytes.length; from += JOURNAL_RECORD_BYTES) {
-            state.put(prefix + i++, java.util.Arrays.copyOfRange(bytes, from, Math.min(bytes.length,
-                    from + JOURNAL_RECORD_BYTES)));
-        }
-        for (int j = i; j < stored; j++) {
-            state.delete(prefix + j);
-        }
-        return i;
-    }
-
-    /** The parts {@link #writeParts} stored under {@code prefix}, in order (empty when there are none). */
-    private List<byte[]> readParts(String prefix) {
-        Map<Integer, byte[]> parts = new HashMap<>();
-        try (KeyValueIterator<String, byte[]> it = state.prefixScan(prefix, new StringSerializer())) {
-            it.forEachRemaining(kv -> parts.put(Integer.parseInt(kv.key.substring(prefix.length())), kv.value));
-        }
-        List<byte[]> out = new ArrayList<>(parts.size());
-        for (int i = 0; i < parts.size(); i++) {
-            byte[] bytes = parts.get(i);
-            if (bytes == null) {
-                throw new IllegalStateException("store " + TrainerStateStore.STATE + ": the parts of " + prefix
-                        + " have a gap at " + i);
-            }
-            out.add(bytes);
-        }
-        return out;
-    }
-
-    private static byte[] join(List<byte[]> parts) {
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        parts.forEach(out::writeBytes);
-        return out.toByteArray();
     }
 
     private void writeDense() {
@@ -778,12 +651,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             state.put(DENSE_SHAPE, denseShape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             shapeWritten = true;
         }
-        float[] chunk = new float[DENSE_CHUNK_FLOATS];
-        for (int c = 0; c * DENSE_CHUNK_FLOATS < dense.length; c++) {
-            int n = Math.min(DENSE_CHUNK_FLOATS, dense.length - c * DENSE_CHUNK_FLOATS);
-            System.arraycopy(dense, c * DENSE_CHUNK_FLOATS, chunk, 0, n);
-            state.put(DENSE_CHUNK + c, RowCodec.encode(chunk, n));
-        }
+        records.writeFloats(DENSE_CHUNK, dense);
     }
 
     /**
@@ -791,7 +659,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
      * precision among its stored chunks; a tombstone for an evicted row), and the dense parameters
      * (without their optimizer state).
      */
-    private void publish(List<Output> out, long ts) {
+    private void publish(List<JobOutput.Output> out, long ts) {
         publishedAt = batches;
         model.exportDense(dense);
         int d = batch.dim();
@@ -804,13 +672,13 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                         bits = Math.max(bits, precisions[c].bits());
                     }
                 }
-                out.add(new Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.rowKey(key),
+                out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.rowKey(key),
                         ModelUpdateCodec.row(linear, values, 0, d, mask, bits), ts)));
             }
 
             @Override
             public void evicted(long key) {
-                out.add(new Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.rowKey(key),
+                out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.rowKey(key),
                         (byte[]) null, ts)));
             }
         });
@@ -818,7 +686,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         int parameters = model.parameterCount(); // serving needs no optimizer state
         for (int c = 0; c * DENSE_CHUNK_FLOATS < parameters; c++) {
             int n = Math.min(DENSE_CHUNK_FLOATS, parameters - c * DENSE_CHUNK_FLOATS);
-            out.add(new Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.denseKey(c),
+            out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.denseKey(c),
                     ModelUpdateCodec.dense(batches, dense, c * DENSE_CHUNK_FLOATS, n, parameters), ts)));
         }
     }
