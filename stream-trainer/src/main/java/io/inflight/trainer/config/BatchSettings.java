@@ -21,11 +21,12 @@ import java.util.List;
  * @param initStddev     standard deviation of initial embedding values
  * @param seed           seed of every random draw
  * @param publishEveryBatches publish changed rows (and the dense parameters) every this many batches; 0: not by count
+ * @param dropout        dropout rate of the MLP's hidden units while training, in [0, 1); 0: off
  */
 public record BatchSettings(String modelType, List<String> fields, List<NumericField> numericFields, int dim,
                             int batchSize, List<Integer> hidden, String activation, String optimizer, double denseLearningRate,
                             double embeddingLearningRate, double l2, double initStddev, long seed,
-                            int publishEveryBatches) {
+                            int publishEveryBatches, double dropout) {
 
     public BatchSettings {
         fields = List.copyOf(fields);
@@ -51,18 +52,33 @@ public record BatchSettings(String modelType, List<String> fields, List<NumericF
                 throw new IllegalArgumentException("'" + n.name() + "' is both a categorical and a numeric field");
             }
         }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        }
+        if (dropout > 0 && (modelType.equals("lr") || modelType.equals("fm"))) {
+            throw new IllegalArgumentException("model type " + modelType + " has no hidden layers to apply dropout "
+                    + dropout + " to");
+        }
         if (!numericFields.isEmpty() && (modelType.equals("lr") || modelType.equals("fm"))) {
             throw new IllegalArgumentException("model type " + modelType + " has no dense layers to feed numeric fields "
                     + numericFields + " to");
         }
     }
 
-    /** Settings without numeric fields. */
+    /** Settings without dropout. */
+    public BatchSettings(String modelType, List<String> fields, List<NumericField> numericFields, int dim, int batchSize,
+                         List<Integer> hidden, String activation, String optimizer, double denseLearningRate,
+                         double embeddingLearningRate, double l2, double initStddev, long seed, int publishEveryBatches) {
+        this(modelType, fields, numericFields, dim, batchSize, hidden, activation, optimizer, denseLearningRate,
+                embeddingLearningRate, l2, initStddev, seed, publishEveryBatches, 0.0);
+    }
+
+    /** Settings without numeric fields or dropout. */
     public BatchSettings(String modelType, List<String> fields, int dim, int batchSize, List<Integer> hidden,
                          String activation, String optimizer, double denseLearningRate, double embeddingLearningRate,
                          double l2, double initStddev, long seed, int publishEveryBatches) {
         this(modelType, fields, List.of(), dim, batchSize, hidden, activation, optimizer, denseLearningRate,
-                embeddingLearningRate, l2, initStddev, seed, publishEveryBatches);
+                embeddingLearningRate, l2, initStddev, seed, publishEveryBatches, 0.0);
     }
 
     public int slots() {

@@ -51,6 +51,7 @@ public final class InflightConfig extends AbstractConfig {
     public static final String MODEL_NUMERIC_FIELDS = "inflight.model.numeric.fields";
     public static final String MODEL_HIDDEN = "inflight.model.hidden";
     public static final String MODEL_ACTIVATION = "inflight.model.activation";
+    public static final String MODEL_DROPOUT = "inflight.model.dropout";
     public static final String OPTIMIZER = "inflight.model.optimizer";
     public static final String DENSE_LEARNING_RATE = "inflight.model.dense.learning.rate";
     public static final String BATCH_SIZE = "inflight.train.batch.size";
@@ -103,6 +104,10 @@ public final class InflightConfig extends AbstractConfig {
                     "Hidden layer sizes of the MLP parts (dnn, deepfm, dcn).")
             .define(MODEL_ACTIVATION, Type.STRING, "relu", ValidString.in("relu", "tanh"), Importance.LOW,
                     "Activation of the hidden layers.")
+            .define(MODEL_DROPOUT, Type.DOUBLE, 0.0, Range.between(0.0, 0.99), Importance.LOW,
+                    "Dropout rate of the MLP's hidden units while training (dnn, deepfm, dcn); 0 = off. Events are "
+                            + "scored by the whole network; the masks are drawn from the seed and the step, so replays "
+                            + "are identical.")
             .define(OPTIMIZER, Type.STRING, "adam", ValidString.in("adam", "adagrad"), Importance.MEDIUM,
                     "Optimizer of the dense parameters.")
             .define(DENSE_LEARNING_RATE, Type.DOUBLE, 1e-3, Range.between(1e-9, 10.0), Importance.MEDIUM,
@@ -223,6 +228,10 @@ public final class InflightConfig extends AbstractConfig {
                     + "e.g. " + MODEL_FIELDS + "=site,app,device");
         }
         checkNumericFields(config, type);
+        if (config.getDouble(MODEL_DROPOUT) > 0 && (type.equals("lr") || type.equals("fm"))) {
+            throw new ConfigException(MODEL_DROPOUT, config.getDouble(MODEL_DROPOUT), "model type " + type
+                    + " has no hidden layers; dropout applies to dnn, deepfm and dcn");
+        }
         try {
             config.batchSettings();
         } catch (IllegalArgumentException e) {
@@ -279,7 +288,7 @@ public final class InflightConfig extends AbstractConfig {
                 getInt(BATCH_SIZE),
                 getList(MODEL_HIDDEN).stream().map(x -> Integer.parseInt(x.trim())).toList(), getString(MODEL_ACTIVATION),
                 getString(OPTIMIZER), getDouble(DENSE_LEARNING_RATE), getDouble(LEARNING_RATE), getDouble(L2),
-                getDouble(INIT_STDDEV), getLong(SEED), getInt(PUBLISH_EVERY)));
+                getDouble(INIT_STDDEV), getLong(SEED), getInt(PUBLISH_EVERY), getDouble(MODEL_DROPOUT)));
     }
 
     /**

@@ -15,7 +15,9 @@ import java.util.Arrays;
  *       concatenated into one linear output: {@code z = w_c·x_L + w_d·MLP(x_0) + b}.</li>
  * </ul>
  * {@code x_0} is the row {@code [emb (F·D) | num]}. dnn and dcn ignore {@code lin} (its gradient is
- * zero). Loss: mean log-loss over the batch. Dense parameters and their optimizer (Adam or
+ * zero). With dropout on ({@link DeepModelSpec#dropout()}), {@link #forward} scores with the whole
+ * MLP and {@link #backward} trains a thinned one ({@link Mlp}): a second forward with masks keyed by
+ * the number of steps applied, which is part of the exported dense state. Loss: mean log-loss over the batch. Dense parameters and their optimizer (Adam or
  * Adagrad) live in a {@link DenseParameters}; weights start from {@link CounterRandom} draws (He
  * for relu layers, Glorot otherwise), biases at zero.
  *
@@ -27,6 +29,10 @@ public final class DeepBatchModel implements BatchModel {
 
     /** Block keys of the weight draws: CounterRandom key = this + block number. */
     private static final long SEED_KEY_BASE = 0x44454E5345L;
+    private static final long DROPOUT_SEED_SALT = 0x44524F504F5554L;
+    /** Floats after the dense parameters' state that hold the dropout step counter (with dropout on). */
+    private static final int COUNTER_FLOATS = 2;
+    private static final int COUNTER_LOW_BITS = 24;
 
     private final DeepModelSpec spec;
     private final int fields;
@@ -56,6 +62,10 @@ public final class DeepBatchModel implements BatchModel {
     private float[] lastCross;
     private int lastB = -1;
     private double lastLoss = Double.NaN;
+    private final double dropout;
+    /** Steps applied with dropout (keys the masks; part of the dense state when dropout is on). */
+    private long dropoutSteps;
+    private float[] lastLin;
 
     public DeepBatchModel(DeepModelSpec spec) {
         this.spec = spec;
@@ -69,7 +79,9 @@ public final class DeepBatchModel implements BatchModel {
         DenseParameters.Layout layout = new DenseParameters.Layout();
         this.input = new NativeMatrix(capacity, inputs);
         int[] hidden = spec.hidden().stream().mapToInt(Integer::intValue).toArray();
-        this.mlp = new Mlp(input, hidden, Activation.parse(spec.activation()), layout);
+        this.dropout = spec.dropout();
+        this.mlp = new Mlp(input, hidden, Activation.parse(spec.activation()), layout, dropout,
+                spec.seed() ^ DROPOUT_SEED_SALT);
         this.cross = dcn ? new CrossNetwork(input, spec.crossLayers(), layout) : null;
         int outFan = mlp.outputs() + (dcn ? inputs : 0);
         double outStddev = Math.sqrt(2.0 / (outFan + 1));
@@ -146,6 +158,15 @@ public final class DeepBatchModel implements BatchModel {
         float[] p = params.values();
         lastHidden = mlp.forward(b, p);
         lastCross = cross == null ? null : cross.forward(x0, b, p);
+        lastEmb = emb;
+        lastLin = lin;
+        outputLogits(b, p);
+        System.arraycopy(lastLogits, 0, logits, 0, b);
+        lastB = b;
+    }
+
+    /** The logits of the last forward's events from {@link #lastHidden} into {@link #lastLogits}. */
+    private void outputLogits(int b, float[] p) {
         int hw = mlp.outputs();
         for (int e = 0; e < b; e++) {
             double z = p[outBias] + dot(lastHidden, e * hw, p, outHidden, hw);
@@ -153,13 +174,10 @@ public final class DeepBatchModel implements BatchModel {
                 z += dot(lastCross, e * inputs, p, outCross, inputs);
             }
             if (fm) {
-                z += factorizationMachine(emb, lin, e);
+                z += factorizationMachine(lastEmb, lastLin, e);
             }
             lastLogits[e] = (float) z;
-            logits[e] = lastLogits[e];
         }
-        lastEmb = emb;
-        lastB = b;
     }
 
     @Override
@@ -169,6 +187,12 @@ public final class DeepBatchModel implements BatchModel {
                     + " events must follow a forward of the same batch (last forward: " + lastB + ")");
         }
         lastB = -1;
+        if (dropout > 0) {
+            // the scores were the whole network's; the step trains a thinned one: forward again with
+            // masks drawn for this step (the input matrix still holds the batch)
+            lastHidden = mlp.forward(b, params.values(), dropoutSteps);
+            outputLogits(b, params.values());
+        }
         double loss = 0;
         for (int e = 0; e < b; e++) {
             double z = lastLogits[e];
@@ -198,6 +222,9 @@ public final class DeepBatchModel implements BatchModel {
             return false;
         }
         params.step();
+        if (dropout > 0) {
+            dropoutSteps++; // a refused step draws the same masks again for the next batch
+        }
         syncWeights();
         lastLoss = loss / b;
         return true;
@@ -288,6 +315,24 @@ public final class DeepBatchModel implements BatchModel {
         }
     }
 
+    /**
+     * Mean log-loss of a batch under the network the next {@link #backward} trains (with the dropout
+     * masks of the next step), without stepping: for gradient checks.
+     */
+    double trainingLoss(float[] emb, float[] lin, float[] num, float[] labels, int b) {
+        forward(emb, lin, num, b, new float[b]);
+        lastB = -1;
+        if (dropout > 0) {
+            lastHidden = mlp.forward(b, params.values(), dropoutSteps);
+            outputLogits(b, params.values());
+        }
+        double loss = 0;
+        for (int e = 0; e < b; e++) {
+            loss += Losses.logLoss(lastLogits[e], (int) labels[e]);
+        }
+        return loss / b;
+    }
+
     /** The dense gradient of the last {@link #backward} (with L2 added), for gradient checks. */
     float[] lastDenseGradient() {
         return params.grads();
@@ -295,7 +340,7 @@ public final class DeepBatchModel implements BatchModel {
 
     @Override
     public int denseSize() {
-        return params.denseSize();
+        return params.denseSize() + (dropout > 0 ? COUNTER_FLOATS : 0);
     }
 
     /** Dense parameters only, without optimizer state. */
@@ -307,11 +352,20 @@ public final class DeepBatchModel implements BatchModel {
     @Override
     public void exportDense(float[] dst) {
         params.exportDense(dst);
+        if (dropout > 0) { // exact as floats: 24 bits each
+            int at = params.denseSize();
+            dst[at] = dropoutSteps >>> COUNTER_LOW_BITS;
+            dst[at + 1] = dropoutSteps & ((1 << COUNTER_LOW_BITS) - 1);
+        }
     }
 
     @Override
     public void importDense(float[] src) {
         params.importDense(src);
+        if (dropout > 0) {
+            int at = params.denseSize();
+            dropoutSteps = ((long) src[at] << COUNTER_LOW_BITS) | (long) src[at + 1];
+        }
         syncWeights();
         lastB = -1;
     }

@@ -18,11 +18,12 @@ import java.util.Set;
  * @param optimizer     adam or adagrad
  * @param learningRate  learning rate of the dense optimizer
  * @param l2            L2 added to the gradient of every dense weight (not biases)
- * @param seed          seed of the initial weights
+ * @param seed          seed of the initial weights and of the dropout draws
+ * @param dropout       dropout rate of the MLP's hidden units while training, in [0, 1); 0: off
  */
 public record DeepModelSpec(String type, int fields, int dim, int numericFields, int batchCapacity,
                             List<Integer> hidden, String activation, int crossLayers, String optimizer,
-                            double learningRate, double l2, long seed) {
+                            double learningRate, double l2, long seed, double dropout) {
 
     /** Cross layers of dcn built from {@link BatchSettings}. */
     public static final int DEFAULT_CROSS_LAYERS = 2;
@@ -50,15 +51,25 @@ public record DeepModelSpec(String type, int fields, int dim, int numericFields,
             throw new IllegalArgumentException("dense learning rate must be > 0 and l2 >= 0, got " + learningRate
                     + " and " + l2);
         }
+        if (!(dropout >= 0 && dropout < 1)) {
+            throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        }
         if (!optimizer.equals("adam") && !optimizer.equals("adagrad")) {
             throw new IllegalArgumentException("optimizer must be adam or adagrad, got " + optimizer);
         }
     }
 
+    /** A spec without dropout. */
+    public DeepModelSpec(String type, int fields, int dim, int numericFields, int batchCapacity, List<Integer> hidden,
+                         String activation, int crossLayers, String optimizer, double learningRate, double l2, long seed) {
+        this(type, fields, dim, numericFields, batchCapacity, hidden, activation, crossLayers, optimizer, learningRate, l2,
+                seed, 0.0);
+    }
+
     /** The spec of {@code settings}: one numeric input per numeric field, {@link #DEFAULT_CROSS_LAYERS}. */
     public static DeepModelSpec from(BatchSettings s) {
         return new DeepModelSpec(s.modelType(), s.slots(), s.dim(), s.numericInputs(), s.batchSize(), s.hidden(), s.activation(),
-                DEFAULT_CROSS_LAYERS, s.optimizer(), s.denseLearningRate(), s.l2(), s.seed());
+                DEFAULT_CROSS_LAYERS, s.optimizer(), s.denseLearningRate(), s.l2(), s.seed(), s.dropout());
     }
 
     /** Width of the dense layers' input: F·D + numeric fields. */

@@ -10,6 +10,11 @@ package io.inflight.trainer.model;
  * <p>Per batch: {@link #forward} (the input matrix already filled by the model), then
  * {@link #backward} with the gradient of the last hidden layer, then, after the optimizer step,
  * {@link #syncWeights()}. Not thread-safe.
+ *
+ * <p>Dropout (inverted): a training forward keeps each hidden unit with probability {@code 1 - p}
+ * and scales it by {@code 1 / (1 - p)}; the draws come from {@link CounterRandom} keyed by the
+ * seed, the caller's training-step counter, the layer and the unit, so a replay draws the same
+ * masks. An evaluation forward uses every unit unscaled.
  */
 final class Mlp implements AutoCloseable {
 
@@ -28,12 +33,24 @@ final class Mlp implements AutoCloseable {
     /** h[l]: activation outputs of layer l in Java. */
     private final float[][] h;
     private final float[][] delta;
+    private final float dropout;
+    private final long dropoutSeed;
+    /** out[l]: h[l] after dropout (the next layer's input), or h[l] itself without dropout. */
+    private final float[][] out;
+    /** keep[l]: the dropout scale of each unit of the last training forward (0 or 1 / (1 - p)). */
+    private final float[][] keep;
+    private boolean dropped;
 
     /**
      * Declares the layers' parameters in {@code layout}; call {@link #syncWeights} once the
      * parameter vector exists. {@code input} is the model's input matrix, which it fills.
      */
     Mlp(NativeMatrix input, int[] hidden, Activation activation, DenseParameters.Layout layout) {
+        this(input, hidden, activation, layout, 0.0, 0L);
+    }
+
+    /** As above, with dropout rate {@code dropout} in [0, 1) drawn from {@code seed}. */
+    Mlp(NativeMatrix input, int[] hidden, Activation activation, DenseParameters.Layout layout, double dropout, long seed) {
         if (hidden.length == 0) {
             throw new IllegalArgumentException("the MLP needs at least one hidden layer, got none");
         }
@@ -51,6 +68,10 @@ final class Mlp implements AutoCloseable {
         this.weightGrads = new NativeMatrix[layers];
         this.h = new float[layers][];
         this.delta = new float[layers][];
+        this.dropout = (float) dropout;
+        this.dropoutSeed = seed;
+        this.out = new float[layers][];
+        this.keep = new float[layers][];
         in[0] = input;
         for (int l = 0; l < layers; l++) {
             int n = sizes[l];
@@ -68,6 +89,8 @@ final class Mlp implements AutoCloseable {
             weightGrads[l] = new NativeMatrix(n, m);
             h[l] = new float[capacity * m];
             delta[l] = l + 1 < layers ? new float[capacity * m] : null;
+            out[l] = dropout > 0 ? new float[capacity * m] : h[l];
+            keep[l] = dropout > 0 ? new float[capacity * m] : null;
         }
         this.inputGrad = new NativeMatrix(capacity, sizes[0]);
     }
@@ -84,18 +107,40 @@ final class Mlp implements AutoCloseable {
         }
     }
 
-    /** Runs the layers over the first {@code b} rows of the input; returns the last activations. */
+    /** Runs the layers over the first {@code b} rows of the input (evaluation: no dropout); returns the last activations. */
     float[] forward(int b, float[] params) {
+        return forward(b, params, -1);
+    }
+
+    /**
+     * Runs the layers over the first {@code b} rows of the input; returns the last activations.
+     *
+     * @param trainingStep with dropout on, a training forward drawing its masks from this counter
+     *                     (>= 0); -1 for an evaluation forward
+     */
+    float[] forward(int b, float[] params, long trainingStep) {
+        dropped = dropout > 0 && trainingStep >= 0;
         for (int l = 0; l < layers; l++) {
             int m = sizes[l + 1];
             NativeMatrix.gemm(in[l].rows(b), false, weights[l].all(), false, z[l].rows(b));
             z[l].get(h[l], 0, b * m);
             activation.biasAndApply(h[l], b, m, params, biasOffset[l]);
+            float[] o = h[l];
+            if (dropped) {
+                o = out[l];
+                float scale = 1f / (1f - dropout);
+                float[] k = keep[l];
+                long key = trainingStep * 64 + l;
+                for (int i = 0; i < b * m; i++) {
+                    k[i] = CounterRandom.uniform(dropoutSeed, key, i) < dropout ? 0f : scale;
+                    o[i] = h[l][i] * k[i];
+                }
+            }
             if (l + 1 < layers) {
-                in[l + 1].put(h[l], 0, b * m);
+                in[l + 1].put(o, 0, b * m);
             }
         }
-        return h[layers - 1];
+        return dropped ? out[layers - 1] : h[layers - 1];
     }
 
     /**
@@ -108,6 +153,12 @@ final class Mlp implements AutoCloseable {
         for (int l = layers - 1; l >= 0; l--) {
             int n = sizes[l];
             int m = sizes[l + 1];
+            if (dropped) { // through the mask of the training forward, then the activation
+                float[] k = keep[l];
+                for (int i = 0; i < b * m; i++) {
+                    d[i] *= k[i];
+                }
+            }
             activation.backprop(d, h[l], b * m);
             int bo = biasOffset[l];
             for (int j = 0; j < m; j++) {

@@ -132,6 +132,24 @@ class InflightConfigTest {
     }
 
     @Test
+    void shouldCarryDropoutToDeepModelsOnly() {
+        Map<String, String> m = base();
+        m.put("inflight.model.type", "dnn");
+        m.put("inflight.model.fields", "a,b");
+        assertThat(InflightConfig.parse(m).batchSettings().orElseThrow().dropout()).isZero();
+        m.put("inflight.model.dropout", "0.2");
+        assertThat(InflightConfig.parse(m).batchSettings().orElseThrow().dropout()).isEqualTo(0.2);
+        m.put("inflight.model.dropout", "1.0");
+        assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("inflight.model.dropout").hasMessageContaining("1.0");
+        m.put("inflight.model.dropout", "0.2");
+        m.put("inflight.model.type", "fm");
+        assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("inflight.model.dropout").hasMessageContaining("0.2")
+                .hasMessageContaining("no hidden layers");
+    }
+
+    @Test
     void shouldValidatePolicyAndStoreKeysNamingKeyAndValue() {
         Map<String, String> m = base();
         m.put("inflight.model.fields", "a,b");

@@ -172,6 +172,91 @@ class DeepBatchModelTest {
         }
     }
 
+    private static DeepModelSpec withDropout(String type, double dropout) {
+        return new DeepModelSpec(type, F, D, 0, CAP, List.of(5, 4), "relu", 2, "adam", 0.01, 0.0, 11, dropout);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dnn", "deepfm", "dcn"})
+    void shouldScoreWithTheWholeNetworkAndTrainAThinnedOne(String type) {
+        try (DeepBatchModel plain = new DeepBatchModel(withDropout(type, 0));
+             DeepBatchModel dropped = new DeepBatchModel(withDropout(type, 0.5))) {
+            assertThat(dropped.denseSize()).isEqualTo(plain.denseSize() + 2); // the step counter
+            assertThat(dropped.parameterCount()).isEqualTo(plain.parameterCount());
+            Batch batch = Batch.draw(CAP, 0, 400);
+            float[] a = new float[CAP];
+            float[] b = new float[CAP];
+            plain.forward(batch.emb, batch.lin, batch.num, CAP, a);
+            dropped.forward(batch.emb, batch.lin, batch.num, CAP, b);
+            assertThat(b).containsExactly(a); // scoring uses every unit, unscaled
+            float[] gradA = new float[CAP * F * D];
+            float[] gradB = new float[CAP * F * D];
+            assertThat(plain.backward(batch.labels, CAP, gradA, new float[CAP * F])).isTrue();
+            assertThat(dropped.backward(batch.labels, CAP, gradB, new float[CAP * F])).isTrue();
+            assertThat(gradB).isNotEqualTo(gradA); // the step trained a thinned network
+            float[] state = export(dropped);
+            assertThat(state[state.length - 2]).isZero();
+            assertThat(state[state.length - 1]).isEqualTo(1f); // one step applied
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dnn", "deepfm", "dcn"})
+    void shouldMatchFiniteDifferencesOfTheThinnedNetwork(String type) {
+        DeepModelSpec spec = new DeepModelSpec(type, F, D, 0, CAP, List.of(5, 4), "tanh", 2, "adam", 0.01, 0.0, 11, 0.4);
+        Batch batch = Batch.draw(B, 0, 2);
+        float[] embGrad = new float[CAP * F * D];
+        try (DeepBatchModel learner = new DeepBatchModel(spec); DeepBatchModel probe = new DeepBatchModel(spec)) {
+            learner.forward(batch.emb, batch.lin, batch.num, B, new float[B]);
+            assertThat(learner.backward(batch.labels, B, embGrad, new float[CAP * F])).isTrue();
+            double h = 3e-3;
+            int differs = 0;
+            for (int i = 0; i < B * F * D; i++) {
+                float saved = batch.emb[i];
+                batch.emb[i] = (float) (saved + h);
+                double up = probe.trainingLoss(batch.emb, batch.lin, batch.num, batch.labels, B);
+                batch.emb[i] = (float) (saved - h);
+                double down = probe.trainingLoss(batch.emb, batch.lin, batch.num, batch.labels, B);
+                batch.emb[i] = saved;
+                double numeric = (up - down) / (2 * h);
+                assertGradient(embGrad[i], numeric, type + " emb[" + i + "] with dropout");
+                differs += Math.abs(numeric - (meanLoss(probe, shifted(batch, i, h), B) - meanLoss(probe, shifted(batch, i, -h),
+                        B)) / (2 * h)) > 1e-3 ? 1 : 0;
+            }
+            assertThat(differs).as("the thinned network's gradient is not the whole network's").isPositive();
+        }
+    }
+
+    private static Batch shifted(Batch batch, int i, double h) {
+        float[] emb = batch.emb.clone();
+        emb[i] += (float) h;
+        return new Batch(emb, batch.lin, batch.num, batch.labels);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"dnn", "deepfm", "dcn"})
+    void shouldDrawTheSameDropoutMasksAfterAnExportImportRoundTrip(String type) {
+        try (DeepBatchModel a = new DeepBatchModel(withDropout(type, 0.3));
+             DeepBatchModel b = new DeepBatchModel(withDropout(type, 0.3));
+             DeepBatchModel fresh = new DeepBatchModel(withDropout(type, 0.3))) {
+            for (int step = 0; step < 3; step++) {
+                stepAndScore(a, Batch.draw(CAP, 0, 500 + step), CAP);
+            }
+            float[] saved = export(a);
+            b.importDense(saved);
+            float[] withoutCounter = saved.clone();
+            withoutCounter[saved.length - 1] = 0; // the parameters alone: masks drawn from step 0 again
+            fresh.importDense(withoutCounter);
+            for (int step = 3; step < 6; step++) {
+                Batch batch = Batch.draw(CAP, 0, 500 + step);
+                assertThat(stepAndScore(b, batch, CAP)).containsExactly(stepAndScore(a, batch, CAP));
+                stepAndScore(fresh, batch, CAP);
+            }
+            assertThat(export(b)).containsExactly(export(a));
+            assertThat(Arrays.equals(export(fresh), export(a))).isFalse();
+        }
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"dnn", "deepfm", "dcn"})
     void shouldRefuseANonFiniteStepAndLeaveTheDenseStateUnchanged(String type) {

@@ -44,8 +44,19 @@ class DeepModelLearningTest {
     @ParameterizedTest
     @ValueSource(strings = {"dnn", "deepfm", "dcn"})
     void shouldLearnATwoFieldInteraction(String type) {
+        learn(type, 0.0, 0.2);
+    }
+
+    /** With dropout the thinned networks still learn it (more slowly: a looser bound). */
+    @ParameterizedTest
+    @ValueSource(strings = {"dnn", "deepfm"})
+    void shouldLearnATwoFieldInteractionWithDropout(String type) {
+        learn(type, 0.2, 0.35);
+    }
+
+    private static void learn(String type, double dropout, double maxLoss) {
         DeepModelSpec spec = new DeepModelSpec(type, FIELDS, DIM, 0, BATCH, List.of(16, 16), "relu", 2, "adam",
-                0.01, 1e-6, 21);
+                0.01, 1e-6, 21, dropout);
         float[] emb = new float[BATCH * FIELDS * DIM];
         float[] lin = new float[BATCH * FIELDS];
         float[] labels = new float[BATCH];
@@ -64,7 +75,7 @@ class DeepModelLearningTest {
             }
             double after = loss(m, evalEmb, lin, evalLabels);
             assertThat(before).isGreaterThan(0.6);
-            assertThat(after).as("%s eval loss %s -> %s", type, before, after).isLessThan(0.2);
+            assertThat(after).as("%s eval loss %s -> %s", type, before, after).isLessThan(maxLoss);
         }
     }
 }
