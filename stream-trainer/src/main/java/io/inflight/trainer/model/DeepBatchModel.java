@@ -187,12 +187,7 @@ public final class DeepBatchModel implements BatchModel {
                     + " events must follow a forward of the same batch (last forward: " + lastB + ")");
         }
         lastB = -1;
-        if (dropout > 0) {
-            // the scores were the whole network's; the step trains a thinned one: forward again with
-            // masks drawn for this step (the input matrix still holds the batch)
-            lastHidden = mlp.forward(b, params.values(), dropoutSteps);
-            outputLogits(b, params.values());
-        }
+        thin(b);
         double loss = 0;
         for (int e = 0; e < b; e++) {
             double z = lastLogits[e];
@@ -316,16 +311,24 @@ public final class DeepBatchModel implements BatchModel {
     }
 
     /**
+     * With dropout on: the scores were the whole network's, the step trains a thinned one, so the
+     * MLP runs again with the masks of this step (the input matrix still holds the batch).
+     */
+    private void thin(int b) {
+        if (dropout > 0) {
+            lastHidden = mlp.forward(b, params.values(), dropoutSteps);
+            outputLogits(b, params.values());
+        }
+    }
+
+    /**
      * Mean log-loss of a batch under the network the next {@link #backward} trains (with the dropout
      * masks of the next step), without stepping: for gradient checks.
      */
     double trainingLoss(float[] emb, float[] lin, float[] num, float[] labels, int b) {
         forward(emb, lin, num, b, new float[b]);
         lastB = -1;
-        if (dropout > 0) {
-            lastHidden = mlp.forward(b, params.values(), dropoutSteps);
-            outputLogits(b, params.values());
-        }
+        thin(b);
         double loss = 0;
         for (int e = 0; e < b; e++) {
             loss += Losses.logLoss(lastLogits[e], (int) labels[e]);
