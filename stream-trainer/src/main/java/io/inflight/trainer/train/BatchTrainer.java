@@ -23,8 +23,9 @@ import java.util.Map;
  * learning), take the model's dense step, and scatter the summed row gradients back (the store
  * applies row-wise Adagrad per chunk, updates the FIITED utilities and writes each row at its
  * precision). The configured numeric fields ({@link BatchSettings#numericFields()}) are fed to the
- * dense layers through {@link NumericInputs}. The Streams processor and the in-process benchmarks both
- * run this class, so they train identically.
+ * dense layers through {@link NumericInputs}. With {@link #policies} set, a step also follows the
+ * policies' trainer contract (admission, initial chunks, ESAPN observations, FIITED-2D importance).
+ * The Streams processor and the in-process benchmarks both run this class, so they train identically.
  *
  * <p>Each distinct key of a batch is gathered and scattered once, in ascending key order, with its
  * number of occurrences as its accesses: results never depend on hash order. Not thread-safe,
