@@ -6,8 +6,11 @@ import java.nio.ByteBuffer;
  * The wire format of {@code <prefix>.model-updates} (compacted: the latest record per key is the
  * current value, so a serving replica can rebuild the model by reading the topic from the start).
  *
- * <p>Keys: {@code 'r' + u64 row key} for an embedding row, {@code 'd' + u32 chunk index} for a
- * chunk of the dense parameters. Values (version 1, big-endian):
+ * <p>Keys: {@code 'r' + u32 model + u64 row key} for an embedding row, {@code 'd' + u32 model + u32
+ * chunk index} for a chunk of the dense parameters. {@code model} is the clicks partition whose
+ * trainer task published it: each partition trains its own model replica, and a serving replica
+ * follows one of them. (Keys written before the model was in them, {@code 'r' + u64} and
+ * {@code 'd' + u32}, read as model 0.) Values (version 1, big-endian):
  * <pre>
  * row:   u8 version=1 | u8 kind=1 | u16 dim D | u32 chunk mask | u8 bits | f32 linear | D × f32 embedding
  * dense: u8 version=1 | u8 kind=2 | u32 model version (batches trained) | u32 total floats | u32 offset | n × f32
@@ -26,12 +29,41 @@ public final class ModelUpdateCodec {
     private ModelUpdateCodec() {
     }
 
-    public static byte[] rowKey(long key) {
-        return ByteBuffer.allocate(9).put((byte) 'r').putLong(key).array();
+    /** What a model-updates key names: a row or a dense chunk ({@code id}) of model {@code model}. */
+    public record Key(boolean row, int model, long id) {
     }
 
-    public static byte[] denseKey(int chunk) {
-        return ByteBuffer.allocate(5).put((byte) 'd').putInt(chunk).array();
+    public static byte[] rowKey(int model, long key) {
+        return ByteBuffer.allocate(13).put((byte) 'r').putInt(model).putLong(key).array();
+    }
+
+    public static byte[] denseKey(int model, int chunk) {
+        return ByteBuffer.allocate(9).put((byte) 'd').putInt(model).putInt(chunk).array();
+    }
+
+    /**
+     * Parses a key of either layout.
+     *
+     * @throws IllegalArgumentException for anything else, naming its length and first byte
+     */
+    public static Key parseKey(byte[] key) {
+        if (key != null && key.length > 0) {
+            ByteBuffer b = ByteBuffer.wrap(key, 1, key.length - 1);
+            if (key[0] == 'r' && key.length == 13) {
+                return new Key(true, b.getInt(), b.getLong());
+            }
+            if (key[0] == 'd' && key.length == 9) {
+                return new Key(false, b.getInt(), b.getInt());
+            }
+            if (key[0] == 'r' && key.length == 9) {
+                return new Key(true, 0, b.getLong());
+            }
+            if (key[0] == 'd' && key.length == 5) {
+                return new Key(false, 0, b.getInt());
+            }
+        }
+        throw new IllegalArgumentException("not a model-updates key: " + (key == null ? "null" : key.length + " bytes"
+                + (key.length > 0 ? " starting with " + (key[0] & 0xFF) : "")));
     }
 
     /** A row value: its weights only (no optimizer state), with its chunk mask and precision. */

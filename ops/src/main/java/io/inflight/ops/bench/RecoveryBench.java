@@ -258,10 +258,11 @@ public final class RecoveryBench {
                 long end = c.endOffsets(List.of(tp)).get(tp);
                 while (c.position(tp) < end) {
                     for (var r : c.poll(Duration.ofMillis(200))) {
-                        if (r.key() == null || r.key().length != 9 || r.key()[0] != 'r') {
+                        ModelUpdateCodec.Key k = ModelUpdateCodec.parseKey(r.key());
+                        if (!k.row()) {
                             continue; // dense chunks
                         }
-                        long key = java.nio.ByteBuffer.wrap(r.key(), 1, 8).getLong();
+                        long key = k.id();
                         if (r.value() == null) {
                             latest.remove(key);
                             tombstoned.put(key, true);

@@ -26,8 +26,15 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "HTTP address (default: ${DEFAULT-VALUE}).")
     String host;
 
+    @Option(names = "--model", defaultValue = "0", paramLabel = "PARTITION",
+            description = "Which model replica to serve: each clicks partition trains its own (default: ${DEFAULT-VALUE}).")
+    int modelId;
+
     @Override
     public Integer call() throws Exception {
+        if (modelId < 0) {
+            throw new IllegalArgumentException("--model must be a clicks partition (>= 0), got " + modelId);
+        }
         if (!config.hasBootstrap()) {
             throw new IllegalArgumentException("serve needs --bootstrap-servers: the cluster the trainer publishes to");
         }
@@ -37,10 +44,11 @@ final class ServeCommand implements Callable<Integer> {
                         + "settings) as the trainer"));
         try (Shutdown shutdown = new Shutdown();
              ServingReplica replica = new ServingReplica(cfg.kafkaClientConfigs(), cfg.topics().modelUpdates(),
-                     new ServingModel(settings, BatchModels::create));
+                     new ServingModel(settings, BatchModels::create, modelId));
              ServeEndpoint endpoint = new ServeEndpoint(host, port, replica)) {
-            System.out.printf(Locale.ROOT, "Serving %s (%s, D=%d) from %s at http://%s:%d/score (status: /status). Ctrl-C to stop.%n",
-                    cfg.topics().modelUpdates(), settings.modelType(), settings.dim(), cfg.bootstrapServers(), host, endpoint.port());
+            System.out.printf(Locale.ROOT, "Serving model %d of %s (%s, D=%d) from %s at http://%s:%d/score (status: /status). "
+                            + "Ctrl-C to stop.%n", modelId, cfg.topics().modelUpdates(), settings.modelType(), settings.dim(),
+                    cfg.bootstrapServers(), host, endpoint.port());
             while (!shutdown.awaitRequest(5_000)) {
                 if (replica.failure() != null) {
                     throw new IllegalStateException("replica stopped: " + replica.failure(), replica.failure());

@@ -33,8 +33,19 @@ public final class ServingModel {
     private final NumericInputs numeric;
     private final float[] num;
     private final float[] logit = new float[1];
+    private final int modelId;
 
+    /** The replica of model 0 (the trainer of clicks partition 0). */
     public ServingModel(BatchSettings settings, BatchModelFactory factory) {
+        this(settings, factory, 0);
+    }
+
+    /**
+     * @param modelId the model to serve: the clicks partition whose trainer published it (each
+     *                partition trains its own model replica); updates of other models are ignored
+     */
+    public ServingModel(BatchSettings settings, BatchModelFactory factory, int modelId) {
+        this.modelId = modelId;
         this.settings = settings;
         this.model = factory.create(settings);
         this.dense = new float[model.denseSize()];
@@ -52,8 +63,17 @@ public final class ServingModel {
         if (key == null || key.length == 0) {
             throw new IllegalArgumentException("model update without a key");
         }
-        if (key[0] == 'r' && key.length == 9) {
-            long rowKey = ByteBuffer.wrap(key, 1, 8).getLong();
+        ModelUpdateCodec.Key k;
+        try {
+            k = ModelUpdateCodec.parseKey(key);
+        } catch (IllegalArgumentException e) {
+            return; // not a model update of this format: nothing to apply
+        }
+        if (k.model() != modelId) {
+            return; // another partition's model replica
+        }
+        if (k.row()) {
+            long rowKey = k.id();
             if (value == null) {
                 rows.remove(rowKey);
                 return;
@@ -67,7 +87,7 @@ public final class ServingModel {
             r[0] = row.linear();
             System.arraycopy(row.embedding(), 0, r, 1, row.dim());
             rows.put(rowKey, r);
-        } else if (key[0] == 'd' && key.length == 5 && value != null) {
+        } else if (value != null) {
             ByteBuffer b = ByteBuffer.wrap(value);
             int version = b.get() & 0xFF;
             int kind = b.get();

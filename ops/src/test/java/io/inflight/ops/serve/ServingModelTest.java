@@ -46,7 +46,7 @@ class ServingModelTest {
         rows.snapshot(new RowSink() {
             @Override
             public void row(long key, int mask, Precision[] precisions, float[] values, float linear) {
-                serving.apply(ModelUpdateCodec.rowKey(key), ModelUpdateCodec.row(linear, values, 0, SETTINGS.dim(), mask, 32));
+                serving.apply(ModelUpdateCodec.rowKey(0, key), ModelUpdateCodec.row(linear, values, 0, SETTINGS.dim(), mask, 32));
             }
 
             @Override
@@ -57,7 +57,7 @@ class ServingModelTest {
         float[] dense = new float[model.denseSize()];
         model.exportDense(dense);
         int parameters = model.parameterCount();
-        serving.apply(ModelUpdateCodec.denseKey(0), ModelUpdateCodec.dense(version, dense, 0, parameters, parameters));
+        serving.apply(ModelUpdateCodec.denseKey(0, 0), ModelUpdateCodec.dense(version, dense, 0, parameters, parameters));
     }
 
     @Test
@@ -85,6 +85,25 @@ class ServingModelTest {
                     e.numerics().stream().filter(n -> !n.name().equals("x")).toList());
             assertThat(serving.score(withoutX).logit()).isNotEqualTo(serving.score(e).logit());
         }
+    }
+
+    @Test
+    void shouldServeOnlyTheUpdatesOfItsOwnModel() {
+        ClickEvent e = stream(1, 2).get(0);
+        long rowKey = io.inflight.topics.FeatureKeys.key("a", e.fields().get(0).values().get(0));
+        float[] values = {0.5f, -0.25f, 0.125f, 1f};
+        ServingModel zero = new ServingModel(SETTINGS, BatchModels::create, 0);
+        ServingModel one = new ServingModel(SETTINGS, BatchModels::create, 1);
+        for (ServingModel m : List.of(zero, one)) { // partition 1's trainer published the row
+            m.apply(ModelUpdateCodec.rowKey(1, rowKey), ModelUpdateCodec.row(0.3f, values, 0, 4, 1, 32));
+        }
+        assertThat(zero.rows()).isZero();
+        assertThat(one.rows()).isEqualTo(1);
+        assertThat(one.score(e).rowsFound()).isEqualTo(1);
+        // a key of the layout before the model was in it belongs to model 0
+        zero.apply(java.nio.ByteBuffer.allocate(9).put((byte) 'r').putLong(rowKey).array(),
+                ModelUpdateCodec.row(0.3f, values, 0, 4, 1, 32));
+        assertThat(zero.rows()).isEqualTo(1);
     }
 
     @Test

@@ -161,6 +161,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private volatile long stagedBytes;
     private int storedOutputs;
     private int storedPolicyParts;
+    /** The model this task trains, in its model-updates keys: its clicks partition. */
+    private int modelId;
 
 
 
@@ -183,6 +185,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
+        this.modelId = context.taskId().partition();
         this.model = factory.create(batch);
         this.embeddings = context.getStateStore(TrainerStateStore.EMBEDDINGS);
         this.rows = embeddings.store();
@@ -672,13 +675,13 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                         bits = Math.max(bits, precisions[c].bits());
                     }
                 }
-                out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.rowKey(key),
+                out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.rowKey(modelId, key),
                         ModelUpdateCodec.row(linear, values, 0, d, mask, bits), ts)));
             }
 
             @Override
             public void evicted(long key) {
-                out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.rowKey(key),
+                out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.rowKey(modelId, key),
                         (byte[]) null, ts)));
             }
         });
@@ -686,7 +689,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         int parameters = model.parameterCount(); // serving needs no optimizer state
         for (int c = 0; c * DENSE_CHUNK_FLOATS < parameters; c++) {
             int n = Math.min(DENSE_CHUNK_FLOATS, parameters - c * DENSE_CHUNK_FLOATS);
-            out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.denseKey(c),
+            out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.denseKey(modelId, c),
                     ModelUpdateCodec.dense(batches, dense, c * DENSE_CHUNK_FLOATS, n, parameters), ts)));
         }
     }

@@ -216,11 +216,11 @@ class BatchTrainerProcessorTest {
         Map<Long, ModelUpdateCodec.Row> published = new HashMap<>();
         int dense = 0;
         for (KeyValue<byte[], byte[]> kv : out) {
-            if (kv.key[0] == 'r') {
-                long key = ByteBuffer.wrap(kv.key, 1, 8).getLong();
-                assertThat(published.put(key, ModelUpdateCodec.decodeRow(kv.value))).as("coalesced").isNull();
+            ModelUpdateCodec.Key key = ModelUpdateCodec.parseKey(kv.key);
+            assertThat(key.model()).as("the model of this task's partition").isZero();
+            if (key.row()) {
+                assertThat(published.put(key.id(), ModelUpdateCodec.decodeRow(kv.value))).as("coalesced").isNull();
             } else {
-                assertThat(kv.key[0]).isEqualTo((byte) 'd');
                 dense++;
             }
         }
@@ -348,8 +348,9 @@ class BatchTrainerProcessorTest {
         // came after the last pass.
         Map<Long, ModelUpdateCodec.Row> last = new HashMap<>();
         for (KeyValue<byte[], byte[]> kv : updates.readKeyValuesToList()) {
-            if (kv.key[0] == 'r') {
-                last.put(ByteBuffer.wrap(kv.key, 1, 8).getLong(), kv.value == null ? null : ModelUpdateCodec.decodeRow(kv.value));
+            ModelUpdateCodec.Key key = ModelUpdateCodec.parseKey(kv.key);
+            if (key.row()) {
+                last.put(key.id(), kv.value == null ? null : ModelUpdateCodec.decodeRow(kv.value));
             }
         }
         assertThat(last.values()).anySatisfy(r -> assertThat(r).isNotNull().extracting(ModelUpdateCodec.Row::chunkMask)
