@@ -1,0 +1,113 @@
+package io.inflight.ops.train;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inflight.ops.broker.EmbeddedBroker;
+import io.inflight.ops.generate.GeneratorSpec;
+import io.inflight.ops.generate.SyntheticStream;
+import io.inflight.ops.serve.ServingModel;
+import io.inflight.topics.EventCodec;
+import io.inflight.topics.EventLimits;
+import io.inflight.topics.ModelUpdateCodec;
+import io.inflight.trainer.config.InflightConfig;
+import io.inflight.trainer.metrics.ProgressiveMetrics;
+import io.inflight.trainer.model.BatchModels;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.KafkaStreams;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Two clicks partitions train two model replicas: each publishes under its own keys, so the
+ * compacted model-updates topic keeps both, and a serving replica follows the one it is told to.
+ */
+@Timeout(300)
+class PartitionedModelsIT {
+
+    private static final int EVENTS = 8_000;
+
+    @Test
+    void shouldPublishEachPartitionsModelUnderItsOwnKeys() throws Exception {
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "partitions");
+        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
+            Map<String, String> raw = new HashMap<>();
+            raw.put(InflightConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+            raw.put(InflightConfig.TOPIC_PREFIX, "pm");
+            raw.put(InflightConfig.TOPIC_PARTITIONS, "2");
+            raw.put(InflightConfig.APPLICATION_ID, "pm-trainer");
+            raw.put(InflightConfig.STATE_DIR, dir.resolve("state").toString());
+            raw.put(InflightConfig.MODEL_FIELDS, "f0,f1,f2,f3,f4,f5,f6,f7");
+            raw.put(InflightConfig.BATCH_SIZE, "50");
+            raw.put(InflightConfig.PUBLISH_EVERY, "10");
+            InflightConfig config = InflightConfig.parse(raw);
+            TrainerApp.ensureTopics(config);
+            EventCodec codec = new EventCodec(EventLimits.DEFAULTS);
+            try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()),
+                    new ByteArraySerializer(), new ByteArraySerializer())) {
+                SyntheticStream s = new SyntheticStream(GeneratorSpec.defaults(EVENTS, 3));
+                for (int i = 0; s.hasNext(); i++) {
+                    producer.send(new ProducerRecord<>("pm.clicks", i % 2, null, codec.encode(s.nextEvent())));
+                }
+            }
+            AtomicReference<Throwable> fatal = new AtomicReference<>();
+            try (TrainerApp app = TrainerApp.start(config, fatal::set)) {
+                long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+                Optional<ProgressiveMetrics.Summary> s = Optional.empty();
+                while (System.nanoTime() < deadline && (s.isEmpty() || s.get().events() < EVENTS)) {
+                    assertThat(fatal.get()).isNull();
+                    Thread.sleep(200);
+                    s = app.state() == KafkaStreams.State.RUNNING ? app.summary() : Optional.empty();
+                }
+                assertThat(s).isPresent();
+                assertThat(s.get().events()).isEqualTo(EVENTS); // both tasks, whole batches of 50
+                app.close(Duration.ofSeconds(60));
+            }
+
+            Set<Integer> rowModels = new HashSet<>();
+            Set<Integer> denseModels = new HashSet<>();
+            Map<Integer, Set<Long>> rowsOf = new HashMap<>();
+            ServingModel one = new ServingModel(config.batchSettings().orElseThrow(), BatchModels::create, 1);
+            Map<String, Object> c = new HashMap<>(config.kafkaClientConfigs());
+            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            try (var consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                var parts = java.util.List.of(new TopicPartition("pm.model-updates", 0), new TopicPartition("pm.model-updates", 1));
+                consumer.assign(parts);
+                consumer.seekToBeginning(parts);
+                Map<TopicPartition, Long> end = consumer.endOffsets(parts);
+                while (parts.stream().anyMatch(p -> consumer.position(p) < end.get(p))) {
+                    for (var r : consumer.poll(Duration.ofMillis(200))) {
+                        ModelUpdateCodec.Key k = ModelUpdateCodec.parseKey(r.key());
+                        (k.row() ? rowModels : denseModels).add(k.model());
+                        if (k.row()) {
+                            rowsOf.computeIfAbsent(k.model(), m -> new HashSet<>()).add(k.id());
+                        }
+                        one.apply(r.key(), r.value());
+                    }
+                }
+            }
+            assertThat(rowModels).containsExactlyInAnyOrder(0, 1);
+            assertThat(denseModels).containsExactlyInAnyOrder(0, 1);
+            // popular features are in both partitions' streams: both models published their own rows for them
+            Set<Long> shared = new HashSet<>(rowsOf.get(0));
+            shared.retainAll(rowsOf.get(1));
+            assertThat(shared).isNotEmpty();
+            assertThat(one.rows()).isEqualTo(rowsOf.get(1).size()); // no eviction: every row of model 1, none of model 0
+            assertThat(one.denseVersion()).isPositive();
+        }
+    }
+}
