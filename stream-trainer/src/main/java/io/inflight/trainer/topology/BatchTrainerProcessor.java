@@ -558,13 +558,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             storedPolicyParts = records.writeParts(POLICY_STATE, runner.exportState(), storedPolicyParts);
         }
         metrics.writeAll();
-        for (int i = 0; i < pendingRaw.size(); i++) {
-            state.put(PENDING + i, pendingRaw.get(i));
-        }
-        for (int i = pendingRaw.size(); i < storedPending; i++) {
-            state.delete(PENDING + i);
-        }
-        storedPending = pendingRaw.size();
+        storedPending = records.writeAll(PENDING, pendingRaw, storedPending); // one record per pending event
         records.putLong(FORWARDED, forwardedJobs);
         records.putLong(JOBS, jobsSubmitted);
         records.putLong(PUBLISHED_AT, publishedAt);

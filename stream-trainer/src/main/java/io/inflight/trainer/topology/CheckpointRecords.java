@@ -48,14 +48,28 @@ final class CheckpointRecords {
      * @return parts written now
      */
     int writeParts(String prefix, byte[] bytes, int stored) {
-        int i = 0;
+        List<byte[]> parts = new ArrayList<>();
         for (int from = 0; from < bytes.length; from += partBytes) {
-            state.put(prefix + i++, Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + partBytes)));
+            parts.add(Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + partBytes)));
         }
-        for (int j = i; j < stored; j++) {
+        return writeAll(prefix, parts, stored);
+    }
+
+    /**
+     * Stores {@code values} under {@code prefix + 0, 1, ...} (read back by {@link #readParts}) and
+     * deletes the ones beyond them that an earlier, longer list left.
+     *
+     * @param stored values written last time
+     * @return values written now
+     */
+    int writeAll(String prefix, List<byte[]> values, int stored) {
+        for (int i = 0; i < values.size(); i++) {
+            state.put(prefix + i, values.get(i));
+        }
+        for (int j = values.size(); j < stored; j++) {
             state.delete(prefix + j);
         }
-        return i;
+        return values.size();
     }
 
     /** The parts {@link #writeParts} stored under {@code prefix}, in order (empty when there are none). */
