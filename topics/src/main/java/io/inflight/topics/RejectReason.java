@@ -17,7 +17,9 @@ public enum RejectReason {
     STRING_TOO_LONG("string-too-long"),
     DUPLICATE_FIELD("duplicate-field"),
     EMPTY_NAME("empty-name"),
-    NON_FINITE_PREDICTION("non-finite-prediction");
+    NON_FINITE_PREDICTION("non-finite-prediction"),
+    /** Processing the record threw an unexpected exception (its class is in the detail); training went on. */
+    INTERNAL_ERROR("internal-error");
 
     private final String code;
 

@@ -23,6 +23,10 @@ final class NativeMatrix implements AutoCloseable {
     private INDArray view;
     private int viewRows = -1;
 
+    static {
+        Nd4jThreads.pin();
+    }
+
     NativeMatrix(int rows, int cols) {
         if (rows < 1 || cols < 1) {
             throw new IllegalArgumentException("matrix shape must be positive, got " + rows + "x" + cols);

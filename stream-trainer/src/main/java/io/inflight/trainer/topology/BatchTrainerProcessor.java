@@ -85,8 +85,14 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     /** What the stored dense state belongs to: model, shape and optimizer. */
     static final String DENSE_SHAPE = "dense-shape";
     static final int DENSE_CHUNK_FLOATS = 16_384;
-    /** A journal record is written once the events buffered since the last one reach this size. */
+    /**
+     * A journal record is written once the events buffered since the last one reach this size; it
+     * is also the largest journal or checkpoint record (smaller when the producer's
+     * {@code max.request.size} is: half of it). An entry may span records, so no event is too large.
+     */
     static final int JOURNAL_RECORD_BYTES = 512 * 1024;
+    /** The pending batch at a checkpoint: length-prefixed raw records, in parts. */
+    static final String PENDING_STREAM = "pending-stream/";
     /** Whole batches handed to the trainer thread and not yet answered, at most. */
     static final int MAX_IN_FLIGHT = 8;
     /** Journal entry length that marks a dead-lettered event (counted in the metrics). */
@@ -122,8 +128,13 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private BatchModel model;
     private PersistedMetrics metrics;
     private final List<ClickEvent> pending = new ArrayList<>();
-    /** The raw records of {@link #pending}, written with a checkpoint. */
-    private final List<byte[]> pendingRaw = new ArrayList<>();
+    /** Where the events of {@link #pending} came from (their raw records are written with a checkpoint). */
+    private final List<DeadLetters.Source> pendingSources = new ArrayList<>();
+    /** The largest journal or checkpoint record: {@value #JOURNAL_RECORD_BYTES} or half the producer's limit. */
+    private int partBytes = JOURNAL_RECORD_BYTES;
+    private final Faults faults;
+    /** Pending events stored one record each by an earlier version (deleted at the next checkpoint). */
+    private int storedLegacyPending;
     private TrainerTasks.Handle tasks;
     private long batches;
     private long firstOffset = -1;
@@ -173,18 +184,27 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
 
     public BatchTrainerProcessor(TrainerSettings settings, BatchSettings batch, PolicySettings policy,
                                  CadenceSettings cadence, BatchModelFactory factory, TrainerMeters meters) {
+        this(settings, batch, policy, cadence, factory, meters, Faults.NONE);
+    }
+
+    public BatchTrainerProcessor(TrainerSettings settings, BatchSettings batch, PolicySettings policy,
+                                 CadenceSettings cadence, BatchModelFactory factory, TrainerMeters meters,
+                                 Faults faults) {
+        this.faults = faults;
         this.settings = settings;
         this.batch = batch;
         this.policy = policy;
         this.cadence = cadence;
         this.factory = factory;
         this.meters = meters;
-        this.intake = new Intake(settings, meters);
+        this.intake = new Intake(settings, meters, faults);
     }
 
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
+        intake.init(context);
+        this.partBytes = Math.min(JOURNAL_RECORD_BYTES, intake.maxRecordBytes() / 2);
         this.modelId = context.taskId().partition();
         this.model = factory.create(batch);
         this.embeddings = context.getStateStore(TrainerStateStore.EMBEDDINGS);
@@ -195,7 +215,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         this.trainer = new BatchTrainer(batch, model, rows);
         trainer.policies(runner);
         this.state = context.getStateStore(TrainerStateStore.STATE);
-        this.records = new CheckpointRecords(state, JOURNAL_RECORD_BYTES, DENSE_CHUNK_FLOATS);
+        this.records = new CheckpointRecords(state, partBytes, DENSE_CHUNK_FLOATS);
         this.journal = context.getStateStore(TrainerStateStore.JOURNAL);
         this.dense = new float[model.denseSize()];
         this.metrics = new PersistedMetrics(state, settings.aucBins(), settings.windowEvents(), false);
@@ -294,12 +314,25 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             runner.importState(policyState);
         }
         pending.clear();
-        pendingRaw.clear();
-        for (byte[] bytes : records.readParts(PENDING)) { // one record per pending event
-            pending.add(intake.decoder().decode(bytes));
-            pendingRaw.add(bytes);
+        pendingSources.clear();
+        List<byte[]> legacy = records.readParts(PENDING); // one record per pending event, as written before
+        storedLegacyPending = legacy.size();
+        List<byte[]> pendingParts = records.readParts(PENDING_STREAM);
+        storedPending = pendingParts.size();
+        List<byte[]> raws = legacy;
+        if (!pendingParts.isEmpty()) {
+            raws = new ArrayList<>();
+            ByteBuffer b = ByteBuffer.wrap(CheckpointRecords.join(pendingParts));
+            while (b.hasRemaining()) {
+                byte[] raw = new byte[b.getInt()];
+                b.get(raw);
+                raws.add(raw);
+            }
         }
-        storedPending = pending.size();
+        for (byte[] bytes : raws) {
+            pending.add(intake.decoder().decode(bytes));
+            pendingSources.add(DeadLetters.Source.ofValue(bytes, context.currentSystemTimeMs()));
+        }
         forwardedJobs = records.getLong(FORWARDED);
         jobsSubmitted = records.getLong(JOBS);
         publishedAt = records.getLong(PUBLISHED_AT);
@@ -334,57 +367,69 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         nextJournalSeq = 0;
         journalBytes = 0;
         try (KeyValueIterator<Long, byte[]> it = journal.all()) {
-            while (it.hasNext()) {
-                var kv = it.next();
-                if (firstJournalSeq < 0) {
-                    firstJournalSeq = kv.key;
-                } else if (kv.key != nextJournalSeq) {
-                    throw new IllegalStateException("store " + TrainerStateStore.JOURNAL + ": journal record " + nextJournalSeq
-                            + " is missing (next is " + kv.key + ")");
-                }
-                nextJournalSeq = kv.key + 1;
-                journalBytes += kv.value.length;
-                records++;
-                ByteBuffer b = ByteBuffer.wrap(kv.value);
-                while (b.hasRemaining()) {
-                    int n = b.getInt();
-                    if (n == REJECTED) {
-                        metrics.rejected();
-                        continue;
-                    }
-                    if (n == FORWARDED_MARK) {
-                        forwardedThrough(b.getLong());
-                        markedForwarded = forwardedJobs;
-                        continue;
-                    }
-                    if (n == PUBLISH_MARK) {
-                        long seq = jobsSubmitted++;
-                        JobOutput o = publishJob(seq, context.currentSystemTimeMs(), seq < forwardedJobs);
-                        if (seq >= forwardedJobs) {
-                            unforwarded.add(o);
+            // the journal's records hold one stream of entries: an entry may continue in the next record
+            java.io.DataInputStream in = new java.io.DataInputStream(new java.io.SequenceInputStream(
+                    new java.util.Enumeration<java.io.InputStream>() {
+                        @Override
+                        public boolean hasMoreElements() {
+                            return it.hasNext();
                         }
-                        continue;
-                    }
-                    byte[] raw = new byte[n];
-                    b.get(raw);
-                    pending.add(intake.decoder().decode(raw));
-                    pendingRaw.add(raw);
-                    if (pending.size() == batch.batchSize()) {
-                        // on this thread; outputs a committed transaction already holds are not made again
-                        long seq = jobsSubmitted++;
-                        JobOutput o = trainBatch(seq, trainer.prepare(new ArrayList<>(pending)), -1,
-                                context.currentSystemTimeMs(),
-                                seq < forwardedJobs);
-                        if (seq >= forwardedJobs) {
-                            unforwarded.add(o);
+
+                        @Override
+                        public java.io.InputStream nextElement() {
+                            var kv = it.next();
+                            if (firstJournalSeq < 0) {
+                                firstJournalSeq = kv.key;
+                            } else if (kv.key != nextJournalSeq) {
+                                throw new IllegalStateException("store " + TrainerStateStore.JOURNAL + ": journal record "
+                                        + nextJournalSeq + " is missing (next is " + kv.key + ")");
+                            }
+                            nextJournalSeq = kv.key + 1;
+                            journalBytes += kv.value.length;
+                            return new java.io.ByteArrayInputStream(kv.value);
                         }
-                        pending.clear();
-                        pendingRaw.clear();
-                    }
-                    events++;
+                    }));
+            for (int first; (first = in.read()) >= 0; ) {
+                int n = (first << 24) | (in.readUnsignedByte() << 16) | (in.readUnsignedByte() << 8) | in.readUnsignedByte();
+                if (n == REJECTED) {
+                    metrics.rejected();
+                    continue;
                 }
+                if (n == FORWARDED_MARK) {
+                    forwardedThrough(in.readLong());
+                    markedForwarded = forwardedJobs;
+                    continue;
+                }
+                if (n == PUBLISH_MARK) {
+                    long seq = jobsSubmitted++;
+                    JobOutput o = publishJob(seq, context.currentSystemTimeMs(), seq < forwardedJobs);
+                    if (seq >= forwardedJobs) {
+                        unforwarded.add(o);
+                    }
+                    continue;
+                }
+                byte[] raw = new byte[n];
+                in.readFully(raw);
+                pending.add(intake.decoder().decode(raw));
+                pendingSources.add(DeadLetters.Source.ofValue(raw, context.currentSystemTimeMs()));
+                if (pending.size() == batch.batchSize()) {
+                    // on this thread; outputs a committed transaction already holds are not made again
+                    long seq = jobsSubmitted++;
+                    List<ClickEvent> whole = new ArrayList<>(pending);
+                    JobOutput o = trainBatch(seq, whole, prepare(whole), new ArrayList<>(pendingSources), -1,
+                            context.currentSystemTimeMs(), seq < forwardedJobs);
+                    if (seq >= forwardedJobs) {
+                        unforwarded.add(o);
+                    }
+                    pending.clear();
+                    pendingSources.clear();
+                }
+                events++;
             }
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("store " + TrainerStateStore.JOURNAL + ": the journal ends inside an entry", e);
         }
+        records = nextJournalSeq - Math.max(firstJournalSeq, 0);
         if (firstJournalSeq < 0) {
             firstJournalSeq = 0;
         }
@@ -403,7 +448,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             journalInt(record.value().length);
             journalBuffer.writeBytes(record.value());
         }
-        if (journalBuffer.size() >= JOURNAL_RECORD_BYTES) {
+        if (journalBuffer.size() >= partBytes) {
             writeJournal();
         }
         if (event == null) {
@@ -413,17 +458,18 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             firstOffset = context.recordMetadata().map(RecordMetadata::offset).orElse(-1L);
         }
         pending.add(event);
-        pendingRaw.add(record.value());
+        pendingSources.add(DeadLetters.Source.of(context, record));
         if (pending.size() == batch.batchSize()) {
             List<ClickEvent> whole = new ArrayList<>(pending);
+            List<DeadLetters.Source> sources = new ArrayList<>(pendingSources);
             long offset = firstOffset;
             long ts = context.currentSystemTimeMs();
             pending.clear();
-            pendingRaw.clear();
+            pendingSources.clear();
             firstOffset = -1;
             long seq = jobsSubmitted++;
-            BatchTrainer.Prepared prepared = trainer.prepare(whole); // keys worked out here, off the trainer thread
-            submit(() -> trainBatch(seq, prepared, offset, ts, false));
+            BatchTrainer.Prepared prepared = prepare(whole); // keys worked out here, off the trainer thread
+            submit(() -> trainBatch(seq, whole, prepared, sources, offset, ts, false));
             batchesSubmitted++;
         }
         maybePublish();
@@ -535,13 +581,18 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         journalBuffer.write(v);
     }
 
+    /** Writes the buffered journal entries in records of at most {@link #partBytes} (an entry may span records). */
     private void writeJournal() {
         if (journalBuffer.size() == 0) {
             return;
         }
         byte[] bytes = journalBuffer.toByteArray();
         journalBuffer.reset();
-        journal.put(nextJournalSeq++, bytes);
+        for (int from = 0; from < bytes.length; from += partBytes) {
+            byte[] part = from == 0 && bytes.length <= partBytes ? bytes
+                    : java.util.Arrays.copyOfRange(bytes, from, Math.min(bytes.length, from + partBytes));
+            journal.put(nextJournalSeq++, part);
+        }
         journalBytes += bytes.length;
     }
 
@@ -558,7 +609,13 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             storedPolicyParts = records.writeParts(POLICY_STATE, runner.exportState(), storedPolicyParts);
         }
         metrics.writeAll();
-        storedPending = records.writeAll(PENDING, pendingRaw, storedPending); // one record per pending event
+        storedLegacyPending = records.writeAll(PENDING, List.of(), storedLegacyPending);
+        java.io.ByteArrayOutputStream pendingBytes = new java.io.ByteArrayOutputStream();
+        for (DeadLetters.Source src : pendingSources) {
+            pendingBytes.writeBytes(ByteBuffer.allocate(4).putInt(src.value().length).array());
+            pendingBytes.writeBytes(src.value());
+        }
+        storedPending = records.writeParts(PENDING_STREAM, pendingBytes.toByteArray(), storedPending);
         records.putLong(FORWARDED, forwardedJobs);
         records.putLong(JOBS, jobsSubmitted);
         records.putLong(PUBLISHED_AT, publishedAt);
@@ -577,33 +634,115 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     }
 
     /**
-     * Scores, trains and counts one whole batch; runs a policy pass or a publication when one is
-     * due. On the trainer thread, or on the stream thread while the journal is re-applied
-     * ({@code replay}: the outputs are in a committed transaction already; nothing is emitted or
-     * counted in the meters).
-     *
-     * @param offset the input offset of the batch's first event (for the log), -1 when unknown
-     * @param ts     timestamp of the records emitted
-     * @return the batch's number and the records to forward: predictions, then the publication if due
+     * {@code events}' keys worked out ({@link BatchTrainer#prepare}); null when that threw, so that
+     * the trainer thread trains them one at a time and dead-letters the ones that fail.
      */
-    private JobOutput trainBatch(long seq, BatchTrainer.Prepared events, long offset, long ts, boolean replay) {
+    private BatchTrainer.Prepared prepare(List<ClickEvent> events) {
+        try {
+            return trainer.prepare(events);
+        } catch (RuntimeException e) {
+            if (Faults.isInfrastructure(e)) {
+                throw e;
+            }
+            LOG.warn("task {}: preparing a batch of {} events failed; its events are trained one at a time",
+                    context.taskId(), events.size(), e);
+            return null;
+        }
+    }
+
+    /**
+     * Scores, trains and counts one whole batch; runs a policy pass or a publication when one is
+     * due. On the trainer thread, or on the stream thread while the journal is re-applied.
+     *
+     * <p>When the batch cannot be trained (preparing it or its step throws anything but an
+     * {@link Faults#isInfrastructure infrastructure} failure), its events are trained one at a time,
+     * each as a step of its own, and an event whose step still throws goes to the dead-letter topic
+     * with reason {@code internal-error}: one bad record costs only itself. The same input fails the
+     * same way when the journal is re-applied, so a restart rebuilds the same model.
+     *
+     * @param prepared the batch's keys, null when preparing it failed
+     * @param sources  where each event came from (for its dead letter)
+     * @param offset   the input offset of the batch's first event (for the log), -1 when unknown
+     * @param ts       timestamp of the records emitted
+     * @param replay   whether the outputs are in a committed transaction already: nothing is emitted
+     *                 or counted in the meters
+     * @return the batch's number and the records to forward: predictions, dead letters, then the
+     *         publication if due
+     */
+    private JobOutput trainBatch(long seq, List<ClickEvent> events, BatchTrainer.Prepared prepared,
+                                 List<DeadLetters.Source> sources, long offset, long ts, boolean replay) {
         List<JobOutput.Output> out = new ArrayList<>();
-        BatchTrainer.Listener listener = new BatchTrainer.Listener() {
-            @Override
-            public void scored(ClickEvent ev, float logit) {
-                if (Float.isFinite(logit)) {
-                    metrics.record(logit, ev.label());
-                    if (!replay) {
-                        meters.event();
-                    }
+        boolean trained = false;
+        if (prepared != null) {
+            try {
+                for (ClickEvent e : events) {
+                    faults.check(Faults.Stage.TRAIN, e);
                 }
-                if (settings.predictions() && !replay) {
-                    out.add(new JobOutput.Output(TrainerTopology.PREDICTIONS_SINK, new Record<>(null, DeadLetters.prediction(ev.id(),
-                            ev.eventTimeMs(), ev.label(), Losses.sigmoid(logit)), ts)));
+                stepAndCount(prepared, offset, ts, replay, out);
+                trained = true;
+            } catch (RuntimeException e) {
+                if (Faults.isInfrastructure(e)) {
+                    throw e;
+                }
+                LOG.warn("task {}: training batch {} (offsets from {}) failed; its {} events are trained one at a time",
+                        context.taskId(), batches, offset, events.size(), e);
+            }
+        }
+        if (!trained) {
+            for (int i = 0; i < events.size(); i++) {
+                ClickEvent e = events.get(i);
+                try {
+                    faults.check(Faults.Stage.TRAIN, e);
+                    stepAndCount(trainer.prepare(List.of(e)), offset, ts, replay, out);
+                } catch (RuntimeException ex) {
+                    if (Faults.isInfrastructure(ex)) {
+                        throw ex;
+                    }
+                    metrics.rejected();
+                    if (!replay) {
+                        meters.rejected(io.inflight.topics.RejectReason.INTERNAL_ERROR);
+                    }
+                    LOG.warn("task {}: event {} of the batch from offset {} cannot be trained; dead-lettered",
+                            context.taskId(), i, offset, ex);
+                    out.add(new JobOutput.Output(TrainerTopology.DEAD_LETTER_SINK, DeadLetters.letter(sources.get(i),
+                            io.inflight.topics.RejectReason.INTERNAL_ERROR, Faults.describe("training", ex),
+                            intake.maxRecordBytes())));
                 }
             }
-        };
-        if (!trainer.step(events, batches, listener)) {
+        }
+        stagedBytes = embeddings.stagedBytes();
+        return new JobOutput(seq, replay ? List.of() : out);
+    }
+
+    /**
+     * One step on {@code p}; its events are counted in the metrics only once the step returned (an
+     * event of a step that throws is counted when it is trained again, or as a dead letter). Then the
+     * policy pass and the publication when due.
+     */
+    private void stepAndCount(BatchTrainer.Prepared p, long offset, long ts, boolean replay, List<JobOutput.Output> out) {
+        int n = p.size();
+        ClickEvent[] scoredEvents = new ClickEvent[n];
+        float[] scoredLogits = new float[n];
+        int[] count = new int[1];
+        boolean finite = trainer.step(p, batches, (ev, logit) -> {
+            scoredEvents[count[0]] = ev;
+            scoredLogits[count[0]++] = logit;
+        });
+        for (int i = 0; i < count[0]; i++) {
+            ClickEvent ev = scoredEvents[i];
+            float logit = scoredLogits[i];
+            if (Float.isFinite(logit)) {
+                metrics.record(logit, ev.label());
+                if (!replay) {
+                    meters.event();
+                }
+            }
+            if (settings.predictions() && !replay) {
+                out.add(new JobOutput.Output(TrainerTopology.PREDICTIONS_SINK, new Record<>(null, DeadLetters.prediction(ev.id(),
+                        ev.eventTimeMs(), ev.label(), Losses.sigmoid(logit)), ts)));
+            }
+        }
+        if (!finite) {
             if (!replay) {
                 meters.nonFinite();
             }
@@ -612,35 +751,55 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         }
         batches++;
         if (runner != null && runner.isPassDue(batches)) {
-            PassReport r = runner.runPass(rows, batches);
-            LOG.info("policy pass at batch {}: {} rows, bytes {} -> {} (budget {}), chunks pruned {} re-allocated {}, "
-                            + "rows evicted {} admitted {} grown {}, promotions {} demotions {}, {} ms", batches,
-                    r.rowsVisited(), r.bytesBefore(), r.bytesAfter(), r.budgetBytes(), r.chunksPruned(),
-                    r.chunksReallocated(), r.rowsEvicted(), r.rowsAdmitted(), r.rowsGrown(), r.promotions(),
-                    r.demotions(), r.durationNanos() / 1_000_000);
-        }
-        if (batch.publishEveryBatches() > 0 && batches % batch.publishEveryBatches() == 0) {
-            if (replay) {
-                rows.clearChanged(); // published before the restart, in a committed transaction
-                publishedAt = batches;
-            } else {
-                publish(out, ts);
+            try {
+                PassReport r = runner.runPass(rows, batches);
+                LOG.info("policy pass at batch {}: {} rows, bytes {} -> {} (budget {}), chunks pruned {} re-allocated {}, "
+                                + "rows evicted {} admitted {} grown {}, promotions {} demotions {}, {} ms", batches,
+                        r.rowsVisited(), r.bytesBefore(), r.bytesAfter(), r.budgetBytes(), r.chunksPruned(),
+                        r.chunksReallocated(), r.rowsEvicted(), r.rowsAdmitted(), r.rowsGrown(), r.promotions(),
+                        r.demotions(), r.durationNanos() / 1_000_000);
+            } catch (RuntimeException e) {
+                if (Faults.isInfrastructure(e)) {
+                    throw e;
+                }
+                LOG.error("task {}: the policy pass at batch {} failed; training goes on", context.taskId(), batches, e);
             }
         }
-        stagedBytes = embeddings.stagedBytes();
-        return new JobOutput(seq, replay ? List.of() : out);
+        if (batch.publishEveryBatches() > 0 && batches % batch.publishEveryBatches() == 0) {
+            publishGuarded(out, ts, replay);
+        }
     }
 
     /** A time-based publication (job {@code seq}); in a replay only the changed set is cleared. */
     private JobOutput publishJob(long seq, long ts, boolean replay) {
-        if (replay) {
-            rows.clearChanged(); // published before the restart, in a committed transaction
-            publishedAt = batches;
-            return new JobOutput(seq, List.of());
-        }
         List<JobOutput.Output> out = new ArrayList<>();
-        publish(out, ts);
-        return new JobOutput(seq, out);
+        publishGuarded(out, ts, replay);
+        return new JobOutput(seq, replay ? List.of() : out);
+    }
+
+    /**
+     * Publishes (in a replay: only clears the changed set, published before the restart in a
+     * committed transaction). A publication that throws anything but an infrastructure failure
+     * emits nothing and keeps the changed rows for the next one.
+     */
+    private void publishGuarded(List<JobOutput.Output> out, long ts, boolean replay) {
+        int mark = out.size();
+        try {
+            faults.check(Faults.Stage.PUBLISH, batches);
+            if (replay) {
+                rows.clearChanged();
+                publishedAt = batches;
+            } else {
+                publish(out, ts);
+            }
+        } catch (RuntimeException e) {
+            if (Faults.isInfrastructure(e)) {
+                throw e;
+            }
+            out.subList(mark, out.size()).clear();
+            LOG.error("task {}: the publication at batch {} failed; its rows are published with the next one",
+                    context.taskId(), batches, e);
+        }
     }
 
     private void writeDense() {
@@ -657,7 +816,6 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
      * (without their optimizer state).
      */
     private void publish(List<JobOutput.Output> out, long ts) {
-        publishedAt = batches;
         model.exportDense(dense);
         int d = batch.dim();
         rows.forEachChanged(new RowSink() {
@@ -679,13 +837,14 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                         (byte[]) null, ts)));
             }
         });
-        rows.clearChanged();
         int parameters = model.parameterCount(); // serving needs no optimizer state
         for (int c = 0; c * DENSE_CHUNK_FLOATS < parameters; c++) {
             int n = Math.min(DENSE_CHUNK_FLOATS, parameters - c * DENSE_CHUNK_FLOATS);
             out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.denseKey(modelId, c),
                     ModelUpdateCodec.dense(batches, dense, c * DENSE_CHUNK_FLOATS, n, parameters), ts)));
         }
+        rows.clearChanged();
+        publishedAt = batches;
     }
 
     @Override

@@ -2,30 +2,150 @@ package io.inflight.trainer.topology;
 
 import io.inflight.topics.RejectReason;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.HexFormat;
+import java.util.Map;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
-/** Sends a rejected input record to the dead-letter sink: original key, value and headers plus the reason and source. */
+/**
+ * Dead letters: a rejected input record with its original key, value and headers, plus the reason
+ * and its source coordinates in headers.
+ *
+ * <p>A dead letter always fits the producer's {@code max.request.size} ({@link #maxRecordBytes}): a
+ * record the clicks topic accepted may be too large to be sent again with headers added, so the
+ * copied value (then the original headers, then the key) is cut to what fits, and the headers
+ * {@value #HEADER_TRUNCATED} (what was cut), {@value #HEADER_ORIGINAL_SIZE} (the value's size in
+ * bytes) and {@value #HEADER_ORIGINAL_SHA256} (of the whole original value) say so.
+ */
 final class DeadLetters {
+
+    static final String HEADER_TRUNCATED = "inflight.reject.truncated";
+    static final String HEADER_ORIGINAL_SIZE = "inflight.reject.original.size";
+    static final String HEADER_ORIGINAL_SHA256 = "inflight.reject.original.sha256";
+    /** The producer's default {@code max.request.size}. */
+    static final int DEFAULT_MAX_RECORD_BYTES = 1_048_576;
+    /**
+     * Set by the trainer app (from the topics' {@code max.message.bytes}) when it is below the
+     * producer's limit; read from the Streams configuration.
+     */
+    static final String MAX_RECORD_BYTES_CONFIG = "inflight.internal.max.record.bytes";
+    /** Room kept for a record batch's framing and a record's varints (61 + at most ~40 bytes). */
+    private static final int FRAMING_BYTES = 256;
+    private static final int MAX_DETAIL_CHARS = 1000;
 
     private DeadLetters() {
     }
 
+    /** Where a record came from and what it held, kept until it is trained (or dead-lettered). */
+    record Source(byte[] key, byte[] value, Header[] headers, long timestamp, String topic, int partition, long offset) {
+
+        /** The record being processed by {@code context}. */
+        static Source of(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record) {
+            var m = context.recordMetadata();
+            return new Source(record.key(), record.value(), record.headers().toArray(), record.timestamp(),
+                    m.map(x -> x.topic()).orElse(null), m.map(x -> x.partition()).orElse(-1), m.map(x -> x.offset()).orElse(-1L));
+        }
+
+        /** A record known only by its value (re-read from the journal after a restart). */
+        static Source ofValue(byte[] value, long timestamp) {
+            return new Source(null, value, new Header[0], timestamp, null, -1, -1);
+        }
+    }
+
+    /**
+     * The largest record the trainer may produce: the producer's {@code max.request.size} (the
+     * {@code producer.} prefixed setting first), or {@value #MAX_RECORD_BYTES_CONFIG} when smaller.
+     */
+    static int maxRecordBytes(Map<String, Object> appConfigs) {
+        int max = DEFAULT_MAX_RECORD_BYTES;
+        Object v = appConfigs.get("producer.max.request.size");
+        if (v == null) {
+            v = appConfigs.get("max.request.size");
+        }
+        if (v != null) {
+            max = Integer.parseInt(v.toString().trim());
+        }
+        Object topic = appConfigs.get(MAX_RECORD_BYTES_CONFIG);
+        if (topic != null) {
+            max = Math.min(max, Integer.parseInt(topic.toString().trim()));
+        }
+        return max;
+    }
+
     static void forward(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record, RejectReason reason,
-                        String detail) {
-        Headers headers = new RecordHeaders(record.headers().toArray());
-        headers.add(TrainerProcessor.HEADER_REASON, reason.code().getBytes(StandardCharsets.UTF_8));
-        String d = detail.length() <= 1000 ? detail : detail.substring(0, 1000) + "...";
-        headers.add(TrainerProcessor.HEADER_DETAIL, d.getBytes(StandardCharsets.UTF_8));
-        context.recordMetadata().ifPresent(m -> {
-            headers.add(TrainerProcessor.HEADER_SOURCE_TOPIC, m.topic().getBytes(StandardCharsets.UTF_8));
-            headers.add(TrainerProcessor.HEADER_SOURCE_PARTITION, Integer.toString(m.partition()).getBytes(StandardCharsets.UTF_8));
-            headers.add(TrainerProcessor.HEADER_SOURCE_OFFSET, Long.toString(m.offset()).getBytes(StandardCharsets.UTF_8));
-        });
-        context.forward(new Record<>(record.key(), record.value(), record.timestamp(), headers),
-                TrainerTopology.DEAD_LETTER_SINK);
+                        String detail, int maxRecordBytes) {
+        context.forward(letter(Source.of(context, record), reason, detail, maxRecordBytes), TrainerTopology.DEAD_LETTER_SINK);
+    }
+
+    /** The dead letter of {@code source}, at most {@code maxRecordBytes} as the producer counts them. */
+    static Record<byte[], byte[]> letter(Source source, RejectReason reason, String detail, int maxRecordBytes) {
+        Headers ours = new RecordHeaders();
+        ours.add(TrainerProcessor.HEADER_REASON, utf8(reason.code()));
+        String d = detail.length() <= MAX_DETAIL_CHARS ? detail : detail.substring(0, MAX_DETAIL_CHARS) + "...";
+        ours.add(TrainerProcessor.HEADER_DETAIL, utf8(d));
+        if (source.topic() != null) {
+            ours.add(TrainerProcessor.HEADER_SOURCE_TOPIC, utf8(source.topic()));
+            ours.add(TrainerProcessor.HEADER_SOURCE_PARTITION, utf8(Integer.toString(source.partition())));
+            ours.add(TrainerProcessor.HEADER_SOURCE_OFFSET, utf8(Long.toString(source.offset())));
+        }
+        byte[] key = source.key();
+        byte[] value = source.value();
+        Header[] original = source.headers();
+        // 200: the three truncation headers, when needed
+        long room = (long) maxRecordBytes - FRAMING_BYTES - headerBytes(ours.toArray()) - 200;
+        long keyBytes = key == null ? 0 : key.length;
+        long valueBytes = value == null ? 0 : value.length;
+        long originalBytes = headerBytes(original);
+        if (keyBytes + valueBytes + originalBytes <= room) {
+            Headers all = new RecordHeaders(original);
+            ours.forEach(all::add);
+            return new Record<>(key, value, source.timestamp(), all);
+        }
+        StringBuilder cut = new StringBuilder("value");
+        if (keyBytes + originalBytes > room) {
+            original = new Header[0];
+            originalBytes = 0;
+            cut.append(",headers");
+        }
+        if (keyBytes > room) {
+            key = Arrays.copyOf(key, (int) Math.max(0, room));
+            keyBytes = key.length;
+            cut.append(",key");
+        }
+        byte[] kept = Arrays.copyOf(value, (int) Math.max(0, Math.min(valueBytes, room - keyBytes - originalBytes)));
+        Headers all = new RecordHeaders(original);
+        ours.forEach(all::add);
+        all.add(HEADER_TRUNCATED, utf8(cut.toString()));
+        all.add(HEADER_ORIGINAL_SIZE, utf8(Long.toString(valueBytes)));
+        all.add(HEADER_ORIGINAL_SHA256, utf8(sha256(value)));
+        return new Record<>(key, kept, source.timestamp(), all);
+    }
+
+    private static long headerBytes(Header[] headers) {
+        long n = 0;
+        for (Header h : headers) {
+            // the key's UTF-8 bytes, the value and two varints of at most 5 bytes
+            n += utf8(h.key()).length + (h.value() == null ? 0 : h.value().length) + 10;
+        }
+        return n + 5;
+    }
+
+    private static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes == null ? new byte[0] : bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
     }
 
     /** The JSON line written to the predictions topic. */

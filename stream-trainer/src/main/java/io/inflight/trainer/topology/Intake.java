@@ -21,8 +21,15 @@ final class Intake {
     private final EventDecoder decoder;
     private final EventValidator validator;
     private final TrainerMeters meters;
+    private final Faults faults;
+    /** The largest record the producer may send (dead letters are cut to it); set by {@link #init}. */
+    private int maxRecordBytes = DeadLetters.DEFAULT_MAX_RECORD_BYTES;
 
     Intake(TrainerSettings settings, TrainerMeters meters) {
+        this(settings, meters, Faults.NONE);
+    }
+
+    Intake(TrainerSettings settings, TrainerMeters meters, Faults faults) {
         this.decoder = switch (settings.inputFormat()) {
             case "binary" -> new EventCodec(settings.limits());
             case "json" -> new JsonEventCodec(settings.limits());
@@ -30,6 +37,20 @@ final class Intake {
         };
         this.validator = new EventValidator(settings.limits());
         this.meters = meters;
+        this.faults = faults;
+    }
+
+    /** Reads the producer's record size limit from the task's configuration. */
+    void init(ProcessorContext<byte[], byte[]> context) {
+        this.maxRecordBytes = DeadLetters.maxRecordBytes(context.appConfigs());
+    }
+
+    int maxRecordBytes() {
+        return maxRecordBytes;
+    }
+
+    Faults faults() {
+        return faults;
     }
 
     /** The decoder of the clicks topic's format (also used to re-read persisted raw records). */
@@ -37,14 +58,28 @@ final class Intake {
         return decoder;
     }
 
-    /** The decoded, valid event, or null when the record was dead-lettered. */
+    /**
+     * The decoded, valid event, or null when the record was dead-lettered: malformed, invalid, or
+     * its decoding or validation threw anything but an {@link Faults#isInfrastructure infrastructure}
+     * failure (reason {@code internal-error}, the exception's class in the detail).
+     */
     ClickEvent accept(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record, PersistedMetrics metrics) {
+        String stage = "decoding";
         try {
+            faults.check(Faults.Stage.DECODE, record.value());
             ClickEvent event = decoder.decode(record.value());
+            stage = "validation";
+            faults.check(Faults.Stage.VALIDATE, event);
             validator.validate(event, context.currentSystemTimeMs());
             return event;
         } catch (MalformedEventException e) {
             reject(context, record, e.reason(), e.getMessage(), metrics);
+            return null;
+        } catch (RuntimeException e) {
+            if (Faults.isInfrastructure(e)) {
+                throw e;
+            }
+            reject(context, record, RejectReason.INTERNAL_ERROR, Faults.describe(stage, e), metrics);
             return null;
         }
     }
@@ -53,6 +88,6 @@ final class Intake {
                 String detail, PersistedMetrics metrics) {
         metrics.rejected();
         meters.rejected(reason);
-        DeadLetters.forward(context, record, reason, detail);
+        DeadLetters.forward(context, record, reason, detail, maxRecordBytes);
     }
 }

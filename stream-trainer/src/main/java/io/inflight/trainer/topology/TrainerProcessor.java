@@ -55,14 +55,19 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
     private float[][] rowBuf = new float[0][];
 
     public TrainerProcessor(TrainerSettings settings, TrainerMeters meters) {
+        this(settings, meters, Faults.NONE);
+    }
+
+    public TrainerProcessor(TrainerSettings settings, TrainerMeters meters, Faults faults) {
         this.settings = settings;
         this.meters = meters;
-        this.intake = new Intake(settings, meters);
+        this.intake = new Intake(settings, meters, faults);
     }
 
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
+        intake.init(context);
         this.model = Models.create(settings);
         KeyValueStore<Long, byte[]> rowStore = context.getStateStore(TrainerStateStore.ROWS);
         this.rows = new KeyValueRowStore(rowStore, model.rowWidth());
@@ -83,6 +88,26 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
         if (event == null) {
             return;
         }
+        try {
+            intake.faults().check(Faults.Stage.TRAIN, event);
+            train(record, event);
+        } catch (RuntimeException e) {
+            if (Faults.isInfrastructure(e)) {
+                throw e;
+            }
+            // rows are written only after the whole update succeeded; dense is restored
+            System.arraycopy(denseBefore, 0, dense, 0, dense.length);
+            LOG.warn("training the event at {} failed; dead-lettered", position(), e);
+            intake.reject(context, record, RejectReason.INTERNAL_ERROR, Faults.describe("training", e), metrics);
+        }
+    }
+
+    private String position() {
+        return context.recordMetadata().map(m -> m.topic() + "-" + m.partition() + "@" + m.offset()).orElse("?");
+    }
+
+    private void train(Record<byte[], byte[]> record, ClickEvent event) {
+        System.arraycopy(dense, 0, denseBefore, 0, dense.length);
         int n = distinctKeys(event);
         for (int i = 0; i < n; i++) {
             if (!rows.read(keys[i], rowBuf[i])) {
@@ -94,15 +119,14 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
             intake.reject(context, record, RejectReason.NON_FINITE_PREDICTION, "model produced logit " + logit, metrics);
             return;
         }
+        model.learn(rowBuf, n, dense, logit, event.label());
+        // counted once the update was worked out: an event whose update throws is a dead letter only
         metrics.record(logit, event.label());
         meters.event();
         if (settings.predictions()) {
             context.forward(new Record<>(record.key(), DeadLetters.prediction(event.id(), event.eventTimeMs(),
                     event.label(), Losses.sigmoid(logit)), record.timestamp()), TrainerTopology.PREDICTIONS_SINK);
         }
-
-        System.arraycopy(dense, 0, denseBefore, 0, dense.length);
-        model.learn(rowBuf, n, dense, logit, event.label());
         if (!allFinite(n)) {
             // The update is dropped; rows are re-read from the store next time, dense is restored.
             System.arraycopy(denseBefore, 0, dense, 0, dense.length);

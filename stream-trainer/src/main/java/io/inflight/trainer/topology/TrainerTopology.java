@@ -42,7 +42,12 @@ public final class TrainerTopology {
 
     /** The per-event sparse trainer (lr, fm over any features). */
     public static Topology build(TopicCatalogue topics, TrainerSettings settings, TrainerMeters meters) {
-        Topology t = build(topics, () -> new TrainerProcessor(settings, meters), true);
+        return build(topics, settings, meters, Faults.NONE);
+    }
+
+    /** As above, with {@code faults} checked at each stage of a record's processing (tests). */
+    public static Topology build(TopicCatalogue topics, TrainerSettings settings, TrainerMeters meters, Faults faults) {
+        Topology t = build(topics, () -> new TrainerProcessor(settings, meters, faults), true);
         t.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TrainerStateStore.ROWS), Serdes.Long(), Serdes.ByteArray())
                 .withCachingEnabled(), TRAINER);
@@ -71,8 +76,15 @@ public final class TrainerTopology {
     public static Topology build(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch,
                                  StoreConfig store, PolicySettings policy, CadenceSettings checkpoint,
                                  BatchModelFactory factory, TrainerMeters meters) {
-        Topology t = build(topics, () -> new BatchTrainerProcessor(settings, batch, policy, checkpoint, factory, meters),
-                false);
+        return build(topics, settings, batch, store, policy, checkpoint, factory, meters, Faults.NONE);
+    }
+
+    /** As above, with {@code faults} checked at each stage of a record's processing (tests). */
+    public static Topology build(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch,
+                                 StoreConfig store, PolicySettings policy, CadenceSettings checkpoint,
+                                 BatchModelFactory factory, TrainerMeters meters, Faults faults) {
+        Topology t = build(topics, () -> new BatchTrainerProcessor(settings, batch, policy, checkpoint, factory, meters,
+                faults), false);
         t.addStateStore(EmbeddingStores.builder(TrainerStateStore.EMBEDDINGS, store), TRAINER);
         // Small segments: journal records are deleted at every checkpoint, and compaction only
         // cleans closed segments, so a restore reads little more than the live journal.
