@@ -57,6 +57,7 @@ public final class TrainerApp implements AutoCloseable {
     /** As above, with the mini-batch models made by {@code factory} (when {@code inflight.model.fields} is set). */
     public static TrainerApp start(InflightConfig config, java.util.function.Consumer<Throwable> onFatal,
                                    MeterRegistry registry, BatchModelFactory factory) {
+        RecordLimits.maxRequestSize(config.streamsProperties()); // refused before any topic is made
         ensureTopics(config);
         TopicCatalogue topics = config.topics();
         TrainerMeters meters = TrainerMeters.on(registry);
@@ -65,7 +66,11 @@ public final class TrainerApp implements AutoCloseable {
                 ? TrainerTopology.build(topics, config.trainerSettings(), batch.get(), config.storeConfig(batch.get()),
                         config.policySettings(), config.cadenceSettings(), factory, meters)
                 : TrainerTopology.build(topics, config.trainerSettings(), meters);
-        KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
+        java.util.Properties props = config.streamsProperties();
+        try (Admin admin = Admin.create(new HashMap<>(config.kafkaClientConfigs()))) {
+            RecordLimits.apply(admin, topics, props);
+        }
+        KafkaStreams streams = new KafkaStreams(topology, props);
         new KafkaStreamsMetrics(streams).bindTo(registry);
         streams.setUncaughtExceptionHandler(e -> {
             onFatal.accept(e);

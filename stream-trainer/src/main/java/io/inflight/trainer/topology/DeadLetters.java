@@ -34,7 +34,7 @@ final class DeadLetters {
      * Set by the trainer app (from the topics' {@code max.message.bytes}) when it is below the
      * producer's limit; read from the Streams configuration.
      */
-    static final String MAX_RECORD_BYTES_CONFIG = "inflight.internal.max.record.bytes";
+    static final String MAX_RECORD_BYTES_CONFIG = TrainerTopology.MAX_RECORD_BYTES_CONFIG;
     /** Room kept for a record batch's framing and a record's varints (61 + at most ~40 bytes). */
     private static final int FRAMING_BYTES = 256;
     private static final int MAX_DETAIL_CHARS = 1000;

@@ -31,6 +31,12 @@ public final class TrainerTopology {
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
     public static final String PREDICTIONS_SINK = "predictions-sink";
     public static final String MODEL_UPDATES_SINK = "model-updates-sink";
+    /**
+     * Streams setting the trainer app sets when a topic's {@code max.message.bytes} is below the
+     * producer's {@code max.request.size}: dead letters, journal and checkpoint records are sized to
+     * the smaller of the two.
+     */
+    public static final String MAX_RECORD_BYTES_CONFIG = "inflight.internal.max.record.bytes";
 
     private TrainerTopology() {
     }
