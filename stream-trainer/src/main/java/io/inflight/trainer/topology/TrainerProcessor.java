@@ -124,8 +124,12 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
         metrics.record(logit, event.label());
         meters.event();
         if (settings.predictions()) {
-            context.forward(new Record<>(record.key(), DeadLetters.prediction(event.id(), event.eventTimeMs(),
-                    event.label(), Losses.sigmoid(logit)), record.timestamp()), TrainerTopology.PREDICTIONS_SINK);
+            byte[] p = DeadLetters.prediction(event.id(), event.eventTimeMs(), event.label(), Losses.sigmoid(logit));
+            byte[] key = record.key(); // dropped when the input's key is too large to send again with the prediction
+            if (key != null && (long) key.length + p.length + 1024 > intake.maxRecordBytes()) {
+                key = null;
+            }
+            context.forward(new Record<>(key, p, record.timestamp()), TrainerTopology.PREDICTIONS_SINK);
         }
         if (!allFinite(n)) {
             // The update is dropped; rows are re-read from the store next time, dense is restored.
