@@ -17,7 +17,9 @@ public enum RejectReason {
     STRING_TOO_LONG("string-too-long"),
     DUPLICATE_FIELD("duplicate-field"),
     EMPTY_NAME("empty-name"),
-    NON_FINITE_PREDICTION("non-finite-prediction");
+    NON_FINITE_PREDICTION("non-finite-prediction"),
+    /** A record that made the decoder or the trainer fail in an unexpected way (a bug, not bad input). */
+    INTERNAL_ERROR("internal-error");
 
     private final String code;
 
