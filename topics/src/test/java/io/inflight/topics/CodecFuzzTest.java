@@ -46,6 +46,8 @@ class CodecFuzzTest {
     @Test
     void nothingButMalformedEventExceptionEscapesAndValidEventsRoundTrip() {
         Corpus corpus = new Corpus(new SplittableRandom(seed));
+        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        long cpuStart = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         for (long i = from; i < from + records; i++) {
             SplittableRandom rnd = new SplittableRandom(mix(seed, i));
@@ -55,9 +57,10 @@ class CodecFuzzTest {
             check(i, record, "json", l);
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("fuzz: seed %d, %,d records through both codecs in %.1f s (%,.0f records/s): "
-                + "%,d decodes, %,d valid, %,d round trips%n",
-                seed, records, seconds, records / seconds, decoded, valid, roundTrips);
+        double cpuSeconds = (threads.getCurrentThreadCpuTime() - cpuStart) / 1e9;
+        System.out.printf("fuzz: seed %d, %,d records through both codecs in %.1f s (%,.0f records/s; CPU %.1f s, "
+                + "%,.0f records/CPU-s): %,d decodes, %,d valid, %,d round trips%n",
+                seed, records, seconds, records / seconds, cpuSeconds, records / cpuSeconds, decoded, valid, roundTrips);
         assertThat(valid).as("the mutations must leave some records valid, or the round trip is not exercised")
                 .isPositive();
     }
