@@ -39,6 +39,9 @@ class CodecFuzzTest {
     private final JsonEventCodec[] json = {new JsonEventCodec(LIMITS[0]), new JsonEventCodec(LIMITS[1])};
     private final EventValidator[] validator = {new EventValidator(LIMITS[0]), new EventValidator(LIMITS[1])};
 
+    /** The first failure of each kind (codec and exception class): the run goes on to find the other kinds. */
+    private final java.util.Map<String, AssertionError> failures = new java.util.LinkedHashMap<>();
+    private long failed;
     private long decoded;
     private long valid;
     private long roundTrips;
@@ -61,6 +64,13 @@ class CodecFuzzTest {
         System.out.printf("fuzz: seed %d, %,d records through both codecs in %.1f s (%,.0f records/s; CPU %.1f s, "
                 + "%,.0f records/CPU-s): %,d decodes, %,d valid, %,d round trips%n",
                 seed, records, seconds, records / seconds, cpuSeconds, records / cpuSeconds, decoded, valid, roundTrips);
+        if (!failures.isEmpty()) {
+            StringBuilder sb = new StringBuilder(failed + " records failed, " + failures.size() + " kinds; the first of each:\n");
+            failures.forEach((kind, f) -> sb.append(kind).append(": ").append(f.getMessage()).append("\n"));
+            AssertionError all = new AssertionError(sb.toString(), failures.values().iterator().next().getCause());
+            failures.values().forEach(all::addSuppressed);
+            throw all;
+        }
         assertThat(valid).as("the mutations must leave some records valid, or the round trip is not exercised")
                 .isPositive();
     }
@@ -84,18 +94,42 @@ class CodecFuzzTest {
             roundTrips++;
         } catch (MalformedEventException rejected) {
             if (rejected.reason() == null) {
-                throw failure(i, record, codec, l, rejected);
+                fail(i, record, codec, l, rejected);
             }
         } catch (Throwable t) { // anything else is a bug, including a round trip that throws
-            throw failure(i, record, codec, l, t);
+            fail(i, record, codec, l, t);
         }
+    }
+
+    private void fail(long i, byte[] record, String codec, int l, Throwable t) {
+        if (t instanceof OutOfMemoryError || t instanceof StackOverflowError && failures.size() > 20) {
+            throw (Error) t;
+        }
+        failed++;
+        String kind = codec + " " + (t.getMessage() != null && t.getMessage().startsWith("round trip") ? "round trip"
+                : t.getClass().getName());
+        failures.computeIfAbsent(kind, k -> failure(i, record, codec, l, t));
     }
 
     private AssertionError failure(long i, byte[] record, String codec, int l, Throwable t) {
         return new AssertionError(String.format("%s codec (limits %s) failed on seed %d record %d:%n  hex %s%n  text %s%n"
                         + "  replay: -Dinflight.fuzz.seed=%d -Dinflight.fuzz.from=%d -Dinflight.fuzz.records=1%n  %s",
                 codec, LIMITS[l], seed, i, HexFormat.of().formatHex(record), new String(record, StandardCharsets.ISO_8859_1),
-                seed, i, t), t);
+                seed, i, escape(t.toString())), t);
+    }
+
+    /** Printable ASCII only: lone surrogates and control characters in a message must not garble the report. */
+    private static String escape(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int k = 0; k < s.length(); k++) {
+            char c = s.charAt(k);
+            if (c >= 0x20 && c < 0x7F) {
+                sb.append(c);
+            } else {
+                sb.append(String.format("\\u%04X", (int) c));
+            }
+        }
+        return sb.toString();
     }
 
     /** SplitMix64 of the pair: each record's generator depends on (seed, index) only. */

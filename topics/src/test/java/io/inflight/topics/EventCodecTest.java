@@ -149,6 +149,16 @@ class EventCodecTest {
                 .bytes()).eventTimeMs()).isEqualTo(Long.MIN_VALUE);
     }
 
+    @Test
+    void shouldRejectTheRecordsTheFuzzerFound() { // CodecFuzzTest, seed 20261130, against the code before issue 12
+        EventCodec small = new EventCodec(new EventLimits(6, 12, 86_400_000L, 0L));
+        byte[] record113 = java.util.HexFormat.of().parseHex("010106e0a080efbfbfffffffffffffffffff01000202663001020030026631"
+                + "020ce282ace697a5e69cace282ac0002ffffffffffffffffff016e756c6c01a56e1fc2f8f359024e313ff00000000000");
+        assertThatThrownBy(() -> small.decode(record113)).isInstanceOf(MalformedEventException.class); // was SIOOBE
+        byte[] record126 = java.util.HexFormat.of().parseHex("0100af0900020266300106e697a5e69cac0266310103c3bc20feffffffffffffffff01");
+        assertReason(record126, RejectReason.TOO_MANY_FEATURES); // was NegativeArraySizeException: -2
+    }
+
     /** Version 1, no id, time 0, label 1: what follows is the field count. */
     private static Raw head() {
         return new Raw().u8(1).u8(0).varlong(0).u8(1);

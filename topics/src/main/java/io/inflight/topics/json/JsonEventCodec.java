@@ -130,6 +130,8 @@ public final class JsonEventCodec implements EventDecoder {
                 throw new MalformedEventException(RejectReason.BAD_UTF8, detail);
             }
             throw syntax(detail);
+        } catch (java.io.CharConversionException e) { // Jackson's UTF-16/32 readers; checkEncoding keeps them out
+            throw new MalformedEventException(RejectReason.BAD_UTF8, "record value is not UTF-8 JSON: " + e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read JSON from a byte array", e);
         }

@@ -198,6 +198,21 @@ class JsonEventCodecTest {
         assertThat(small.decode("{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\", \"b\": []}}").fields()).hasSize(2);
     }
 
+    // Records the fuzzer (CodecFuzzTest, seed 20261130) found against the code before issue 12.
+
+    @Test
+    void shouldRejectABinaryRecordThatJacksonWouldReadAsUtf32() { // was UncheckedIOException (CharConversionException)
+        assertReason(java.util.HexFormat.of().parseHex("01000000020266300100"), RejectReason.BAD_SYNTAX);
+    }
+
+    @Test
+    void shouldRejectTheLoneSurrogatesThatDidNotRoundTrip() { // the binary encoder wrote them as '?'
+        assertReason(java.util.HexFormat.of().parseHex("7b2274696d65223a313639373833323339353237362c226c6162656c223a312c22"
+                + "6669656c6473223a7b226630223a5b5d2c226631223a22222c226632223a225c75444246465c75444246465c5c227d2c226e756d"
+                + "65726963223a7b226e30223a3937313639372e333331333832333738372c226e31223a2d312e37393736393331333438363233"
+                + "313537453330387d7d"), RejectReason.BAD_UTF8);
+    }
+
     private static byte[] concat(String head, byte[] middle, String tail) {
         byte[] h = head.getBytes(StandardCharsets.UTF_8);
         byte[] t = tail.getBytes(StandardCharsets.UTF_8);
