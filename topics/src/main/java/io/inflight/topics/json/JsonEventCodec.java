@@ -42,8 +42,9 @@ import java.util.Set;
  *       rejects non-finite values).</li>
  * </ul>
  *
- * <p>Decoding is strict like the binary codec: invalid UTF-8, syntax errors, unknown or repeated keys,
- * wrong types and limit violations raise {@link MalformedEventException} with the matching
+ * <p>Decoding is strict like the binary codec: invalid UTF-8 (also a lone surrogate written as an
+ * escape, which UTF-8 cannot carry), a byte-order mark or NUL bytes, syntax errors, unknown or repeated
+ * keys, wrong types and limit violations raise {@link MalformedEventException} with the matching
  * {@link RejectReason}. A missing label is {@link RejectReason#MISSING_LABEL}; a missing or unreadable
  * time is {@link RejectReason#BAD_TIME}. Semantic checks are {@link io.inflight.topics.EventValidator}'s.
  * Immutable and thread-safe.
@@ -124,9 +125,10 @@ public final class JsonEventCodec implements EventDecoder {
         } catch (JsonProcessingException e) {
             String msg = e.getOriginalMessage();
             String detail = (msg == null ? e.toString() : msg) + " at " + location(e);
-            if (msg != null && msg.contains("surrogate")) {
-                // Jackson checks escaped field names itself ("Broken surrogate pair in field name", "Unexpected
-                // low surrogate ..."): not expressible in UTF-8, so bad-utf8 as on the binary path
+            if (msg != null && (msg.startsWith("Broken surrogate pair") || msg.startsWith("Unexpected low surrogate")
+                    || msg.startsWith("Incomplete surrogate pair") || msg.startsWith("Invalid UTF-8"))) {
+                // Jackson checks escaped field names itself: a lone surrogate is not expressible in UTF-8, so
+                // bad-utf8 as on the binary path (prefixes only: other messages quote the input)
                 throw new MalformedEventException(RejectReason.BAD_UTF8, detail);
             }
             throw syntax(detail);

@@ -105,6 +105,8 @@ class JsonEventCodecTest {
         "{\"time\": 1, \"label\": 1, \"fields\": {\"\\ud800\": \"x\"}}|BAD_UTF8",
         "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}, \"numeric\": {\"\\udfff\": 1}}|BAD_UTF8",
         "{\"id\": \"\\ud800\", \"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}}|BAD_UTF8",
+        // a syntax error that merely quotes the word stays a syntax error
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": surrogate}}|BAD_SYNTAX",
         // null, arrays or objects where a string is expected
         "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": [\"x\", null]}}|BAD_SYNTAX",
         "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": [\"x\", [\"y\"]]}}|BAD_SYNTAX",
