@@ -57,7 +57,8 @@ public final class TrainerApp implements AutoCloseable {
     /** As above, with the mini-batch models made by {@code factory} (when {@code inflight.model.fields} is set). */
     public static TrainerApp start(InflightConfig config, java.util.function.Consumer<Throwable> onFatal,
                                    MeterRegistry registry, BatchModelFactory factory) {
-        ensureTopics(config);
+        // everything that can fail on the settings first (the topology and its settings are built without side
+        // effects), then the topics, then the Streams client (which makes its state directory)
         TopicCatalogue topics = config.topics();
         TrainerMeters meters = TrainerMeters.on(registry);
         var batch = config.batchSettings();
@@ -65,6 +66,7 @@ public final class TrainerApp implements AutoCloseable {
                 ? TrainerTopology.build(topics, config.trainerSettings(), batch.get(), config.storeConfig(batch.get()),
                         config.policySettings(), config.cadenceSettings(), factory, meters)
                 : TrainerTopology.build(topics, config.trainerSettings(), meters);
+        ensureTopics(config);
         KafkaStreams streams = new KafkaStreams(topology, config.streamsProperties());
         new KafkaStreamsMetrics(streams).bindTo(registry);
         streams.setUncaughtExceptionHandler(e -> {

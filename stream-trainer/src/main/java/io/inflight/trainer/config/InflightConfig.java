@@ -258,6 +258,7 @@ public final class InflightConfig extends AbstractConfig {
             throw new ConfigException("invalid configuration: " + e.getMessage());
         }
         config.checkBudget();
+        config.checkKafkaClientConfigs();
         return config;
     }
 
@@ -300,6 +301,26 @@ public final class InflightConfig extends AbstractConfig {
                             batch.slots(), row);
             throw new ConfigException(io.inflight.policies.PolicySettings.BUDGET_BYTES, p.budgetBytes(), why
                     + "; give at least " + least + " (or 0 for no budget)");
+        }
+    }
+
+    /**
+     * Parses the Kafka Streams and admin client settings the way the clients will, without creating
+     * one (nothing is connected, no state directory is made), so that a bad {@code streams.*} or
+     * {@code kafka.*} value fails at start, before any topic or broker exists.
+     */
+    private void checkKafkaClientConfigs() {
+        try {
+            new StreamsConfig(streamsProperties(), false) { };
+        } catch (ConfigException e) {
+            throw new ConfigException("Kafka Streams setting (a streams.* or kafka.* key, named here without its prefix): "
+                    + e.getMessage());
+        }
+        try {
+            new org.apache.kafka.clients.admin.AdminClientConfig(kafkaClientConfigs(), false) { };
+        } catch (ConfigException e) {
+            throw new ConfigException("Kafka client setting (a kafka.* key, named here without its prefix): "
+                    + e.getMessage());
         }
     }
 
