@@ -25,7 +25,7 @@ final class StartChecks {
 
     /**
      * {@code dir} is a writable directory, or can be created: its first existing ancestor is a
-     * writable directory. Nothing is created.
+     * writable directory. Nothing is left behind: the check creates and deletes one probe file there.
      *
      * @param what the option or key that named it, e.g. {@code inflight.state.dir} or {@code --data-dir}
      * @throws IllegalArgumentException naming {@code what} and the directory
@@ -43,9 +43,23 @@ final class StartChecks {
             throw new IllegalArgumentException(what + ": " + (existing.equals(abs) ? dir + " is not a directory"
                     : "cannot create " + dir + ": " + existing + " is a file, not a directory"));
         }
-        if (!Files.isWritable(existing) || !Files.isExecutable(existing)) {
+        if (!Files.isWritable(existing) || !Files.isExecutable(existing) || !canCreateIn(existing)) {
             throw new IllegalArgumentException(what + ": " + (existing.equals(abs) ? dir + " is read-only"
                     : "cannot create " + dir + ": " + existing + " is read-only"));
+        }
+    }
+
+    /**
+     * Whether a file can be created in {@code dir}: a probe file is created and deleted at once.
+     * {@link Files#isWritable} alone is not enough: for root it holds on read-only mounts such as /proc.
+     */
+    private static boolean canCreateIn(Path dir) {
+        try {
+            Path probe = Files.createTempFile(dir, ".inflight-write-probe", null);
+            Files.deleteIfExists(probe);
+            return true;
+        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+            return false;
         }
     }
 }
