@@ -51,4 +51,18 @@ class PolicySettingsTest {
         assertThatThrownBy(() -> PolicySettings.fromMap(Map.of("inflight.policy.gama", "0.9")))
                 .hasMessageContaining("unknown policy setting 'inflight.policy.gama'");
     }
+
+    @Test
+    void shouldRefuseNonFiniteAndWrappedValuesNamingKeyAndValue() {
+        String[][] bad = {
+            {PolicySettings.GAMMA, "NaN"}, {PolicySettings.BUDGET_HEADROOM, "Infinity"},
+            {PolicySettings.FIITED_RATIO, "-Infinity"}, {PolicySettings.ESAPN_LEARNING_RATE, "1e39"},
+            {PolicySettings.SAMPLE_SIZE, "4294967312"}, {PolicySettings.ESAPN_HIDDEN, "4294967297"},
+            {PolicySettings.ADMISSION_SKETCH_WIDTH, "1073741824"}, {PolicySettings.ESAPN_STATE_SLOTS, "33554432"},
+            {PolicySettings.PRECISION_LADDER, "fp32:NaN,int8"}, {PolicySettings.PRECISION_LADDER, "fp32:2,int8"}};
+        for (String[] kv : bad) {
+            assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(kv[0], kv[1]))).as("%s=%s", kv[0], kv[1])
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(kv[0]).hasMessageContaining(kv[1]);
+        }
+    }
 }
