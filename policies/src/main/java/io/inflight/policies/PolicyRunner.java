@@ -37,9 +37,9 @@ import java.util.Map;
  *
  * <p><b>A pass</b>, in order: budget plan ({@link BudgetController}); AdaEmbed eviction to the row
  * capacity; FIITED-2D column drop (once, after the cold start); FIITED thresholds, crossing check,
- * prune and re-allocate; precision ladder; budget enforcement on the lowest-utility units with the
- * mode's lever (adaembed: evict rows; fiited-*, all: prune chunks; esapn: drop a row's last chunk;
- * precision: demote to the ladder floor), then, if that cannot reach the target and
+ * prune and re-allocate (not in mode all); precision ladder; budget enforcement on the lowest-utility
+ * units with the mode's lever (adaembed, all: evict rows; fiited-*: prune chunks; esapn: drop a row's
+ * last chunk; precision: demote to the ladder floor), then, if that cannot reach the target and
  * {@code inflight.policy.budget.evict.fallback} is on, evicting rows; finally the ESAPN growth
  * allowance for the next period. In mode {@code none} a pass only reports.
  *
@@ -119,6 +119,9 @@ public final class PolicyRunner {
      * the trainer may create its row now. Always true in modes without admission.
      */
     public boolean admit(long key) {
+        if (mode == PolicyMode.HASH) {
+            return false; // every feature reads its shared row
+        }
         boolean ok = sketch.admit(key);
         if (ok) {
             admittedSinceLastPass++;
@@ -318,7 +321,7 @@ public final class PolicyRunner {
         long budgetActions = 0;
         Map<Precision, Long> perPrecision = new EnumMap<>(Precision.class);
 
-        if (mode != PolicyMode.NONE) {
+        if (mode != PolicyMode.NONE && mode != PolicyMode.HASH) {
             BudgetController.Plan plan = budget.plan(bytesBefore, rows);
             if (mode.eviction()) {
                 long capacity = Math.min(plan.rowCapacity(),
@@ -333,7 +336,7 @@ public final class PolicyRunner {
                 esapn.setExcludedChunks(droppedMask);
                 pruned += pruneColumns(table, droppedMask);
             }
-            if (mode.fiited()) {
+            if (mode.fiited() && mode != PolicyMode.ALL) {
                 float[] thresholds = mode == PolicyMode.FIITED_MANUAL
                         ? fiited.manualThresholds(table,
                                 PruningRatios.powerLaw(k, plan.fiitedRatio(), settings.fiitedExponent()), seed)
@@ -390,9 +393,9 @@ public final class PolicyRunner {
 
     private Lever lever() {
         return switch (mode) {
-            case ADAEMBED -> Lever.EVICT_ROW;
             case ESAPN -> Lever.SHRINK_LAST_CHUNK;
             case PRECISION -> Lever.DEMOTE_CHUNK;
+            case ADAEMBED, ALL -> Lever.EVICT_ROW;
             default -> Lever.PRUNE_CHUNK;
         };
     }

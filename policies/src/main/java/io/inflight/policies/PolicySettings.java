@@ -47,6 +47,9 @@ import java.util.Set;
  * @param esapnStateSlots     {@value #ESAPN_STATE_SLOTS}: per-feature state slots (power of two)
  * @param ladderLevels        {@value #PRECISION_LADDER}: precisions from most to fewest bits
  * @param ladderShares        shares of all rungs but the last (same key, e.g. {@code fp32:0.05,fp16:0.15,int8:0.3,int4})
+ * @param sharedFraction      {@value #SHARED_FRACTION}: share of the budget given to shared hashed rows (CAFE), which
+ *                            features without a row or chunk of their own read and train; 0 = none. Mode
+ *                            {@code hash} gives them the whole budget.
  */
 public record PolicySettings(
         PolicyMode mode, long intervalSteps, int sampleSize, float gamma, UtilityRule.Kind utilityKind,
@@ -55,7 +58,7 @@ public record PolicySettings(
         long coldStartSteps2d, double dropRatio2d,
         long rowCapacity, int admissionCount, int sketchWidth, int sketchDepth, long sketchAgingPeriod,
         int esapnHidden, float esapnLearningRate, int esapnBuckets, Baseline esapnBaseline, int esapnStateSlots,
-        List<Precision> ladderLevels, List<Double> ladderShares) {
+        List<Precision> ladderLevels, List<Double> ladderShares, double sharedFraction) {
 
     /** Precision of new rows and (re-)allocated chunks: the ladder's floor when the ladder is on, else FP32. */
     public Precision initialPrecision() {
@@ -89,6 +92,7 @@ public record PolicySettings(
     public static final String ESAPN_BASELINE = "inflight.policy.esapn.baseline";
     public static final String ESAPN_STATE_SLOTS = "inflight.policy.esapn.state.slots";
     public static final String PRECISION_LADDER = "inflight.policy.precision.ladder";
+    public static final String SHARED_FRACTION = "inflight.policy.shared.fraction";
 
     private static final Map<String, String> DEFAULTS = defaultMap();
 
@@ -145,6 +149,32 @@ public record PolicySettings(
         require(sum <= 1 + 1e-9, PRECISION_LADDER, ladderShares, "shares must sum to <= 1");
         ladderLevels = List.copyOf(ladderLevels);
         ladderShares = List.copyOf(ladderShares);
+        require(sharedFraction >= 0 && sharedFraction < 1, SHARED_FRACTION, sharedFraction, "must be in [0, 1)");
+        require(mode != PolicyMode.HASH || budgetBytes > 0, BUDGET_BYTES, budgetBytes,
+                "must be > 0 in mode hash (the hashed table is the budget's size)");
+    }
+
+    /** Bytes of one shared row of dimension {@code dim}: D values, the linear weight and two accumulators. */
+    public static long sharedRowBytes(int dim) {
+        return 4L * (dim + 3);
+    }
+
+    /**
+     * H, the shared hashed rows of a table of dimension {@code dim}: the budget's share
+     * ({@link #sharedFraction}, all of it in mode hash) over {@link #sharedRowBytes}; 0 without a
+     * budget or in mode none.
+     */
+    public long sharedRows(int dim) {
+        if (budgetBytes == 0 || mode == PolicyMode.NONE) {
+            return 0;
+        }
+        double share = mode == PolicyMode.HASH ? 1.0 : sharedFraction;
+        long rows = (long) (budgetBytes * share / sharedRowBytes(dim));
+        if (share > 0 && rows < 1) {
+            throw new IllegalArgumentException(BUDGET_BYTES + " of " + budgetBytes + " leaves no room for one shared row ("
+                    + sharedRowBytes(dim) + " bytes at D = " + dim + ") with " + SHARED_FRACTION + " " + share);
+        }
+        return Math.min(rows, 1L << 26);
     }
 
     /** The defaults (mode all, T = 1000 steps, m = 4096, gamma 0.999, no budget, ...). */
@@ -183,7 +213,7 @@ public record PolicySettings(
                 parseInt(p, ESAPN_HIDDEN), parseFloat(p, ESAPN_LEARNING_RATE),
                 parseInt(p, ESAPN_BUCKETS), parseEnum(p, ESAPN_BASELINE, Baseline.class),
                 parseInt(p, ESAPN_STATE_SLOTS),
-                levels, shares);
+                levels, shares, parseDouble(p, SHARED_FRACTION));
     }
 
     /** These settings as string properties (round-trips through {@link #fromMap}). */
@@ -225,6 +255,7 @@ public record PolicySettings(
             }
         }
         m.put(PRECISION_LADDER, ladder.toString());
+        m.put(SHARED_FRACTION, Double.toString(sharedFraction));
         return m;
     }
 
@@ -275,7 +306,8 @@ public record PolicySettings(
         m.put(ESAPN_BUCKETS, "16");
         m.put(ESAPN_BASELINE, "previous");
         m.put(ESAPN_STATE_SLOTS, "262144");
-        m.put(PRECISION_LADDER, "fp32:0.05,fp16:0.15,int8:0.3,int4");
+        m.put(PRECISION_LADDER, "fp32:0.05,fp16:0.15,int8");
+        m.put(SHARED_FRACTION, "0");
         return java.util.Collections.unmodifiableMap(m);
     }
 

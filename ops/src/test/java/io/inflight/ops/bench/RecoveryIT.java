@@ -59,7 +59,8 @@ class RecoveryIT {
         Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "recovery-policies");
         try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
             // Mode all: frequency admission (a sketch), ESAPN growth (policy nets, per-feature slots),
-            // FIITED passes, the precision ladder and eviction under a budget that binds before the end.
+            // the precision ladder and eviction under a budget that binds before the end, and shared
+            // hashed rows trained by every feature without a row or chunk of its own.
             RecoveryBench.Result r = new RecoveryBench(broker.bootstrapServers(), dir,
                     new PrintStream(OutputStream.nullOutputStream())).run(60_000, 3, 7, Map.ofEntries(
                     Map.entry(InflightConfig.MODEL_TYPE, "fm"),
@@ -71,6 +72,7 @@ class RecoveryIT {
                     Map.entry("inflight.policy.admission.count", "2"),
                     Map.entry("inflight.policy.interval.steps", "20"),
                     Map.entry("inflight.policy.budget.bytes", "900000"),
+                    Map.entry("inflight.policy.shared.fraction", "0.1"),
                     Map.entry(InflightConfig.CHECKPOINT_INTERVAL_MS, "1500")));
             assertThat(r.cleanEvents()).isEqualTo(60_000);
             assertThat(r.crashedEvents()).isEqualTo(60_000);

@@ -280,6 +280,15 @@ public final class InflightConfig extends AbstractConfig {
             return;
         }
         BatchSettings batch = batchSettings().orElseThrow(); // checked above: policies need the mini-batch trainer
+        long sharedBytes;
+        try {
+            sharedBytes = p.sharedRows(batch.dim()) * io.inflight.policies.PolicySettings.sharedRowBytes(batch.dim());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(io.inflight.policies.PolicySettings.BUDGET_BYTES, p.budgetBytes(), e.getMessage());
+        }
+        if (p.mode() == io.inflight.policies.PolicyMode.HASH) {
+            return; // no row of its own: the hashed table is the budget
+        }
         io.inflight.store.StoreConfig store = storeConfig(batch);
         io.inflight.store.ChunkLayout layout = store.layout();
         int mask = p.mode().growth() ? 1 : (1 << layout.chunks()) - 1;
@@ -288,14 +297,15 @@ public final class InflightConfig extends AbstractConfig {
         long rowBytes = io.inflight.store.RowSizes.valueBytes(layout, mask, precisions)
                 + io.inflight.store.RowSizes.metadataBytes(layout, mask, precisions);
         long eventBytes = rowBytes * batch.slots();
-        double target = p.budgetBytes() * (1 - p.budgetHeadroom());
+        // the shared rows take their share of the budget first
+        double target = p.budgetBytes() * (1 - p.budgetHeadroom()) - sharedBytes;
         if (target < eventBytes) {
-            long least = (long) Math.ceil(eventBytes / (1 - p.budgetHeadroom()));
+            long least = (long) Math.ceil(eventBytes / (1 - p.budgetHeadroom() - p.sharedFraction()));
             String row = "a new row of layout " + layout + " at " + store.defaultPrecision().name().toLowerCase(java.util.Locale.ROOT)
                     + (mask == 1 && layout.chunks() > 1 ? " (one chunk, mode " + p.mode().configName() + ")" : "")
                     + " is " + rowBytes + " bytes";
             String why = p.budgetBytes() < rowBytes ? "smaller than one row: " + row
-                    : String.format(java.util.Locale.ROOT, "a pass shrinks the table to budget x (1 - %s) = %.0f bytes, "
+                    : String.format(java.util.Locale.ROOT, "a pass shrinks the table to budget x (1 - %s), less the shared rows' share, = %.0f bytes, "
                             + "less than the %d rows one event touches (%s), so every pass would evict (nearly) every row",
                             io.inflight.policies.PolicySettings.BUDGET_HEADROOM, target,
                             batch.slots(), row);

@@ -7,6 +7,7 @@ import io.inflight.policies.Precision;
 import io.inflight.policies.UtilityRule;
 import io.inflight.store.ChunkLayout;
 import io.inflight.store.EmbeddingStore;
+import io.inflight.store.SharedRows;
 import io.inflight.store.StoreConfig;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.FeatureKeys;
@@ -160,6 +161,11 @@ public final class BatchTrainer {
         this.rowMask = new int[0];
         if (runner == null) {
             rows.newRowMask((1 << rows.chunkWidths().length) - 1);
+        } else if (rows.shared() == null) {
+            long h = runner.settings().sharedRows(rows.dim());
+            if (h > 0) {
+                rows.attachShared(new SharedRows((int) h, rows.config()));
+            }
         }
     }
 
@@ -380,7 +386,9 @@ public final class BatchTrainer {
             }
             if (!ok) {
                 rowMask[r] = REFUSED;
-                Arrays.fill(rowBuf, r * stride, (r + 1) * stride, 0f);
+                if (rows.shared() == null) { // with shared rows it reads (and trains) its shared row
+                    Arrays.fill(rowBuf, r * stride, (r + 1) * stride, 0f);
+                }
                 refused++;
             }
         }
@@ -392,6 +400,7 @@ public final class BatchTrainer {
         int n = 0;
         for (int r = 0; r < p.distinct; r++) {
             if (rowMask[r] == REFUSED) {
+                rows.scatterShared(p.keys[r], gradBuf, r * stride); // read before a later row moves down onto it
                 continue;
             }
             admittedKeys[n] = p.keys[r];

@@ -69,7 +69,8 @@ class NumericKeysTest {
             Map.entry(PolicySettings.ESAPN_LEARNING_RATE, "1"),
             Map.entry(PolicySettings.ESAPN_BUCKETS, "65"),
             Map.entry(PolicySettings.ESAPN_STATE_SLOTS, "33554432"),
-            Map.entry(PolicySettings.PRECISION_LADDER, "fp32:0.05,fp16:1.5,int8")));
+            Map.entry(PolicySettings.PRECISION_LADDER, "fp32:0.05,fp16:1.5,int8"),
+            Map.entry(PolicySettings.SHARED_FRACTION, "1")));
 
     /** Keys whose value is a list of numbers, or holds numbers: NaN is put in the place of one of them. */
     private static final Map<String, String> NUMBER_IN_LIST = Map.of(
