@@ -239,4 +239,26 @@ class BatchTrainerPolicyTest {
         long pruned = masks(a).values().stream().filter(m -> m != 0b1111).count();
         assertThat(pruned).as("the budget pruned chunks, which read their shared rows").isPositive();
     }
+
+    @Test
+    void shouldHoldTheBudgetAtEveryStepNotOnlyAfterAPass() {
+        for (String mode : List.of("adaembed", "fiited-adaptive", "esapn", "precision", "all")) {
+            PolicyRunner runner = runner(mode, PolicySettings.BUDGET_BYTES, "12000", PolicySettings.INTERVAL_STEPS, "50",
+                    PolicySettings.ADMISSION_COUNT, "1");
+            EmbeddingStore rows = store();
+            BatchTrainer trainer = trainer(rows, runner);
+            List<ClickEvent> events = stream(4_000, 6);
+            long step = 0;
+            long peak = 0;
+            for (int i = 0; i < events.size(); i += 16) {
+                trainer.step(events.subList(i, i + 16), step++, (e, z) -> { });
+                peak = Math.max(peak, rows.storedBytes());
+                if (runner.isPassDue(step)) {
+                    runner.runPass(rows, step);
+                }
+            }
+            assertThat(peak).as(mode + ": the table's peak between passes").isLessThanOrEqualTo(12_000);
+            assertThat(trainer.budgetRefused()).as(mode + ": rows waited for room").isPositive();
+        }
+    }
 }
