@@ -297,10 +297,11 @@ public final class InflightConfig extends AbstractConfig {
         long rowBytes = io.inflight.store.RowSizes.valueBytes(layout, mask, precisions)
                 + io.inflight.store.RowSizes.metadataBytes(layout, mask, precisions);
         long eventBytes = rowBytes * batch.slots();
-        // the shared rows take their share of the budget first
-        double target = p.budgetBytes() * (1 - p.budgetHeadroom()) - sharedBytes;
+        // the policies' per-feature state (sketch, ESAPN slots) and the shared rows take their share first
+        long state = io.inflight.policies.PolicyRunner.plannedStateBytes(p);
+        double target = (p.budgetBytes() - state) * (1 - p.budgetHeadroom()) - sharedBytes;
         if (target < eventBytes) {
-            long least = (long) Math.ceil(eventBytes / (1 - p.budgetHeadroom() - p.sharedFraction()));
+            long least = (long) Math.ceil(eventBytes / (1 - p.budgetHeadroom() - p.sharedFraction())) + state;
             String row = "a new row of layout " + layout + " at " + store.defaultPrecision().name().toLowerCase(java.util.Locale.ROOT)
                     + (mask == 1 && layout.chunks() > 1 ? " (one chunk, mode " + p.mode().configName() + ")" : "")
                     + " is " + rowBytes + " bytes";

@@ -381,7 +381,7 @@ public final class BatchTrainer {
         int refused = 0;
         // the budget holds at every step, not only after a pass: a new row that would cross it waits
         // (reading zeros, or its shared row) until a pass makes room
-        long budget = policy.settings().budgetBytes();
+        long budget = policy.tableBudgetBytes();
         long room = budget > 0 ? budget - rows.storedBytes() : Long.MAX_VALUE;
         long newRow = budget > 0 ? newRowBytes(policy.initialMask()) : 0;
         for (int r = 0; r < p.distinct; r++) {
@@ -465,7 +465,7 @@ public final class BatchTrainer {
                 }
             }
         }
-        long budget = policy.settings().budgetBytes();
+        long budget = policy.tableBudgetBytes();
         if (budget > 0) { // growth may use only the room the budget has now (new rows took their share)
             long room = Math.max(0, budget - rows.storedBytes());
             if (policy.growthPolicy().growthAllowance() > room) {

@@ -170,11 +170,12 @@ class NumericKeysTest {
                 .hasMessageContaining("every pass would evict");
         m.put(PolicySettings.BUDGET_BYTES, "337");
         assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(337);
-        // ESAPN rows start at one chunk: 16 + 44 + 52 = 112 bytes, so a smaller budget is enough
+        // ESAPN rows start at one chunk: 16 + 44 + 52 = 112 bytes, so a smaller budget is enough, but its
+        // per-feature state (at least 16 slots of 34 bytes) counts in the budget too
         m.put(PolicySettings.MODE, "esapn");
-        m.put(PolicySettings.BUDGET_BYTES, "236");
-        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(236);
-        m.put(PolicySettings.BUDGET_BYTES, "235");
+        m.put(PolicySettings.BUDGET_BYTES, "780");
+        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(780);
+        m.put(PolicySettings.BUDGET_BYTES, "779");
         assertThatThrownBy(() -> InflightConfig.parse(m)).hasMessageContaining("one chunk, mode esapn");
     }
 
