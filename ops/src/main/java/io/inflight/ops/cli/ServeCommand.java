@@ -65,6 +65,13 @@ final class ServeCommand implements Callable<Integer> {
         BatchSettings settings = cfg.batchSettings().orElseThrow(() -> new IllegalArgumentException(
                 "serve replicates the mini-batch trainer: give the same " + InflightConfig.MODEL_FIELDS + " (and model "
                         + "settings) as the trainer"));
+        if (cfg.policySettings().sharedRows(settings.dim()) > 0) {
+            // the trainer does not publish its shared hashed rows yet: a replica would score those features as zeros
+            throw new org.apache.kafka.common.config.ConfigException(io.inflight.policies.PolicySettings.SHARED_FRACTION,
+                    cfg.policySettings().sharedFraction(), "serve cannot replicate a model with shared hashed rows yet (mode "
+                    + cfg.policySettings().mode().configName() + "): their values are not published to "
+                    + cfg.topics().modelUpdates());
+        }
         try (Shutdown shutdown = new Shutdown();
              ServingReplica replica = new ServingReplica(cfg.kafkaClientConfigs(), cfg.topics().modelUpdates(),
                      new ServingModel(settings, BatchModels::create, modelId));
