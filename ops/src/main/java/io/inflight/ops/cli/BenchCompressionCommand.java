@@ -32,9 +32,11 @@ import picocli.CommandLine.Option;
                 "max(1, steps / --passes) steps (printed per stream). Prints a table (or --json, one line per",
                 "run) and writes ΔAUC against compression as a PNG (one panel per stream and model).",
                 "A mode this build does not know (e.g. hash before it lands) is reported as unavailable.",
-                "Default selection: generated (200,000 events x 26 fields, drift at 1/4, 1/2, 3/4), ml-100k,",
-                "talkingdata-100k, avazu-sample, criteo-sample; deepfm and fm; 7 modes; budgets 1/2, 1/4, 1/10,",
-                "1/50, 1/200: 2 x 5 x (1 + 6 x 5) = 310 runs (hash unavailable), about 23 minutes on 2 cores here.",
+                "Default selection: generated (100,000 events x 26 fields, drift at 1/4, 1/2, 3/4), ml-100k,",
+                "talkingdata-100k, avazu-sample, criteo-sample; deepfm and fm; 7 modes; budgets 1/2, 1/10, 1/50,",
+                "1/200 (add 4 with --budgets 2,4,10,50,200): 5 x 2 x (1 + 7 x 4) = 290 runs, 250 of them trained",
+                "while hash is unavailable; about 30 minutes on 2 shared cores (see README). The chart is redrawn",
+                "after every stream, so an interrupted run leaves the streams done so far.",
                 "--quick: 20,000 generated events, fm, adaembed and fiited-adaptive at 1/4 and 1/10 (seconds).",
                 "Examples:",
                 "  inflight bench compression --streams ml-100k,talkingdata-100k --models deepfm --budgets 10,50",
@@ -60,10 +62,10 @@ final class BenchCompressionCommand implements Callable<Integer> {
     List<String> modes;
 
     @Option(names = "--budgets", split = ",", paramLabel = "D",
-            description = "Budgets as divisors of the reference's final table bytes, each > 1 (default: 2,4,10,50,200).")
+            description = "Budgets as divisors of the reference's final table bytes, each > 1 (default: 2,10,50,200).")
     List<Integer> budgets;
 
-    @Option(names = {"-n", "--events"}, description = "Events of the generated stream (default: 200000; --quick 20000).")
+    @Option(names = {"-n", "--events"}, description = "Events of the generated stream (default: 100000; --quick 20000).")
     Long events;
 
     @Option(names = "--fields", defaultValue = "26", description = "Fields of the generated stream (default: ${DEFAULT-VALUE}).")
@@ -72,7 +74,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "256", description = "Mini-batch size of every run (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--passes", defaultValue = "50",
+    @Option(names = "--passes", defaultValue = "25",
             description = "Policy passes per run: inflight.policy.interval.steps = max(1, steps / passes) unless set with "
                     + "--set (default: ${DEFAULT-VALUE}).")
     int passes;
@@ -118,8 +120,8 @@ final class BenchCompressionCommand implements Callable<Integer> {
         List<String> ms = models != null ? models : quick ? List.of("fm") : List.of("deepfm", "fm");
         List<String> md = modes != null ? modes : quick ? List.of("adaembed", "fiited-adaptive")
                 : CompressionBench.DEFAULT_MODES;
-        List<Integer> bd = budgets != null ? budgets : quick ? List.of(4, 10) : List.of(2, 4, 10, 50, 200);
-        long n = events != null ? events : quick ? 20_000 : 200_000;
+        List<Integer> bd = budgets != null ? budgets : quick ? List.of(4, 10) : List.of(2, 10, 50, 200);
+        long n = events != null ? events : quick ? 20_000 : 100_000;
         Path out = png != null ? png : Path.of("target", "compression.png");
         for (String x : s) {
             if (!STREAMS.contains(x)) {
@@ -204,6 +206,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
                 stream = logStream(s.get(i), integers, log);
             }
             runStream(stream, options, log, runs);
+            CompressionChart.write(runs, title(bd), out); // redrawn after every stream: a partial run leaves a picture
         }
         if (!logs.isEmpty()) {
             runStream(customLog(integers, log), options, log, runs);
@@ -213,12 +216,15 @@ final class BenchCompressionCommand implements Callable<Integer> {
             System.out.println("compr. = reference final bytes / final bytes; dAUC = AUC - reference AUC; pk/bdg = peak / "
                     + "budget; over = steps ending above the budget; T = steps between policy passes");
         }
-        String title = String.format(Locale.ROOT, "D = 16 in chunks 4,4,4,4, batch %d, one pass, progressive AUC; "
-                + "budgets 1/%s of the fp32 unlimited reference's final table bytes", batch, bd.toString().replaceAll("[\\[\\] ]", "")
-                .replace(",", ", 1/"));
-        CompressionChart.write(runs, title, out);
+        CompressionChart.write(runs, title(bd), out);
         log.printf(Locale.ROOT, "[compression] %d runs in %.1f min; chart %s%n", runs.size(), minutes, out.toAbsolutePath());
         return 0;
+    }
+
+    private String title(List<Integer> bd) {
+        return String.format(Locale.ROOT, "D = 16 in chunks 4,4,4,4, batch %d, one pass, progressive AUC; "
+                + "budgets 1/%s of the fp32 unlimited reference's final table bytes", batch,
+                bd.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", 1/")));
     }
 
     private void runStream(CompressionBench.Stream stream, CompressionBench.Options options, PrintStream log,
