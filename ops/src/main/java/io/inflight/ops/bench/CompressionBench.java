@@ -328,6 +328,34 @@ public final class CompressionBench {
                 r.passes(), r.stepsOverBudget(), r.intervalSteps());
     }
 
+    /** A run back from its {@link #json} line (for {@code --replot}); figures the line does not carry are NaN. */
+    public static Run fromJson(String line) {
+        com.fasterxml.jackson.databind.JsonNode n;
+        try {
+            n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("not a JSON line of bench compression: " + e.getMessage(), e);
+        }
+        if (n == null || !n.has("stream") || !n.has("mode") || !n.has("status")) {
+            throw new IllegalArgumentException("not a JSON line of bench compression: " + line);
+        }
+        String status = n.get("status").asText();
+        double auc = dbl(n, "auc");
+        double delta = dbl(n, "delta_auc");
+        ProgressiveMetrics.Summary m = status.equals("ok") ? new ProgressiveMetrics.Summary(n.path("events").asLong(),
+                0, auc, dbl(n, "logloss"), dbl(n, "ne"), Double.NaN, Double.NaN, Double.NaN) : null;
+        return new Run(n.get("stream").asText(), n.path("model").asText(), n.get("mode").asText(),
+                n.path("budget_divisor").asInt(), n.path("budget_bytes").asLong(), n.path("reference_bytes").asLong(),
+                n.path("peak_bytes").asLong(), n.path("final_bytes").asLong(), dbl(n, "mean_bytes"), n.path("steps").asLong(),
+                n.path("passes").asLong(), n.path("steps_over_budget").asLong(), n.path("interval_steps").asLong(), m,
+                auc - delta, dbl(n, "events_per_s"), Double.NaN, status);
+    }
+
+    private static double dbl(com.fasterxml.jackson.databind.JsonNode n, String key) {
+        com.fasterxml.jackson.databind.JsonNode v = n.get(key);
+        return v == null || v.isNull() ? Double.NaN : v.asDouble();
+    }
+
     private static String num(double v, String format) {
         return Double.isFinite(v) ? String.format(Locale.ROOT, format, v) : "null";
     }

@@ -22,6 +22,7 @@ import javax.imageio.ImageIO;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
@@ -122,6 +123,18 @@ public final class CompressionChart {
         x.setBase(10);
         x.setSmallestValue(0.5);
         x.setNumberFormatOverride(new DecimalFormat("0.#"));
+        double lo = Double.POSITIVE_INFINITY;
+        double hi = 0;
+        for (int i = 0; i < data.getSeriesCount(); i++) {
+            lo = Math.min(lo, data.getSeries(i).getMinX());
+            hi = Math.max(hi, data.getSeries(i).getMaxX());
+        }
+        if (hi / lo >= 20) { // two decades or so: one label per decade (1, 10, 100, ...), minor marks between
+            x.setAutoTickUnitSelection(false);
+            x.setTickUnit(new NumberTickUnit(1.0));
+            x.setMinorTickCount(9);
+            x.setMinorTickMarksVisible(true);
+        }
         x.setLabelFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         NumberAxis y = new NumberAxis("ΔAUC vs fp32 unlimited");
         y.setAutoRangeIncludesZero(true);

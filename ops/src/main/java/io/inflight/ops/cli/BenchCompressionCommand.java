@@ -24,22 +24,24 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-@Command(name = "compression", mixinStandardHelpOptions = true, sortOptions = false,
+@Command(name = "compression", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
         description = {"The memory-AUC frontier: each policy mode at byte budgets below the fp32 reference.",
-                "Per stream and model: the full-precision unlimited reference (mode none, fp32, D = 16 in chunks",
-                "4,4,4,4), then every mode at budgets of 1/d of the reference's final table bytes; one pass,",
-                "progressive AUC, the same batch for every run of a stream. A policy pass runs every",
-                "max(1, steps / --passes) steps (printed per stream). Prints a table (or --json, one line per",
-                "run) and writes ΔAUC against compression as a PNG (one panel per stream and model).",
-                "A mode this build does not know (e.g. hash before it lands) is reported as unavailable.",
+                "Per stream and model: the full-precision unlimited reference (mode none, fp32, D = 16 in chunks 4,4,4,4),",
+                "then every mode at budgets of 1/d of the reference's final table bytes (EmbeddingStore#storedBytes);",
+                "one pass, progressive AUC, the same batch size for every run of a stream. A policy pass runs every",
+                "max(1, steps / --passes) steps (printed per stream). Stored bytes are read after every step (peak,",
+                "mean) and at the end (final). Prints a table (or --json: one line per run) and draws dAUC against",
+                "the compression ratio as a PNG (one panel per stream and model, one line per mode).",
+                "A mode this build's PolicyMode refuses (e.g. hash before it lands) is reported as unavailable.",
                 "Default selection: generated (100,000 events x 26 fields, drift at 1/4, 1/2, 3/4), ml-100k,",
-                "talkingdata-100k, avazu-sample, criteo-sample; deepfm and fm; 7 modes; budgets 1/2, 1/10, 1/50,",
-                "1/200 (add 4 with --budgets 2,4,10,50,200): 5 x 2 x (1 + 7 x 4) = 290 runs, 250 of them trained",
-                "while hash is unavailable; about 30 minutes on 2 shared cores (see README). The chart is redrawn",
-                "after every stream, so an interrupted run leaves the streams done so far.",
-                "--quick: 20,000 generated events, fm, adaembed and fiited-adaptive at 1/4 and 1/10 (seconds).",
+                "talkingdata-100k, avazu-sample, criteo-sample; deepfm and fm; modes hash, adaembed, fiited-manual,",
+                "fiited-adaptive, esapn, precision, all; budgets 1/2, 1/4, 1/10, 1/50, 1/200: 5 x 2 x (1 + 7 x 5) =",
+                "360 runs (310 trained while hash is unavailable), about 15 minutes on 2 shared cores here. The chart is",
+                "redrawn after every stream, so an interrupted run leaves the streams done so far.",
+                "--quick: 20,000 generated events, fm, adaembed and fiited-adaptive at 1/4 and 1/10 (about 15 s).",
                 "Examples:",
                 "  inflight bench compression --streams ml-100k,talkingdata-100k --models deepfm --budgets 10,50",
+                "  inflight bench compression --json > frontier.jsonl && inflight bench compression --replot frontier.jsonl",
                 "  inflight bench compression --log day1.csv --format csv --map label=click --map categorical=a,b,c",
                 ""})
 final class BenchCompressionCommand implements Callable<Integer> {
@@ -62,7 +64,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
     List<String> modes;
 
     @Option(names = "--budgets", split = ",", paramLabel = "D",
-            description = "Budgets as divisors of the reference's final table bytes, each > 1 (default: 2,10,50,200).")
+            description = "Budgets as divisors of the reference's final table bytes, each > 1 (default: 2,4,10,50,200).")
     List<Integer> budgets;
 
     @Option(names = {"-n", "--events"}, description = "Events of the generated stream (default: 100000; --quick 20000).")
@@ -111,16 +113,24 @@ final class BenchCompressionCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON line per run instead of the table.")
     boolean json;
 
+    @Option(names = "--replot", paramLabel = "FILE",
+            description = "Train nothing: read the --json lines of an earlier run from FILE, print the table (or the lines) "
+                    + "and draw the chart again.")
+    Path replot;
+
     @Option(names = "--quick", description = "A small selection that runs in seconds (what the unit test runs).")
     boolean quick;
 
     @Override
     public Integer call() {
+        if (replot != null) {
+            return replot(png != null ? png : Path.of("target", "compression.png"));
+        }
         List<String> s = streams != null ? streams : quick ? List.of("generated") : logs.isEmpty() ? STREAMS : List.of();
         List<String> ms = models != null ? models : quick ? List.of("fm") : List.of("deepfm", "fm");
         List<String> md = modes != null ? modes : quick ? List.of("adaembed", "fiited-adaptive")
                 : CompressionBench.DEFAULT_MODES;
-        List<Integer> bd = budgets != null ? budgets : quick ? List.of(4, 10) : List.of(2, 10, 50, 200);
+        List<Integer> bd = budgets != null ? budgets : quick ? List.of(4, 10) : List.of(2, 4, 10, 50, 200);
         long n = events != null ? events : quick ? 20_000 : 100_000;
         Path out = png != null ? png : Path.of("target", "compression.png");
         for (String x : s) {
@@ -218,6 +228,35 @@ final class BenchCompressionCommand implements Callable<Integer> {
         }
         CompressionChart.write(runs, title(bd), out);
         log.printf(Locale.ROOT, "[compression] %d runs in %.1f min; chart %s%n", runs.size(), minutes, out.toAbsolutePath());
+        return 0;
+    }
+
+    private int replot(Path out) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(replot).stream().filter(l -> l.trim().startsWith("{")).toList();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("--replot: cannot read " + replot + ": " + e.getMessage(), e);
+        }
+        List<CompressionBench.Run> runs = new ArrayList<>();
+        for (String l : lines) {
+            try {
+                runs.add(CompressionBench.fromJson(l));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--replot: " + e.getMessage(), e);
+            }
+        }
+        if (runs.isEmpty()) {
+            throw new IllegalArgumentException("--replot: no JSON lines in " + replot);
+        }
+        if (json) {
+            lines.forEach(System.out::println);
+        } else {
+            System.out.println(CompressionBench.table(runs));
+        }
+        List<Integer> bd = runs.stream().map(CompressionBench.Run::divisor).filter(d -> d > 0).distinct().sorted().toList();
+        CompressionChart.write(runs, title(bd), out);
+        System.err.printf(Locale.ROOT, "[compression] %d runs from %s; chart %s%n", runs.size(), replot, out.toAbsolutePath());
         return 0;
     }
 
