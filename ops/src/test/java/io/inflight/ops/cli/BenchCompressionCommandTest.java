@@ -70,6 +70,26 @@ class BenchCompressionCommandTest {
     }
 
     @Test
+    void aLogIsReadAsReplayReadsIt() throws Exception {
+        Path csv = dir.resolve("tiny.csv");
+        StringBuilder b = new StringBuilder("click,a,b,c\n");
+        java.util.Random rnd = new java.util.Random(1);
+        for (int i = 0; i < 1500; i++) {
+            int a = rnd.nextInt(30);
+            b.append(a % 3 == 0 ^ rnd.nextDouble() < 0.2 ? 1 : 0).append(",a").append(a).append(",b")
+                    .append(rnd.nextInt(200)).append(",c").append(rnd.nextInt(5)).append('\n');
+        }
+        Files.writeString(csv, b.toString());
+        Object[] r = run("bench", "compression", "--log", csv.toString(), "--format", "csv", "--map", "label=click",
+                "--map", "categorical=a,b,c", "--models", "fm", "--modes", "adaembed", "--budgets", "4", "--json",
+                "--png", dir.resolve("l.png").toString());
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        assertThat((String) r[1]).contains("{\"stream\":\"log:tiny.csv\",\"model\":\"fm\",\"mode\":\"none\",\"status\":\"ok\"")
+                .contains("\"mode\":\"adaembed\",\"status\":\"ok\",\"budget_divisor\":4,");
+        assertThat((String) r[2]).contains("1,500 events from 1 csv file(s)");
+    }
+
+    @Test
     void badFlagsExitTwoNamingTheFlagAndValue() {
         Object[][] cases = {
             run("bench", "compression", "--quick", "--modes", "nope"),
@@ -77,9 +97,11 @@ class BenchCompressionCommandTest {
             run("bench", "compression", "--quick", "--budgets", "1"),
             run("bench", "compression", "--quick", "--models", "xgboost"),
             run("bench", "compression", "--quick", "--set", "inflight.policy.mode=all"),
+            run("bench", "compression", "--log", dir.resolve("absent.csv").toString(), "--format", "csv"),
         };
         String[] named = {"--modes: unknown mode 'nope'", "--streams: unknown stream 'frappe'",
-            "--budgets: a divisor must be > 1, got 1", "--models: unknown model 'xgboost'", "--set: inflight.policy.mode"};
+            "--budgets: a divisor must be > 1, got 1", "--models: unknown model 'xgboost'", "--set: inflight.policy.mode",
+            "--log: log file not found"};
         for (int i = 0; i < cases.length; i++) {
             assertThat(cases[i][0]).as(named[i]).isEqualTo(2);
             assertThat((String) cases[i][2]).contains(named[i]);
