@@ -240,8 +240,6 @@ public final class CompressionBench {
             return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
                     null, refAuc, Double.NaN, 0, "unavailable");
         }
-        InflightConfig cfg = InflightConfig.parse(config(stream, model, mode, budget, interval, o));
-        BatchSettings settings = cfg.batchSettings().orElseThrow();
         long[] peak = {0};
         double[] sum = {0};
         long[] count = {0};
@@ -265,6 +263,16 @@ public final class CompressionBench {
             }
         };
         long t0 = System.nanoTime();
+        InflightConfig cfg;
+        try {
+            // a budget the configuration refuses (e.g. below one event's rows) is a failed run, not a failed bench
+            cfg = InflightConfig.parse(config(stream, model, mode, budget, interval, o));
+        } catch (RuntimeException e) {
+            log.printf(Locale.ROOT, "[compression] %-48s REFUSED: %s%n", label, e.getMessage());
+            return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
+                    null, refAuc, Double.NaN, 0, "failed: " + e.getMessage());
+        }
+        BatchSettings settings = cfg.batchSettings().orElseThrow();
         try (BatchModel m = BatchModels.create(settings)) {
             InProcessRun.Result r = InProcessRun.run(settings,
                     cfg.storeConfig(settings).withHotCapacity(InProcessRun.MAX_ROWS), cfg.policySettings(), m,
