@@ -37,9 +37,9 @@ import java.util.Map;
  *
  * <p><b>A pass</b>, in order: budget plan ({@link BudgetController}); AdaEmbed eviction to the row
  * capacity; FIITED-2D column drop (once, after the cold start); FIITED thresholds, crossing check,
- * prune and re-allocate; precision ladder; budget enforcement on the lowest-utility units with the
- * mode's lever (adaembed: evict rows; fiited-*, all: prune chunks; esapn: drop a row's last chunk;
- * precision: demote to the ladder floor), then, if that cannot reach the target and
+ * prune and re-allocate (not in mode all); precision ladder; budget enforcement on the lowest-utility
+ * units with the mode's lever (adaembed, all: evict rows; fiited-*: prune chunks; esapn: drop a row's
+ * last chunk; precision: demote to the ladder floor), then, if that cannot reach the target and
  * {@code inflight.policy.budget.evict.fallback} is on, evicting rows; finally the ESAPN growth
  * allowance for the next period. In mode {@code none} a pass only reports.
  *
@@ -83,19 +83,30 @@ public final class PolicyRunner {
             throw new IllegalArgumentException("chunk count must be in [1, 31], got " + k);
         }
         int levers = (mode.eviction() ? 1 : 0) + (mode.fiited() ? 1 : 0) + (mode.precision() ? 1 : 0);
-        this.budget = new BudgetController(mode == PolicyMode.NONE ? 0 : settings.budgetBytes(),
-                settings.budgetHeadroom(), settings.fiitedRatio(), Math.max(1, levers));
         // Admitting at the first occurrence needs no counts: keep the sketch minimal then.
         boolean counting = mode.admission() && settings.admissionCount() > 1;
-        this.sketch = new AdmissionSketch(counting ? settings.admissionCount() : 1, counting ? settings.sketchWidth() : 16,
-                counting ? settings.sketchDepth() : 1, settings.sketchAgingPeriod(), SplitMix64.at(settings.seed(), 1));
+        long limited = limitedBudget(settings);
+        int[] sizes = stateSizes(settings);
+        int sketchWidth = sizes[0];
+        int sketchDepth = sizes[1];
+        int stateSlots = sizes[2];
+        this.sketch = new AdmissionSketch(counting ? settings.admissionCount() : 1, sketchWidth, sketchDepth,
+                settings.sketchAgingPeriod(), SplitMix64.at(settings.seed(), 1));
         this.eviction = new AdaEmbedEviction(settings.sampleSize());
         this.fiited = new FiitedPass(settings.sampleSize(), settings.crossingFraction(), settings.chunkInit());
         this.ladder = new PrecisionLadder(settings.ladderLevels().toArray(new Precision[0]),
                 settings.ladderShares().stream().mapToDouble(Double::doubleValue).toArray(), settings.sampleSize());
         this.esapn = new EsapnPolicy(fields, k, settings.esapnBuckets(), settings.esapnHidden(),
                 settings.esapnLearningRate(), settings.esapnBaseline(), settings.chunkInit(),
-                settings.esapnStateSlots(), initialPrecision(), SplitMix64.at(settings.seed(), 2));
+                stateSlots, initialPrecision(), SplitMix64.at(settings.seed(), 2));
+        // the table gets what the policies' state leaves of the budget
+        long state = limited > 0 ? stateBytes() : 0;
+        if (limited > 0 && limited - state < limited / 2) {
+            throw new IllegalArgumentException(PolicySettings.BUDGET_BYTES + " of " + limited + " leaves less than half for "
+                    + "the table after the policies' state (" + state + " bytes)");
+        }
+        this.budget = new BudgetController(limited == 0 ? 0 : limited - state,
+                settings.budgetHeadroom(), settings.fiitedRatio(), Math.max(1, levers));
         this.importance = new GradientSquareImportance(Arrays.stream(widths).sum());
         this.shedder = new Shedder(settings.sampleSize());
         if (budget.limited()) {
@@ -105,6 +116,63 @@ public final class PolicyRunner {
 
     public PolicySettings settings() {
         return settings;
+    }
+
+    /** Each of the sketch and ESAPN's slots may take at most 1/{@value} of the budget. */
+    static final int STATE_SHARE = 16;
+
+    private static long limitedBudget(PolicySettings s) {
+        return s.mode() == PolicyMode.NONE || s.mode() == PolicyMode.HASH ? 0 : s.budgetBytes();
+    }
+
+    /**
+     * Sketch width, depth and ESAPN slots for {@code s}: under a budget the sketch and ESAPN's
+     * per-feature slots get at most 1/16 of it each (fewer counters or slots than configured).
+     */
+    private static int[] stateSizes(PolicySettings s) {
+        boolean counting = s.mode().admission() && s.admissionCount() > 1;
+        long limited = limitedBudget(s);
+        int width = counting ? s.sketchWidth() : 16;
+        int depth = counting ? s.sketchDepth() : 1;
+        int slots = s.esapnStateSlots();
+        if (limited > 0) {
+            width = fitPowerOfTwo(width, limited / STATE_SHARE / (4L * depth));
+            slots = fitPowerOfTwo(slots, limited / STATE_SHARE / EsapnPolicy.BYTES_PER_SLOT);
+        }
+        if (!s.mode().growth()) {
+            slots = 16; // no growth: ESAPN only keeps its (unused) minimum
+        }
+        return new int[] {width, depth, slots};
+    }
+
+    /** {@link #stateBytes()} of a runner with settings {@code s}, without making one (for checks at start). */
+    public static long plannedStateBytes(PolicySettings s) {
+        int[] sizes = stateSizes(s);
+        boolean counting = s.mode().admission() && s.admissionCount() > 1;
+        return (counting ? 4L * sizes[0] * sizes[1] : 0) + (s.mode().growth() ? (long) sizes[2] * EsapnPolicy.BYTES_PER_SLOT : 0);
+    }
+
+    /** The largest power of two at most {@code configured} and at most {@code bytesAllowed}, at least 16. */
+    private static int fitPowerOfTwo(int configured, long allowed) {
+        long n = configured;
+        while (n > 16 && n > allowed) {
+            n >>= 1;
+        }
+        return (int) n;
+    }
+
+    /**
+     * What the policies keep per feature besides the table: the admission sketch's counters and
+     * ESAPN's per-feature slots. Under a budget it is part of it: the table may use
+     * {@link #tableBudgetBytes()}.
+     */
+    public long stateBytes() {
+        return plannedStateBytes(settings); // what the constructor allocated; unused minimums not counted
+    }
+
+    /** The bytes the table (rows, metadata, shared rows) may hold: the budget less the policies' state; 0 = unlimited. */
+    public long tableBudgetBytes() {
+        return budget.budgetBytes();
     }
 
     /** The utility rule the store should apply on every scatter. */
@@ -119,6 +187,9 @@ public final class PolicyRunner {
      * the trainer may create its row now. Always true in modes without admission.
      */
     public boolean admit(long key) {
+        if (mode == PolicyMode.HASH) {
+            return false; // every feature reads its shared row
+        }
         boolean ok = sketch.admit(key);
         if (ok) {
             admittedSinceLastPass++;
@@ -318,7 +389,7 @@ public final class PolicyRunner {
         long budgetActions = 0;
         Map<Precision, Long> perPrecision = new EnumMap<>(Precision.class);
 
-        if (mode != PolicyMode.NONE) {
+        if (mode != PolicyMode.NONE && mode != PolicyMode.HASH) {
             BudgetController.Plan plan = budget.plan(bytesBefore, rows);
             if (mode.eviction()) {
                 long capacity = Math.min(plan.rowCapacity(),
@@ -333,7 +404,7 @@ public final class PolicyRunner {
                 esapn.setExcludedChunks(droppedMask);
                 pruned += pruneColumns(table, droppedMask);
             }
-            if (mode.fiited()) {
+            if (mode.fiited() && mode != PolicyMode.ALL) {
                 float[] thresholds = mode == PolicyMode.FIITED_MANUAL
                         ? fiited.manualThresholds(table,
                                 PruningRatios.powerLaw(k, plan.fiitedRatio(), settings.fiitedExponent()), seed)
@@ -390,9 +461,9 @@ public final class PolicyRunner {
 
     private Lever lever() {
         return switch (mode) {
-            case ADAEMBED -> Lever.EVICT_ROW;
             case ESAPN -> Lever.SHRINK_LAST_CHUNK;
             case PRECISION -> Lever.DEMOTE_CHUNK;
+            case ADAEMBED, ALL -> Lever.EVICT_ROW;
             default -> Lever.PRUNE_CHUNK;
         };
     }

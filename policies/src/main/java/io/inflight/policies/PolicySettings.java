@@ -47,6 +47,9 @@ import java.util.Set;
  * @param esapnStateSlots     {@value #ESAPN_STATE_SLOTS}: per-feature state slots (power of two)
  * @param ladderLevels        {@value #PRECISION_LADDER}: precisions from most to fewest bits
  * @param ladderShares        shares of all rungs but the last (same key, e.g. {@code fp32:0.05,fp16:0.15,int8:0.3,int4})
+ * @param sharedFraction      {@value #SHARED_FRACTION}: share of the budget given to shared hashed rows (CAFE), which
+ *                            features without a row or chunk of their own read and train; 0 = none. Mode
+ *                            {@code hash} gives them the whole budget.
  */
 public record PolicySettings(
         PolicyMode mode, long intervalSteps, int sampleSize, float gamma, UtilityRule.Kind utilityKind,
@@ -55,7 +58,7 @@ public record PolicySettings(
         long coldStartSteps2d, double dropRatio2d,
         long rowCapacity, int admissionCount, int sketchWidth, int sketchDepth, long sketchAgingPeriod,
         int esapnHidden, float esapnLearningRate, int esapnBuckets, Baseline esapnBaseline, int esapnStateSlots,
-        List<Precision> ladderLevels, List<Double> ladderShares) {
+        List<Precision> ladderLevels, List<Double> ladderShares, double sharedFraction) {
 
     /** Precision of new rows and (re-)allocated chunks: the ladder's floor when the ladder is on, else FP32. */
     public Precision initialPrecision() {
@@ -89,8 +92,14 @@ public record PolicySettings(
     public static final String ESAPN_BASELINE = "inflight.policy.esapn.baseline";
     public static final String ESAPN_STATE_SLOTS = "inflight.policy.esapn.state.slots";
     public static final String PRECISION_LADDER = "inflight.policy.precision.ladder";
+    public static final String SHARED_FRACTION = "inflight.policy.shared.fraction";
 
     private static final Map<String, String> DEFAULTS = defaultMap();
+
+    /** Most count-min counters (width x depth): 2^27 ints, 512 MiB. */
+    public static final int MAX_SKETCH_COUNTERS = 1 << 27;
+    /** Most ESAPN per-feature state slots: 2^24 (about 20 bytes each). */
+    public static final int MAX_ESAPN_STATE_SLOTS = 1 << 24;
 
     public PolicySettings {
         require(mode != null, MODE, null, "must be set");
@@ -114,14 +123,17 @@ public record PolicySettings(
         require(sketchWidth >= 16 && Integer.bitCount(sketchWidth) == 1, ADMISSION_SKETCH_WIDTH, sketchWidth,
                 "must be a power of two >= 16");
         require(sketchDepth >= 1 && sketchDepth <= 16, ADMISSION_SKETCH_DEPTH, sketchDepth, "must be in [1, 16]");
+        require(sketchWidth <= MAX_SKETCH_COUNTERS / sketchDepth, ADMISSION_SKETCH_WIDTH, sketchWidth,
+                "times " + ADMISSION_SKETCH_DEPTH + " (" + sketchDepth + ") must be at most " + MAX_SKETCH_COUNTERS
+                        + " counters (512 MiB)");
         require(sketchAgingPeriod >= 0, ADMISSION_SKETCH_AGING, sketchAgingPeriod, "must be >= 0 (0 = never)");
         require(esapnHidden >= 1 && esapnHidden <= 4096, ESAPN_HIDDEN, esapnHidden, "must be in [1, 4096]");
         require(esapnLearningRate > 0 && esapnLearningRate < 1, ESAPN_LEARNING_RATE, esapnLearningRate,
                 "must be in (0, 1)");
         require(esapnBuckets >= 1 && esapnBuckets <= 64, ESAPN_BUCKETS, esapnBuckets, "must be in [1, 64]");
         require(esapnBaseline != null, ESAPN_BASELINE, null, "must be previous or mean5");
-        require(esapnStateSlots >= 1 && Integer.bitCount(esapnStateSlots) == 1, ESAPN_STATE_SLOTS, esapnStateSlots,
-                "must be a power of two");
+        require(esapnStateSlots >= 1 && esapnStateSlots <= MAX_ESAPN_STATE_SLOTS && Integer.bitCount(esapnStateSlots) == 1,
+                ESAPN_STATE_SLOTS, esapnStateSlots, "must be a power of two <= " + MAX_ESAPN_STATE_SLOTS);
         require(ladderLevels != null && !ladderLevels.isEmpty() && ladderShares != null
                         && ladderShares.size() == ladderLevels.size() - 1,
                 PRECISION_LADDER, ladderLevels, "needs levels and one share for every level but the last");
@@ -137,6 +149,32 @@ public record PolicySettings(
         require(sum <= 1 + 1e-9, PRECISION_LADDER, ladderShares, "shares must sum to <= 1");
         ladderLevels = List.copyOf(ladderLevels);
         ladderShares = List.copyOf(ladderShares);
+        require(sharedFraction >= 0 && sharedFraction < 1, SHARED_FRACTION, sharedFraction, "must be in [0, 1)");
+        require(mode != PolicyMode.HASH || budgetBytes > 0, BUDGET_BYTES, budgetBytes,
+                "must be > 0 in mode hash (the hashed table is the budget's size)");
+    }
+
+    /** Bytes of one shared row of dimension {@code dim}: D values, the linear weight and two accumulators. */
+    public static long sharedRowBytes(int dim) {
+        return 4L * (dim + 3);
+    }
+
+    /**
+     * H, the shared hashed rows of a table of dimension {@code dim}: the budget's share
+     * ({@link #sharedFraction}, all of it in mode hash) over {@link #sharedRowBytes}; 0 without a
+     * budget or in mode none.
+     */
+    public long sharedRows(int dim) {
+        if (budgetBytes == 0 || mode == PolicyMode.NONE) {
+            return 0;
+        }
+        double share = mode == PolicyMode.HASH ? 1.0 : sharedFraction;
+        long rows = (long) (budgetBytes * share / sharedRowBytes(dim));
+        if (share > 0 && rows < 1) {
+            throw new IllegalArgumentException(BUDGET_BYTES + " of " + budgetBytes + " leaves no room for one shared row ("
+                    + sharedRowBytes(dim) + " bytes at D = " + dim + ") with " + SHARED_FRACTION + " " + share);
+        }
+        return Math.min(rows, 1L << 26);
     }
 
     /** The defaults (mode all, T = 1000 steps, m = 4096, gamma 0.999, no budget, ...). */
@@ -162,20 +200,20 @@ public record PolicySettings(
         parseLadder(ladder, levels, shares);
         return new PolicySettings(
                 PolicyMode.parse(p.get(MODE)),
-                parseLong(p, INTERVAL_STEPS), (int) parseLong(p, SAMPLE_SIZE), (float) parseDouble(p, GAMMA),
+                parseLong(p, INTERVAL_STEPS), parseInt(p, SAMPLE_SIZE), parseFloat(p, GAMMA),
                 parseEnum(p, UTILITY_KIND, UtilityRule.Kind.class),
                 parseLong(p, BUDGET_BYTES), parseDouble(p, BUDGET_HEADROOM), parseBoolean(p, BUDGET_EVICT_FALLBACK),
                 parseLong(p, SEED),
                 parseDouble(p, FIITED_RATIO), parseDouble(p, FIITED_EXPONENT), parseDouble(p, FIITED_CROSSING_FRACTION),
                 parseEnum(p, CHUNK_INIT, ChunkInit.class),
                 parseLong(p, FIITED2D_COLDSTART_STEPS), parseDouble(p, FIITED2D_DROP_RATIO),
-                parseLong(p, ADAEMBED_CAPACITY_ROWS), (int) parseLong(p, ADMISSION_COUNT),
-                (int) parseLong(p, ADMISSION_SKETCH_WIDTH), (int) parseLong(p, ADMISSION_SKETCH_DEPTH),
+                parseLong(p, ADAEMBED_CAPACITY_ROWS), parseInt(p, ADMISSION_COUNT),
+                parseInt(p, ADMISSION_SKETCH_WIDTH), parseInt(p, ADMISSION_SKETCH_DEPTH),
                 parseLong(p, ADMISSION_SKETCH_AGING),
-                (int) parseLong(p, ESAPN_HIDDEN), (float) parseDouble(p, ESAPN_LEARNING_RATE),
-                (int) parseLong(p, ESAPN_BUCKETS), parseEnum(p, ESAPN_BASELINE, Baseline.class),
-                (int) parseLong(p, ESAPN_STATE_SLOTS),
-                levels, shares);
+                parseInt(p, ESAPN_HIDDEN), parseFloat(p, ESAPN_LEARNING_RATE),
+                parseInt(p, ESAPN_BUCKETS), parseEnum(p, ESAPN_BASELINE, Baseline.class),
+                parseInt(p, ESAPN_STATE_SLOTS),
+                levels, shares, parseDouble(p, SHARED_FRACTION));
     }
 
     /** These settings as string properties (round-trips through {@link #fromMap}). */
@@ -217,6 +255,7 @@ public record PolicySettings(
             }
         }
         m.put(PRECISION_LADDER, ladder.toString());
+        m.put(SHARED_FRACTION, Double.toString(sharedFraction));
         return m;
     }
 
@@ -267,7 +306,8 @@ public record PolicySettings(
         m.put(ESAPN_BUCKETS, "16");
         m.put(ESAPN_BASELINE, "previous");
         m.put(ESAPN_STATE_SLOTS, "262144");
-        m.put(PRECISION_LADDER, "fp32:0.05,fp16:0.15,int8:0.3,int4");
+        m.put(PRECISION_LADDER, "fp32:0.05,fp16:0.15,int8");
+        m.put(SHARED_FRACTION, "0");
         return java.util.Collections.unmodifiableMap(m);
     }
 
@@ -286,12 +326,36 @@ public record PolicySettings(
         }
     }
 
+    /** An int-valued key: a value outside the int range is refused, never wrapped round by a cast. */
+    private static int parseInt(Map<String, String> p, String key) {
+        long v = parseLong(p, key);
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(key + " must be at most " + Integer.MAX_VALUE + ", got '" + p.get(key) + "'");
+        }
+        return (int) v;
+    }
+
+    /** A finite number: NaN and the infinities are refused naming the key (every range check is false for NaN). */
     private static double parseDouble(Map<String, String> p, String key) {
+        double v;
         try {
-            return Double.parseDouble(p.get(key).trim());
+            v = Double.parseDouble(p.get(key).trim());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException(key + " must be a number, got '" + p.get(key) + "'", e);
         }
+        if (!Double.isFinite(v)) {
+            throw new IllegalArgumentException(key + " must be a finite number, got '" + p.get(key) + "'");
+        }
+        return v;
+    }
+
+    /** A float-valued key: finite as a float too (1e39 is finite as a double, infinite as a float). */
+    private static float parseFloat(Map<String, String> p, String key) {
+        double v = parseDouble(p, key);
+        if (!Float.isFinite((float) v)) {
+            throw new IllegalArgumentException(key + " must be a finite number, got '" + p.get(key) + "'");
+        }
+        return (float) v;
     }
 
     private static boolean parseBoolean(Map<String, String> p, String key) {
@@ -333,7 +397,16 @@ public record PolicySettings(
             }
             if (!last) {
                 try {
-                    shares.add(Double.parseDouble(kv[1].trim()));
+                    double share = Double.parseDouble(kv[1].trim());
+                    if (!Double.isFinite(share)) {
+                        throw new IllegalArgumentException(PRECISION_LADDER + " has a share that is not a finite number, '"
+                                + kv[1].trim() + "' in '" + value + "'");
+                    }
+                    if (share < 0 || share > 1) {
+                        throw new IllegalArgumentException(PRECISION_LADDER + " has a share outside [0, 1], '"
+                                + kv[1].trim() + "' in '" + value + "'");
+                    }
+                    shares.add(share);
                 } catch (NumberFormatException e) {
                     throw new IllegalArgumentException(PRECISION_LADDER + " has a share that is not a number, '"
                             + kv[1].trim() + "' in '" + value + "'", e);

@@ -21,7 +21,7 @@ class PolicyRunnerTest {
     }
 
     @ParameterizedTest
-    @EnumSource(value = PolicyMode.class, names = {"NONE"}, mode = EnumSource.Mode.EXCLUDE)
+    @EnumSource(value = PolicyMode.class, names = {"NONE", "HASH"}, mode = EnumSource.Mode.EXCLUDE)
     void shouldNeverExceedTheBudgetBeyondOnePeriodsNewRows(PolicyMode mode) {
         long uncompressed = PolicyBench.runOne(stream(), PolicyMode.NONE, 0, 0, 0, null).finalBytes();
         long budget = uncompressed / 10;
@@ -49,8 +49,8 @@ class PolicyRunnerTest {
         SimTable t = new SimTable(widths, s.utilityRule(), 1);
         PolicyRunner runner = new PolicyRunner(s, widths, 1);
         t.setAllocationPrecision(runner.initialPrecision());
-        assertThat(runner.initialMask()).isEqualTo(1);
-        assertThat(runner.initialPrecision()).isEqualTo(Precision.INT4);
+        assertThat(runner.initialMask()).as("no growth in mode all: rows start whole").isEqualTo(0b1111);
+        assertThat(runner.initialPrecision()).as("the ladder's floor: int8, measured lossless").isEqualTo(Precision.INT8);
         for (long key = 0; key < 1000; key++) {
             assertThat(runner.admit(key)).isTrue();
             t.addRow(key, runner.initialMask(), runner.initialPrecision());
@@ -177,5 +177,24 @@ class PolicyRunnerTest {
         assertThat(t.storedBytes()).isEqualTo(bytes).isEqualTo(r.bytesAfter());
         assertThat(r.chunksPruned() + r.rowsEvicted() + r.demotions()).isZero();
         assertThat(runner.initialMask()).isEqualTo(0b11);
+    }
+
+    @Test
+    void shouldCountThePoliciesStateInTheBudget() {
+        PolicySettings s = PolicySettings.fromMap(java.util.Map.of(PolicySettings.MODE, "all",
+                PolicySettings.BUDGET_BYTES, "1000000", PolicySettings.ADMISSION_COUNT, "2"));
+        PolicyRunner r = new PolicyRunner(s, new int[] {4, 4, 4, 4}, 26);
+        // configured: a 1M x 4 sketch (16 MiB); under the budget it gets at most 1/16 of it
+        assertThat(r.stateBytes()).isLessThanOrEqualTo(1_000_000 / 16);
+        assertThat(r.stateBytes()).isGreaterThan(0);
+        assertThat(r.tableBudgetBytes()).isEqualTo(1_000_000 - r.stateBytes());
+        PolicyRunner unlimited = new PolicyRunner(PolicySettings.fromMap(java.util.Map.of(PolicySettings.MODE, "all",
+                PolicySettings.ADMISSION_COUNT, "2")), new int[] {4, 4, 4, 4}, 26);
+        assertThat(unlimited.stateBytes()).isEqualTo(16L << 20);
+        assertThat(unlimited.tableBudgetBytes()).isZero();
+        // ESAPN keeps at least 16 slots of 34 bytes: 544 of a 1,000-byte budget leaves less than half
+        assertThatThrownBy(() -> new PolicyRunner(PolicySettings.fromMap(java.util.Map.of(PolicySettings.MODE, "esapn",
+                PolicySettings.BUDGET_BYTES, "1000")), new int[] {4, 4, 4, 4}, 26))
+                .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("policies' state");
     }
 }

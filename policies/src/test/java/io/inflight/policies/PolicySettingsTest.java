@@ -14,7 +14,8 @@ class PolicySettingsTest {
         assertThat(d.mode()).isEqualTo(PolicyMode.ALL);
         assertThat(d.intervalSteps()).isEqualTo(1000);
         assertThat(d.gamma()).isEqualTo(UtilityRule.DEFAULT_GAMMA);
-        assertThat(d.ladderLevels()).containsExactly(Precision.FP32, Precision.FP16, Precision.INT8, Precision.INT4);
+        assertThat(d.ladderLevels()).containsExactly(Precision.FP32, Precision.FP16, Precision.INT8);
+        assertThat(d.sharedFraction()).isZero();
         assertThat(PolicySettings.fromMap(d.toMap())).isEqualTo(d);
         PolicySettings m = PolicySettings.fromMap(Map.of("inflight.policy.mode", "fiited-manual",
                 "inflight.policy.budget.bytes", "1000000", "other.key", "ignored"));
@@ -50,5 +51,36 @@ class PolicySettingsTest {
                 .hasMessage("inflight.policy.budget.evict.fallback must be true or false, got 'yes'");
         assertThatThrownBy(() -> PolicySettings.fromMap(Map.of("inflight.policy.gama", "0.9")))
                 .hasMessageContaining("unknown policy setting 'inflight.policy.gama'");
+    }
+
+    @Test
+    void shouldRefuseNonFiniteAndWrappedValuesNamingKeyAndValue() {
+        String[][] bad = {
+            {PolicySettings.GAMMA, "NaN"}, {PolicySettings.BUDGET_HEADROOM, "Infinity"},
+            {PolicySettings.FIITED_RATIO, "-Infinity"}, {PolicySettings.ESAPN_LEARNING_RATE, "1e39"},
+            {PolicySettings.SAMPLE_SIZE, "4294967312"}, {PolicySettings.ESAPN_HIDDEN, "4294967297"},
+            {PolicySettings.ADMISSION_SKETCH_WIDTH, "1073741824"}, {PolicySettings.ESAPN_STATE_SLOTS, "33554432"},
+            {PolicySettings.PRECISION_LADDER, "fp32:NaN,int8"}, {PolicySettings.PRECISION_LADDER, "fp32:2,int8"}};
+        for (String[] kv : bad) {
+            assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(kv[0], kv[1]))).as("%s=%s", kv[0], kv[1])
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining(kv[0]).hasMessageContaining(kv[1]);
+        }
+    }
+
+    @Test
+    void shouldSizeSharedRowsFromTheBudgetAndRefuseBadShares() {
+        PolicySettings hash = PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash", PolicySettings.BUDGET_BYTES, "76000"));
+        assertThat(PolicySettings.sharedRowBytes(16)).isEqualTo(76);
+        assertThat(hash.sharedRows(16)).as("mode hash: the whole budget").isEqualTo(1000);
+        PolicySettings ada = PolicySettings.fromMap(Map.of(PolicySettings.MODE, "adaembed", PolicySettings.BUDGET_BYTES,
+                "76000", PolicySettings.SHARED_FRACTION, "0.25"));
+        assertThat(ada.sharedRows(16)).isEqualTo(250);
+        assertThat(PolicySettings.fromMap(Map.of(PolicySettings.MODE, "adaembed")).sharedRows(16)).as("no budget").isZero();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash")))
+                .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("mode hash");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.SHARED_FRACTION, "1")))
+                .hasMessageContaining(PolicySettings.SHARED_FRACTION).hasMessageContaining("got 1.0");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash",
+                PolicySettings.BUDGET_BYTES, "50")).sharedRows(16)).hasMessageContaining("no room for one shared row");
     }
 }

@@ -207,6 +207,10 @@ public final class EventCodec implements EventDecoder {
             return buf[pos++] & 0xFF;
         }
 
+        /**
+         * An unsigned 64-bit varint (as a long: values of 2^63 and more are negative). The 10th byte
+         * may only carry bit 63: anything more overflows 64 bits and is rejected, not truncated.
+         */
         long varlong() {
             long v = 0;
             for (int shift = 0; shift < 64; shift += 7) {
@@ -214,20 +218,29 @@ public final class EventCodec implements EventDecoder {
                     throw truncated("a varint at offset " + pos);
                 }
                 byte b = buf[pos++];
+                if (shift == 63 && (b & 0xFE) != 0) {
+                    throw new MalformedEventException(RejectReason.BAD_SYNTAX, (b & 0x80) != 0
+                            ? "varint longer than 10 bytes at offset " + pos
+                            : "varint overflows 64 bits at offset " + pos);
+                }
                 v |= (long) (b & 0x7F) << shift;
                 if ((b & 0x80) == 0) {
                     return v;
                 }
             }
-            throw new MalformedEventException(RejectReason.BAD_SYNTAX, "varint longer than 10 bytes at offset " + pos);
+            throw new AssertionError("unreachable: the 10th varint byte either ends the varint or is rejected");
         }
 
-        /** A count of at most {@code max}; {@code field} (may be null) names the field it belongs to. */
+        /**
+         * A count in [0, {@code max}]; {@code field} (may be null) names the field it belongs to. The
+         * varint is unsigned: a "negative" count is one of 2^63 or more, over any limit.
+         */
         int count(String what, String field, int max) {
             long n = varlong();
-            if (n > max) {
+            if (n < 0 || n > max) {
                 throw new MalformedEventException(RejectReason.TOO_MANY_FEATURES,
-                        (field == null ? what : what + " '" + field + "'") + ": " + n + " exceeds the limit of " + max);
+                        (field == null ? what : what + " '" + field + "'") + ": " + Long.toUnsignedString(n)
+                                + " exceeds the limit of " + max);
             }
             return (int) n;
         }
@@ -245,9 +258,9 @@ public final class EventCodec implements EventDecoder {
 
         String str() {
             long len = varlong();
-            if (len > maxStringBytes) {
-                throw new MalformedEventException(RejectReason.STRING_TOO_LONG,
-                        "string of " + len + " bytes at offset " + pos + " exceeds the limit of " + maxStringBytes);
+            if (len < 0 || len > maxStringBytes) { // unsigned: "negative" is 2^63 bytes or more
+                throw new MalformedEventException(RejectReason.STRING_TOO_LONG, "string of " + Long.toUnsignedString(len)
+                        + " bytes at offset " + pos + " exceeds the limit of " + maxStringBytes);
             }
             int n = (int) len;
             if (n > remaining()) {

@@ -9,7 +9,7 @@ public final class MalformedEventException extends RuntimeException {
     private final RejectReason reason;
 
     public MalformedEventException(RejectReason reason, String detail) {
-        super(reason.code() + ": " + detail);
+        super(reason.code() + ": " + detail, null, false, false);
         this.reason = reason;
     }
 

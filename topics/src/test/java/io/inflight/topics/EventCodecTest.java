@@ -85,6 +85,136 @@ class EventCodecTest {
                 .hasMessageContaining("5 bytes");
     }
 
+    // Issue 12, item 1: every count and length is an unsigned varint in [0, limit]; a 10-byte varint
+    // whose last byte carries bits beyond the 64th overflows. None of these may escape as anything
+    // but MalformedEventException.
+
+    @Test
+    void shouldRejectAnIdLengthOfMinusOne() { // was StringIndexOutOfBoundsException
+        assertReason(new Raw().u8(1).u8(1).varlong(-1).raw('a').u8(0).u8(1).varlong(1).str("f").varlong(1).str("v")
+                .varlong(0).bytes(), RejectReason.STRING_TOO_LONG);
+    }
+
+    @Test
+    void shouldRejectANameOrValueLengthOfMinusOne() {
+        assertReason(head().varlong(1).varlong(-1).raw('f').varlong(1).str("v").varlong(0).bytes(),
+                RejectReason.STRING_TOO_LONG);
+        assertReason(head().varlong(1).str("f").varlong(1).varlong(-1).raw('v').varlong(0).bytes(),
+                RejectReason.STRING_TOO_LONG);
+        assertReason(head().varlong(1).str("f").varlong(1).str("v").varlong(1).varlong(-1).raw('n').f64(1).bytes(),
+                RejectReason.STRING_TOO_LONG);
+    }
+
+    @Test
+    void shouldRejectAFieldCountOfMinusOne() { // was NegativeArraySizeException
+        assertReason(head().varlong(-1).bytes(), RejectReason.TOO_MANY_FEATURES);
+    }
+
+    @Test
+    void shouldRejectAValueCountOfMinusOne() { // was NegativeArraySizeException
+        assertReason(head().varlong(1).str("f").varlong(-1).str("v").varlong(0).bytes(), RejectReason.TOO_MANY_FEATURES);
+    }
+
+    @Test
+    void shouldRejectANumericCountOfMinusOne() { // was NegativeArraySizeException
+        assertReason(head().varlong(1).str("f").varlong(1).str("v").varlong(-1).bytes(), RejectReason.TOO_MANY_FEATURES);
+    }
+
+    @Test
+    void shouldRejectCountsOfTwoToThe63PlusOne() { // were read as 1 and accepted
+        long big = Long.MIN_VALUE + 1; // 2^63 + 1 as an unsigned varint
+        assertReason(head().varlong(big).str("f").varlong(1).str("v").varlong(0).bytes(), RejectReason.TOO_MANY_FEATURES);
+        assertReason(head().varlong(1).str("f").varlong(big).str("v").varlong(0).bytes(), RejectReason.TOO_MANY_FEATURES);
+        assertReason(head().varlong(1).str("f").varlong(1).str("v").varlong(big).str("n").f64(1).bytes(),
+                RejectReason.TOO_MANY_FEATURES);
+        assertReason(head().varlong(1).varlong(big).raw('f').varlong(1).str("v").varlong(0).bytes(), RejectReason.STRING_TOO_LONG);
+    }
+
+    @Test
+    void shouldRejectAVarintOverflowingSixtyFourBits() {
+        // 2^64 + 1: nine bytes with the continuation bit, the 10th byte 0x02 carries bit 64
+        byte[] twoTo64Plus1 = {(byte) 0x81, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80, (byte) 0x80,
+                (byte) 0x80, (byte) 0x80, 0x02};
+        assertReason(head().raw(twoTo64Plus1).str("f").varlong(1).str("v").varlong(0).bytes(), RejectReason.BAD_SYNTAX);
+        assertReason(head().varlong(1).str("f").raw(twoTo64Plus1).str("v").varlong(0).bytes(), RejectReason.BAD_SYNTAX);
+        // in the event time (the only full 64-bit varint): 0x7F in the 10th byte
+        byte[] time = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
+                (byte) 0xFF, (byte) 0xFF, 0x7F};
+        assertReason(new Raw().u8(1).u8(0).raw(time).u8(1).varlong(1).str("f").varlong(1).str("v").varlong(0).bytes(),
+                RejectReason.BAD_SYNTAX);
+        // while a 10th byte of 1 is bit 63 itself and legal: zig-zag Long.MIN_VALUE
+        byte[] min = {(byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF,
+                (byte) 0xFF, (byte) 0xFF, 0x01};
+        assertThat(codec.decode(new Raw().u8(1).u8(0).raw(min).u8(1).varlong(1).str("f").varlong(1).str("v").varlong(0)
+                .bytes()).eventTimeMs()).isEqualTo(Long.MIN_VALUE);
+    }
+
+    @Test
+    void shouldRejectTheRecordsTheFuzzerFound() { // CodecFuzzTest, seed 20261130, against the code before issue 12
+        EventCodec small = new EventCodec(new EventLimits(6, 12, 86_400_000L, 0L));
+        byte[] record113 = java.util.HexFormat.of().parseHex("010106e0a080efbfbfffffffffffffffffff01000202663001020030026631"
+                + "020ce282ace697a5e69cace282ac0002ffffffffffffffffff016e756c6c01a56e1fc2f8f359024e313ff00000000000");
+        assertThatThrownBy(() -> small.decode(record113)).isInstanceOf(MalformedEventException.class); // was SIOOBE
+        byte[] record126 = java.util.HexFormat.of().parseHex("0100af0900020266300106e697a5e69cac0266310103c3bc20feffffffffffffffff01");
+        assertReason(record126, RejectReason.TOO_MANY_FEATURES); // was NegativeArraySizeException: -2
+    }
+
+    /** Version 1, no id, time 0, label 1: what follows is the field count. */
+    private static Raw head() {
+        return new Raw().u8(1).u8(0).varlong(0).u8(1);
+    }
+
+    /** Writes the wire format by hand, including values the encoder never writes. */
+    static final class Raw {
+        private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+
+        Raw u8(int v) {
+            out.write(v);
+            return this;
+        }
+
+        Raw raw(int... bytes) {
+            for (int b : bytes) {
+                out.write(b);
+            }
+            return this;
+        }
+
+        Raw raw(byte[] bytes) {
+            out.writeBytes(bytes);
+            return this;
+        }
+
+        /** {@code v} as an unsigned 64-bit varint (-1 takes 10 bytes). */
+        Raw varlong(long v) {
+            while ((v & ~0x7FL) != 0) {
+                out.write((int) ((v & 0x7F) | 0x80));
+                v >>>= 7;
+            }
+            out.write((int) v);
+            return this;
+        }
+
+        Raw str(String s) {
+            byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            varlong(b.length);
+            out.writeBytes(b);
+            return this;
+        }
+
+        Raw f64(double d) {
+            long bits = Double.doubleToRawLongBits(d);
+            for (int i = 7; i >= 0; i--) {
+                out.write((int) (bits >>> (8 * i)) & 0xFF);
+            }
+            return this;
+        }
+
+        byte[] bytes() {
+            return out.toByteArray();
+        }
+    }
+
     private void assertReason(byte[] bytes, RejectReason reason) {
         assertThatThrownBy(() -> codec.decode(bytes)).isInstanceOf(MalformedEventException.class)
                 .satisfies(t -> assertThat(((MalformedEventException) t).reason()).isEqualTo(reason));

@@ -2,6 +2,7 @@ package io.inflight.ops.cli;
 
 import io.inflight.ops.bench.RecoveryBench;
 import io.inflight.ops.broker.EmbeddedBroker;
+import io.inflight.ops.serve.ServeEndpoint;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -13,7 +14,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks and checks that print figures (--json: one JSON line).",
         subcommands = {BenchCommand.Recovery.class, BenchCommand.Trainer.class, BenchCommand.Baselines.class,
-                BenchCommand.Store.class, BenchCommand.Policies.class, BenchCompressionCommand.class})
+                BenchCommand.Store.class, BenchCommand.Policies.class, BenchCommand.Serve.class,
+                BenchCompressionCommand.class})
 final class BenchCommand {
 
     @Command(name = "recovery", mixinStandardHelpOptions = true,
@@ -304,6 +306,79 @@ final class BenchCommand {
                 System.out.println(io.inflight.policies.bench.PolicyBench.table(results));
             }
             return 0;
+        }
+    }
+
+    @Command(name = "serve", mixinStandardHelpOptions = true,
+            description = {"The serving replica's HTTP front under load, in-process (no Kafka).",
+                    "A replica filled with synthetic rows behind the serve endpoint; requests/s and p50/p99 latency",
+                    "of /score at each number of concurrent clients, with and without one slow client present",
+                    "(a socket that sends its request body at 1 byte/s). Exit 1 when a request failed."})
+    static final class Serve implements Callable<Integer> {
+
+        @Option(names = "--clients", split = ",", defaultValue = "1,64,1000",
+                description = "Concurrent clients of each case (default: ${DEFAULT-VALUE}).")
+        java.util.List<Integer> clients;
+
+        @Option(names = "--seconds", defaultValue = "5", description = "Load time of each case (default: ${DEFAULT-VALUE}).")
+        double seconds;
+
+        @Option(names = "--warmup-seconds", defaultValue = "3",
+                description = "Load at 64 clients before the first case, not reported (default: ${DEFAULT-VALUE}).")
+        double warmupSeconds;
+
+        @Option(names = "--model-type", defaultValue = "fm", description = "Model served (default: ${DEFAULT-VALUE}).")
+        String modelType;
+
+        @Option(names = "--fields", defaultValue = "8", description = "Categorical fields (default: ${DEFAULT-VALUE}).")
+        int fields;
+
+        @Option(names = "--vocabulary", defaultValue = "10000",
+                description = "Values per field, each with a row (default: ${DEFAULT-VALUE}).")
+        int vocabulary;
+
+        @Option(names = "--dim", defaultValue = "8", description = "Embedding dimension (default: ${DEFAULT-VALUE}).")
+        int dim;
+
+        @Option(names = "--threads", defaultValue = "" + ServeEndpoint.Options.DEFAULT_THREADS,
+                description = "As serve --threads (default: ${DEFAULT-VALUE}).")
+        int threads;
+
+        @Option(names = "--backlog", defaultValue = "" + ServeEndpoint.Options.DEFAULT_BACKLOG,
+                description = "As serve --backlog (default: ${DEFAULT-VALUE}).")
+        int backlog;
+
+        @Option(names = "--read-timeout-ms", defaultValue = "" + ServeEndpoint.Options.DEFAULT_READ_TIMEOUT_MS,
+                description = "As serve --read-timeout-ms (default: ${DEFAULT-VALUE}).")
+        long readTimeoutMs;
+
+        @Option(names = "--idle-timeout-ms", defaultValue = "" + ServeEndpoint.Options.DEFAULT_IDLE_TIMEOUT_MS,
+                description = "As serve --idle-timeout-ms (default: ${DEFAULT-VALUE}).")
+        long idleTimeoutMs;
+
+        @Option(names = "--json", description = "Print one JSON line.")
+        boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            if (clients.isEmpty() || clients.stream().anyMatch(c -> c < 1 || c > 10_000)) {
+                throw new IllegalArgumentException("--clients must each be in [1, 10000], got " + clients);
+            }
+            if (!(seconds > 0 && seconds <= 3_600) || !(warmupSeconds >= 0 && warmupSeconds <= 3_600)) {
+                throw new IllegalArgumentException("--seconds must be in (0, 3600] and --warmup-seconds in [0, 3600], got "
+                        + seconds + ", " + warmupSeconds);
+            }
+            if (fields < 1 || vocabulary < 1 || dim < 1) {
+                throw new IllegalArgumentException("--fields, --vocabulary and --dim must be >= 1, got " + fields + ", "
+                        + vocabulary + ", " + dim);
+            }
+            ServeEndpoint.Options server = new ServeEndpoint.Options("127.0.0.1", 0, threads, backlog, readTimeoutMs,
+                    idleTimeoutMs, ServeEndpoint.Options.DEFAULT_MAX_BODY_BYTES, io.inflight.topics.EventLimits.DEFAULTS);
+            PrintStream progress = json ? new PrintStream(OutputStream.nullOutputStream()) : System.out;
+            var result = io.inflight.ops.bench.ServeBench.run(new io.inflight.ops.bench.ServeBench.Options(clients, seconds,
+                    warmupSeconds, modelType, fields, vocabulary, dim, server), progress);
+            System.out.println(json ? result.json() : result.table());
+            return result.errors() == 0 ? 0 : 1;
         }
     }
 }

@@ -24,9 +24,9 @@ final class BrokerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (port < 0 || port > 65535) {
-            throw new IllegalArgumentException("--port must be in [0, 65535], got " + port);
-        }
+        StartChecks.port("--port", port);
+        StartChecks.port("--controller-port", controllerPort);
+        StartChecks.writableDirectory("--data-dir", dataDir);
         try (Shutdown shutdown = new Shutdown()) {
             EmbeddedBroker broker = EmbeddedBroker.start(dataDir, port, controllerPort);
             try {

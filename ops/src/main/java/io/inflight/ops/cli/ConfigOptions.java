@@ -1,16 +1,9 @@
 package io.inflight.ops.cli;
 
 import io.inflight.trainer.config.InflightConfig;
-import java.io.IOException;
-import java.io.Reader;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import picocli.CommandLine.Option;
 
 /** {@code --config FILE}, {@code --set key=value} and {@code --bootstrap-servers}, shared by the commands that talk to Kafka. */
@@ -33,15 +26,7 @@ public final class ConfigOptions {
     public Map<String, String> rawConfig() {
         Map<String, String> all = new LinkedHashMap<>();
         if (configFile != null) {
-            Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(configFile, StandardCharsets.UTF_8)) {
-                p.load(r);
-            } catch (NoSuchFileException e) {
-                throw new IllegalArgumentException("--config: file not found: " + configFile);
-            } catch (IOException e) {
-                throw new UncheckedIOException("--config: cannot read " + configFile, e);
-            }
-            p.stringPropertyNames().forEach(k -> all.put(k, p.getProperty(k)));
+            all.putAll(PropertiesFiles.load("--config", configFile));
         }
         all.putAll(overrides);
         if (bootstrapServers != null) {
@@ -53,6 +38,23 @@ public final class ConfigOptions {
     /** True when the user named a cluster (flag, override or file). */
     public boolean hasBootstrap() {
         return rawConfig().containsKey(InflightConfig.BOOTSTRAP_SERVERS);
+    }
+
+    /**
+     * Validates everything a trainer start needs before anything is started: the configuration (with a
+     * placeholder cluster when none was given) and its state directory ({@code inflight.state.dir}, and
+     * the application's directory in it when that exists). Prints the configuration's warnings to stderr.
+     */
+    public InflightConfig checkForTraining() {
+        InflightConfig cfg = resolve("127.0.0.1:9092");
+        Path state = Path.of(cfg.getString(InflightConfig.STATE_DIR));
+        StartChecks.writableDirectory(InflightConfig.STATE_DIR, state);
+        Path app = state.resolve(cfg.getString(InflightConfig.APPLICATION_ID));
+        if (java.nio.file.Files.exists(app)) {
+            StartChecks.writableDirectory(InflightConfig.STATE_DIR + " (the application's directory)", app);
+        }
+        cfg.warnings().forEach(w -> System.err.println("warning: " + w));
+        return cfg;
     }
 
     /** Validates the configuration, with {@code bootstrap} used when none was given. */

@@ -60,7 +60,8 @@ final class DemoCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--progress-interval must be >= 1, got " + progressSeconds);
         }
         config.overrides.putIfAbsent(InflightConfig.STATE_DIR, workDir.resolve("state").toString());
-        config.resolve("127.0.0.1:9092"); // validate before starting anything
+        StartChecks.writableDirectory("--work-dir", workDir);
+        config.checkForTraining(); // validate before starting (or deleting) anything
         GeneratorSpec spec = generator.spec(events);
         deleteRecursively(workDir);
         long t0 = System.nanoTime();

@@ -18,6 +18,17 @@ final class EmbeddedBrokerOptions {
             description = "Embedded broker's client port, 0 for any free port (default: ${DEFAULT-VALUE}).")
     int brokerPort;
 
+    /**
+     * When {@code config} names no cluster (the broker will be started): the port is a port and the
+     * data directory can be written. Starts nothing.
+     */
+    void check(ConfigOptions config) {
+        if (!config.hasBootstrap()) {
+            StartChecks.port("--broker-port", brokerPort);
+            StartChecks.writableDirectory("--data-dir", dataDir);
+        }
+    }
+
     /** Starts the embedded broker, or returns null when {@code config} names a cluster. */
     EmbeddedBroker startUnless(ConfigOptions config) {
         return config.hasBootstrap() ? null : EmbeddedBroker.start(dataDir, brokerPort, 0);

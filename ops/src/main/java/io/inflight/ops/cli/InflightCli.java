@@ -28,8 +28,16 @@ public final class InflightCli {
 
     /** Runs without exiting; returns the exit code. */
     public static int run(String... args) {
+        return run(null, args);
+    }
+
+    /** As {@link #run(String...)}, with usage and error messages to {@code err} (null: stderr). */
+    static int run(PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new InflightCli());
         cli.setExecutionExceptionHandler(InflightCli::handleError);
+        if (err != null) {
+            cli.setErr(err);
+        }
         return cli.execute(args);
     }
 

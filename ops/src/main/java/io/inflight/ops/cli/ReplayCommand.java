@@ -21,8 +21,6 @@ import io.inflight.topics.logs.LogMapping;
 import io.inflight.topics.logs.LogReader;
 import io.inflight.trainer.config.InflightConfig;
 import java.io.IOException;
-import java.io.Reader;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +33,6 @@ import java.util.List;
 import java.util.function.Function;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
@@ -142,9 +139,22 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         InflightConfig checked = config.resolve("127.0.0.1:9092"); // validate everything before starting anything
+        checked.warnings().forEach(w -> System.err.println("warning: " + w));
         Pacer pacer = pacer();
-        if (progressSeconds < 0) {
-            throw new IllegalArgumentException("--progress-interval must be >= 0, got " + progressSeconds);
+        if (!(progressSeconds >= 0) || !Double.isFinite(progressSeconds)) {
+            throw new IllegalArgumentException("--progress-interval must be a finite number >= 0, got " + progressSeconds);
+        }
+        if (limit != null && limit < 0) {
+            throw new IllegalArgumentException("--limit must be >= 0, got " + limit);
+        }
+        if (fromOffset != null && fromOffset < 0) {
+            throw new IllegalArgumentException("--from-offset must be >= 0, got " + fromOffset);
+        }
+        if (distinctCap < 1) {
+            throw new IllegalArgumentException("--distinct-cap must be >= 1, got " + distinctCap);
+        }
+        if (!dryRun) {
+            embedded.check(config); // the broker's port and data directory, when one will be started
         }
         long progressNanos = (long) (progressSeconds * 1e9);
         if (fromTopic != null) {
@@ -331,15 +341,7 @@ final class ReplayCommand implements Callable<Integer> {
     static Map<String, String> mappingKeys(Path mappingFile, Map<String, String> mapOptions) {
         Map<String, String> m = new LinkedHashMap<>();
         if (mappingFile != null) {
-            Properties p = new Properties();
-            try (Reader r = Files.newBufferedReader(mappingFile, StandardCharsets.UTF_8)) {
-                p.load(r);
-            } catch (java.nio.file.NoSuchFileException e) {
-                throw new IllegalArgumentException("--mapping: file not found: " + mappingFile);
-            } catch (IOException e) {
-                throw new UncheckedIOException("--mapping: cannot read " + mappingFile, e);
-            }
-            p.stringPropertyNames().forEach(k -> m.put(k, p.getProperty(k)));
+            m.putAll(PropertiesFiles.load("--mapping", mappingFile));
         }
         m.putAll(mapOptions);
         return m;

@@ -27,17 +27,24 @@ final class TrainCommand implements Callable<Integer> {
             description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
     int progressSeconds;
 
-    @Option(names = "--metrics-port", defaultValue = "-1", paramLabel = "PORT",
+    @Option(names = "--metrics-port", paramLabel = "PORT",
             description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics (0: any free port; default: off).")
-    int metricsPort;
+    Integer metricsPort;
 
     @Override
     public Integer call() throws Exception {
-        config.resolve("127.0.0.1:9092"); // validate everything before starting anything
+        // validate everything before starting anything: no broker, topic or state directory on a bad start
+        config.checkForTraining();
         if (progressSeconds < 1) {
             throw new IllegalArgumentException("--progress-interval must be >= 1, got " + progressSeconds);
         }
-        try (Shutdown shutdown = new Shutdown()) {
+        if (metricsPort != null) {
+            StartChecks.port("--metrics-port", metricsPort);
+        }
+        embedded.check(config);
+        try (Shutdown shutdown = new Shutdown();
+             // bound first: a port in use fails before a broker or a topic exists
+             MetricsEndpoint endpoint = metricsPort != null ? new MetricsEndpoint("127.0.0.1", metricsPort) : null) {
             EmbeddedBroker broker = embedded.startUnless(config);
             try {
                 InflightConfig cfg = config.resolve(broker == null ? null : broker.bootstrapServers());
@@ -47,20 +54,18 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.println("Produce events to " + cfg.topics().clicks() + ", e.g. ./inflight generate --topic -b "
                         + cfg.bootstrapServers() + ". Ctrl-C to stop.");
                 AtomicReference<Throwable> fatal = new AtomicReference<>();
-                MetricsEndpoint endpoint = metricsPort >= 0 ? new MetricsEndpoint("127.0.0.1", metricsPort) : null;
                 if (endpoint != null) {
                     System.out.println("Metrics at http://127.0.0.1:" + endpoint.port() + "/metrics");
                 }
+                long t0 = System.nanoTime();
                 try (TrainerApp app = TrainerApp.start(cfg, fatal::set, endpoint != null ? endpoint.registry()
                         : new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
                     var last = new TrainingLoop(app, fatal, System.out, progressSeconds * 1000L).run(shutdown, s -> false, 0);
                     System.out.println("Stopping...");
+                    // computed on the tasks' own threads, so before the Streams threads stop (as demo does)
+                    String hash = app.modelHash().orElse("unavailable");
                     app.close(Duration.ofSeconds(60));
-                    last.ifPresent(s -> System.out.println("Summary: " + ProgressLine.summary(s)));
-                } finally {
-                    if (endpoint != null) {
-                        endpoint.close();
-                    }
+                    System.out.print(summary(last, hash, (System.nanoTime() - t0) / 1e9));
                 }
             } finally {
                 if (broker != null) {
@@ -69,5 +74,19 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * What {@code train} prints when it stops: the metrics of the last progress reading (when the stores
+     * were ever readable) and the model hash, computed like {@code demo}'s.
+     */
+    static String summary(java.util.Optional<io.inflight.trainer.metrics.ProgressiveMetrics.Summary> last, String hash,
+                          double seconds) {
+        StringBuilder sb = new StringBuilder("=== Inflight train summary ===").append(System.lineSeparator());
+        sb.append("  ").append(last.map(ProgressLine::summary).orElse("no metrics (the trainer's stores never became readable)"))
+                .append(System.lineSeparator());
+        sb.append(String.format(java.util.Locale.ROOT, "  trained for %.1f s", seconds)).append(System.lineSeparator());
+        sb.append("  model hash (rows, optimizer state, dense): ").append(hash).append(System.lineSeparator());
+        return sb.toString();
     }
 }

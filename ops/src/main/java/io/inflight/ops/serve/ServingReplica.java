@@ -31,6 +31,20 @@ public final class ServingReplica implements AutoCloseable {
     private long lagCount;
     private volatile boolean running = true;
 
+    private ServingReplica(ServingModel model) {
+        this.model = model;
+        this.consumer = null;
+        this.thread = null;
+    }
+
+    /**
+     * A replica that follows no topic: serves {@code model} as its caller fills it through
+     * {@link ServingModel#apply} (benchmarks and tests of the HTTP front without a broker).
+     */
+    public static ServingReplica detached(ServingModel model) {
+        return new ServingReplica(model);
+    }
+
     public ServingReplica(Map<String, Object> clientConfigs, String topic, ServingModel model) {
         this.model = model;
         Map<String, Object> p = new HashMap<>(clientConfigs);
@@ -107,6 +121,9 @@ public final class ServingReplica implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        if (consumer == null) {
+            return;
+        }
         consumer.wakeup();
         try {
             thread.join(10_000);

@@ -57,8 +57,9 @@ public final class TrainerApp implements AutoCloseable {
     /** As above, with the mini-batch models made by {@code factory} (when {@code inflight.model.fields} is set). */
     public static TrainerApp start(InflightConfig config, java.util.function.Consumer<Throwable> onFatal,
                                    MeterRegistry registry, BatchModelFactory factory) {
-        RecordLimits.maxRequestSize(config.streamsProperties()); // refused before any topic is made
-        ensureTopics(config);
+        // everything that can fail on the settings first (the topology and its settings are built without side
+        // effects), then the topics, then the Streams client (which makes its state directory)
+        RecordLimits.maxRequestSize(config.streamsProperties());
         TopicCatalogue topics = config.topics();
         TrainerMeters meters = TrainerMeters.on(registry);
         var batch = config.batchSettings();
@@ -66,6 +67,7 @@ public final class TrainerApp implements AutoCloseable {
                 ? TrainerTopology.build(topics, config.trainerSettings(), batch.get(), config.storeConfig(batch.get()),
                         config.policySettings(), config.cadenceSettings(), factory, meters)
                 : TrainerTopology.build(topics, config.trainerSettings(), meters);
+        ensureTopics(config);
         java.util.Properties props = config.streamsProperties();
         try (Admin admin = Admin.create(new HashMap<>(config.kafkaClientConfigs()))) {
             RecordLimits.apply(admin, topics, props);

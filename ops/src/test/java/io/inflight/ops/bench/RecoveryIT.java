@@ -10,6 +10,8 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
 /** The recovery check of {@code inflight bench recovery} as a test: SIGKILLed trainers lose and repeat nothing. */
@@ -54,12 +56,14 @@ class RecoveryIT {
         }
     }
 
-    @Test
-    void shouldProduceTheSameModelWithEveryPolicyWhenTheTrainerIsKilledThreeTimes() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "recovery-policies");
+    @ParameterizedTest
+    @ValueSource(strings = {"all", "esapn"})
+    void shouldProduceTheSameModelWithEveryPolicyWhenTheTrainerIsKilledThreeTimes(String mode) throws Exception {
+        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "recovery-" + mode);
         try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
-            // Mode all: frequency admission (a sketch), ESAPN growth (policy nets, per-feature slots),
-            // FIITED passes, the precision ladder and eviction under a budget that binds before the end.
+            // Mode all: frequency admission (a sketch), the precision ladder and eviction under a budget
+            // that binds before the end, and shared hashed rows trained by every feature without a row
+            // or chunk of its own; mode esapn: growth (policy nets, per-feature slots) under the budget.
             RecoveryBench.Result r = new RecoveryBench(broker.bootstrapServers(), dir,
                     new PrintStream(OutputStream.nullOutputStream())).run(60_000, 3, 7, Map.ofEntries(
                     Map.entry(InflightConfig.MODEL_TYPE, "fm"),
@@ -67,10 +71,11 @@ class RecoveryIT {
                     Map.entry(InflightConfig.MODEL_DIM, "8"),
                     Map.entry("inflight.store.chunks", "2,2,2,2"),
                     Map.entry(InflightConfig.BATCH_SIZE, "100"),
-                    Map.entry("inflight.policy.mode", "all"),
+                    Map.entry("inflight.policy.mode", mode),
                     Map.entry("inflight.policy.admission.count", "2"),
                     Map.entry("inflight.policy.interval.steps", "20"),
                     Map.entry("inflight.policy.budget.bytes", "900000"),
+                    Map.entry("inflight.policy.shared.fraction", "0.1"),
                     Map.entry(InflightConfig.CHECKPOINT_INTERVAL_MS, "1500")));
             assertThat(r.cleanEvents()).isEqualTo(60_000);
             assertThat(r.crashedEvents()).isEqualTo(60_000);

@@ -56,4 +56,53 @@ class DemoExitIT {
         assertThat(p.exitValue()).isEqualTo(2);
         assertThat(out).contains("inflight.model.dim").contains("0").doesNotContain("Training on");
     }
+
+    /**
+     * {@code train} on its embedded broker, fed by {@code generate}, stopped by SIGTERM (what Ctrl-C
+     * sends as well): its summary carries the model hash, for the per-event and the mini-batch trainer.
+     */
+    @Test
+    void shouldPrintTheModelHashWhenTrainStops() throws Exception {
+        Path jar = Path.of("target", "inflight-ops.jar");
+        assertThat(jar).exists();
+        for (String[] trainer : new String[][] {{"per-event", "--set", "inflight.model.type=fm", "3,000"},
+                {"mini-batch", "--set", "inflight.model.fields=f0,f1,f2,f3,f4,f5,f6,f7", "2,944"}}) { // 46 batches of 64
+            Path work = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "train");
+            Path log = work.resolve("train.out");
+            Process p = new ProcessBuilder(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
+                    "-Xmx1g", "-jar", jar.toString(), "train", "--data-dir", work.resolve("broker").toString(),
+                    "--set", "inflight.state.dir=" + work.resolve("state"), "--progress-interval", "1",
+                    "--set", "inflight.train.batch.size=64", trainer[1], trainer[2])
+                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            try {
+                String out = await(log, "Produce events to", p);
+                Matcher address = Pattern.compile("Training on inflight.clicks at (127\\.0\\.0\\.1:\\d+)").matcher(out);
+                assertThat(address.find()).as(out).isTrue();
+                assertThat(InflightCli.run("generate", "-n", "3000", "--topic", "-b", address.group(1))).isZero();
+                await(log, "events " + trainer[3] + " ", p);
+            } finally {
+                p.destroy(); // SIGTERM: the shutdown hook stops the loop, and train prints its summary
+                assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+            }
+            String out = Files.readString(log, StandardCharsets.UTF_8);
+            assertThat(out).as(trainer[0]).contains("=== Inflight train summary ===");
+            Matcher hash = Pattern.compile("model hash \\(rows, optimizer state, dense\\): ([0-9a-f]{64})").matcher(out);
+            assertThat(hash.find()).as("%s:%n%s", trainer[0], out).isTrue();
+            assertThat(out).contains("events " + trainer[3] + " | progressive AUC");
+        }
+    }
+
+    /** The output so far once it contains {@code text}; fails after 120 s or when the process ended. */
+    private static String await(Path log, String text, Process p) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline) {
+            String out = Files.readString(log, StandardCharsets.UTF_8);
+            if (out.contains(text)) {
+                return out;
+            }
+            assertThat(p.isAlive()).as("train ended before printing '%s':%n%s", text, out).isTrue();
+            Thread.sleep(200);
+        }
+        throw new AssertionError("no '" + text + "' within 120 s:\n" + Files.readString(log, StandardCharsets.UTF_8));
+    }
 }

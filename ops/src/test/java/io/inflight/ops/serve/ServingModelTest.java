@@ -114,10 +114,10 @@ class ServingModelTest {
         assertThat(ServeEndpoint.parse("{\"features\":{\"a\":\"a1\"}}".getBytes(StandardCharsets.UTF_8)).numerics())
                 .isEmpty();
         assertThatThrownBy(() -> ServeEndpoint.parse("{\"features\":{\"a\":\"a1\"},\"numeric\":{\"x\":\"high\"}}"
-                .getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class)
+                .getBytes(StandardCharsets.UTF_8))).isInstanceOf(io.inflight.topics.MalformedEventException.class)
                 .hasMessageContaining("'x'").hasMessageContaining("finite number");
         assertThatThrownBy(() -> ServeEndpoint.parse("{\"features\":{\"a\":\"a1\"},\"numeric\":[1]}"
-                .getBytes(StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class)
+                .getBytes(StandardCharsets.UTF_8))).isInstanceOf(io.inflight.topics.MalformedEventException.class)
                 .hasMessageContaining("numeric");
     }
 }

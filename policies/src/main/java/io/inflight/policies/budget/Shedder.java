@@ -88,6 +88,9 @@ public final class Shedder {
         int size;
 
         void add(long key, int chunk, float utility, long saving) {
+            if (saving <= 0) {
+                return; // e.g. fp16 -> int8 of a 2-wide chunk: the int8 scale costs more than the bits save
+            }
             if (size == utilities.length) {
                 utilities = Arrays.copyOf(utilities, size * 2);
             }

@@ -112,6 +112,17 @@ public final class EsapnPolicy {
         Arrays.fill(precs, growPrecision);
     }
 
+    /** Bytes per per-feature state slot: tag, used flag, loss history and five bytes of counters. */
+    public static final int BYTES_PER_SLOT = 8 + 1 + 4 * HISTORY + 5;
+
+    /**
+     * Bytes of the per-feature state (the slots), fixed at construction. The field nets (about
+     * 12 KiB each at the defaults) are a fixed cost like the dense layers and are not counted.
+     */
+    public long memoryBytes() {
+        return (long) tags.length * BYTES_PER_SLOT;
+    }
+
     /**
      * Reports one feature seen in the current batch and applies the policy's decision.
      *

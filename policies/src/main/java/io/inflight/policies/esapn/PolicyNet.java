@@ -169,4 +169,13 @@ public final class PolicyNet {
     private static float probability(float logitDiff) {
         return (float) (1 / (1 + Math.exp(-logitDiff)));
     }
+
+    /** Bytes held: parameters, gradients, Adam moments and the hidden activations. */
+    long memoryBytes() {
+        return 4L * (4L * params.length + h.length);
+    }
+
+    int parameterCount() {
+        return params.length;
+    }
 }

@@ -52,6 +52,19 @@ public record BatchSettings(String modelType, List<String> fields, List<NumericF
                 throw new IllegalArgumentException("'" + n.name() + "' is both a categorical and a numeric field");
             }
         }
+        if (!(denseLearningRate > 0) || !Double.isFinite(denseLearningRate)) {
+            throw new IllegalArgumentException("dense learning rate must be positive and finite, got " + denseLearningRate);
+        }
+        if (!(embeddingLearningRate > 0) || !Double.isFinite(embeddingLearningRate)) {
+            throw new IllegalArgumentException("embedding learning rate must be positive and finite, got "
+                    + embeddingLearningRate);
+        }
+        if (!(l2 >= 0) || !Double.isFinite(l2)) {
+            throw new IllegalArgumentException("l2 must be >= 0 and finite, got " + l2);
+        }
+        if (!(initStddev >= 0) || !Double.isFinite(initStddev)) {
+            throw new IllegalArgumentException("init stddev must be >= 0 and finite, got " + initStddev);
+        }
         if (!(dropout >= 0 && dropout < 1)) {
             throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
         }

@@ -104,13 +104,13 @@ public final class InflightConfig extends AbstractConfig {
                     "Hidden layer sizes of the MLP parts (dnn, deepfm, dcn).")
             .define(MODEL_ACTIVATION, Type.STRING, "relu", ValidString.in("relu", "tanh"), Importance.LOW,
                     "Activation of the hidden layers.")
-            .define(MODEL_DROPOUT, Type.DOUBLE, 0.0, Range.between(0.0, 0.99), Importance.LOW,
+            .define(MODEL_DROPOUT, Type.DOUBLE, 0.0, FiniteRange.between(0.0, 0.99), Importance.LOW,
                     "Dropout rate of the MLP's hidden units while training (dnn, deepfm, dcn); 0 = off. Events are "
                             + "scored by the whole network; the masks are drawn from the seed and the step, so replays "
                             + "are identical.")
             .define(OPTIMIZER, Type.STRING, "adam", ValidString.in("adam", "adagrad"), Importance.MEDIUM,
                     "Optimizer of the dense parameters.")
-            .define(DENSE_LEARNING_RATE, Type.DOUBLE, 1e-3, Range.between(1e-9, 10.0), Importance.MEDIUM,
+            .define(DENSE_LEARNING_RATE, Type.DOUBLE, 1e-3, FiniteRange.between(1e-9, 10.0), Importance.MEDIUM,
                     "Learning rate of the dense optimizer.")
             .define(BATCH_SIZE, Type.INT, 256, Range.between(1, 65_536), Importance.HIGH,
                     "Events per mini-batch (cut by count, so identical on every run).")
@@ -124,11 +124,11 @@ public final class InflightConfig extends AbstractConfig {
                             + "inflight.publish.every.batches batches.")
             .define(MODEL_DIM, Type.INT, 8, Range.between(1, 256), Importance.HIGH,
                     "Embedding dimension D of the factorization machine.")
-            .define(LEARNING_RATE, Type.DOUBLE, 0.05, Range.between(1e-9, 10.0), Importance.HIGH,
+            .define(LEARNING_RATE, Type.DOUBLE, 0.05, FiniteRange.between(1e-9, 10.0), Importance.HIGH,
                     "Adagrad learning rate.")
-            .define(L2, Type.DOUBLE, 1e-6, Range.between(0.0, 1.0), Importance.MEDIUM,
+            .define(L2, Type.DOUBLE, 1e-6, FiniteRange.between(0.0, 1.0), Importance.MEDIUM,
                     "L2 regularisation applied to the rows an event touches.")
-            .define(INIT_STDDEV, Type.DOUBLE, 0.01, Range.between(0.0, 1.0), Importance.LOW,
+            .define(INIT_STDDEV, Type.DOUBLE, 0.01, FiniteRange.between(0.0, 1.0), Importance.LOW,
                     "Standard deviation of the initial embedding values.")
             .define(SEED, Type.LONG, 42L, Importance.MEDIUM,
                     "Seed of every random number the trainer draws (counter-based, so replays are bit-identical).")
@@ -169,6 +169,7 @@ public final class InflightConfig extends AbstractConfig {
     private final Map<String, String> kafka;
     private final Map<String, String> streams;
     private final io.inflight.policies.PolicySettings policy;
+    private final java.util.List<String> warnings = new java.util.ArrayList<>();
 
     private InflightConfig(Map<String, String> inflight, Map<String, String> kafka, Map<String, String> streams,
                            io.inflight.policies.PolicySettings policy) {
@@ -235,12 +236,12 @@ public final class InflightConfig extends AbstractConfig {
         try {
             config.batchSettings();
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(MODEL_FIELDS, config.getList(MODEL_FIELDS), e.getMessage());
+            throw new ConfigException(MODEL_FIELDS, String.join(",", config.getList(MODEL_FIELDS)), e.getMessage());
         }
         try {
             config.batchSettings().ifPresent(config::storeConfig);
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(STORE_CHUNKS, config.getList(STORE_CHUNKS), e.getMessage());
+            throw new ConfigException(STORE_CHUNKS, String.join(",", config.getList(STORE_CHUNKS)), e.getMessage());
         }
         String mode = policySettings.mode().configName();
         if (!mode.equals("none")) {
@@ -248,7 +249,95 @@ public final class InflightConfig extends AbstractConfig {
                     io.inflight.policies.PolicySettings.MODE, mode, "policies need the mini-batch trainer: set "
                     + MODEL_FIELDS));
         }
+        // the settings records re-check what the validators above checked; a failure here is a bug, still reported
+        // as bad configuration rather than as a stack trace at start
+        try {
+            config.trainerSettings();
+            config.cadenceSettings();
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("invalid configuration: " + e.getMessage());
+        }
+        config.checkBudget();
+        config.checkKafkaClientConfigs();
         return config;
+    }
+
+    /**
+     * {@value io.inflight.policies.PolicySettings#BUDGET_BYTES} against the configured row layout: a pass
+     * shrinks the table to {@code budget x (1 - headroom)}, so a budget whose target cannot hold the rows
+     * one event touches (one new row per field, {@code rowBytes(initial chunks, initial precision)}) would
+     * evict (nearly) everything at every pass. Refused when a policy runs; with mode none the budget is
+     * not enforced, so it is only a warning there.
+     */
+    private void checkBudget() {
+        io.inflight.policies.PolicySettings p = policy;
+        if (p.budgetBytes() == 0) {
+            return;
+        }
+        if (p.mode() == io.inflight.policies.PolicyMode.NONE) {
+            warnings.add(io.inflight.policies.PolicySettings.BUDGET_BYTES + "=" + p.budgetBytes() + " has no effect: "
+                    + io.inflight.policies.PolicySettings.MODE + " is none, so no policy pass enforces it");
+            return;
+        }
+        BatchSettings batch = batchSettings().orElseThrow(); // checked above: policies need the mini-batch trainer
+        long sharedBytes;
+        try {
+            sharedBytes = p.sharedRows(batch.dim()) * io.inflight.policies.PolicySettings.sharedRowBytes(batch.dim());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(io.inflight.policies.PolicySettings.BUDGET_BYTES, p.budgetBytes(), e.getMessage());
+        }
+        if (p.mode() == io.inflight.policies.PolicyMode.HASH) {
+            return; // no row of its own: the hashed table is the budget
+        }
+        io.inflight.store.StoreConfig store = storeConfig(batch);
+        io.inflight.store.ChunkLayout layout = store.layout();
+        int mask = p.mode().growth() ? 1 : (1 << layout.chunks()) - 1;
+        io.inflight.policies.Precision[] precisions = new io.inflight.policies.Precision[layout.chunks()];
+        java.util.Arrays.fill(precisions, store.defaultPrecision());
+        long rowBytes = io.inflight.store.RowSizes.valueBytes(layout, mask, precisions)
+                + io.inflight.store.RowSizes.metadataBytes(layout, mask, precisions);
+        long eventBytes = rowBytes * batch.slots();
+        // the policies' per-feature state (sketch, ESAPN slots) and the shared rows take their share first
+        long state = io.inflight.policies.PolicyRunner.plannedStateBytes(p);
+        double target = (p.budgetBytes() - state) * (1 - p.budgetHeadroom()) - sharedBytes;
+        if (target < eventBytes) {
+            long least = (long) Math.ceil(eventBytes / (1 - p.budgetHeadroom() - p.sharedFraction())) + state;
+            String row = "a new row of layout " + layout + " at " + store.defaultPrecision().name().toLowerCase(java.util.Locale.ROOT)
+                    + (mask == 1 && layout.chunks() > 1 ? " (one chunk, mode " + p.mode().configName() + ")" : "")
+                    + " is " + rowBytes + " bytes";
+            String why = p.budgetBytes() < rowBytes ? "smaller than one row: " + row
+                    : String.format(java.util.Locale.ROOT, "a pass shrinks the table to budget x (1 - %s), less the shared rows' share, = %.0f bytes, "
+                            + "less than the %d rows one event touches (%s), so every pass would evict (nearly) every row",
+                            io.inflight.policies.PolicySettings.BUDGET_HEADROOM, target,
+                            batch.slots(), row);
+            throw new ConfigException(io.inflight.policies.PolicySettings.BUDGET_BYTES, p.budgetBytes(), why
+                    + "; give at least " + least + " (or 0 for no budget)");
+        }
+    }
+
+    /**
+     * Parses the Kafka Streams and admin client settings the way the clients will, without creating
+     * one (nothing is connected, no state directory is made), so that a bad {@code streams.*} or
+     * {@code kafka.*} value fails at start, before any topic or broker exists.
+     */
+    private void checkKafkaClientConfigs() {
+        try {
+            new StreamsConfig(streamsProperties(), false) { };
+        } catch (ConfigException e) {
+            throw new ConfigException("Kafka Streams setting (a streams.* or kafka.* key, named here without its prefix): "
+                    + e.getMessage());
+        }
+        try {
+            new org.apache.kafka.clients.admin.AdminClientConfig(kafkaClientConfigs(), false) { };
+        } catch (ConfigException e) {
+            throw new ConfigException("Kafka client setting (a kafka.* key, named here without its prefix): "
+                    + e.getMessage());
+        }
+    }
+
+    /** Settings that are allowed but probably not meant (e.g. a budget no policy enforces), one line each. */
+    public java.util.List<String> warnings() {
+        return java.util.List.copyOf(warnings);
     }
 
     /** {@value #MODEL_NUMERIC_FIELDS} against the model type and the categorical fields. */
@@ -384,14 +473,54 @@ public final class InflightConfig extends AbstractConfig {
         return m;
     }
 
-    /** Every element a positive integer. */
-    private static final class PositiveIntList implements ConfigDef.Validator {
+    /**
+     * A finite number in {@code [min, max]}: unlike Kafka's {@link Range}, which lets NaN through (every
+     * comparison with NaN is false), NaN and the infinities are refused, naming the key and the value.
+     */
+    static final class FiniteRange implements ConfigDef.Validator {
+        private final double min;
+        private final double max;
+
+        private FiniteRange(double min, double max) {
+            this.min = min;
+            this.max = max;
+        }
+
+        static FiniteRange between(double min, double max) {
+            return new FiniteRange(min, max);
+        }
+
         @Override
         public void ensureValid(String name, Object value) {
-            for (Object o : (java.util.List<?>) value) {
+            double v = ((Number) value).doubleValue();
+            if (!Double.isFinite(v)) {
+                throw new ConfigException(name, value, "must be a finite number in " + this);
+            }
+            if (v < min || v > max) {
+                throw new ConfigException(name, value, "must be in " + this);
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "[" + min + ", " + max + "]";
+        }
+    }
+
+    /** Largest hidden layer: 65,536 units (a 65,536 x 65,536 layer alone is 16 GiB of fp32 weights). */
+    static final int MAX_HIDDEN = 1 << 16;
+
+    /** Every element a positive integer, at most {@link #MAX_HIDDEN}. */
+    private static final class PositiveIntList implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object list) {
+            String value = ((java.util.List<?>) list).stream().map(o -> o.toString().trim())
+                    .collect(java.util.stream.Collectors.joining(","));
+            for (Object o : (java.util.List<?>) list) {
                 try {
-                    if (Integer.parseInt(o.toString().trim()) < 1) {
-                        throw new ConfigException(name, value, "every size must be >= 1");
+                    int size = Integer.parseInt(o.toString().trim());
+                    if (size < 1 || size > MAX_HIDDEN) {
+                        throw new ConfigException(name, value, "every size must be in [1, " + MAX_HIDDEN + "], got " + size);
                     }
                 } catch (NumberFormatException e) {
                     throw new ConfigException(name, value, "'" + o + "' is not an integer");
@@ -401,7 +530,7 @@ public final class InflightConfig extends AbstractConfig {
 
         @Override
         public String toString() {
-            return "comma-separated positive integers";
+            return "comma-separated integers in [1, " + MAX_HIDDEN + "]";
         }
     }
 

@@ -37,6 +37,9 @@ public record TrainerSettings(String modelType, int dim, double learningRate, do
         if (!(l2 >= 0) || !Double.isFinite(l2)) {
             throw new IllegalArgumentException("l2 must be >= 0 and finite, got " + l2);
         }
+        if (!(initStddev >= 0) || !Double.isFinite(initStddev)) {
+            throw new IllegalArgumentException("initStddev must be >= 0 and finite, got " + initStddev);
+        }
         if (windowEvents < 10) {
             throw new IllegalArgumentException("windowEvents must be >= 10, got " + windowEvents);
         }

@@ -91,6 +91,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
      * {@code max.request.size} is: half of it). An entry may span records, so no event is too large.
      */
     static final int JOURNAL_RECORD_BYTES = 512 * 1024;
+    /** The shared hashed rows ({@link io.inflight.store.SharedRows}), in parts, when the policies use them. */
+    static final String SHARED_ROWS = "shared/";
     /** The pending batch at a checkpoint: length-prefixed raw records, in parts. */
     static final String PENDING_STREAM = "pending-stream/";
     /** Whole batches handed to the trainer thread and not yet answered, at most. */
@@ -172,6 +174,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private volatile long stagedBytes;
     private int storedOutputs;
     private int storedPolicyParts;
+    private int storedSharedParts;
     /** The model this task trains, in its model-updates keys: its clicks partition. */
     private int modelId;
 
@@ -312,6 +315,11 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         byte[] policyState = policyParts.isEmpty() ? state.get(LEGACY_POLICY_STATE) : CheckpointRecords.join(policyParts);
         if (runner != null && policyState != null) {
             runner.importState(policyState);
+        }
+        List<byte[]> sharedParts = records.readParts(SHARED_ROWS);
+        storedSharedParts = sharedParts.size();
+        if (rows.shared() != null && !sharedParts.isEmpty()) {
+            rows.shared().importState(CheckpointRecords.join(sharedParts));
         }
         pending.clear();
         pendingSources.clear();
@@ -607,6 +615,9 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         records.putLong(BATCHES, batches);
         if (runner != null) {
             storedPolicyParts = records.writeParts(POLICY_STATE, runner.exportState(), storedPolicyParts);
+        }
+        if (rows.shared() != null) {
+            storedSharedParts = records.writeParts(SHARED_ROWS, rows.shared().exportState(), storedSharedParts);
         }
         metrics.writeAll();
         storedLegacyPending = records.writeAll(PENDING, List.of(), storedLegacyPending);

@@ -7,6 +7,7 @@ import io.inflight.policies.Precision;
 import io.inflight.policies.UtilityRule;
 import io.inflight.store.ChunkLayout;
 import io.inflight.store.EmbeddingStore;
+import io.inflight.store.SharedRows;
 import io.inflight.store.StoreConfig;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.FeatureKeys;
@@ -64,6 +65,9 @@ public final class BatchTrainer {
     private long[] admittedKeys = new long[0];
     private int[] admittedAccesses = new int[0];
     private static final int REFUSED = -2;
+    private long budgetRefused;
+    private int newRowBytesMask = -1;
+    private long newRowBytesValue;
 
     /**
      * A batch with its keys worked out: what {@link #step(Prepared, long, Listener)} needs besides
@@ -160,6 +164,11 @@ public final class BatchTrainer {
         this.rowMask = new int[0];
         if (runner == null) {
             rows.newRowMask((1 << rows.chunkWidths().length) - 1);
+        } else if (rows.shared() == null) {
+            long h = runner.settings().sharedRows(rows.dim());
+            if (h > 0) {
+                rows.attachShared(new SharedRows((int) h, rows.config()));
+            }
         }
     }
 
@@ -370,6 +379,11 @@ public final class BatchTrainer {
      */
     private int admit(Prepared p, PolicyRunner policy) {
         int refused = 0;
+        // the budget holds at every step, not only after a pass: a new row that would cross it waits
+        // (reading zeros, or its shared row) until a pass makes room
+        long budget = policy.tableBudgetBytes();
+        long room = budget > 0 ? budget - rows.storedBytes() : Long.MAX_VALUE;
+        long newRow = budget > 0 ? newRowBytes(policy.initialMask()) : 0;
         for (int r = 0; r < p.distinct; r++) {
             if (rowMask[r] != -1) {
                 continue;
@@ -378,13 +392,37 @@ public final class BatchTrainer {
             for (int a = 0; a < p.accesses[r] && !ok; a++) {
                 ok = policy.admit(p.keys[r]);
             }
+            if (ok && room < newRow) {
+                ok = false;
+                budgetRefused++;
+            } else if (ok) {
+                room -= newRow;
+            }
             if (!ok) {
                 rowMask[r] = REFUSED;
-                Arrays.fill(rowBuf, r * stride, (r + 1) * stride, 0f);
+                if (rows.shared() == null) { // with shared rows it reads (and trains) its shared row
+                    Arrays.fill(rowBuf, r * stride, (r + 1) * stride, 0f);
+                }
                 refused++;
             }
         }
         return refused;
+    }
+
+    /** Bytes of a new row with chunks {@code mask} at the store's default precision. */
+    private long newRowBytes(int mask) {
+        if (mask != newRowBytesMask) {
+            Precision[] precisions = new Precision[rows.chunkWidths().length];
+            Arrays.fill(precisions, rows.config().defaultPrecision());
+            newRowBytesValue = rows.rowBytes(mask, precisions);
+            newRowBytesMask = mask;
+        }
+        return newRowBytesValue;
+    }
+
+    /** New rows refused because they would have crossed the budget before the next pass, since creation. */
+    public long budgetRefused() {
+        return budgetRefused;
     }
 
     /** Scatters the gradients of the keys that have or get a row (in the same ascending order). */
@@ -392,6 +430,7 @@ public final class BatchTrainer {
         int n = 0;
         for (int r = 0; r < p.distinct; r++) {
             if (rowMask[r] == REFUSED) {
+                rows.scatterShared(p.keys[r], gradBuf, r * stride); // read before a later row moves down onto it
                 continue;
             }
             admittedKeys[n] = p.keys[r];
@@ -424,6 +463,13 @@ public final class BatchTrainer {
                     lossCount[r]++;
                     rowSlot[r] = s;
                 }
+            }
+        }
+        long budget = policy.tableBudgetBytes();
+        if (budget > 0) { // growth may use only the room the budget has now (new rows took their share)
+            long room = Math.max(0, budget - rows.storedBytes());
+            if (policy.growthPolicy().growthAllowance() > room) {
+                policy.growthPolicy().setGrowthAllowance(room);
             }
         }
         int newMask = policy.initialMask();

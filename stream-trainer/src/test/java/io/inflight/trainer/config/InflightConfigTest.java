@@ -231,4 +231,16 @@ class InflightConfigTest {
             m.put(InflightConfig.MODEL_FIELDS, "site");
         }
     }
+
+    @Test
+    void shouldRejectBadStreamsAndKafkaClientValuesAtParse() {
+        Map<String, String> m = base();
+        m.put("streams.num.stream.threads", "many");
+        assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("num.stream.threads").hasMessageContaining("many");
+        Map<String, String> n = base();
+        n.put("kafka.security.protocol", "CARRIER_PIGEON");
+        assertThatThrownBy(() -> InflightConfig.parse(n)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("security.protocol").hasMessageContaining("CARRIER_PIGEON");
+    }
 }

@@ -34,10 +34,11 @@ class BatchTrainerPolicyTest {
     }
 
     private static PolicyRunner runner(String mode, String... settings) {
-        PolicySettings s = PolicySettings.defaults().with(PolicySettings.MODE, mode);
+        Map<String, String> m = new HashMap<>(Map.of(PolicySettings.MODE, mode));
         for (int i = 0; i < settings.length; i += 2) {
-            s = s.with(settings[i], settings[i + 1]);
+            m.put(settings[i], settings[i + 1]);
         }
+        PolicySettings s = PolicySettings.fromMap(m);
         return new PolicyRunner(s, new int[] {2, 2, 2, 2}, SETTINGS.slots());
     }
 
@@ -166,5 +167,98 @@ class BatchTrainerPolicyTest {
         }
         assertThat(runs.get(1)).isEqualTo(runs.get(0));
         assertThat(digests.get(1)).isEqualTo(digests.get(0));
+    }
+
+    /** Fraction of (positive, negative) pairs of the last {@code n} events that the logits rank right. */
+    private static double auc(List<ClickEvent> events, List<Float> logits, int n) {
+        long right = 0;
+        long pairs = 0;
+        for (int i = events.size() - n; i < events.size(); i++) {
+            if (events.get(i).label() != 1) {
+                continue;
+            }
+            for (int j = events.size() - n; j < events.size(); j++) {
+                if (events.get(j).label() == 0) {
+                    pairs++;
+                    right += logits.get(i) > logits.get(j) ? 1 : 0;
+                }
+            }
+        }
+        return (double) right / pairs;
+    }
+
+    @Test
+    void shouldTrainOnlySharedHashedRowsInModeHash() {
+        PolicyRunner runner = runner("hash", PolicySettings.BUDGET_BYTES, "8000", PolicySettings.INTERVAL_STEPS, "10");
+        EmbeddingStore rows = store();
+        BatchTrainer trainer = trainer(rows, runner);
+        assertThat(rows.shared()).isNotNull();
+        assertThat(rows.shared().rows()).isEqualTo(8000 / PolicySettings.sharedRowBytes(8));
+        List<ClickEvent> events = stream(4_000, 3);
+        List<Float> logits = train(trainer, runner, events, new long[1]);
+        assertThat(rows.rowCount()).as("no feature gets a row of its own").isZero();
+        assertThat(rows.storedBytes()).isEqualTo(rows.shared().bytes()).isLessThanOrEqualTo(8000);
+        assertThat(auc(events, logits, 1_000)).as("the hashed rows learn the ads").isGreaterThan(0.8);
+    }
+
+    @Test
+    void shouldReadAndTrainSharedRowsForRefusedFeaturesInsteadOfZeros() {
+        // admission after 1,000 occurrences: no feature of this short stream gets a row
+        PolicyRunner runner = runner("adaembed", PolicySettings.ADMISSION_COUNT, "1000", PolicySettings.BUDGET_BYTES, "50000",
+                PolicySettings.SHARED_FRACTION, "0.5");
+        EmbeddingStore rows = store();
+        BatchTrainer trainer = trainer(rows, runner);
+        List<ClickEvent> events = stream(2_000, 4);
+        List<Float> logits = train(trainer, runner, events, new long[1]);
+        assertThat(rows.rowCount()).isZero();
+        assertThat(auc(events, logits, 500)).as("refused features still learn through their shared rows").isGreaterThan(0.8);
+
+        PolicyRunner without = runner("adaembed", PolicySettings.ADMISSION_COUNT, "1000", PolicySettings.BUDGET_BYTES, "50000");
+        EmbeddingStore zeros = store();
+        List<Float> flat = train(trainer(zeros, without), without, events, new long[1]);
+        assertThat(zeros.shared()).isNull();
+        assertThat(auc(events, flat, 500)).as("reading zeros, nothing is learned from the features").isLessThan(0.6);
+    }
+
+    @Test
+    void shouldTrainTheSharedRowsOfPrunedChunksAndRebuildTheSameModel() {
+        String[] settings = {PolicySettings.BUDGET_BYTES, "30000", PolicySettings.SHARED_FRACTION, "0.2",
+            PolicySettings.INTERVAL_STEPS, "5"};
+        EmbeddingStore a = store();
+        PolicyRunner ra = runner("fiited-adaptive", settings);
+        List<Float> la = train(trainer(a, ra), ra, stream(3_000, 5), new long[1]);
+        EmbeddingStore b = store();
+        PolicyRunner rb = runner("fiited-adaptive", settings);
+        List<Float> lb = train(trainer(b, rb), rb, stream(3_000, 5), new long[1]);
+        assertThat(lb).isEqualTo(la);
+        assertThat(b.digest()).isEqualTo(a.digest());
+        byte[] before = a.shared().exportState();
+        b.shared().importState(before);
+        assertThat(b.shared().exportState()).isEqualTo(before);
+        assertThat(a.storedBytes()).isGreaterThan(a.shared().bytes());
+        long pruned = masks(a).values().stream().filter(m -> m != 0b1111).count();
+        assertThat(pruned).as("the budget pruned chunks, which read their shared rows").isPositive();
+    }
+
+    @Test
+    void shouldHoldTheBudgetAtEveryStepNotOnlyAfterAPass() {
+        for (String mode : List.of("adaembed", "fiited-adaptive", "esapn", "precision", "all")) {
+            PolicyRunner runner = runner(mode, PolicySettings.BUDGET_BYTES, "12000", PolicySettings.INTERVAL_STEPS, "50",
+                    PolicySettings.ADMISSION_COUNT, "1");
+            EmbeddingStore rows = store();
+            BatchTrainer trainer = trainer(rows, runner);
+            List<ClickEvent> events = stream(4_000, 6);
+            long step = 0;
+            long peak = 0;
+            for (int i = 0; i < events.size(); i += 16) {
+                trainer.step(events.subList(i, i + 16), step++, (e, z) -> { });
+                peak = Math.max(peak, rows.storedBytes());
+                if (runner.isPassDue(step)) {
+                    runner.runPass(rows, step);
+                }
+            }
+            assertThat(peak).as(mode + ": the table's peak between passes").isLessThanOrEqualTo(12_000);
+            assertThat(trainer.budgetRefused()).as(mode + ": rows waited for room").isPositive();
+        }
     }
 }

@@ -13,9 +13,6 @@ import io.inflight.topics.RejectReason;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -45,8 +42,9 @@ import java.util.Set;
  *       rejects non-finite values).</li>
  * </ul>
  *
- * <p>Decoding is strict like the binary codec: invalid UTF-8, syntax errors, unknown or repeated keys,
- * wrong types and limit violations raise {@link MalformedEventException} with the matching
+ * <p>Decoding is strict like the binary codec: invalid UTF-8 (also a lone surrogate written as an
+ * escape, which UTF-8 cannot carry), a byte-order mark or NUL bytes, syntax errors, unknown or repeated
+ * keys, wrong types and limit violations raise {@link MalformedEventException} with the matching
  * {@link RejectReason}. A missing label is {@link RejectReason#MISSING_LABEL}; a missing or unreadable
  * time is {@link RejectReason#BAD_TIME}. Semantic checks are {@link io.inflight.topics.EventValidator}'s.
  * Immutable and thread-safe.
@@ -117,14 +115,7 @@ public final class JsonEventCodec implements EventDecoder {
         if (bytes == null || bytes.length == 0) {
             throw new MalformedEventException(RejectReason.EMPTY, "record value is empty");
         }
-        try {
-            StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes));
-        } catch (CharacterCodingException e) {
-            throw new MalformedEventException(RejectReason.BAD_UTF8, "record value is not valid UTF-8");
-        }
+        checkEncoding(bytes);
         try (JsonParser p = FACTORY.createParser(bytes)) {
             ClickEvent e = parse(p);
             if (p.nextToken() != null) {
@@ -133,10 +124,83 @@ public final class JsonEventCodec implements EventDecoder {
             return e;
         } catch (JsonProcessingException e) {
             String msg = e.getOriginalMessage();
-            throw syntax((msg == null ? e.toString() : msg) + " at " + location(e));
+            String detail = (msg == null ? e.toString() : msg) + " at " + location(e);
+            if (msg != null && (msg.startsWith("Broken surrogate pair") || msg.startsWith("Unexpected low surrogate")
+                    || msg.startsWith("Incomplete surrogate pair") || msg.startsWith("Invalid UTF-8"))) {
+                // Jackson checks escaped field names itself: a lone surrogate is not expressible in UTF-8, so
+                // bad-utf8 as on the binary path (prefixes only: other messages quote the input)
+                throw new MalformedEventException(RejectReason.BAD_UTF8, detail);
+            }
+            throw syntax(detail);
+        } catch (java.io.CharConversionException e) { // Jackson's UTF-16/32 readers; checkEncoding keeps them out
+            throw new MalformedEventException(RejectReason.BAD_UTF8, "record value is not UTF-8 JSON: " + e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read JSON from a byte array", e);
         }
+    }
+
+    /**
+     * The record must be UTF-8 JSON text and nothing else: strictly valid UTF-8 (no overlong forms, no
+     * encoded surrogates, nothing past U+10FFFF), without a byte-order mark and without NUL bytes (never
+     * valid in JSON text; they are also what makes Jackson guess UTF-16 or UTF-32 and read the record in
+     * that encoding). One pass, no allocation.
+     */
+    static void checkEncoding(byte[] b) {
+        int n = b.length;
+        if (n >= 3 && b[0] == (byte) 0xEF && b[1] == (byte) 0xBB && b[2] == (byte) 0xBF) {
+            throw syntax("record value starts with a byte-order mark (U+FEFF): JSON text has none");
+        }
+        int i = 0;
+        while (i < n) {
+            int c = b[i];
+            if (c > 0) { // ASCII, the common case
+                i++;
+                continue;
+            }
+            if (c == 0) {
+                throw syntax("NUL byte at offset " + i + " (JSON text is UTF-8 without control characters)");
+            }
+            c &= 0xFF;
+            int len;
+            int lo = 0x80;
+            int hi = 0xBF; // bounds of the byte after the lead byte
+            if (c >= 0xC2 && c <= 0xDF) {
+                len = 2;
+            } else if (c >= 0xE0 && c <= 0xEF) {
+                len = 3;
+                if (c == 0xE0) {
+                    lo = 0xA0; // overlong below U+0800
+                } else if (c == 0xED) {
+                    hi = 0x9F; // surrogates U+D800..U+DFFF
+                }
+            } else if (c >= 0xF0 && c <= 0xF4) {
+                len = 4;
+                if (c == 0xF0) {
+                    lo = 0x90; // overlong below U+10000
+                } else if (c == 0xF4) {
+                    hi = 0x8F; // beyond U+10FFFF
+                }
+            } else {
+                throw badUtf8(i);
+            }
+            if (i + len > n) {
+                throw badUtf8(i);
+            }
+            int b1 = b[i + 1] & 0xFF;
+            if (b1 < lo || b1 > hi) {
+                throw badUtf8(i);
+            }
+            for (int k = 2; k < len; k++) {
+                if ((b[i + k] & 0xC0) != 0x80) {
+                    throw badUtf8(i);
+                }
+            }
+            i += len;
+        }
+    }
+
+    private static MalformedEventException badUtf8(int offset) {
+        return new MalformedEventException(RejectReason.BAD_UTF8, "record value is not valid UTF-8 at offset " + offset);
     }
 
     /** Decodes one JSON text given as a string. */
@@ -226,6 +290,10 @@ public final class JsonEventCodec implements EventDecoder {
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String name = checked(p.currentName(), "field name");
             duplicate(seen, name);
+            if (out.size() == limits.maxFeatures()) { // as on the binary path, where the field count is limited too
+                throw new MalformedEventException(RejectReason.TOO_MANY_FEATURES,
+                        "more than " + limits.maxFeatures() + " categorical fields");
+            }
             JsonToken v = p.nextToken();
             List<String> values;
             if (v == JsonToken.VALUE_NULL) {
@@ -304,14 +372,42 @@ public final class JsonEventCodec implements EventDecoder {
         }
     }
 
+    /**
+     * The string's UTF-8 length must be within the limit, and it must be encodable in UTF-8 at all: a
+     * lone or misordered surrogate (possible through a {@code \\uD800} escape) is rejected as
+     * {@link RejectReason#BAD_UTF8}, as the binary path rejects an encoded surrogate. One pass over the
+     * chars, no allocation; the length is checked first, as on the binary path.
+     */
     private String checked(String s, String what) {
-        // UTF-8 length without allocating: at most 3 bytes per UTF-16 unit, so only long strings are measured.
-        if (s.length() * 3 > limits.maxStringBytes()) {
-            int bytes = s.getBytes(StandardCharsets.UTF_8).length;
-            if (bytes > limits.maxStringBytes()) {
-                throw new MalformedEventException(RejectReason.STRING_TOO_LONG,
-                        what + " has " + bytes + " bytes, more than the limit of " + limits.maxStringBytes());
+        int n = s.length();
+        long bytes = 0;
+        int lone = -1;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c < 0x80) {
+                bytes++;
+            } else if (c < 0x800) {
+                bytes += 2;
+            } else if (!Character.isSurrogate(c)) {
+                bytes += 3;
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                bytes += 4;
+                i++;
+            } else {
+                bytes += 3;
+                if (lone < 0) {
+                    lone = i;
+                }
             }
+        }
+        if (bytes > limits.maxStringBytes()) {
+            throw new MalformedEventException(RejectReason.STRING_TOO_LONG,
+                    what + " has " + bytes + " bytes, more than the limit of " + limits.maxStringBytes());
+        }
+        if (lone >= 0) {
+            throw new MalformedEventException(RejectReason.BAD_UTF8,
+                    what + " has a lone surrogate U+" + Integer.toHexString(s.charAt(lone)).toUpperCase(java.util.Locale.ROOT)
+                            + " at char " + lone + " (not encodable in UTF-8)");
         }
         return s;
     }

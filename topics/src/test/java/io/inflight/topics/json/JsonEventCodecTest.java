@@ -8,6 +8,7 @@ import io.inflight.topics.EventCodec;
 import io.inflight.topics.EventLimits;
 import io.inflight.topics.MalformedEventException;
 import io.inflight.topics.RejectReason;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -89,6 +90,139 @@ class JsonEventCodecTest {
                 .isInstanceOfSatisfying(MalformedEventException.class,
                         e -> assertThat(e.reason()).isEqualTo(RejectReason.STRING_TOO_LONG))
                 .hasMessageContaining("'a'");
+    }
+
+    // Issue 12, item 7 (JSON half): the JSON path rejects what the binary path rejects, with the same reason.
+
+    @ParameterizedTest(name = "{1}: {0}")
+    @CsvSource(delimiter = '|', value = {
+        // lone or misordered surrogates cannot be encoded in UTF-8: the binary path rejects them as bad-utf8
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"\\ud800\"}}|BAD_UTF8",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\\udc00y\"}}|BAD_UTF8",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"\\udc00\\ud800\"}}|BAD_UTF8",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\\ud83d\"}}|BAD_UTF8",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": [\"x\", \"\\ud800\"]}}|BAD_UTF8",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"\\ud800\": \"x\"}}|BAD_UTF8",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}, \"numeric\": {\"\\udfff\": 1}}|BAD_UTF8",
+        "{\"id\": \"\\ud800\", \"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}}|BAD_UTF8",
+        // a syntax error that merely quotes the word stays a syntax error
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": surrogate}}|BAD_SYNTAX",
+        // null, arrays or objects where a string is expected
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": [\"x\", null]}}|BAD_SYNTAX",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": [\"x\", [\"y\"]]}}|BAD_SYNTAX",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": [{\"y\": \"z\"}]}}|BAD_SYNTAX",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}, \"numeric\": {\"p\": [1]}}|BAD_SYNTAX",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}, \"numeric\": {\"p\": {\"q\": 1}}}|BAD_SYNTAX",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}, \"numeric\": {\"p\": true}}|BAD_SYNTAX",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}, \"numeric\": [1]}|BAD_SYNTAX",
+        "{\"id\": [\"e\"], \"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}}|BAD_SYNTAX",
+        "{\"id\": {}, \"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}}|BAD_SYNTAX",
+        "{\"time\": [1], \"label\": 1, \"fields\": {\"a\": \"x\"}}|BAD_TIME",
+        "{\"time\": null, \"label\": 1, \"fields\": {\"a\": \"x\"}}|BAD_TIME",
+        "{\"time\": 99999999999999999999, \"label\": 1, \"fields\": {\"a\": \"x\"}}|BAD_TIME",
+        "{\"time\": 1, \"label\": [1], \"fields\": {\"a\": \"x\"}}|BAD_LABEL",
+        "{\"time\": 1, \"label\": 99999999999999999999, \"fields\": {\"a\": \"x\"}}|BAD_LABEL",
+        "null|BAD_SYNTAX",
+        "\"event\"|BAD_SYNTAX",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}} {}|BAD_SYNTAX",
+        // duplicated keys
+        "{\"time\": 1, \"time\": 2, \"label\": 1, \"fields\": {\"a\": \"x\"}}|BAD_SYNTAX",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}, \"fields\": {\"b\": \"y\"}}|BAD_SYNTAX",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": null, \"a\": \"x\"}}|DUPLICATE_FIELD",
+        "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}, \"numeric\": {\"p\": null, \"p\": 2}}|DUPLICATE_FIELD",
+    })
+    void shouldRejectWhatTheBinaryPathRejects(String json, RejectReason reason) {
+        assertThatThrownBy(() -> codec.decode(json))
+                .isInstanceOfSatisfying(MalformedEventException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+    }
+
+    @Test
+    void shouldAcceptAProperSurrogatePair() {
+        ClickEvent e = codec.decode("{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"\\ud83d\\ude00\", \"\\ud83d\\ude01\": \"x\"}}");
+        assertThat(e.fields()).containsExactly(ClickEvent.Field.of("a", "\uD83D\uDE00"), ClickEvent.Field.of("\uD83D\uDE01", "x"));
+        EventCodec binary = new EventCodec(EventLimits.DEFAULTS);
+        assertThat(binary.decode(binary.encode(e))).isEqualTo(e);
+    }
+
+    @Test
+    void shouldRejectAByteOrderMark() { // the binary path reads it as an unknown version; JSON text (RFC 8259) has none
+        byte[] json = "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}}".getBytes(StandardCharsets.UTF_8);
+        byte[] bom = new byte[json.length + 3];
+        bom[0] = (byte) 0xEF;
+        bom[1] = (byte) 0xBB;
+        bom[2] = (byte) 0xBF;
+        System.arraycopy(json, 0, bom, 3, json.length);
+        assertReason(bom, RejectReason.BAD_SYNTAX);
+    }
+
+    @Test
+    void shouldRejectInvalidUtf8Bytes() {
+        byte[][] bad = {
+            {(byte) 0xFF}, {(byte) 0xFE}, {(byte) 0xC3}, {(byte) 0x80}, {(byte) 0xC0, (byte) 0x80}, {(byte) 0xC1, (byte) 0xBF},
+            {(byte) 0xE0, (byte) 0x80, (byte) 0xAF}, {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, {(byte) 0xED, (byte) 0xBF, (byte) 0xBF},
+            {(byte) 0xF0, (byte) 0x8F, (byte) 0xBF, (byte) 0xBF}, {(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80},
+            {(byte) 0xF5, (byte) 0x80, (byte) 0x80, (byte) 0x80}, {(byte) 0xE2, (byte) 0x82}, {(byte) 0xF0, (byte) 0x9F, (byte) 0x98},
+        };
+        for (byte[] b : bad) {
+            for (String where : new String[] {"value", "name"}) {
+                byte[] json = where.equals("value")
+                        ? concat("{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"", b, "\"}}")
+                        : concat("{\"time\": 1, \"label\": 1, \"fields\": {\"", b, "\": \"x\"}}");
+                assertThatThrownBy(() -> codec.decode(json)).as("%s %s", where, java.util.HexFormat.of().formatHex(b))
+                        .isInstanceOfSatisfying(MalformedEventException.class,
+                                e -> assertThat(e.reason()).isEqualTo(RejectReason.BAD_UTF8));
+            }
+        }
+        // the largest code points of each length are fine
+        String ok = "\u007F\u07FF\uFFFF\uDBFF\uDFFF";
+        assertThat(codec.decode(concat("{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"",
+                ok.getBytes(StandardCharsets.UTF_8), "\"}}")).fields().get(0).values()).containsExactly(ok);
+    }
+
+    @Test
+    void shouldRejectOtherEncodingsOfJson() { // Jackson would detect UTF-16/32 from the zero bytes and read them
+        String json = "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}}";
+        for (java.nio.charset.Charset cs : new java.nio.charset.Charset[] {StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE,
+                java.nio.charset.Charset.forName("UTF-32BE"), java.nio.charset.Charset.forName("UTF-32LE")}) {
+            assertThatThrownBy(() -> codec.decode(json.getBytes(cs))).as(cs.name())
+                    .isInstanceOfSatisfying(MalformedEventException.class,
+                            e -> assertThat(e.reason()).isEqualTo(RejectReason.BAD_SYNTAX));
+        }
+        assertReason(concat("{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"", new byte[] {0}, "\"}}"), RejectReason.BAD_SYNTAX);
+    }
+
+    @Test
+    void shouldLimitTheNumberOfFieldsLikeTheBinaryPath() { // empty multi-valued fields carry no feature but still count
+        JsonEventCodec small = new JsonEventCodec(new EventLimits(2, 8, 0, 0));
+        assertThatThrownBy(() -> small.decode("{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\", \"b\": [], \"c\": []}}"))
+                .isInstanceOfSatisfying(MalformedEventException.class,
+                        e -> assertThat(e.reason()).isEqualTo(RejectReason.TOO_MANY_FEATURES));
+        assertThat(small.decode("{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\", \"b\": []}}").fields()).hasSize(2);
+    }
+
+    // Records the fuzzer (CodecFuzzTest, seed 20261130) found against the code before issue 12.
+
+    @Test
+    void shouldRejectABinaryRecordThatJacksonWouldReadAsUtf32() { // was UncheckedIOException (CharConversionException)
+        assertReason(java.util.HexFormat.of().parseHex("01000000020266300100"), RejectReason.BAD_SYNTAX);
+    }
+
+    @Test
+    void shouldRejectTheLoneSurrogatesThatDidNotRoundTrip() { // the binary encoder wrote them as '?'
+        assertReason(java.util.HexFormat.of().parseHex("7b2274696d65223a313639373833323339353237362c226c6162656c223a312c22"
+                + "6669656c6473223a7b226630223a5b5d2c226631223a22222c226632223a225c75444246465c75444246465c5c227d2c226e756d"
+                + "65726963223a7b226e30223a3937313639372e333331333832333738372c226e31223a2d312e37393736393331333438363233"
+                + "313537453330387d7d"), RejectReason.BAD_UTF8);
+    }
+
+    private static byte[] concat(String head, byte[] middle, String tail) {
+        byte[] h = head.getBytes(StandardCharsets.UTF_8);
+        byte[] t = tail.getBytes(StandardCharsets.UTF_8);
+        byte[] out = new byte[h.length + middle.length + t.length];
+        System.arraycopy(h, 0, out, 0, h.length);
+        System.arraycopy(middle, 0, out, h.length, middle.length);
+        System.arraycopy(t, 0, out, h.length + middle.length, t.length);
+        return out;
     }
 
     private void assertReason(byte[] bytes, RejectReason reason) {
