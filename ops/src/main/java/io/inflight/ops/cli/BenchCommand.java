@@ -14,7 +14,8 @@ import picocli.CommandLine.Option;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Benchmarks and checks that print figures (--json: one JSON line).",
         subcommands = {BenchCommand.Recovery.class, BenchCommand.Trainer.class, BenchCommand.Baselines.class,
-                BenchCommand.Store.class, BenchCommand.Policies.class, BenchCommand.Serve.class})
+                BenchCommand.Store.class, BenchCommand.Policies.class, BenchCommand.Serve.class,
+                BenchCompressionCommand.class})
 final class BenchCommand {
 
     @Command(name = "recovery", mixinStandardHelpOptions = true,

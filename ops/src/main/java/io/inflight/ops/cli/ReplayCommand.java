@@ -334,6 +334,11 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     private Map<String, String> mappingKeys() {
+        return mappingKeys(mappingFile, mapOptions);
+    }
+
+    /** The mapping keys of {@code --mapping FILE} (may be null), then the {@code --map} ones (which win). */
+    static Map<String, String> mappingKeys(Path mappingFile, Map<String, String> mapOptions) {
         Map<String, String> m = new LinkedHashMap<>();
         if (mappingFile != null) {
             m.putAll(PropertiesFiles.load("--mapping", mappingFile));
@@ -343,6 +348,11 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     private LogFormat format(Map<String, String> mapKeys, Path first) {
+        return format(format, mapKeys, first);
+    }
+
+    /** The log format: {@code --format}, else the mapping's {@code format} key, else told by the first file's name. */
+    static LogFormat format(String format, Map<String, String> mapKeys, Path first) {
         if (format != null) {
             return LogFormat.parse(format);
         }

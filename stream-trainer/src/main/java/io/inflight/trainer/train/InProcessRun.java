@@ -80,6 +80,28 @@ public final class InProcessRun {
      */
     public static Result run(BatchSettings settings, StoreConfig store, PolicySettings policy, BatchModel model,
                              Iterator<ClickEvent> events, int aucBins, long warmupEvents) {
+        return run(settings, store, policy, model, events, aucBins, warmupEvents, null);
+    }
+
+    /**
+     * Sees the table after every training step and after every policy pass, outside the timed part of
+     * the run (so an observer does not slow the figures down). {@link EmbeddingStore#storedBytes()} and
+     * {@link EmbeddingStore#rowCount()} are O(1) (running totals).
+     */
+    @FunctionalInterface
+    public interface StepObserver {
+        /**
+         * @param step      steps trained so far (1 after the first)
+         * @param events    events trained so far
+         * @param rows      the run's table
+         * @param afterPass false right after the training step (before any pass), true right after a pass
+         */
+        void observe(long step, long events, EmbeddingStore rows, boolean afterPass);
+    }
+
+    /** As above; {@code observer} (may be null) sees the table after every step and every pass. */
+    public static Result run(BatchSettings settings, StoreConfig store, PolicySettings policy, BatchModel model,
+                             Iterator<ClickEvent> events, int aucBins, long warmupEvents, StepObserver observer) {
         EmbeddingStore rows = EmbeddingStore.inMemory("in-process", store);
         BatchTrainer trainer = new BatchTrainer(settings, model, rows);
         PolicyRunner runner = policy.mode() == PolicyMode.NONE ? null
@@ -99,10 +121,18 @@ public final class InProcessRun {
             if (batch.size() == settings.batchSize() || !events.hasNext()) {
                 long t0 = System.nanoTime();
                 nonFinite += trainer.step(batch, step++, listener) ? 0 : 1;
-                if (runner != null && runner.isPassDue(step)) {
-                    runner.runPass(rows, step);
-                }
                 long took = System.nanoTime() - t0;
+                if (observer != null) {
+                    observer.observe(step, trained + batch.size(), rows, false);
+                }
+                if (runner != null && runner.isPassDue(step)) {
+                    long p0 = System.nanoTime();
+                    runner.runPass(rows, step);
+                    took += System.nanoTime() - p0;
+                    if (observer != null) {
+                        observer.observe(step, trained + batch.size(), rows, true);
+                    }
+                }
                 nanos += took;
                 if (steadyFrom >= 0) {
                     steadyNanos += took;

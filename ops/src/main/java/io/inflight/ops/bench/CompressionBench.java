@@ -1,0 +1,370 @@
+package io.inflight.ops.bench;
+
+import io.inflight.ops.generate.GeneratorSpec;
+import io.inflight.ops.generate.SyntheticStream;
+import io.inflight.policies.PolicyMode;
+import io.inflight.policies.PolicySettings;
+import io.inflight.topics.ClickEvent;
+import io.inflight.trainer.config.BatchSettings;
+import io.inflight.trainer.config.InflightConfig;
+import io.inflight.trainer.metrics.ProgressiveMetrics;
+import io.inflight.trainer.model.BatchModel;
+import io.inflight.trainer.model.BatchModels;
+import io.inflight.trainer.train.InProcessRun;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+
+/**
+ * The memory–AUC frontier: on each stream and model, the full-precision unlimited reference (mode
+ * {@code none}, fp32) and then each policy mode at byte budgets that are fractions of the reference's
+ * final table bytes ({@link io.inflight.store.EmbeddingStore#storedBytes()}), one pass over the stream
+ * in order with progressive validation, exactly the topology's training step ({@link InProcessRun}).
+ *
+ * <p>Modes are plain strings handed to {@link PolicySettings} as {@code inflight.policy.mode}: a mode
+ * this build's {@link PolicyMode#parse} refuses is reported as {@code unavailable}, not as a failure.
+ * Stored bytes are read after every training step (before any pass, where the table is largest) and
+ * after every pass; both reads are O(1) running totals and are not timed.
+ */
+public final class CompressionBench {
+
+    /** Every mode name the bench accepts (some may be unavailable in this build). */
+    public static final List<String> KNOWN_MODES = List.of("hash", "adaembed", "fiited-manual", "fiited-adaptive",
+            "fiited-2d", "esapn", "precision", "all");
+
+    /** The modes run by default. */
+    public static final List<String> DEFAULT_MODES = List.of("hash", "adaembed", "fiited-manual", "fiited-adaptive",
+            "esapn", "precision", "all");
+
+    /** Settings the bench itself varies: not accepted from {@code --set}. */
+    public static final List<String> OWN_KEYS = List.of(PolicySettings.MODE, PolicySettings.BUDGET_BYTES,
+            InflightConfig.MODEL_TYPE, InflightConfig.MODEL_FIELDS, InflightConfig.BATCH_SIZE);
+
+    /**
+     * A stream: its name, its categorical and numeric fields, and a fresh iterator over its events
+     * for every run (a generated stream is generated again; a log is read once and kept).
+     */
+    public record Stream(String name, String description, List<String> fields, List<String> numeric, long events,
+                         Supplier<Iterator<ClickEvent>> open) {
+    }
+
+    /**
+     * What every run shares.
+     *
+     * @param passes target number of policy passes per run: {@code inflight.policy.interval.steps} is
+     *               set to {@code max(1, steps / passes)} unless given with {@code --set}
+     */
+    public record Options(List<String> models, List<String> modes, List<Integer> divisors, int batch, int dim,
+                          String chunks, List<Integer> hidden, int passes, Map<String, String> extra) {
+    }
+
+    /** One run; {@code status} is {@code ok}, {@code unavailable} or {@code failed: ...}. */
+    public record Run(String stream, String model, String mode, int divisor, long budgetBytes, long referenceBytes,
+                      long peakBytes, long finalBytes, double meanBytes, long steps, long passes, long stepsOverBudget,
+                      long intervalSteps, ProgressiveMetrics.Summary metrics, double referenceAuc, double eventsPerSecond,
+                      double seconds, String status) {
+
+        public boolean ok() {
+            return status.equals("ok");
+        }
+
+        public boolean reference() {
+            return mode.equals("none");
+        }
+
+        public double auc() {
+            return metrics == null ? Double.NaN : metrics.auc();
+        }
+
+        public double deltaAuc() {
+            return auc() - referenceAuc;
+        }
+
+        /** Reference final bytes / final bytes. */
+        public double compression() {
+            return ok() && finalBytes > 0 ? (double) referenceBytes / finalBytes : Double.NaN;
+        }
+
+        public double peakOverBudget() {
+            return ok() && budgetBytes > 0 ? (double) peakBytes / budgetBytes : Double.NaN;
+        }
+
+        public String budgetLabel() {
+            return divisor == 0 ? "-" : "1/" + divisor;
+        }
+    }
+
+    private CompressionBench() {
+    }
+
+    /**
+     * The teacher stream with drift: {@code fields} fields with cardinalities cycling 10 to 1,000,000
+     * ({@link TrainerBench#spec}), the hot set and the teacher moving at 1/4, 1/2 and 3/4 of the events.
+     */
+    public static Stream generated(long events, int fields, long seed) {
+        GeneratorSpec base = TrainerBench.spec(events, fields, seed);
+        List<Long> drift = new ArrayList<>();
+        for (int q = 1; q <= 3; q++) {
+            long at = events * q / 4;
+            if (at >= 1 && (drift.isEmpty() || at > drift.get(drift.size() - 1))) {
+                drift.add(at);
+            }
+        }
+        GeneratorSpec spec = new GeneratorSpec(events, base.cardinalities(), base.zipfExponents(), base.latentDim(),
+                base.targetCtr(), base.labelNoise(), drift, seed, base.startTimeMs(), base.intervalMs());
+        Supplier<Iterator<ClickEvent>> open = () -> {
+            SyntheticStream s = new SyntheticStream(spec);
+            return new Iterator<>() {
+                @Override
+                public boolean hasNext() {
+                    return s.hasNext();
+                }
+
+                @Override
+                public ClickEvent next() {
+                    return s.nextEvent();
+                }
+            };
+        };
+        return new Stream("generated", String.format(Locale.ROOT, "%,d events x %d fields, drift at %s", events, fields,
+                drift), TrainerBench.fieldNames(fields), List.of(), events, open);
+    }
+
+    /** A stream over events held in memory (a log, read once). */
+    public static Stream of(String name, String description, List<ClickEvent> events) {
+        List<ClickEvent> kept = List.copyOf(events);
+        return new Stream(name, description, BaselinesBench.fields(kept), BaselinesBench.numerics(kept), kept.size(),
+                kept::iterator);
+    }
+
+    /** The policy interval of a run over {@code events} events: about {@code passes} passes per run. */
+    public static long intervalSteps(long events, int batch, int passes) {
+        long steps = (events + batch - 1) / batch;
+        return Math.max(1, steps / Math.max(1, passes));
+    }
+
+    /** Whether this build's {@link PolicyMode} knows {@code mode}. */
+    public static boolean available(String mode) {
+        try {
+            PolicyMode.parse(mode);
+            return true;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** Runs the reference and every mode x budget of every model on {@code stream}; progress on {@code log}. */
+    public static List<Run> run(Stream stream, Options o, PrintStream log) {
+        return run(stream, o, log, r -> { });
+    }
+
+    /** As above, handing each run to {@code done} as soon as it is measured. */
+    public static List<Run> run(Stream stream, Options o, PrintStream log, Consumer<Run> done) {
+        List<Run> runs = new ArrayList<>();
+        long interval = o.extra().containsKey(PolicySettings.INTERVAL_STEPS)
+                ? Long.parseLong(o.extra().get(PolicySettings.INTERVAL_STEPS).trim())
+                : intervalSteps(stream.events(), o.batch(), o.passes());
+        log.printf(Locale.ROOT, "[compression] %s: %s; batch %d, a policy pass every %d steps (%d steps per run)%n",
+                stream.name(), stream.description(), o.batch(), interval, (stream.events() + o.batch() - 1) / o.batch());
+        for (String model : o.models()) {
+            Run ref = one(stream, model, "none", 0, 0, 0, Double.NaN, interval, o, log);
+            if (!ref.ok()) {
+                runs.add(ref);
+                done.accept(ref);
+                continue;
+            }
+            long refBytes = ref.finalBytes();
+            double refAuc = ref.auc();
+            ref = withReference(ref, refBytes, refAuc);
+            runs.add(ref);
+            done.accept(ref);
+            for (int divisor : o.divisors()) {
+                long budget = refBytes / divisor;
+                for (String mode : o.modes()) {
+                    Run r = one(stream, model, mode, divisor, budget, refBytes, refAuc, interval, o, log);
+                    runs.add(r);
+                    done.accept(r);
+                }
+            }
+        }
+        return runs;
+    }
+
+    private static Run withReference(Run r, long refBytes, double refAuc) {
+        return new Run(r.stream(), r.model(), r.mode(), r.divisor(), r.budgetBytes(), refBytes, r.peakBytes(),
+                r.finalBytes(), r.meanBytes(), r.steps(), r.passes(), r.stepsOverBudget(), r.intervalSteps(), r.metrics(),
+                refAuc, r.eventsPerSecond(), r.seconds(), r.status());
+    }
+
+    /** The settings of a run of {@code model} on a one-field stream: to validate {@code o} before running. */
+    public static Map<String, String> configFor(Options o, String model) {
+        Stream probe = new Stream("probe", "", List.of("f0"), List.of(), 1, List.<ClickEvent>of()::iterator);
+        return config(probe, model, "none", 0, 1, o);
+    }
+
+    /** The trainer settings of one run: the bench's, then {@code --set}, then the run's mode and budget. */
+    static Map<String, String> config(Stream stream, String model, String mode, long budget, long interval, Options o) {
+        Map<String, String> cfg = new LinkedHashMap<>();
+        cfg.put(InflightConfig.BOOTSTRAP_SERVERS, "localhost:9092"); // required by the parser, never used
+        cfg.put(InflightConfig.MODEL_DIM, Integer.toString(o.dim()));
+        cfg.put(InflightConfig.MODEL_HIDDEN, o.hidden().stream().map(String::valueOf).collect(Collectors.joining(",")));
+        cfg.put(InflightConfig.STORE_CHUNKS, o.chunks());
+        cfg.put(PolicySettings.INTERVAL_STEPS, Long.toString(interval));
+        cfg.putAll(o.extra());
+        cfg.put(InflightConfig.MODEL_TYPE, model);
+        cfg.put(InflightConfig.MODEL_FIELDS, String.join(",", stream.fields()));
+        boolean dense = !model.equals("lr") && !model.equals("fm");
+        if (dense && !stream.numeric().isEmpty()) {
+            cfg.put(InflightConfig.MODEL_NUMERIC_FIELDS, String.join(",", stream.numeric()));
+        }
+        cfg.put(InflightConfig.BATCH_SIZE, Integer.toString(o.batch()));
+        cfg.put(PolicySettings.MODE, mode);
+        cfg.put(PolicySettings.BUDGET_BYTES, Long.toString(budget));
+        return cfg;
+    }
+
+    private static Run one(Stream stream, String model, String mode, int divisor, long budget, long refBytes,
+                           double refAuc, long interval, Options o, PrintStream log) {
+        String label = String.format(Locale.ROOT, "%s %s %s %s", stream.name(), model, mode,
+                divisor == 0 ? "unlimited" : "1/" + divisor);
+        if (!available(mode)) {
+            log.printf(Locale.ROOT, "[compression] %-48s unavailable (this build's PolicyMode does not know '%s')%n", label,
+                    mode);
+            return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
+                    null, refAuc, Double.NaN, 0, "unavailable");
+        }
+        long[] peak = {0};
+        double[] sum = {0};
+        long[] count = {0};
+        long[] over = {0};
+        long[] passes = {0};
+        long[] last = {0};
+        long[] steps = {0};
+        InProcessRun.StepObserver observer = (step, events, rows, afterPass) -> {
+            long bytes = rows.storedBytes();
+            last[0] = bytes;
+            steps[0] = step;
+            if (afterPass) {
+                passes[0]++;
+                return;
+            }
+            peak[0] = Math.max(peak[0], bytes);
+            sum[0] += bytes;
+            count[0]++;
+            if (budget > 0 && bytes > budget) {
+                over[0]++;
+            }
+        };
+        long t0 = System.nanoTime();
+        InflightConfig cfg;
+        try {
+            // a budget the configuration refuses (e.g. below one event's rows) is a failed run, not a failed bench
+            cfg = InflightConfig.parse(config(stream, model, mode, budget, interval, o));
+        } catch (RuntimeException e) {
+            log.printf(Locale.ROOT, "[compression] %-48s REFUSED: %s%n", label, e.getMessage());
+            return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
+                    null, refAuc, Double.NaN, 0, "failed: " + e.getMessage());
+        }
+        BatchSettings settings = cfg.batchSettings().orElseThrow();
+        try (BatchModel m = BatchModels.create(settings)) {
+            InProcessRun.Result r = InProcessRun.run(settings,
+                    cfg.storeConfig(settings).withHotCapacity(InProcessRun.MAX_ROWS), cfg.policySettings(), m,
+                    stream.open().get(), 4096, 0, observer);
+            Run run = new Run(stream.name(), model, mode, divisor, budget, refBytes, peak[0], last[0],
+                    count[0] == 0 ? 0 : sum[0] / count[0], steps[0], passes[0], over[0], interval, r.metrics(), refAuc,
+                    r.eventsPerSecond(), (System.nanoTime() - t0) / 1e9, "ok");
+            log.printf(Locale.ROOT, "[compression] %-48s AUC %.4f  final %,d B  peak %,d B  %,.0f ev/s  %.1f s%n", label,
+                    run.auc(), run.finalBytes(), run.peakBytes(), run.eventsPerSecond(), run.seconds());
+            return run;
+        } catch (RuntimeException e) {
+            String msg = e.getMessage() == null ? e.toString() : e.getMessage();
+            log.printf(Locale.ROOT, "[compression] %-48s FAILED: %s%n", label, msg);
+            return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
+                    null, refAuc, Double.NaN, (System.nanoTime() - t0) / 1e9, "failed: " + msg);
+        }
+    }
+
+    public static String header() {
+        return String.format(Locale.ROOT, "%-17s %-7s %-16s %-6s %13s %13s %13s %13s %8s %8s %8s %8s %8s %9s %7s %6s %5s",
+                "stream", "model", "mode", "budget", "budget B", "peak B", "final B", "mean B", "compr.", "AUC", "dAUC",
+                "logloss", "NE", "ev/s", "pk/bdg", "over", "T");
+    }
+
+    public static String line(Run r) {
+        if (!r.ok()) {
+            return String.format(Locale.ROOT, "%-17s %-7s %-16s %-6s %13s  %s", r.stream(), r.model(), r.mode(),
+                    r.budgetLabel(), r.budgetBytes() == 0 ? "-" : String.format(Locale.ROOT, "%,d", r.budgetBytes()),
+                    r.status());
+        }
+        ProgressiveMetrics.Summary m = r.metrics();
+        return String.format(Locale.ROOT,
+                "%-17s %-7s %-16s %-6s %13s %,13d %,13d %,13.0f %8.2f %8.4f %+8.4f %8.4f %8.4f %,9.0f %7s %6d %5d",
+                r.stream(), r.model(), r.mode(), r.budgetLabel(),
+                r.budgetBytes() == 0 ? "-" : String.format(Locale.ROOT, "%,d", r.budgetBytes()), r.peakBytes(),
+                r.finalBytes(), r.meanBytes(), r.compression(), m.auc(), r.deltaAuc(), m.logLoss(), m.ne(),
+                r.eventsPerSecond(), r.reference() ? "-" : String.format(Locale.ROOT, "%.2f", r.peakOverBudget()),
+                r.stepsOverBudget(), r.intervalSteps());
+    }
+
+    public static String table(List<Run> runs) {
+        StringBuilder b = new StringBuilder(header()).append('\n');
+        runs.forEach(r -> b.append(line(r)).append('\n'));
+        return b.append("compr. = reference final bytes / final bytes; dAUC = AUC - reference AUC; pk/bdg = peak / budget;"
+                + " over = steps ending above the budget; T = steps between policy passes").toString();
+    }
+
+    /** One JSON object per run. */
+    public static String json(Run r) {
+        ProgressiveMetrics.Summary m = r.metrics();
+        return String.format(Locale.ROOT, "{\"stream\":\"%s\",\"model\":\"%s\",\"mode\":\"%s\",\"status\":\"%s\","
+                        + "\"budget_divisor\":%d,\"budget_bytes\":%d,\"peak_bytes\":%d,\"final_bytes\":%d,\"mean_bytes\":%s,"
+                        + "\"reference_bytes\":%d,\"compression\":%s,\"auc\":%s,\"delta_auc\":%s,\"logloss\":%s,\"ne\":%s,"
+                        + "\"events\":%d,\"events_per_s\":%s,\"peak_over_budget\":%s,\"steps\":%d,\"passes\":%d,"
+                        + "\"steps_over_budget\":%d,\"interval_steps\":%d}",
+                r.stream(), r.model(), r.mode(), r.status().replace("\\", "\\\\").replace("\"", "\\\""), r.divisor(),
+                r.budgetBytes(), r.peakBytes(), r.finalBytes(), num(r.meanBytes(), "%.0f"), r.referenceBytes(),
+                num(r.compression(), "%.4f"), num(r.auc(), "%.5f"), num(r.deltaAuc(), "%.5f"),
+                num(m == null ? Double.NaN : m.logLoss(), "%.5f"), num(m == null ? Double.NaN : m.ne(), "%.5f"),
+                m == null ? 0 : m.events(), num(r.eventsPerSecond(), "%.0f"), num(r.peakOverBudget(), "%.4f"), r.steps(),
+                r.passes(), r.stepsOverBudget(), r.intervalSteps());
+    }
+
+    /** A run back from its {@link #json} line (for {@code --replot}); figures the line does not carry are NaN. */
+    public static Run fromJson(String line) {
+        com.fasterxml.jackson.databind.JsonNode n;
+        try {
+            n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("not a JSON line of bench compression: " + e.getMessage(), e);
+        }
+        if (n == null || !n.has("stream") || !n.has("mode") || !n.has("status")) {
+            throw new IllegalArgumentException("not a JSON line of bench compression: " + line);
+        }
+        String status = n.get("status").asText();
+        double auc = dbl(n, "auc");
+        double delta = dbl(n, "delta_auc");
+        ProgressiveMetrics.Summary m = status.equals("ok") ? new ProgressiveMetrics.Summary(n.path("events").asLong(),
+                0, auc, dbl(n, "logloss"), dbl(n, "ne"), Double.NaN, Double.NaN, Double.NaN) : null;
+        return new Run(n.get("stream").asText(), n.path("model").asText(), n.get("mode").asText(),
+                n.path("budget_divisor").asInt(), n.path("budget_bytes").asLong(), n.path("reference_bytes").asLong(),
+                n.path("peak_bytes").asLong(), n.path("final_bytes").asLong(), dbl(n, "mean_bytes"), n.path("steps").asLong(),
+                n.path("passes").asLong(), n.path("steps_over_budget").asLong(), n.path("interval_steps").asLong(), m,
+                auc - delta, dbl(n, "events_per_s"), Double.NaN, status);
+    }
+
+    private static double dbl(com.fasterxml.jackson.databind.JsonNode n, String key) {
+        com.fasterxml.jackson.databind.JsonNode v = n.get(key);
+        return v == null || v.isNull() ? Double.NaN : v.asDouble();
+    }
+
+    private static String num(double v, String format) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, format, v) : "null";
+    }
+}

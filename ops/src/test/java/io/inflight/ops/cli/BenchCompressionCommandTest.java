@@ -1,0 +1,110 @@
+package io.inflight.ops.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code bench compression --quick} runs in-process on the generated stream (no data needed), so the
+ * bench cannot rot: the reference row, the runs with a finite AUC, a PNG; bad flags exit 2.
+ */
+class BenchCompressionCommandTest {
+
+    @TempDir
+    Path dir;
+
+    /** Runs the command line; returns {exit code, stdout, stderr}. */
+    private static Object[] run(String... args) {
+        PrintStream out = System.out;
+        PrintStream err = System.err;
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+            int rc = InflightCli.run(args);
+            return new Object[] {rc, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
+        } finally {
+            System.setOut(out);
+            System.setErr(err);
+        }
+    }
+
+    @Test
+    void quickRunHasTheReferenceFiniteRunsAndAPng() throws Exception {
+        Path png = dir.resolve("c.png");
+        Object[] r = run("bench", "compression", "--quick", "--json", "--png", png.toString());
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        List<String> lines = Arrays.stream(((String) r[1]).split("\n")).filter(l -> l.startsWith("{")).toList();
+        assertThat(lines).anyMatch(l -> l.contains("\"mode\":\"none\"") && l.contains("\"status\":\"ok\"")
+                && l.contains("\"compression\":1.0000") && l.contains("\"delta_auc\":0.00000"));
+        for (String mode : List.of("adaembed", "fiited-adaptive")) {
+            for (int d : List.of(4, 10)) {
+                assertThat(lines).as(mode + " 1/" + d).anyMatch(l -> l.contains("\"mode\":\"" + mode + "\"")
+                        && l.contains("\"budget_divisor\":" + d + ",") && l.contains("\"status\":\"ok\"")
+                        && l.matches(".*\"auc\":0\\.\\d+.*") && l.matches(".*\"final_bytes\":[1-9]\\d*.*"));
+            }
+        }
+        assertThat(lines).hasSize(5);
+        assertThat((String) r[2]).contains("a policy pass every");
+        assertThat(png).exists();
+        byte[] head = Arrays.copyOf(Files.readAllBytes(png), 8);
+        assertThat(head).containsExactly(0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a);
+    }
+
+    @Test
+    void aModeThisBuildDoesNotKnowIsUnavailableNotAFailure() {
+        Object[] r = run("bench", "compression", "--quick", "--json", "-n", "3000", "--modes", "hash", "--budgets", "10",
+                "--png", dir.resolve("h.png").toString());
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        assertThat((String) r[1]).contains("\"mode\":\"hash\"").containsAnyOf("\"status\":\"ok\"",
+                "\"status\":\"unavailable\"").doesNotContain("failed");
+    }
+
+    @Test
+    void aLogIsReadAsReplayReadsIt() throws Exception {
+        Path csv = dir.resolve("tiny.csv");
+        StringBuilder b = new StringBuilder("click,a,b,c\n");
+        java.util.Random rnd = new java.util.Random(1);
+        for (int i = 0; i < 1500; i++) {
+            int a = rnd.nextInt(30);
+            b.append(a % 3 == 0 ^ rnd.nextDouble() < 0.2 ? 1 : 0).append(",a").append(a).append(",b")
+                    .append(rnd.nextInt(200)).append(",c").append(rnd.nextInt(5)).append('\n');
+        }
+        Files.writeString(csv, b.toString());
+        Object[] r = run("bench", "compression", "--log", csv.toString(), "--format", "csv", "--map", "label=click",
+                "--map", "categorical=a,b,c", "--models", "fm", "--modes", "adaembed", "--budgets", "4", "--json",
+                "--png", dir.resolve("l.png").toString());
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        assertThat((String) r[1]).contains("{\"stream\":\"log:tiny.csv\",\"model\":\"fm\",\"mode\":\"none\",\"status\":\"ok\"")
+                .contains("\"mode\":\"adaembed\",\"status\":\"ok\",\"budget_divisor\":4,");
+        assertThat((String) r[2]).contains("1,500 events from 1 csv file(s)");
+    }
+
+    @Test
+    void badFlagsExitTwoNamingTheFlagAndValue() {
+        Object[][] cases = {
+            run("bench", "compression", "--quick", "--modes", "nope"),
+            run("bench", "compression", "--quick", "--streams", "frappe"),
+            run("bench", "compression", "--quick", "--budgets", "1"),
+            run("bench", "compression", "--quick", "--models", "xgboost"),
+            run("bench", "compression", "--quick", "--set", "inflight.policy.mode=all"),
+            run("bench", "compression", "--log", dir.resolve("absent.csv").toString(), "--format", "csv"),
+        };
+        String[] named = {"--modes: unknown mode 'nope'", "--streams: unknown stream 'frappe'",
+            "--budgets: a divisor must be > 1, got 1", "--models: unknown model 'xgboost'", "--set: inflight.policy.mode",
+            "--log: log file not found"};
+        for (int i = 0; i < cases.length; i++) {
+            assertThat(cases[i][0]).as(named[i]).isEqualTo(2);
+            assertThat((String) cases[i][2]).contains(named[i]);
+        }
+    }
+}
