@@ -78,7 +78,7 @@ final class RecordLimits {
         }
         Integer clicks = topicLimits.get(topics.clicks());
         if (clicks != null && clicks > out - 4096) {
-            LOG.info("topic {} accepts records of up to {} bytes; the dead letter of one larger than about {} bytes keeps "
+            LOG.debug("topic {} accepts records of up to {} bytes; the dead letter of one larger than about {} bytes keeps "
                     + "only its first bytes (headers {}, inflight.reject.original.size and .sha256 say so)",
                     topics.clicks(), clicks, out - 4096, "inflight.reject.truncated");
         }
