@@ -731,15 +731,9 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
      * policy pass and the publication when due.
      */
     private void stepAndCount(BatchTrainer.Prepared p, long offset, long ts, boolean replay, List<JobOutput.Output> out) {
-        int n = p.size();
-        ClickEvent[] scoredEvents = new ClickEvent[n];
-        float[] scoredLogits = new float[n];
-        int[] count = new int[1];
-        boolean finite = trainer.step(p, batches, (ev, logit) -> {
-            scoredEvents[count[0]] = ev;
-            scoredLogits[count[0]++] = logit;
-        });
-        for (int i = 0; i < count[0]; i++) {
+        scoredCount = 0;
+        boolean finite = trainer.step(p, batches, scoredBuffer);
+        for (int i = 0; i < scoredCount; i++) {
             ClickEvent ev = scoredEvents[i];
             float logit = scoredLogits[i];
             if (Float.isFinite(logit)) {
@@ -780,6 +774,23 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             publishGuarded(out, ts, replay);
         }
     }
+
+    /**
+     * What the step being trained scored, counted once the step returns (written by one thread at a
+     * time: the stream thread while the journal is re-applied, then the trainer thread).
+     */
+    private ClickEvent[] scoredEvents = new ClickEvent[0];
+    private float[] scoredLogits = new float[0];
+    private int scoredCount;
+    private final BatchTrainer.Listener scoredBuffer = (ev, logit) -> {
+        if (scoredCount == scoredEvents.length) {
+            int n = Math.max(16, scoredCount * 2);
+            scoredEvents = java.util.Arrays.copyOf(scoredEvents, n);
+            scoredLogits = java.util.Arrays.copyOf(scoredLogits, n);
+        }
+        scoredEvents[scoredCount] = ev;
+        scoredLogits[scoredCount++] = logit;
+    };
 
     /** A time-based publication (job {@code seq}); in a replay only the changed set is cleared. */
     private JobOutput publishJob(long seq, long ts, boolean replay) {

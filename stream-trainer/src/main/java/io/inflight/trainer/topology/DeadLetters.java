@@ -12,6 +12,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
  * Dead letters: a rejected input record with its original key, value and headers, plus the reason
@@ -43,18 +44,18 @@ final class DeadLetters {
     }
 
     /** Where a record came from and what it held, kept until it is trained (or dead-lettered). */
-    record Source(byte[] key, byte[] value, Header[] headers, long timestamp, String topic, int partition, long offset) {
+    record Source(byte[] key, byte[] value, Headers headers, long timestamp, String topic, int partition, long offset) {
 
-        /** The record being processed by {@code context}. */
+        /** The record being processed by {@code context} (kept as it is: made for every event, copied only if needed). */
         static Source of(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record) {
-            var m = context.recordMetadata();
-            return new Source(record.key(), record.value(), record.headers().toArray(), record.timestamp(),
-                    m.map(x -> x.topic()).orElse(null), m.map(x -> x.partition()).orElse(-1), m.map(x -> x.offset()).orElse(-1L));
+            RecordMetadata m = context.recordMetadata().orElse(null);
+            return new Source(record.key(), record.value(), record.headers(), record.timestamp(),
+                    m == null ? null : m.topic(), m == null ? -1 : m.partition(), m == null ? -1 : m.offset());
         }
 
         /** A record known only by its value (re-read from the journal after a restart). */
         static Source ofValue(byte[] value, long timestamp) {
-            return new Source(null, value, new Header[0], timestamp, null, -1, -1);
+            return new Source(null, value, new RecordHeaders(), timestamp, null, -1, -1);
         }
     }
 
@@ -96,7 +97,7 @@ final class DeadLetters {
         }
         byte[] key = source.key();
         byte[] value = source.value();
-        Header[] original = source.headers();
+        Header[] original = source.headers().toArray();
         // 200: the three truncation headers, when needed
         long room = (long) maxRecordBytes - FRAMING_BYTES - headerBytes(ours.toArray()) - 200;
         long keyBytes = key == null ? 0 : key.length;

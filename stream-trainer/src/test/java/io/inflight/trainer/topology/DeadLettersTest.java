@@ -43,7 +43,8 @@ class DeadLettersTest {
     void shouldCutAValueTooLargeToSendAgainAndSaySo() throws Exception {
         byte[] value = random(1_048_400, 1); // accepted by a clicks topic with the default limits
         DeadLetters.Source src = new DeadLetters.Source("k".getBytes(StandardCharsets.UTF_8), value,
-                new Header[] {new RecordHeader("trace", "t-1".getBytes(StandardCharsets.UTF_8))}, 5L, "x.clicks", 3, 77L);
+                new org.apache.kafka.common.header.internals.RecordHeaders(
+                new Header[] {new RecordHeader("trace", "t-1".getBytes(StandardCharsets.UTF_8))}), 5L, "x.clicks", 3, 77L);
         Record<byte[], byte[]> letter = DeadLetters.letter(src, RejectReason.UNKNOWN_VERSION, "version 173", MAX);
         assertThat(producerSize(letter)).isLessThanOrEqualTo(MAX);
         assertThat(letter.value().length).isGreaterThan(1_040_000);
@@ -61,7 +62,7 @@ class DeadLettersTest {
     @Test
     void shouldKeepARecordThatFitsWhole() {
         byte[] value = random(900_000, 2);
-        Record<byte[], byte[]> letter = DeadLetters.letter(new DeadLetters.Source(null, value, new Header[0], 1L, "t", 0, 1L),
+        Record<byte[], byte[]> letter = DeadLetters.letter(new DeadLetters.Source(null, value, new org.apache.kafka.common.header.internals.RecordHeaders(), 1L, "t", 0, 1L),
                 RejectReason.BAD_SYNTAX, "x", MAX);
         assertThat(letter.value()).isEqualTo(value);
         assertThat(header(letter, DeadLetters.HEADER_TRUNCATED)).isNull();
@@ -74,7 +75,8 @@ class DeadLettersTest {
             headers[i] = new RecordHeader("h" + i, random(60_000, i));
         }
         byte[] key = random(2_000_000, 9);
-        Record<byte[], byte[]> letter = DeadLetters.letter(new DeadLetters.Source(key, random(500_000, 3), headers, 1L,
+        Record<byte[], byte[]> letter = DeadLetters.letter(new DeadLetters.Source(key, random(500_000, 3),
+                new org.apache.kafka.common.header.internals.RecordHeaders(headers), 1L,
                 "t", 0, 1L), RejectReason.INTERNAL_ERROR, "boom".repeat(2_000), 200_000);
         assertThat(producerSize(letter)).isLessThanOrEqualTo(200_000);
         assertThat(header(letter, DeadLetters.HEADER_TRUNCATED)).isEqualTo("value,headers,key");
@@ -95,7 +97,7 @@ class DeadLettersTest {
     @Test
     void shouldStoreDeadLettersWithTheirHeadersInJobOutputs() {
         Record<byte[], byte[]> letter = DeadLetters.letter(new DeadLetters.Source(new byte[] {1}, new byte[] {2, 3},
-                new Header[] {new RecordHeader("a", null)}, 9L, "t", 1, 2L), RejectReason.INTERNAL_ERROR, "d", MAX);
+                new org.apache.kafka.common.header.internals.RecordHeaders(new Header[] {new RecordHeader("a", null)}), 9L, "t", 1, 2L), RejectReason.INTERNAL_ERROR, "d", MAX);
         JobOutput o = new JobOutput(4, List.of(new JobOutput.Output(TrainerTopology.DEAD_LETTER_SINK, letter),
                 new JobOutput.Output(TrainerTopology.PREDICTIONS_SINK, new Record<>(null, new byte[] {5}, 8L))));
         JobOutput back = JobOutput.decode(java.nio.ByteBuffer.wrap(JobOutput.encode(List.of(o))));
