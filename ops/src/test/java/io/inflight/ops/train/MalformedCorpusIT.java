@@ -26,16 +26,11 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -223,40 +218,16 @@ class MalformedCorpusIT {
     }
 
     private static Map<String, ConsumerRecord<byte[], byte[]>> readDeadLetters(String bootstrap, int expected) {
-        Map<String, ConsumerRecord<byte[], byte[]>> out = new HashMap<>();
-        try (var consumer = new KafkaConsumer<>(Map.<String, Object>of("bootstrap.servers", bootstrap, "group.id", "dlq-reader",
-                "auto.offset.reset", "earliest", "isolation.level", "read_committed", "max.partition.fetch.bytes", 16 << 20),
-                new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.subscribe(Set.of("corpus.dead-letter"));
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (out.size() < expected && System.nanoTime() < deadline) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    out.put(new String(r.key(), StandardCharsets.UTF_8), r);
-                }
-            }
-        }
-        return out;
+        return TrainerRuns.readByKey(bootstrap, "corpus.dead-letter", expected);
     }
 
     private static ProgressiveMetrics.Summary await(TrainerApp app, long seen, AtomicReference<Throwable> fatal)
             throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-        while (System.nanoTime() < deadline) {
-            assertThat(fatal.get()).isNull();
-            if (app.state() == KafkaStreams.State.RUNNING) {
-                var s = app.summary();
-                if (s.isPresent() && s.get().events() + s.get().rejected() >= seen) {
-                    return s.get();
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("trainer did not see " + seen + " records; last " + app.summary());
+        return TrainerRuns.await(app, seen, fatal, Duration.ofSeconds(120));
     }
 
     private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        Header h = r.headers().lastHeader(name);
-        return h == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+        return TrainerRuns.header(r, name);
     }
 
     private static byte[] withFirst(byte[] b, int first) {
