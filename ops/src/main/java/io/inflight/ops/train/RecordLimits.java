@@ -34,23 +34,13 @@ final class RecordLimits {
 
     /** The producer's {@code max.request.size} in {@code streams} (the {@code producer.} prefixed one first). */
     static int maxRequestSize(Properties streams) {
-        for (String key : new String[] {"producer.max.request.size", "max.request.size"}) {
-            Object v = streams.get(key);
-            if (v != null) {
-                int n;
-                try {
-                    n = Integer.parseInt(v.toString().trim());
-                } catch (NumberFormatException e) {
-                    throw new ConfigException("kafka." + key, v, "must be an integer number of bytes");
-                }
-                if (n < MIN_MAX_REQUEST_SIZE) {
-                    throw new ConfigException("kafka." + key, v, "must be at least " + MIN_MAX_REQUEST_SIZE
-                            + " bytes: the trainer writes dense chunks of 64 KiB and journal parts of up to half of it");
-                }
-                return n;
-            }
+        int n = TrainerTopology.maxRequestSize(streams);
+        if (n < MIN_MAX_REQUEST_SIZE) {
+            String key = streams.containsKey("producer.max.request.size") ? "producer.max.request.size" : "max.request.size";
+            throw new ConfigException("kafka." + key, n, "must be at least " + MIN_MAX_REQUEST_SIZE
+                    + " bytes: the trainer writes dense chunks of 64 KiB and journal parts of up to half of it");
         }
-        return 1_048_576;
+        return n;
     }
 
     /**

@@ -652,9 +652,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         try {
             return trainer.prepare(events);
         } catch (RuntimeException e) {
-            if (Faults.isInfrastructure(e)) {
-                throw e;
-            }
+            Faults.rethrowIfInfrastructure(e);
             LOG.warn("task {}: preparing a batch of {} events failed; its events are trained one at a time",
                     context.taskId(), events.size(), e);
             return null;
@@ -692,9 +690,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                 stepAndCount(prepared, offset, ts, replay, out);
                 trained = true;
             } catch (RuntimeException e) {
-                if (Faults.isInfrastructure(e)) {
-                    throw e;
-                }
+                Faults.rethrowIfInfrastructure(e);
                 LOG.warn("task {}: training batch {} (offsets from {}) failed; its {} events are trained one at a time",
                         context.taskId(), batches, offset, events.size(), e);
             }
@@ -706,9 +702,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                     faults.check(Faults.Stage.TRAIN, e);
                     stepAndCount(trainer.prepare(List.of(e)), offset, ts, replay, out);
                 } catch (RuntimeException ex) {
-                    if (Faults.isInfrastructure(ex)) {
-                        throw ex;
-                    }
+                    Faults.rethrowIfInfrastructure(ex);
                     metrics.rejected();
                     if (!replay) {
                         meters.rejected(io.inflight.topics.RejectReason.INTERNAL_ERROR);
@@ -764,9 +758,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                         r.chunksReallocated(), r.rowsEvicted(), r.rowsAdmitted(), r.rowsGrown(), r.promotions(),
                         r.demotions(), r.durationNanos() / 1_000_000);
             } catch (RuntimeException e) {
-                if (Faults.isInfrastructure(e)) {
-                    throw e;
-                }
+                Faults.rethrowIfInfrastructure(e);
                 LOG.error("task {}: the policy pass at batch {} failed; training goes on", context.taskId(), batches, e);
             }
         }
@@ -815,9 +807,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                 publish(out, ts);
             }
         } catch (RuntimeException e) {
-            if (Faults.isInfrastructure(e)) {
-                throw e;
-            }
+            Faults.rethrowIfInfrastructure(e);
             out.subList(mark, out.size()).clear();
             LOG.error("task {}: the publication at batch {} failed; its rows are published with the next one",
                     context.taskId(), batches, e);

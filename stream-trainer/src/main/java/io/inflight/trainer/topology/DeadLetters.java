@@ -29,13 +29,6 @@ final class DeadLetters {
     static final String HEADER_TRUNCATED = "inflight.reject.truncated";
     static final String HEADER_ORIGINAL_SIZE = "inflight.reject.original.size";
     static final String HEADER_ORIGINAL_SHA256 = "inflight.reject.original.sha256";
-    /** The producer's default {@code max.request.size}. */
-    static final int DEFAULT_MAX_RECORD_BYTES = 1_048_576;
-    /**
-     * Set by the trainer app (from the topics' {@code max.message.bytes}) when it is below the
-     * producer's limit; read from the Streams configuration.
-     */
-    static final String MAX_RECORD_BYTES_CONFIG = TrainerTopology.MAX_RECORD_BYTES_CONFIG;
     /** Room kept for a record batch's framing and a record's varints (61 + at most ~40 bytes). */
     private static final int FRAMING_BYTES = 256;
     private static final int MAX_DETAIL_CHARS = 1000;
@@ -61,18 +54,12 @@ final class DeadLetters {
 
     /**
      * The largest record the trainer may produce: the producer's {@code max.request.size} (the
-     * {@code producer.} prefixed setting first), or {@value #MAX_RECORD_BYTES_CONFIG} when smaller.
+     * {@code producer.} prefixed setting first), or {@link TrainerTopology#MAX_RECORD_BYTES_CONFIG}
+     * (the output topics' limit, set by the trainer app) when smaller.
      */
     static int maxRecordBytes(Map<String, Object> appConfigs) {
-        int max = DEFAULT_MAX_RECORD_BYTES;
-        Object v = appConfigs.get("producer.max.request.size");
-        if (v == null) {
-            v = appConfigs.get("max.request.size");
-        }
-        if (v != null) {
-            max = Integer.parseInt(v.toString().trim());
-        }
-        Object topic = appConfigs.get(MAX_RECORD_BYTES_CONFIG);
+        int max = TrainerTopology.maxRequestSize(appConfigs);
+        Object topic = appConfigs.get(TrainerTopology.MAX_RECORD_BYTES_CONFIG);
         if (topic != null) {
             max = Math.min(max, Integer.parseInt(topic.toString().trim()));
         }

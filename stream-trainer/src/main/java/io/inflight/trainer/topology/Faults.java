@@ -49,6 +49,13 @@ public interface Faults {
         return false;
     }
 
+    /** Rethrows {@code e} when it is an {@link #isInfrastructure infrastructure} failure; returns otherwise. */
+    static void rethrowIfInfrastructure(RuntimeException e) {
+        if (isInfrastructure(e)) {
+            throw e;
+        }
+    }
+
     /** One line for a dead letter's detail: the exception's class and message. */
     static String describe(String what, Throwable t) {
         return what + " failed: " + t.getClass().getName() + (t.getMessage() == null ? "" : ": " + t.getMessage());

@@ -23,7 +23,7 @@ final class Intake {
     private final TrainerMeters meters;
     private final Faults faults;
     /** The largest record the producer may send (dead letters are cut to it); set by {@link #init}. */
-    private int maxRecordBytes = DeadLetters.DEFAULT_MAX_RECORD_BYTES;
+    private int maxRecordBytes = TrainerTopology.DEFAULT_MAX_REQUEST_SIZE;
 
     Intake(TrainerSettings settings, TrainerMeters meters) {
         this(settings, meters, Faults.NONE);
@@ -76,9 +76,7 @@ final class Intake {
             reject(context, record, e.reason(), e.getMessage(), metrics);
             return null;
         } catch (RuntimeException e) {
-            if (Faults.isInfrastructure(e)) {
-                throw e;
-            }
+            Faults.rethrowIfInfrastructure(e);
             reject(context, record, RejectReason.INTERNAL_ERROR, Faults.describe(stage, e), metrics);
             return null;
         }

@@ -92,9 +92,7 @@ public final class TrainerProcessor implements Processor<byte[], byte[], byte[],
             intake.faults().check(Faults.Stage.TRAIN, event);
             train(record, event);
         } catch (RuntimeException e) {
-            if (Faults.isInfrastructure(e)) {
-                throw e;
-            }
+            Faults.rethrowIfInfrastructure(e);
             // rows are written only after the whole update succeeded; dense is restored
             System.arraycopy(denseBefore, 0, dense, 0, dense.length);
             LOG.warn("training the event at {} failed; dead-lettered", position(), e);

@@ -37,6 +37,29 @@ public final class TrainerTopology {
      * the smaller of the two.
      */
     public static final String MAX_RECORD_BYTES_CONFIG = "inflight.internal.max.record.bytes";
+    /** The producer's default {@code max.request.size}. */
+    public static final int DEFAULT_MAX_REQUEST_SIZE = 1_048_576;
+
+    /**
+     * The producer's {@code max.request.size} in Streams configuration {@code configs} (the
+     * {@code producer.} prefixed setting first), or its default.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException naming the key when it is not an integer
+     */
+    public static int maxRequestSize(java.util.Map<?, ?> configs) {
+        for (String key : new String[] {"producer.max.request.size", "max.request.size"}) {
+            Object v = configs.get(key);
+            if (v != null) {
+                try {
+                    return Integer.parseInt(v.toString().trim());
+                } catch (NumberFormatException e) {
+                    throw new org.apache.kafka.common.config.ConfigException("kafka." + key, v,
+                            "must be an integer number of bytes");
+                }
+            }
+        }
+        return DEFAULT_MAX_REQUEST_SIZE;
+    }
 
     private TrainerTopology() {
     }

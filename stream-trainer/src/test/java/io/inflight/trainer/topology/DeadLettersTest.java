@@ -91,7 +91,7 @@ class DeadLettersTest {
         assertThat(DeadLetters.maxRecordBytes(Map.of("max.request.size", "500000"))).isEqualTo(500_000);
         assertThat(DeadLetters.maxRecordBytes(Map.of("max.request.size", 500_000, "producer.max.request.size", 300_000)))
                 .isEqualTo(300_000);
-        assertThat(DeadLetters.maxRecordBytes(Map.of(DeadLetters.MAX_RECORD_BYTES_CONFIG, 100_000))).isEqualTo(100_000);
+        assertThat(DeadLetters.maxRecordBytes(Map.of(TrainerTopology.MAX_RECORD_BYTES_CONFIG, 100_000))).isEqualTo(100_000);
     }
 
     @Test
