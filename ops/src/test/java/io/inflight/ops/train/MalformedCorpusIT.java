@@ -184,50 +184,38 @@ class MalformedCorpusIT {
             try (TrainerApp app = TrainerApp.start(cfg, fatal::set);
                  var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers(),
                          "max.request.size", 8 << 20), new ByteArraySerializer(), new ByteArraySerializer())) {
-                ProgressiveMetrics.Summary before = await(app, 2_000, fatal);
+                ProgressiveMetrics.Summary before = TrainerRuns.await(app, 2_000, fatal, Duration.ofSeconds(120));
                 String hashBefore = app.modelHash().orElseThrow();
 
                 for (var e : corpus.entrySet()) {
                     producer.send(new ProducerRecord<>("corpus.clicks", e.getKey().getBytes(StandardCharsets.UTF_8),
                             e.getValue().getValue())).get();
                 }
-                ProgressiveMetrics.Summary after = await(app, 2_000 + corpus.size(), fatal);
+                ProgressiveMetrics.Summary after = TrainerRuns.await(app, 2_000 + corpus.size(), fatal,
+                        Duration.ofSeconds(120));
                 assertThat(after.rejected()).isEqualTo(corpus.size());
                 assertThat(after.events()).isEqualTo(before.events());
                 assertThat(app.modelHash()).contains(hashBefore);
 
-                Map<String, ConsumerRecord<byte[], byte[]>> dead = readDeadLetters(broker.bootstrapServers(), corpus.size());
+                Map<String, ConsumerRecord<byte[], byte[]>> dead = TrainerRuns.readByKey(broker.bootstrapServers(), "corpus.dead-letter", corpus.size());
                 assertThat(dead.keySet()).containsExactlyInAnyOrderElementsOf(corpus.keySet());
                 for (var e : corpus.entrySet()) {
                     ConsumerRecord<byte[], byte[]> r = dead.get(e.getKey());
-                    assertThat(header(r, TrainerProcessor.HEADER_REASON)).as(e.getKey()).isEqualTo(e.getValue().getKey().code());
-                    assertThat(header(r, TrainerProcessor.HEADER_SOURCE_TOPIC)).isEqualTo("corpus.clicks");
-                    assertThat(header(r, TrainerProcessor.HEADER_DETAIL)).isNotBlank();
-                    assertThat(Long.parseLong(header(r, TrainerProcessor.HEADER_SOURCE_OFFSET))).isGreaterThanOrEqualTo(2_000);
+                    assertThat(TrainerRuns.header(r, TrainerProcessor.HEADER_REASON)).as(e.getKey()).isEqualTo(e.getValue().getKey().code());
+                    assertThat(TrainerRuns.header(r, TrainerProcessor.HEADER_SOURCE_TOPIC)).isEqualTo("corpus.clicks");
+                    assertThat(TrainerRuns.header(r, TrainerProcessor.HEADER_DETAIL)).isNotBlank();
+                    assertThat(Long.parseLong(TrainerRuns.header(r, TrainerProcessor.HEADER_SOURCE_OFFSET))).isGreaterThanOrEqualTo(2_000);
                     byte[] original = e.getValue().getValue();
                     assertThat(r.value()).as(e.getKey()).isEqualTo(original == null ? null : original);
                 }
 
                 // Training carries on after the bad input.
                 Generation.run(GeneratorSpec.defaults(1_000, 2), new TopicSink(cfg.kafkaClientConfigs(), "corpus.clicks"), quiet);
-                ProgressiveMetrics.Summary resumed = await(app, 3_000 + corpus.size(), fatal);
+                ProgressiveMetrics.Summary resumed = TrainerRuns.await(app, 3_000 + corpus.size(), fatal, Duration.ofSeconds(120));
                 assertThat(resumed.events()).isEqualTo(3_000);
                 assertThat(app.modelHash()).isPresent().get().isNotEqualTo(hashBefore);
             }
         }
-    }
-
-    private static Map<String, ConsumerRecord<byte[], byte[]>> readDeadLetters(String bootstrap, int expected) {
-        return TrainerRuns.readByKey(bootstrap, "corpus.dead-letter", expected);
-    }
-
-    private static ProgressiveMetrics.Summary await(TrainerApp app, long seen, AtomicReference<Throwable> fatal)
-            throws InterruptedException {
-        return TrainerRuns.await(app, seen, fatal, Duration.ofSeconds(120));
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        return TrainerRuns.header(r, name);
     }
 
     private static byte[] withFirst(byte[] b, int first) {

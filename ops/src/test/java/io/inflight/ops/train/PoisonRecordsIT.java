@@ -130,7 +130,7 @@ class PoisonRecordsIT {
             try (TrainerApp app = TrainerApp.start(cfg, fatal::set);
                  var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers(),
                          "max.request.size", 8 << 20), new ByteArraySerializer(), new ByteArraySerializer())) {
-                await(app, 2_000, fatal);
+                TrainerRuns.await(app, 2_000, fatal, Duration.ofSeconds(180));
                 for (var e : bad.entrySet()) {
                     producer.send(new ProducerRecord<>("poison.clicks", e.getKey().getBytes(StandardCharsets.UTF_8),
                             e.getValue())).get();
@@ -140,44 +140,34 @@ class PoisonRecordsIT {
                 }
                 // 2,000 + 21 + 1,029 = 3,050 valid events: 61 whole batches
                 Generation.run(GeneratorSpec.defaults(1_029, 2), new TopicSink(cfg.kafkaClientConfigs(), "poison.clicks"), quiet);
-                ProgressiveMetrics.Summary after = await(app, 3_050 + bad.size(), fatal);
+                ProgressiveMetrics.Summary after = TrainerRuns.await(app, 3_050 + bad.size(), fatal,
+                        Duration.ofSeconds(180));
                 assertThat(after.rejected()).isEqualTo(bad.size());
                 assertThat(after.events()).as("every valid event trained").isEqualTo(3_050);
                 assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
                 hash = app.modelHash().orElseThrow();
 
-                Map<String, ConsumerRecord<byte[], byte[]>> dead = readDeadLetters(broker.bootstrapServers(), bad.size());
+                Map<String, ConsumerRecord<byte[], byte[]>> dead = TrainerRuns.readByKey(broker.bootstrapServers(),
+                        "poison.dead-letter", bad.size());
                 assertThat(dead.keySet()).containsExactlyInAnyOrderElementsOf(bad.keySet());
                 ConsumerRecord<byte[], byte[]> g = dead.get("garbage-1048400");
-                assertThat(header(g, "inflight.reject.truncated")).isEqualTo("value");
-                assertThat(header(g, "inflight.reject.original.size")).isEqualTo("1048400");
+                assertThat(TrainerRuns.header(g, "inflight.reject.truncated")).isEqualTo("value");
+                assertThat(TrainerRuns.header(g, "inflight.reject.original.size")).isEqualTo("1048400");
                 assertThat(g.value()).isEqualTo(java.util.Arrays.copyOf(bad.get("garbage-1048400"), g.value().length));
                 for (String k : bad.keySet()) {
-                    assertThat(header(dead.get(k), TrainerProcessor.HEADER_REASON)).as(k).isNotBlank();
+                    assertThat(TrainerRuns.header(dead.get(k), TrainerProcessor.HEADER_REASON)).as(k).isNotBlank();
                 }
             }
             assertThat(fatal.get()).isNull();
 
             // a restart loads the checkpoint and re-applies the journal, which holds the big events in parts
             try (TrainerApp again = TrainerApp.start(cfg, fatal::set)) {
-                ProgressiveMetrics.Summary s = await(again, 3_050 + bad.size(), fatal);
+                ProgressiveMetrics.Summary s = TrainerRuns.await(again, 3_050 + bad.size(), fatal,
+                        Duration.ofSeconds(180));
                 assertThat(s.events()).isEqualTo(3_050);
                 assertThat(again.modelHash()).contains(hash);
             }
             assertThat(fatal.get()).isNull();
         }
-    }
-
-    private static Map<String, ConsumerRecord<byte[], byte[]>> readDeadLetters(String bootstrap, int expected) {
-        return TrainerRuns.readByKey(bootstrap, "poison.dead-letter", expected);
-    }
-
-    private static ProgressiveMetrics.Summary await(TrainerApp app, long seen, AtomicReference<Throwable> fatal)
-            throws InterruptedException {
-        return TrainerRuns.await(app, seen, fatal, Duration.ofSeconds(180));
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> r, String name) {
-        return TrainerRuns.header(r, name);
     }
 }
