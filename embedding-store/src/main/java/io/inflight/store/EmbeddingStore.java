@@ -132,6 +132,24 @@ public final class EmbeddingStore implements EmbeddingTable {
         return shared;
     }
 
+    @Override
+    public long sharedRows() {
+        return shared == null ? 0 : shared.rows();
+    }
+
+    @Override
+    public double takeSharedServedShare() {
+        return shared == null ? Double.NaN : shared.takeServedShare();
+    }
+
+    @Override
+    public void resizeShared(long rows) {
+        if (shared == null) {
+            EmbeddingTable.super.resizeShared(rows);
+        }
+        shared.resize(Math.toIntExact(rows));
+    }
+
     /**
      * Adds the gradient of a feature that has no row and gets none this step (refused by
      * admission) to its shared row; applied with the next {@link #scatter}.
@@ -165,6 +183,24 @@ public final class EmbeddingStore implements EmbeddingTable {
     }
 
     /**
+     * Writes what a new row of {@code key} starts as (its initialisation, zeros for the chunks
+     * outside {@link #newRowMask}, linear weight 0) to {@code out[o .. o + stride())}: what
+     * {@link #gather} reads for a key that is not stored when no shared rows are attached.
+     */
+    public void readNew(long key, float[] out, int o) {
+        initInto(config.newRowInit(), key, 0, 0, d, out, o);
+        if (newRowMask != (1 << k) - 1) {
+            for (int c = 0; c < k; c++) {
+                if ((newRowMask & (1 << c)) == 0) {
+                    int off = o + layout.offset(c);
+                    Arrays.fill(out, off, off + layout.width(c), 0f);
+                }
+            }
+        }
+        out[o + d] = 0f;
+    }
+
+    /**
      * Reads the rows of {@code keys[0 .. count)} into {@code out}: row i at {@code out[i·stride() ..]},
      * D dequantized values (zeros for pruned chunks) then the linear weight. A row that is not stored
      * reads as its initialisation. Rows found in the cold tier move into the hot tier.
@@ -182,7 +218,6 @@ public final class EmbeddingStore implements EmbeddingTable {
         ensureOpen();
         int stride = d + 1;
         checkBuffer("out", out, count, stride);
-        int all = (1 << k) - 1;
         for (int i = 0; i < count; i++) {
             long key = keys[i];
             int o = i * stride;
@@ -199,16 +234,7 @@ public final class EmbeddingStore implements EmbeddingTable {
                     }
                     continue;
                 }
-                initInto(config.newRowInit(), key, 0, 0, d, out, o);
-                if (newRowMask != all) {
-                    for (int c = 0; c < k; c++) {
-                        if ((newRowMask & (1 << c)) == 0) {
-                            int off = o + layout.offset(c);
-                            Arrays.fill(out, off, off + layout.width(c), 0f);
-                        }
-                    }
-                }
-                out[o + d] = 0f;
+                readNew(key, out, o);
                 if (masks != null) {
                     masks[i] = -1;
                 }

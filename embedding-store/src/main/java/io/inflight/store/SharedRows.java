@@ -22,30 +22,54 @@ public final class SharedRows {
     private static final long SLOT_SALT = 0x5AA7ED0C0FFEEL;
     private static final long INIT_SALT = 0x5AA7ED1417L;
 
-    private final int rows;
+    private int rows;
     private final int d;
     private final int stride;
     private final float lr;
     private final float l2;
     private final float eps;
     /** Per row: D values then the linear weight. */
-    private final float[] values;
+    private float[] values;
     /** Per row: the embedding's and the linear weight's Adagrad accumulators. */
-    private final float[] acc;
-    private final float[] grad;
+    private float[] acc;
+    private float[] grad;
     /** Per row: whether a gradient was accumulated this step; the touched rows, unsorted. */
-    private final boolean[] touched;
+    private boolean[] touched;
     private int[] touchedList = new int[256];
     private int touchedCount;
+    /** Per field: the gate a feature's shared row is scaled by, its Adagrad accumulator, and this step's gradient. */
+    private final float[] gate;
+    private final float[] gateAcc;
+    private final float[] gateGrad;
+    /** Accesses served by the shared rows and by rows of their own since the last window, and the smoothed share. */
+    private long servedShared;
+    private long servedOwn;
+    private double servedShare = Double.NaN;
 
     /**
      * @param rows   H, at least 1
      * @param config the store's optimizer settings, seed and initialisation scale
      */
     public SharedRows(int rows, StoreConfig config) {
+        this(rows, 0, config);
+    }
+
+    /**
+     * @param rows   H, at least 1
+     * @param fields gated fields (0 or more): see {@link #gate}
+     * @param config the store's optimizer settings, seed and initialisation scale
+     */
+    public SharedRows(int rows, int fields, StoreConfig config) {
         if (rows < 1) {
             throw new IllegalArgumentException("shared rows must be >= 1, got " + rows);
         }
+        if (fields < 0) {
+            throw new IllegalArgumentException("gated fields must be >= 0, got " + fields);
+        }
+        this.gate = new float[fields];
+        this.gateAcc = new float[fields];
+        this.gateGrad = new float[fields];
+        Arrays.fill(gate, INITIAL_GATE);
         this.rows = rows;
         this.d = config.dim();
         this.stride = d + 1;
@@ -65,18 +89,101 @@ public final class SharedRows {
         }
     }
 
-    /** Bytes a table of {@code rows} shared rows of dimension {@code dim} holds. */
+    /** Bytes a table of {@code rows} shared rows of dimension {@code dim} holds (without gates). */
     public static long bytesFor(long rows, int dim) {
         return rows * io.inflight.policies.PolicySettings.sharedRowBytes(dim);
+    }
+
+    /** What a field's gate starts at. */
+    public static final float INITIAL_GATE = 0.5f;
+    /** Bytes per gated field: the gate and its accumulator. */
+    public static final int GATE_BYTES = 8;
+
+    public int fields() {
+        return gate.length;
+    }
+
+    /**
+     * The gate of {@code field}, in [0, 1]: a feature of that field that reads its shared row for want
+     * of a row of its own reads the shared row times the gate, a scalar learned with the model
+     * (Adagrad on {@code d loss / d gate}, {@link #accumulateGate}). Where a field's shared rows only
+     * mix unrelated features the gate learns to shrink them towards zeros; where they carry signal it
+     * opens. Measured: a fixed gate of 1 lost up to 0.02 AUC against reading zeros on a stream of
+     * independent feature effects, a fixed 0.25 lost 0.01 against 1 on talkingdata at 1/200.
+     */
+    public float gate(int field) {
+        return gate[field];
+    }
+
+    /** Counts feature accesses of one step: {@code shared} served by these rows, {@code own} by rows of their own. */
+    public void countAccesses(long shared, long own) {
+        servedShared += shared;
+        servedOwn += own;
+    }
+
+    /** See {@code EmbeddingTable#takeSharedServedShare}. */
+    public double takeServedShare() {
+        long n = servedShared + servedOwn;
+        if (n > 0) {
+            double now = (double) servedShared / n;
+            servedShare = Double.isNaN(servedShare) ? now : 0.5 * servedShare + 0.5 * now;
+        }
+        servedShared = 0;
+        servedOwn = 0;
+        return servedShare;
+    }
+
+    /**
+     * Doubles or halves H (a power of two; keys map by {@code hash mod H}): doubling copies row i to
+     * rows i and i + H, so every key reads what it read before; halving averages rows i and i + H/2
+     * (values and accumulators). Between steps only.
+     */
+    public void resize(int newRows) {
+        if (Integer.bitCount(rows) != 1 || !(newRows == 2 * rows || 2 * newRows == rows)) {
+            throw new IllegalArgumentException("shared rows resize from " + rows + " to " + newRows
+                    + ": only a power of two to its double or half");
+        }
+        if (touchedCount != 0) {
+            throw new IllegalStateException("shared rows resized with gradients pending");
+        }
+        float[] v = new float[newRows * stride];
+        float[] a = new float[newRows * 2];
+        if (newRows > rows) {
+            for (int r = 0; r < newRows; r++) {
+                int from = r % rows;
+                System.arraycopy(values, from * stride, v, r * stride, stride);
+                a[2 * r] = acc[2 * from];
+                a[2 * r + 1] = acc[2 * from + 1];
+            }
+        } else {
+            for (int r = 0; r < newRows; r++) {
+                int hi = r + newRows;
+                for (int j = 0; j < stride; j++) {
+                    v[r * stride + j] = 0.5f * (values[r * stride + j] + values[hi * stride + j]);
+                }
+                a[2 * r] = 0.5f * (acc[2 * r] + acc[2 * hi]);
+                a[2 * r + 1] = 0.5f * (acc[2 * r + 1] + acc[2 * hi + 1]);
+            }
+        }
+        rows = newRows;
+        values = v;
+        acc = a;
+        grad = new float[newRows * stride];
+        touched = new boolean[newRows];
+    }
+
+    /** Adds {@code g}, this step's gradient of the loss with respect to {@code field}'s gate. */
+    public void accumulateGate(int field, float g) {
+        gateGrad[field] += g;
     }
 
     public int rows() {
         return rows;
     }
 
-    /** What this table holds: values, linear weights and accumulators. */
+    /** What this table holds: values, linear weights and accumulators, and the gates. */
     public long bytes() {
-        return bytesFor(rows, d);
+        return bytesFor(rows, d) + (long) GATE_BYTES * gate.length;
     }
 
     /** The shared row of {@code key}. */
@@ -120,6 +227,15 @@ public final class SharedRows {
 
     /** Applies the step's accumulated gradients (row-wise Adagrad with L2), in ascending row order. */
     public void apply() {
+        for (int f = 0; f < gate.length; f++) {
+            float g = gateGrad[f];
+            if (g != 0f) {
+                float a = gateAcc[f] + g * g;
+                gateAcc[f] = a;
+                gate[f] = Math.min(1f, Math.max(0f, gate[f] - lr * g / ((float) Math.sqrt(a) + eps)));
+                gateGrad[f] = 0f;
+            }
+        }
         if (touchedCount == 0) {
             return;
         }
@@ -156,13 +272,21 @@ public final class SharedRows {
 
     /** The whole table (values and accumulators), as {@link #importState} reads it. */
     public byte[] exportState() {
-        ByteBuffer b = ByteBuffer.allocate(8 + 4 * (values.length + acc.length));
+        boolean gated = gate.length > 0;
+        ByteBuffer b = ByteBuffer.allocate(8 + 4 * (values.length + acc.length) + (gated ? 4 + 8 * gate.length + 24 : 0));
         b.putInt(rows).putInt(d);
         for (float v : values) {
             b.putFloat(v);
         }
         for (float v : acc) {
             b.putFloat(v);
+        }
+        if (gated) { // an ungated table keeps the earlier form
+            b.putInt(gate.length);
+            for (int f = 0; f < gate.length; f++) {
+                b.putFloat(gate[f]).putFloat(gateAcc[f]);
+            }
+            b.putLong(servedShared).putLong(servedOwn).putDouble(servedShare);
         }
         return b.array();
     }
@@ -172,6 +296,13 @@ public final class SharedRows {
         ByteBuffer b = ByteBuffer.wrap(state);
         int r = b.getInt();
         int dim = b.getInt();
+        if (r != rows && dim == d && Integer.bitCount(r) == 1 && Integer.bitCount(rows) == 1) {
+            rows = r; // re-sized by passes (powers of two)
+            values = new float[r * stride];
+            acc = new float[r * 2];
+            grad = new float[r * stride];
+            touched = new boolean[r];
+        }
         if (r != rows || dim != d) {
             throw new IllegalStateException("stored shared rows are " + r + " x D=" + dim + ", this table is " + rows
                     + " x D=" + d + "; train changed settings under a new inflight.application.id");
@@ -181,6 +312,20 @@ public final class SharedRows {
         }
         for (int i = 0; i < acc.length; i++) {
             acc[i] = b.getFloat();
+        }
+        int fields = b.remaining() >= 4 ? b.getInt() : 0;
+        if (fields != gate.length) {
+            throw new IllegalStateException("stored shared rows gate " + fields + " fields, this table " + gate.length
+                    + "; train changed settings under a new inflight.application.id");
+        }
+        for (int f = 0; f < fields; f++) {
+            gate[f] = b.getFloat();
+            gateAcc[f] = b.getFloat();
+        }
+        if (fields > 0) {
+            servedShared = b.getLong();
+            servedOwn = b.getLong();
+            servedShare = b.getDouble();
         }
     }
 

@@ -78,4 +78,73 @@ class SharedRowsTest {
         assertThat(shared.exportState()).as("a refused feature's gradient is applied with the next scatter")
                 .isNotEqualTo(mid);
     }
+
+    @Test
+    void shouldKeepEveryKeysRowWhenDoublingAndAverageWhenHalving() {
+        SharedRows a = new SharedRows(8, 2, CONFIG);
+        float[] g = {0.5f, -0.25f, 1f, 0.75f, 0.1f};
+        for (long key = 0; key < 50; key++) {
+            a.accumulate(key, g, 0, 0, 4, true);
+        }
+        a.apply();
+        float[][] before = new float[200][4];
+        for (int key = 0; key < 200; key++) {
+            a.read(key, 0, 4, before[key], 0);
+        }
+        a.resize(16);
+        assertThat(a.rows()).isEqualTo(16);
+        assertThat(a.bytes()).isEqualTo(16 * io.inflight.policies.PolicySettings.sharedRowBytes(4) + 2 * SharedRows.GATE_BYTES);
+        float[] now = new float[4];
+        for (int key = 0; key < 200; key++) {
+            a.read(key, 0, 4, now, 0);
+            assertThat(now).as("key %d reads what it read before the doubling", key).isEqualTo(before[key]);
+        }
+        a.resize(8); // rows r and r + 8 are both copies of row r: their average is row r again
+        for (int key = 0; key < 200; key++) {
+            a.read(key, 0, 4, now, 0);
+            assertThat(now).isEqualTo(before[key]);
+        }
+        a.resize(4); // slot s averages slots s and s + 4 of the 8
+        SharedRows fresh = new SharedRows(8, 2, CONFIG);
+        for (long key = 0; key < 50; key++) {
+            fresh.accumulate(key, g, 0, 0, 4, true);
+        }
+        fresh.apply();
+        float[][] bySlot = new float[8][];
+        for (int key = 0; key < 200; key++) {
+            float[] v = new float[4];
+            fresh.read(key, 0, 4, v, 0);
+            bySlot[fresh.slot(key)] = v;
+        }
+        for (int key = 0; key < 200; key++) {
+            int slot = a.slot(key);
+            assertThat(fresh.slot(key) % 4).isEqualTo(slot);
+            a.read(key, 0, 4, now, 0);
+            for (int j = 0; j < 4; j++) {
+                assertThat(now[j]).isCloseTo(0.5f * (bySlot[slot][j] + bySlot[slot + 4][j]),
+                        org.assertj.core.data.Offset.offset(1e-6f));
+            }
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> a.resize(3)).hasMessageContaining("power of two");
+    }
+
+    @Test
+    void shouldRestoreGatesTrafficAndAResizedTable() {
+        SharedRows a = new SharedRows(8, 3, CONFIG);
+        a.accumulateGate(1, 0.4f);
+        a.countAccesses(30, 70);
+        a.apply();
+        assertThat(a.gate(1)).isLessThan(SharedRows.INITIAL_GATE);
+        assertThat(a.gate(0)).isEqualTo(SharedRows.INITIAL_GATE);
+        assertThat(a.takeServedShare()).isEqualTo(0.3);
+        a.countAccesses(10, 10);
+        a.resize(16);
+        SharedRows b = new SharedRows(8, 3, CONFIG);
+        b.importState(a.exportState());
+        assertThat(b.rows()).isEqualTo(16);
+        assertThat(b.exportState()).isEqualTo(a.exportState());
+        assertThat(b.takeServedShare()).as("smoothed: half the last window, half the one before").isEqualTo(0.4);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SharedRows(8, 2, CONFIG).importState(a.exportState()))
+                .hasMessageContaining("gate 3 fields");
+    }
 }

@@ -53,6 +53,29 @@ public interface EmbeddingTable {
      */
     void evictRow(long key);
 
+    /** Shared hashed rows (CAFE) the features without a row of their own fall back to: H, 0 without. */
+    default long sharedRows() {
+        return 0;
+    }
+
+    /**
+     * The share of feature accesses that the shared rows served (rather than rows of their own)
+     * since the previous call, smoothed over calls (each call halves the weight of the earlier
+     * ones); NaN without shared rows or accesses. Starts a new window.
+     */
+    default double takeSharedServedShare() {
+        return Double.NaN;
+    }
+
+    /**
+     * Re-sizes the shared rows to {@code rows}, twice or half the current H (a power of two):
+     * doubling gives each new row a copy of the row its features read before, halving averages
+     * the two rows that merge.
+     */
+    default void resizeShared(long rows) {
+        throw new UnsupportedOperationException("this table has no shared rows");
+    }
+
     /** Called once per stored row by {@link #forEachRow}. */
     @FunctionalInterface
     interface RowVisitor {

@@ -4,6 +4,7 @@ import io.inflight.policies.adaembed.AdaEmbedEviction;
 import io.inflight.policies.adaembed.AdmissionSketch;
 import io.inflight.policies.budget.BudgetController;
 import io.inflight.policies.budget.Lever;
+import io.inflight.policies.budget.SharedSizing;
 import io.inflight.policies.budget.Shedder;
 import io.inflight.policies.esapn.EsapnPolicy;
 import io.inflight.policies.fiited.DimensionPruner;
@@ -53,6 +54,7 @@ public final class PolicyRunner {
     private final PolicyMode mode;
     private final int[] widths;
     private final int k;
+    private final int fields;
     private final BudgetController budget;
     private final AdmissionSketch sketch;
     private final AdaEmbedEviction eviction;
@@ -79,6 +81,7 @@ public final class PolicyRunner {
         this.mode = settings.mode();
         this.widths = chunkWidths.clone();
         this.k = widths.length;
+        this.fields = fields;
         if (k < 1 || k > 31) {
             throw new IllegalArgumentException("chunk count must be in [1, 31], got " + k);
         }
@@ -377,6 +380,10 @@ public final class PolicyRunner {
         long seed = SplitMix64.at(settings.seed(), 100 + passes);
         passes++;
         lastPassStep = step;
+        long sharedBefore = table.sharedRows();
+        if (settings.sharedAdaptive() && budget.limited() && sharedBefore > 0 && mode != PolicyMode.HASH) {
+            sizeShared(table, sharedBefore);
+        }
         long bytesBefore = table.storedBytes();
         long rows = table.rowCount();
         long pruned = 0;
@@ -457,6 +464,20 @@ public final class PolicyRunner {
                 grown, blocked, promotions, demotions, perPrecision, droppedMask, budgetActions,
                 bytesBefore, bytesAfter, budget.budgetBytes(), !budget.limited() || bytesAfter <= budget.targetBytes(),
                 System.nanoTime() - t0);
+    }
+
+    /** The budget's split between shared rows and rows of their own: {@link SharedSizing}. */
+    private void sizeShared(EmbeddingTable table, long rows) {
+        Precision[] precisions = new Precision[k];
+        Arrays.fill(precisions, initialPrecision());
+        long eventBytes = table.rowBytes(initialMask(), precisions) * fields;
+        int dim = Arrays.stream(widths).sum();
+        double share = table.takeSharedServedShare();
+        long next = SharedSizing.nextRows(rows, share, budget.budgetBytes(),
+                PolicySettings.sharedRowBytes(dim), budget.targetBytes() - eventBytes);
+        if (next != rows) {
+            table.resizeShared(next);
+        }
     }
 
     private Lever lever() {

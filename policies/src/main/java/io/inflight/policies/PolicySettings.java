@@ -50,6 +50,9 @@ import java.util.Set;
  * @param sharedFraction      {@value #SHARED_FRACTION}: share of the budget given to shared hashed rows (CAFE), which
  *                            features without a row or chunk of their own read and train; 0 = none. Mode
  *                            {@code hash} gives them the whole budget.
+ * @param sharedAdaptive      {@value #SHARED_ADAPTIVE}: every pass re-sizes the shared rows (powers of two) to the
+ *                            share of accesses they served, between 1/16 and 3/4 of the table's budget; false keeps
+ *                            {@code sharedFraction} fixed
  */
 public record PolicySettings(
         PolicyMode mode, long intervalSteps, int sampleSize, float gamma, UtilityRule.Kind utilityKind,
@@ -58,7 +61,8 @@ public record PolicySettings(
         long coldStartSteps2d, double dropRatio2d,
         long rowCapacity, int admissionCount, int sketchWidth, int sketchDepth, long sketchAgingPeriod,
         int esapnHidden, float esapnLearningRate, int esapnBuckets, Baseline esapnBaseline, int esapnStateSlots,
-        List<Precision> ladderLevels, List<Double> ladderShares, double sharedFraction) {
+        List<Precision> ladderLevels, List<Double> ladderShares, double sharedFraction,
+        boolean sharedAdaptive) {
 
     /** Precision of new rows and (re-)allocated chunks: the ladder's floor when the ladder is on, else FP32. */
     public Precision initialPrecision() {
@@ -93,6 +97,7 @@ public record PolicySettings(
     public static final String ESAPN_STATE_SLOTS = "inflight.policy.esapn.state.slots";
     public static final String PRECISION_LADDER = "inflight.policy.precision.ladder";
     public static final String SHARED_FRACTION = "inflight.policy.shared.fraction";
+    public static final String SHARED_ADAPTIVE = "inflight.policy.shared.adaptive";
 
     private static final Map<String, String> DEFAULTS = defaultMap();
 
@@ -154,6 +159,9 @@ public record PolicySettings(
                 "must be > 0 in mode hash (the hashed table is the budget's size)");
     }
 
+    /** Fewer shared rows than this (outside mode hash) are not worth their bytes: none are kept. */
+    public static final int MIN_SHARED_ROWS = 16;
+
     /** Bytes of one shared row of dimension {@code dim}: D values, the linear weight and two accumulators. */
     public static long sharedRowBytes(int dim) {
         return 4L * (dim + 3);
@@ -170,11 +178,16 @@ public record PolicySettings(
         }
         double share = mode == PolicyMode.HASH ? 1.0 : sharedFraction;
         long rows = (long) (budgetBytes * share / sharedRowBytes(dim));
+        if (mode != PolicyMode.HASH && rows < MIN_SHARED_ROWS) {
+            return 0; // a budget this small keeps rows of their own only
+        }
         if (share > 0 && rows < 1) {
             throw new IllegalArgumentException(BUDGET_BYTES + " of " + budgetBytes + " leaves no room for one shared row ("
                     + sharedRowBytes(dim) + " bytes at D = " + dim + ") with " + SHARED_FRACTION + " " + share);
         }
-        return Math.min(rows, 1L << 26);
+        rows = Math.min(rows, 1L << 26);
+        // adaptive: a power of two, so that a pass can double or halve H keeping every key's row
+        return sharedAdaptive && mode != PolicyMode.HASH && rows > 0 ? Long.highestOneBit(rows) : rows;
     }
 
     /** The defaults (mode all, T = 1000 steps, m = 4096, gamma 0.999, no budget, ...). */
@@ -213,7 +226,7 @@ public record PolicySettings(
                 parseInt(p, ESAPN_HIDDEN), parseFloat(p, ESAPN_LEARNING_RATE),
                 parseInt(p, ESAPN_BUCKETS), parseEnum(p, ESAPN_BASELINE, Baseline.class),
                 parseInt(p, ESAPN_STATE_SLOTS),
-                levels, shares, parseDouble(p, SHARED_FRACTION));
+                levels, shares, parseDouble(p, SHARED_FRACTION), parseBoolean(p, SHARED_ADAPTIVE));
     }
 
     /** These settings as string properties (round-trips through {@link #fromMap}). */
@@ -256,6 +269,7 @@ public record PolicySettings(
         }
         m.put(PRECISION_LADDER, ladder.toString());
         m.put(SHARED_FRACTION, Double.toString(sharedFraction));
+        m.put(SHARED_ADAPTIVE, Boolean.toString(sharedAdaptive));
         return m;
     }
 
@@ -307,7 +321,8 @@ public record PolicySettings(
         m.put(ESAPN_BASELINE, "previous");
         m.put(ESAPN_STATE_SLOTS, "262144");
         m.put(PRECISION_LADDER, "fp32:0.05,fp16:0.15,int8");
-        m.put(SHARED_FRACTION, "0");
+        m.put(SHARED_FRACTION, "0.25");
+        m.put(SHARED_ADAPTIVE, "true");
         return java.util.Collections.unmodifiableMap(m);
     }
 

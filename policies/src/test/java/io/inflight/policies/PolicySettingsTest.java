@@ -15,7 +15,8 @@ class PolicySettingsTest {
         assertThat(d.intervalSteps()).isEqualTo(1000);
         assertThat(d.gamma()).isEqualTo(UtilityRule.DEFAULT_GAMMA);
         assertThat(d.ladderLevels()).containsExactly(Precision.FP32, Precision.FP16, Precision.INT8);
-        assertThat(d.sharedFraction()).isZero();
+        assertThat(d.sharedFraction()).isEqualTo(0.25);
+        assertThat(d.sharedAdaptive()).isTrue();
         assertThat(PolicySettings.fromMap(d.toMap())).isEqualTo(d);
         PolicySettings m = PolicySettings.fromMap(Map.of("inflight.policy.mode", "fiited-manual",
                 "inflight.policy.budget.bytes", "1000000", "other.key", "ignored"));
@@ -74,7 +75,8 @@ class PolicySettingsTest {
         assertThat(hash.sharedRows(16)).as("mode hash: the whole budget").isEqualTo(1000);
         PolicySettings ada = PolicySettings.fromMap(Map.of(PolicySettings.MODE, "adaembed", PolicySettings.BUDGET_BYTES,
                 "76000", PolicySettings.SHARED_FRACTION, "0.25"));
-        assertThat(ada.sharedRows(16)).isEqualTo(250);
+        assertThat(ada.sharedRows(16)).as("adaptive: a power of two at most the share").isEqualTo(128);
+        assertThat(ada.with(PolicySettings.SHARED_ADAPTIVE, "false").sharedRows(16)).as("fixed").isEqualTo(250);
         assertThat(PolicySettings.fromMap(Map.of(PolicySettings.MODE, "adaembed")).sharedRows(16)).as("no budget").isZero();
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash")))
                 .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("mode hash");

@@ -66,11 +66,12 @@ final class ServeCommand implements Callable<Integer> {
                 "serve replicates the mini-batch trainer: give the same " + InflightConfig.MODEL_FIELDS + " (and model "
                         + "settings) as the trainer"));
         if (cfg.policySettings().sharedRows(settings.dim()) > 0) {
-            // the trainer does not publish its shared hashed rows yet: a replica would score those features as zeros
-            throw new org.apache.kafka.common.config.ConfigException(io.inflight.policies.PolicySettings.SHARED_FRACTION,
-                    cfg.policySettings().sharedFraction(), "serve cannot replicate a model with shared hashed rows yet (mode "
-                    + cfg.policySettings().mode().configName() + "): their values are not published to "
-                    + cfg.topics().modelUpdates());
+            // the trainer does not publish its shared hashed rows yet: a replica scores those features as zeros
+            System.err.println("serve: warning: the trainer keeps shared hashed rows (" + cfg.policySettings().mode().configName()
+                    + " under " + io.inflight.policies.PolicySettings.BUDGET_BYTES + "), which are not published to "
+                    + cfg.topics().modelUpdates() + " yet: features without a row of their own score as zeros here "
+                    + "(train with " + io.inflight.policies.PolicySettings.SHARED_FRACTION + "=0 for a replica that "
+                    + "scores exactly as the trainer)");
         }
         try (Shutdown shutdown = new Shutdown();
              ServingReplica replica = new ServingReplica(cfg.kafkaClientConfigs(), cfg.topics().modelUpdates(),

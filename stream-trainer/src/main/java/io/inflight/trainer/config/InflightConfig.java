@@ -301,7 +301,10 @@ public final class InflightConfig extends AbstractConfig {
         long state = io.inflight.policies.PolicyRunner.plannedStateBytes(p);
         double target = (p.budgetBytes() - state) * (1 - p.budgetHeadroom()) - sharedBytes;
         if (target < eventBytes) {
-            long least = (long) Math.ceil(eventBytes / (1 - p.budgetHeadroom() - p.sharedFraction())) + state;
+            long least = (long) Math.ceil(eventBytes / (1 - p.budgetHeadroom())) + state;
+            if (p.with(io.inflight.policies.PolicySettings.BUDGET_BYTES, Long.toString(least)).sharedRows(batch.dim()) > 0) {
+                least = (long) Math.ceil(eventBytes / (1 - p.budgetHeadroom() - p.sharedFraction())) + state;
+            }
             String row = "a new row of layout " + layout + " at " + store.defaultPrecision().name().toLowerCase(java.util.Locale.ROOT)
                     + (mask == 1 && layout.chunks() > 1 ? " (one chunk, mode " + p.mode().configName() + ")" : "")
                     + " is " + rowBytes + " bytes";

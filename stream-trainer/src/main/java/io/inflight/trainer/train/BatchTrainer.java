@@ -60,11 +60,15 @@ public final class BatchTrainer {
     private int[] rowMask = new int[0];
     private long[] rowAccesses = new long[0];
     private int[] rowSlot = new int[0];
+    /** One shared row (values, linear weight), re-read for its gate's gradient. */
+    private final float[] sharedBuf;
     private double[] lossSum = new double[0];
     private int[] lossCount = new int[0];
     private long[] admittedKeys = new long[0];
     private int[] admittedAccesses = new int[0];
     private static final int REFUSED = -2;
+    /** Refused a row for want of room, but recurring: reads and trains its shared row. */
+    private static final int SHARED = -3;
     private long budgetRefused;
     private int newRowBytesMask = -1;
     private long newRowBytesValue;
@@ -132,6 +136,7 @@ public final class BatchTrainer {
         int f = settings.slots();
         int d = settings.dim();
         this.stride = rows.stride();
+        this.sharedBuf = new float[stride];
         this.emb = new float[b * f * d];
         this.lin = new float[b * f];
         this.logits = new float[b];
@@ -167,7 +172,10 @@ public final class BatchTrainer {
         } else if (rows.shared() == null) {
             long h = runner.settings().sharedRows(rows.dim());
             if (h > 0) {
-                rows.attachShared(new SharedRows((int) h, rows.config()));
+                // the plain hashing trick (mode hash) is ungated; elsewhere a field's gate scales the
+                // shared rows its features fall back to
+                int gated = runner.settings().mode() == PolicyMode.HASH ? 0 : settings.slots();
+                rows.attachShared(new SharedRows((int) h, gated, rows.config()));
             }
         }
     }
@@ -308,12 +316,17 @@ public final class BatchTrainer {
         ensureRowBuffers(distinct);
         PolicyRunner policy = policies;
         int refused = 0;
+        boolean prunedGated = false;
         if (policy == null) {
             rows.gather(p.keys, distinct, rowBuf);
         } else {
             rows.newRowMask(policy.initialMask());
             rows.gather(p.keys, distinct, rowBuf, rowMask, rowAccesses);
             refused = admit(p, policy);
+            if (rows.shared() != null) {
+                countTraffic(p, policy.initialMask());
+                prunedGated = rows.shared().fields() > 0 && gatePrunedReads(p);
+            }
         }
 
         Arrays.fill(emb, 0, b * f * d, 0f);
@@ -355,10 +368,13 @@ public final class BatchTrainer {
         }
         if (policy.needsDimensionImportance()) {
             for (int r = 0; r < distinct; r++) {
-                if (rowMask[r] != REFUSED) {
+                if (rowMask[r] >= -1) {
                     policy.dimensionImportance().add(gradBuf, r * stride, d, 0);
                 }
             }
+        }
+        if (prunedGated) {
+            gatePrunedGradients(p);
         }
         if (refused == 0) {
             rows.scatter(p.keys, p.accesses, distinct, gradBuf, step);
@@ -384,6 +400,8 @@ public final class BatchTrainer {
         long budget = policy.tableBudgetBytes();
         long room = budget > 0 ? budget - rows.storedBytes() : Long.MAX_VALUE;
         long newRow = budget > 0 ? newRowBytes(policy.initialMask()) : 0;
+        boolean hashOnly = policy.settings().mode() == PolicyMode.HASH;
+        boolean slotsKnown = false;
         for (int r = 0; r < p.distinct; r++) {
             if (rowMask[r] != -1) {
                 continue;
@@ -392,15 +410,31 @@ public final class BatchTrainer {
             for (int a = 0; a < p.accesses[r] && !ok; a++) {
                 ok = policy.admit(p.keys[r]);
             }
+            boolean recurring = ok || hashOnly;
             if (ok && room < newRow) {
                 ok = false;
                 budgetRefused++;
             } else if (ok) {
                 room -= newRow;
+                if (rows.shared() != null) {
+                    rows.readNew(p.keys[r], rowBuf, r * stride); // a new row starts from its own initialisation
+                }
             }
             if (!ok) {
-                rowMask[r] = REFUSED;
-                if (rows.shared() == null) { // with shared rows it reads (and trains) its shared row
+                if (recurring && rows.shared() != null) {
+                    rowMask[r] = SHARED; // reads (and trains) its gated shared row until a pass makes room
+                    if (rows.shared().fields() > 0) {
+                        if (!slotsKnown) {
+                            fillRowSlots(p);
+                            slotsKnown = true;
+                        }
+                        float g = rows.shared().gate(rowSlot[r]);
+                        for (int j = r * stride; j < (r + 1) * stride; j++) {
+                            rowBuf[j] *= g;
+                        }
+                    }
+                } else {
+                    rowMask[r] = REFUSED; // not seen often enough yet: reads zeros
                     Arrays.fill(rowBuf, r * stride, (r + 1) * stride, 0f);
                 }
                 refused++;
@@ -429,8 +463,26 @@ public final class BatchTrainer {
     private void scatterAdmitted(Prepared p, long step) {
         int n = 0;
         for (int r = 0; r < p.distinct; r++) {
-            if (rowMask[r] == REFUSED) {
+            if (rowMask[r] == SHARED && rows.shared().fields() > 0) {
+                // loss = L(gate · shared): d/d gate = <grad, shared>, d/d shared = gate · grad
+                SharedRows shared = rows.shared();
+                int field = rowSlot[r];
+                float g = shared.gate(field);
+                int o = r * stride;
+                shared.read(p.keys[r], 0, stride - 1, sharedBuf, 0);
+                sharedBuf[stride - 1] = shared.linear(p.keys[r]);
+                float dot = 0f;
+                for (int j = 0; j < stride; j++) {
+                    dot += gradBuf[o + j] * sharedBuf[j];
+                    gradBuf[o + j] *= g;
+                }
+                shared.accumulateGate(field, dot);
+            }
+            if (rowMask[r] == SHARED) {
                 rows.scatterShared(p.keys[r], gradBuf, r * stride); // read before a later row moves down onto it
+                continue;
+            }
+            if (rowMask[r] == REFUSED) {
                 continue;
             }
             admittedKeys[n] = p.keys[r];
@@ -474,7 +526,7 @@ public final class BatchTrainer {
         }
         int newMask = policy.initialMask();
         for (int r = 0; r < distinct; r++) {
-            if (rowMask[r] == REFUSED) {
+            if (rowMask[r] < -1) {
                 continue;
             }
             int mask = rowMask[r] == -1 ? newMask : rowMask[r];
@@ -482,6 +534,108 @@ public final class BatchTrainer {
                     (float) (lossSum[r] / lossCount[r]));
         }
         policy.endBatch();
+    }
+
+    /**
+     * Tells the shared rows what they served this step, in accesses x dimensions: all of a feature
+     * that reads its shared row, the pruned chunks of a stored row; one-off features that read zeros
+     * count for neither.
+     */
+    private void countTraffic(Prepared p, int newMask) {
+        int[] widths = rows.chunkWidths();
+        int d = settings.dim();
+        long shared = 0;
+        long own = 0;
+        for (int r = 0; r < p.distinct; r++) {
+            int m = rowMask[r];
+            if (m == REFUSED) {
+                continue;
+            }
+            long a = p.accesses[r];
+            if (m == SHARED) {
+                shared += a * d;
+                continue;
+            }
+            int mask = m == -1 ? newMask : m;
+            int ownDims = 0;
+            for (int c = 0; c < widths.length; c++) {
+                if ((mask & (1 << c)) != 0) {
+                    ownDims += widths[c];
+                }
+            }
+            own += a * ownDims;
+            shared += a * (d - ownDims);
+        }
+        rows.shared().countAccesses(shared, own);
+    }
+
+    /**
+     * A stored row's pruned chunks read its shared row (the store's gather): scales them by the
+     * field's gate, like a whole shared row.
+     *
+     * @return whether any row of the step has a pruned chunk
+     */
+    private boolean gatePrunedReads(Prepared p) {
+        int full = (1 << rows.chunkWidths().length) - 1;
+        ChunkLayout layout = rows.config().layout();
+        boolean any = false;
+        for (int r = 0; r < p.distinct; r++) {
+            int m = rowMask[r];
+            if (m < 0 || m == full) {
+                continue;
+            }
+            if (!any) {
+                fillRowSlots(p);
+                any = true;
+            }
+            float g = rows.shared().gate(rowSlot[r]);
+            for (int c = 0; c < layout.chunks(); c++) {
+                if ((m & (1 << c)) == 0) {
+                    int o = r * stride + layout.offset(c);
+                    for (int j = 0; j < layout.width(c); j++) {
+                        rowBuf[o + j] *= g;
+                    }
+                }
+            }
+        }
+        return any;
+    }
+
+    /** The gate's gradient from the pruned chunks of stored rows, and theirs scaled by it (before the scatter). */
+    private void gatePrunedGradients(Prepared p) {
+        int full = (1 << rows.chunkWidths().length) - 1;
+        ChunkLayout layout = rows.config().layout();
+        SharedRows shared = rows.shared();
+        for (int r = 0; r < p.distinct; r++) {
+            int m = rowMask[r];
+            if (m < 0 || m == full) {
+                continue;
+            }
+            float g = shared.gate(rowSlot[r]);
+            float dot = 0f;
+            for (int c = 0; c < layout.chunks(); c++) {
+                if ((m & (1 << c)) == 0) {
+                    int off = layout.offset(c);
+                    shared.read(p.keys[r], off, layout.width(c), sharedBuf, off);
+                    int o = r * stride + off;
+                    for (int j = 0; j < layout.width(c); j++) {
+                        dot += gradBuf[o + j] * sharedBuf[off + j];
+                        gradBuf[o + j] *= g;
+                    }
+                }
+            }
+            shared.accumulateGate(rowSlot[r], dot);
+        }
+    }
+
+    /** {@code rowSlot[r]}: the slot (field) of distinct key r (its first occurrence's). */
+    private void fillRowSlots(Prepared p) {
+        int f = settings.slots();
+        for (int cell = p.events.size() * f - 1; cell >= 0; cell--) {
+            for (int o = p.slotStart[cell]; o < p.slotStart[cell + 1]; o++) {
+                rowSlot[p.occurrenceRow[o]] = cell % f;
+            }
+        }
     }
 
     private void ensureRowBuffers(int distinct) {

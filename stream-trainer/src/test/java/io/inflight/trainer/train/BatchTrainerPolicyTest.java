@@ -7,6 +7,7 @@ import io.inflight.policies.PolicyRunner;
 import io.inflight.policies.PolicySettings;
 import io.inflight.store.ChunkLayout;
 import io.inflight.store.EmbeddingStore;
+import io.inflight.store.SharedRows;
 import io.inflight.store.StoreConfig;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.FeatureKeys;
@@ -203,21 +204,29 @@ class BatchTrainerPolicyTest {
 
     @Test
     void shouldReadAndTrainSharedRowsForRefusedFeaturesInsteadOfZeros() {
-        // admission after 1,000 occurrences: no feature of this short stream gets a row
-        PolicyRunner runner = runner("adaembed", PolicySettings.ADMISSION_COUNT, "1000", PolicySettings.BUDGET_BYTES, "50000",
-                PolicySettings.SHARED_FRACTION, "0.5");
+        // nine tenths of the budget are shared rows: room for a handful of rows of their own
+        PolicyRunner runner = runner("adaembed", PolicySettings.ADMISSION_COUNT, "1", PolicySettings.BUDGET_BYTES, "12000",
+                PolicySettings.SHARED_FRACTION, "0.9", PolicySettings.SHARED_ADAPTIVE, "false");
         EmbeddingStore rows = store();
         BatchTrainer trainer = trainer(rows, runner);
         List<ClickEvent> events = stream(2_000, 4);
         List<Float> logits = train(trainer, runner, events, new long[1]);
-        assertThat(rows.rowCount()).isZero();
-        assertThat(auc(events, logits, 500)).as("refused features still learn through their shared rows").isGreaterThan(0.8);
+        assertThat(rows.rowCount()).as("rows of their own").isLessThan(20);
+        double shared = auc(events, logits, 500);
 
-        PolicyRunner without = runner("adaembed", PolicySettings.ADMISSION_COUNT, "1000", PolicySettings.BUDGET_BYTES, "50000");
+        // the same room for rows of their own, no shared rows: refused features read zeros
+        PolicyRunner without = runner("adaembed", PolicySettings.ADMISSION_COUNT, "1", PolicySettings.BUDGET_BYTES, "1200",
+                PolicySettings.SHARED_FRACTION, "0");
         EmbeddingStore zeros = store();
         List<Float> flat = train(trainer(zeros, without), without, events, new long[1]);
         assertThat(zeros.shared()).isNull();
-        assertThat(auc(events, flat, 500)).as("reading zeros, nothing is learned from the features").isLessThan(0.6);
+        assertThat(zeros.rowCount()).isLessThan(20);
+        double flatAuc = auc(events, flat, 500);
+        assertThat(shared).as("refused features still learn through their shared rows").isGreaterThan(0.8)
+                .isGreaterThan(flatAuc + 0.1);
+        // the label depends on the ad only: the gate of the users' shared rows (noise) shrinks more
+        assertThat(rows.shared().gate(0)).as("ad gate").isGreaterThan(rows.shared().gate(1) + 0.05f);
+        assertThat(rows.shared().gate(1)).as("user gate").isLessThan(SharedRows.INITIAL_GATE * 2);
     }
 
     @Test
