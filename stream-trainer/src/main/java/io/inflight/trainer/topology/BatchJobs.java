@@ -236,7 +236,7 @@ final class BatchJobs {
                 }
             }
             if (predictions && !replay) {
-                out.add(new JobOutput.Output(TrainerTopology.PREDICTIONS_SINK, new Record<>(null, DeadLetters.prediction(ev.id(),
+                out.add(new JobOutput.Output(TrainerTopology.PREDICTIONS_SINK, new Record<>(null, Predictions.encode(ev.id(),
                         ev.eventTimeMs(), ev.label(), Losses.sigmoid(logit)), ts)));
             }
         }
