@@ -1,9 +1,9 @@
 package io.inflight.ops.generate;
 
+import io.inflight.policies.util.SplitMix64;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.FeatureKeys;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
-import io.inflight.trainer.model.CounterRandom;
 import io.inflight.trainer.model.Losses;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,13 +83,13 @@ public final class SyntheticStream {
         while (epoch < spec.driftAt().size() && i >= spec.driftAt().get(epoch)) {
             epoch++;
         }
-        long tseed = spec.seed() ^ SALT_TEACHER ^ (0x9E3779B97F4A7C15L * epoch);
+        long tseed = spec.seed() ^ SALT_TEACHER ^ (SplitMix64.GOLDEN * epoch);
         double logit = bias;
         double squares = 0;
         java.util.Arrays.fill(vsum, 0);
         for (int f = 0; f < samplers.length; f++) {
             int n = samplers[f].cardinality();
-            int rank = samplers[f].sample(CounterRandom.uniform(spec.seed() ^ SALT_VALUE, i, f));
+            int rank = samplers[f].sample(SplitMix64.uniform(spec.seed() ^ SALT_VALUE, i, f));
             // The hot set moves with the epoch: rank r maps to a different value in each epoch.
             int valueId = (int) ((rank + (long) epoch * (n / 3 + 1)) % n);
             String value = valueName(f, valueId);
@@ -97,10 +97,10 @@ public final class SyntheticStream {
             long key = FeatureKeys.key(fieldNames[f], value);
             double pi = 1.0 - Math.log1p(rank) / logCard[f];
             double scale = 0.3 + pi;
-            logit += 0.5 * scale * CounterRandom.gaussian(tseed, key, 0);
+            logit += 0.5 * scale * SplitMix64.gaussian(tseed, key, 0);
             int k = Math.max(1, (int) Math.ceil(vsum.length * pi));
             for (int d = 0; d < Math.min(k, vsum.length); d++) {
-                double v = 0.35 * scale * CounterRandom.gaussian(tseed, key, 1 + d);
+                double v = 0.35 * scale * SplitMix64.gaussian(tseed, key, 1 + d);
                 vsum[d] += v;
                 squares += v * v;
             }
@@ -111,8 +111,8 @@ public final class SyntheticStream {
         }
         logit += 0.5 * (pair - squares);
         double p = Losses.sigmoid(logit);
-        int label = CounterRandom.uniform(spec.seed() ^ SALT_LABEL, i, 0) < p ? 1 : 0;
-        if (spec.labelNoise() > 0 && CounterRandom.uniform(spec.seed() ^ SALT_NOISE, i, 0) < spec.labelNoise()) {
+        int label = SplitMix64.uniform(spec.seed() ^ SALT_LABEL, i, 0) < p ? 1 : 0;
+        if (spec.labelNoise() > 0 && SplitMix64.uniform(spec.seed() ^ SALT_NOISE, i, 0) < spec.labelNoise()) {
             label = 1 - label;
         }
         teacher.record(logit, label);

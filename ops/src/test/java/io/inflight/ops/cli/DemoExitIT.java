@@ -2,10 +2,14 @@ package io.inflight.ops.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inflight.ops.Await;
 import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -94,15 +98,20 @@ class DemoExitIT {
 
     /** The output so far once it contains {@code text}; fails after 120 s or when the process ended. */
     private static String await(Path log, String text, Process p) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (System.nanoTime() < deadline) {
-            String out = Files.readString(log, StandardCharsets.UTF_8);
-            if (out.contains(text)) {
-                return out;
-            }
-            assertThat(p.isAlive()).as("train ended before printing '%s':%n%s", text, out).isTrue();
-            Thread.sleep(200);
+        return Await.until(Duration.ofSeconds(120), Duration.ofMillis(200),
+                () -> "'" + text + "' in the output of train:\n" + read(log),
+                () -> assertThat(p.isAlive()).as("train ended before printing '%s':%n%s", text, read(log)).isTrue(),
+                () -> {
+                    String out = read(log);
+                    return out.contains(text) ? out : null;
+                });
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        throw new AssertionError("no '" + text + "' within 120 s:\n" + Files.readString(log, StandardCharsets.UTF_8));
     }
 }

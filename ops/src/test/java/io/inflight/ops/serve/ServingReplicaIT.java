@@ -2,12 +2,14 @@ package io.inflight.ops.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inflight.ops.Await;
 import io.inflight.ops.broker.EmbeddedBroker;
 import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.Generation;
 import io.inflight.ops.generate.SyntheticStream;
 import io.inflight.ops.generate.TopicSink;
 import io.inflight.ops.train.TrainerApp;
+import io.inflight.ops.train.TrainerRuns;
 import io.inflight.policies.Precision;
 import io.inflight.store.RowSink;
 import io.inflight.topics.ClickEvent;
@@ -27,7 +29,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -58,12 +59,7 @@ class ServingReplicaIT {
                  ServingReplica replica = new ServingReplica(cfg.kafkaClientConfigs(), "serve.model-updates",
                          new ServingModel(settings, BatchModels::create));
                  ServeEndpoint http = new ServeEndpoint("127.0.0.1", 0, replica)) {
-                long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-                while (System.nanoTime() < deadline && !(app.state() == KafkaStreams.State.RUNNING
-                        && app.summary().map(s -> s.events() == 5_000).orElse(false))) {
-                    assertThat(fatal.get()).isNull();
-                    Thread.sleep(100);
-                }
+                TrainerRuns.await(app, 5_000, fatal, Duration.ofSeconds(120));
                 // The trainer's rows, read on its stream thread: [linear, D values] as the replica serves them.
                 Map<Long, float[]> trained = new HashMap<>();
                 TrainerTasks.call(cfg.getString(InflightConfig.APPLICATION_ID), task -> {
@@ -84,9 +80,10 @@ class ServingReplicaIT {
                     return trained.size();
                 }, Duration.ofSeconds(30)).orElseThrow();
                 assertThat(trained).isNotEmpty();
-                while (System.nanoTime() < deadline && replica.model().rows() < trained.size()) {
-                    Thread.sleep(50);
-                }
+                Await.until(Duration.ofSeconds(120), Duration.ofMillis(50),
+                        () -> "the replica serving all " + trained.size() + " rows (has " + replica.model().rows() + ")",
+                        () -> assertThat(replica.failure()).isNull(),
+                        () -> replica.model().rows() >= trained.size() ? Boolean.TRUE : null);
                 assertThat(replica.failure()).isNull();
                 assertThat(replica.model().rows()).isEqualTo(trained.size());
                 trained.forEach((k, r) -> {

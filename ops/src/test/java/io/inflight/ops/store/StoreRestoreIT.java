@@ -2,6 +2,7 @@ package io.inflight.ops.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inflight.ops.Await;
 import io.inflight.ops.broker.EmbeddedBroker;
 import io.inflight.policies.EmbeddingTable.ChunkInit;
 import io.inflight.policies.Precision;
@@ -15,6 +16,7 @@ import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -210,12 +212,10 @@ class StoreRestoreIT {
             }, false), props(bootstrap, stateDir));
             try {
                 streams.start();
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-                while (restored.get() == null && System.nanoTime() < deadline) {
-                    Thread.sleep(100);
-                }
+                Await.until(Duration.ofSeconds(120), Duration.ofMillis(100), () -> "the store restored",
+                        () -> { }, restored::get);
             } finally {
-                streams.close(java.time.Duration.ofSeconds(30));
+                streams.close(Duration.ofSeconds(30));
             }
             assertThat(restored.get()).as("restored store digest").isNotNull()
                     .isEqualTo(HexFormat.of().formatHex(expected.digest()))
@@ -234,20 +234,14 @@ class StoreRestoreIT {
     }
 
     private static void awaitCommitted(String bootstrap, long offset, Process child, Path log) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (committed(bootstrap) < offset) {
-            assertThat(child.isAlive()).as("child alive; see %s", log).isTrue();
-            assertThat(System.nanoTime()).as("committed offset %d in time; see %s", offset, log).isLessThan(deadline);
-            Thread.sleep(100);
-        }
+        Await.until(Duration.ofSeconds(120), Duration.ofMillis(100), () -> "committed offset " + offset + "; see " + log,
+                () -> assertThat(child.isAlive()).as("child alive; see %s", log).isTrue(),
+                () -> committed(bootstrap) >= offset ? Boolean.TRUE : null);
     }
 
     private static void awaitLogLine(Path log, String line, Process child) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        while (!Files.readString(log, StandardCharsets.UTF_8).contains(line + "\n")) {
-            assertThat(child.isAlive()).as("child alive; see %s", log).isTrue();
-            assertThat(System.nanoTime()).as("'%s' in time; see %s", line, log).isLessThan(deadline);
-            Thread.sleep(100);
-        }
+        Await.until(Duration.ofSeconds(120), Duration.ofMillis(100), () -> "'" + line + "'; see " + log,
+                () -> assertThat(child.isAlive()).as("child alive; see %s", log).isTrue(),
+                () -> Files.readString(log, StandardCharsets.UTF_8).contains(line + "\n") ? Boolean.TRUE : null);
     }
 }

@@ -18,7 +18,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -28,7 +27,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -66,15 +64,8 @@ class PartitionedModelsIT {
             }
             AtomicReference<Throwable> fatal = new AtomicReference<>();
             try (TrainerApp app = TrainerApp.start(config, fatal::set)) {
-                long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-                Optional<ProgressiveMetrics.Summary> s = Optional.empty();
-                while (System.nanoTime() < deadline && (s.isEmpty() || s.get().events() < EVENTS)) {
-                    assertThat(fatal.get()).isNull();
-                    Thread.sleep(200);
-                    s = app.state() == KafkaStreams.State.RUNNING ? app.summary() : Optional.empty();
-                }
-                assertThat(s).isPresent();
-                assertThat(s.get().events()).isEqualTo(EVENTS); // both tasks, whole batches of 50
+                ProgressiveMetrics.Summary s = TrainerRuns.await(app, EVENTS, fatal, Duration.ofSeconds(180));
+                assertThat(s.events()).isEqualTo(EVENTS); // both tasks, whole batches of 50
                 app.close(Duration.ofSeconds(60));
             }
 

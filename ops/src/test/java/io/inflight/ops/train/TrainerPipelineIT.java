@@ -16,7 +16,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -24,7 +23,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.streams.KafkaStreams;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -63,7 +61,7 @@ class TrainerPipelineIT {
             String hash;
             AtomicReference<Throwable> fatal = new AtomicReference<>();
             try (TrainerApp app = TrainerApp.start(first, fatal::set)) {
-                trained = awaitEvents(app, EVENTS + 2, fatal);
+                trained = TrainerRuns.await(app, EVENTS + 2, fatal, Duration.ofSeconds(180));
                 hash = app.modelHash().orElseThrow();
                 app.close(Duration.ofSeconds(60));
             }
@@ -77,24 +75,10 @@ class TrainerPipelineIT {
             raw.put(InflightConfig.STATE_DIR, dir.resolve("state-2").toString());
             InflightConfig second = InflightConfig.parse(raw);
             try (TrainerApp app = TrainerApp.start(second, fatal::set)) {
-                ProgressiveMetrics.Summary restored = awaitEvents(app, EVENTS + 2, fatal);
+                ProgressiveMetrics.Summary restored = TrainerRuns.await(app, EVENTS + 2, fatal, Duration.ofSeconds(180));
                 assertThat(restored).isEqualTo(trained);
                 assertThat(app.modelHash()).contains(hash);
             }
         }
-    }
-
-    private static ProgressiveMetrics.Summary awaitEvents(TrainerApp app, long seen, AtomicReference<Throwable> fatal)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
-        while (System.nanoTime() < deadline) {
-            assertThat(fatal.get()).isNull();
-            Optional<ProgressiveMetrics.Summary> s = app.state() == KafkaStreams.State.RUNNING ? app.summary() : Optional.empty();
-            if (s.isPresent() && s.get().events() + s.get().rejected() >= seen) {
-                return s.get();
-            }
-            Thread.sleep(200);
-        }
-        throw new AssertionError("trainer did not see " + seen + " records in time; last " + app.summary());
     }
 }

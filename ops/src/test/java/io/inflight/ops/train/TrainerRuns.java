@@ -2,11 +2,13 @@ package io.inflight.ops.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inflight.ops.Await;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -16,7 +18,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.streams.KafkaStreams;
 
 /** What the integration tests of a running trainer share: waiting for it, reading its dead letters. */
-final class TrainerRuns {
+public final class TrainerRuns {
 
     private TrainerRuns() {
     }
@@ -25,20 +27,15 @@ final class TrainerRuns {
      * Waits (at most {@code timeout}) until the trainer has seen {@code seen} records, trained or
      * rejected; fails at once when it failed for good.
      */
-    static ProgressiveMetrics.Summary await(TrainerApp app, long seen, AtomicReference<Throwable> fatal, Duration timeout)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (System.nanoTime() < deadline) {
-            assertThat(fatal.get()).isNull();
-            if (app.state() == KafkaStreams.State.RUNNING) {
-                var s = app.summary();
-                if (s.isPresent() && s.get().events() + s.get().rejected() >= seen) {
-                    return s.get();
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("trainer did not see " + seen + " records; last " + app.summary());
+    public static ProgressiveMetrics.Summary await(TrainerApp app, long seen, AtomicReference<Throwable> fatal,
+                                                   Duration timeout) throws Exception {
+        return Await.until(timeout, Duration.ofMillis(100),
+                () -> "the trainer seeing " + seen + " records (last " + app.summary() + ")",
+                () -> assertThat(fatal.get()).isNull(),
+                () -> {
+                    var s = app.state() == KafkaStreams.State.RUNNING ? app.summary() : Optional.<ProgressiveMetrics.Summary>empty();
+                    return s.isPresent() && s.get().events() + s.get().rejected() >= seen ? s.get() : null;
+                });
     }
 
     /** The committed records of {@code topic} by key (UTF-8), once {@code expected} were read or after 60 s. */

@@ -1,5 +1,6 @@
 package io.inflight.trainer.model;
 
+import io.inflight.policies.util.SplitMix64;
 import java.util.Arrays;
 
 /**
@@ -18,7 +19,7 @@ import java.util.Arrays;
  * zero). With dropout on ({@link DeepModelSpec#dropout()}), {@link #forward} scores with the whole
  * MLP and {@link #backward} trains a thinned one ({@link Mlp}): a second forward with masks keyed by
  * the number of steps applied, which is part of the exported dense state. Loss: mean log-loss over the batch. Dense parameters and their optimizer (Adam or
- * Adagrad) live in a {@link DenseParameters}; weights start from {@link CounterRandom} draws (He
+ * Adagrad) live in a {@link DenseParameters}; weights start from {@link SplitMix64} draws (He
  * for relu layers, Glorot otherwise), biases at zero.
  *
  * <p>Matrix products run on ND4J sgemm into native buffers allocated once at batch capacity;
@@ -27,7 +28,7 @@ import java.util.Arrays;
  */
 public final class DeepBatchModel implements BatchModel {
 
-    /** Block keys of the weight draws: CounterRandom key = this + block number. */
+    /** Block keys of the weight draws: SplitMix64 key = this + block number. */
     private static final long SEED_KEY_BASE = 0x44454E5345L;
     private static final long DROPOUT_SEED_SALT = 0x44524F504F5554L;
     /** Floats after the dense parameters' state that hold the dropout step counter (with dropout on). */

@@ -1,5 +1,6 @@
 package io.inflight.trainer.model;
 
+import io.inflight.policies.util.SplitMix64;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -55,7 +56,7 @@ final class DenseParameters {
     private final DenseOptimizer optimizer;
 
     /**
-     * Builds the vector of {@code layout}, weights drawn from {@link CounterRandom} with key
+     * Builds the vector of {@code layout}, weights drawn from {@link SplitMix64} with key
      * {@code seedKeyBase + block number}, so equal seeds give equal bits.
      */
     DenseParameters(Layout layout, long seed, long seedKeyBase, double l2, String optimizer, double learningRate) {
@@ -67,7 +68,7 @@ final class DenseParameters {
         for (int k = 0; k < weightBlocks.length; k++) {
             WeightBlock block = weightBlocks[k];
             for (int i = 0; i < block.length(); i++) {
-                values[block.offset() + i] = (float) (block.stddev() * CounterRandom.gaussian(seed, seedKeyBase + k, i));
+                values[block.offset() + i] = (float) (block.stddev() * SplitMix64.gaussian(seed, seedKeyBase + k, i));
             }
         }
     }

@@ -1,5 +1,7 @@
 package io.inflight.trainer.model;
 
+import io.inflight.policies.util.SplitMix64;
+
 /**
  * Second-order factorization machine (Rendle 2010) over binary features, trained with Adagrad:
  * per-coordinate for the linear weight, row-wise (one accumulator per row) for the embedding.
@@ -50,7 +52,7 @@ public final class FactorizationMachine implements CtrModel {
     public void initRow(long key, float[] row) {
         java.util.Arrays.fill(row, 0f);
         for (int f = 0; f < dim; f++) {
-            row[1 + f] = (float) (initStddev * CounterRandom.gaussian(seed, key, f));
+            row[1 + f] = (float) (initStddev * SplitMix64.gaussian(seed, key, f));
         }
     }
 

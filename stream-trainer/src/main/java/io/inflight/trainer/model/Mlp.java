@@ -1,5 +1,7 @@
 package io.inflight.trainer.model;
 
+import io.inflight.policies.util.SplitMix64;
+
 /**
  * The MLP tower of the deep models: hidden layers {@code h_{l+1} = act(h_l·W_l + b_l)} over a
  * batch held row-major, with {@code W_l} stored {@code [in × out]} in the model's
@@ -12,7 +14,7 @@ package io.inflight.trainer.model;
  * {@link #syncWeights()}. Not thread-safe.
  *
  * <p>Dropout (inverted): a training forward keeps each hidden unit with probability {@code 1 - p}
- * and scales it by {@code 1 / (1 - p)}; the draws come from {@link CounterRandom} keyed by the
+ * and scales it by {@code 1 / (1 - p)}; the draws come from {@link SplitMix64} keyed by the
  * seed, the caller's training-step counter, the layer and the unit, so a replay draws the same
  * masks. An evaluation forward uses every unit unscaled.
  */
@@ -132,7 +134,7 @@ final class Mlp implements AutoCloseable {
                 float[] k = keep[l];
                 long key = trainingStep * 64 + l;
                 for (int i = 0; i < b * m; i++) {
-                    k[i] = CounterRandom.uniform(dropoutSeed, key, i) < dropout ? 0f : scale;
+                    k[i] = SplitMix64.uniform(dropoutSeed, key, i) < dropout ? 0f : scale;
                     o[i] = h[l][i] * k[i];
                 }
             }

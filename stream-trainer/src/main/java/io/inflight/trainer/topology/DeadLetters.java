@@ -136,26 +136,11 @@ final class DeadLetters {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** The JSON line written to the predictions topic. */
+    /**
+     * The JSON line written to the predictions topic ({@link Predictions#encode}); kept only for
+     * {@link TrainerProcessor}, the per-event path being removed: delete it with that class.
+     */
     static byte[] prediction(String id, long time, int label, double p) {
-        StringBuilder b = new StringBuilder(96).append("{\"id\":");
-        if (id == null) {
-            b.append("null");
-        } else {
-            b.append('"');
-            for (int i = 0; i < id.length(); i++) {
-                char c = id.charAt(i);
-                if (c == '"' || c == '\\') {
-                    b.append('\\').append(c);
-                } else if (c < 0x20) {
-                    b.append(String.format("\\u%04x", (int) c));
-                } else {
-                    b.append(c);
-                }
-            }
-            b.append('"');
-        }
-        b.append(",\"time\":").append(time).append(",\"label\":").append(label).append(",\"p\":").append(p).append('}');
-        return b.toString().getBytes(StandardCharsets.UTF_8);
+        return Predictions.encode(id, time, label, p);
     }
 }

@@ -3,6 +3,7 @@ package io.inflight.trainer.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.inflight.policies.util.SplitMix64;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
@@ -37,16 +38,16 @@ class DeepBatchModelTest {
             float[] num = new float[b * numeric];
             float[] labels = new float[b];
             for (int i = 0; i < emb.length; i++) {
-                emb[i] = (float) (0.7 * CounterRandom.gaussian(5, key, i));
+                emb[i] = (float) (0.7 * SplitMix64.gaussian(5, key, i));
             }
             for (int i = 0; i < lin.length; i++) {
-                lin[i] = (float) (0.3 * CounterRandom.gaussian(6, key, i));
+                lin[i] = (float) (0.3 * SplitMix64.gaussian(6, key, i));
             }
             for (int i = 0; i < num.length; i++) {
-                num[i] = (float) CounterRandom.gaussian(7, key, i);
+                num[i] = (float) SplitMix64.gaussian(7, key, i);
             }
             for (int e = 0; e < b; e++) {
-                labels[e] = CounterRandom.uniform(8, key, e) < 0.5 ? 1f : 0f;
+                labels[e] = SplitMix64.uniform(8, key, e) < 0.5 ? 1f : 0f;
             }
             return new Batch(emb, lin, num, labels);
         }

@@ -2,6 +2,7 @@ package io.inflight.trainer.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inflight.policies.util.SplitMix64;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -21,10 +22,10 @@ class DeepModelLearningTest {
         for (int e = 0; e < BATCH; e++) {
             int[] values = new int[FIELDS];
             for (int s = 0; s < FIELDS; s++) {
-                values[s] = (int) (CounterRandom.uniform(3, batchKey * BATCH + e, s) * VOCAB);
+                values[s] = (int) (SplitMix64.uniform(3, batchKey * BATCH + e, s) * VOCAB);
                 for (int j = 0; j < DIM; j++) {
                     emb[(e * FIELDS + s) * DIM + j] =
-                            (float) (0.5 * CounterRandom.gaussian(4, s * VOCAB + values[s], j));
+                            (float) (0.5 * SplitMix64.gaussian(4, s * VOCAB + values[s], j));
                 }
             }
             labels[e] = ((values[0] ^ values[1]) & 1) == 1 ? 1f : 0f;

@@ -1,5 +1,6 @@
 package io.inflight.trainer.model;
 
+import io.inflight.policies.util.SplitMix64;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.Arrays;
@@ -63,10 +64,10 @@ public final class ModelBench {
         float[] lin = new float[b * FIELDS];
         float[] labels = new float[b];
         for (int i = 0; i < emb.length; i++) {
-            emb[i] = (float) (0.05 * CounterRandom.gaussian(1, 2, i));
+            emb[i] = (float) (0.05 * SplitMix64.gaussian(1, 2, i));
         }
         for (int e = 0; e < b; e++) {
-            labels[e] = CounterRandom.uniform(1, 3, e) < 0.2 ? 1f : 0f;
+            labels[e] = SplitMix64.uniform(1, 3, e) < 0.2 ? 1f : 0f;
         }
         float[] logits = new float[b];
         float[] embGrad = new float[emb.length];

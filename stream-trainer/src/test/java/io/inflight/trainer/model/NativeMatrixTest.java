@@ -3,6 +3,7 @@ package io.inflight.trainer.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import io.inflight.policies.util.SplitMix64;
 import org.junit.jupiter.api.Test;
 
 class NativeMatrixTest {
@@ -71,7 +72,7 @@ class NativeMatrixTest {
     private static float[] fill(int n, long key) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
-            a[i] = (float) CounterRandom.gaussian(9, key, i);
+            a[i] = (float) SplitMix64.gaussian(9, key, i);
         }
         return a;
     }
