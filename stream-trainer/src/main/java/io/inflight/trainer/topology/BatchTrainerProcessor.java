@@ -127,6 +127,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private EmbeddingStore rows;
     /** The policy passes; null in mode none. */
     private PolicyRunner runner;
+    private final TableStats.PassTotals passTotals = new TableStats.PassTotals();
     private BatchModel model;
     private PersistedMetrics metrics;
     private final List<ClickEvent> pending = new ArrayList<>();
@@ -224,6 +225,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         this.metrics = new PersistedMetrics(state, settings.aucBins(), settings.windowEvents(), false);
         embeddings.deferDurability(this::beforeCommit);
         restore();
+        passTotals.start(rows.rowCount());
         replayJournal();
         batchesSubmitted = batches;
         batchesAtLastPublish = publishedAt; // changes trained but never published go out after the first interval
@@ -255,6 +257,11 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             @Override
             public io.inflight.trainer.metrics.ProgressiveMetrics metrics(boolean window) {
                 return BatchTrainerProcessor.this.metrics.copy(window);
+            }
+
+            @Override
+            public TableStats tableStats() {
+                return TableStats.of(rows, passTotals);
             }
         });
         context.schedule(TASK_CALLS_POLL, org.apache.kafka.streams.processor.PunctuationType.WALL_CLOCK_TIME, t -> {
@@ -752,6 +759,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         if (runner != null && runner.isPassDue(batches)) {
             try {
                 PassReport r = runner.runPass(rows, batches);
+                passTotals.add(r);
                 LOG.info("policy pass at batch {}: {} rows, bytes {} -> {} (budget {}), chunks pruned {} re-allocated {}, "
                                 + "rows evicted {} admitted {} grown {}, promotions {} demotions {}, {} ms", batches,
                         r.rowsVisited(), r.bytesBefore(), r.bytesAfter(), r.budgetBytes(), r.chunksPruned(),
