@@ -13,6 +13,7 @@ import io.inflight.ops.train.TrainerApp;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.model.BatchModels;
+import io.inflight.trainer.topology.BatchTrainerProcessor;
 import io.inflight.trainer.topology.TableStats;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -55,7 +56,7 @@ final class DemoCommand implements Callable<Integer> {
             description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
     int progressSeconds;
 
-    @Option(names = "--budget-fraction", defaultValue = "0.1", paramLabel = "SHARE",
+    @Option(names = "--budget-fraction", defaultValue = "0.02", paramLabel = "SHARE",
             description = {"Byte budget of the table as a share of what every feature of the generated stream takes",
                     "stored whole at fp32 (counted while generating); applies when a policy runs and",
                     "inflight.policy.budget.bytes is not set (default: ${DEFAULT-VALUE})."})
@@ -76,6 +77,9 @@ final class DemoCommand implements Callable<Integer> {
         if (!(budgetFraction > 0 && budgetFraction <= 1)) {
             throw new IllegalArgumentException("--budget-fraction must be in (0, 1], got " + budgetFraction);
         }
+        // a policy pass every 100 batches logs about ten lines a second: the progress lines sum them up instead
+        // (slf4j-simple reads a logger's level when the logger is made, i.e. when the trainer's class loads)
+        System.setProperty("org.slf4j.simpleLogger.log." + BatchTrainerProcessor.class.getName(), "warn");
         GeneratorSpec spec = generator.spec(events);
         config.overrides.putIfAbsent(InflightConfig.STATE_DIR, workDir.resolve("state").toString());
         DemoSettings.applyDefaults(config, spec);
