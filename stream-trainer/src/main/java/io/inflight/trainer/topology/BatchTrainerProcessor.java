@@ -222,7 +222,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         this.records = new CheckpointRecords(state, partBytes, DENSE_CHUNK_FLOATS);
         this.journal = context.getStateStore(TrainerStateStore.JOURNAL);
         this.dense = new float[model.denseSize()];
-        this.metrics = new PersistedMetrics(state, settings.aucBins(), settings.windowEvents(), false);
+        this.metrics = new PersistedMetrics(state, settings.aucBins(), settings.windowEvents());
         embeddings.deferDurability(this::beforeCommit);
         restore();
         passTotals.start(rows.rowCount());

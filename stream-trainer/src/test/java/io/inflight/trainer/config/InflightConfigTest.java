@@ -225,7 +225,7 @@ class InflightConfigTest {
                     .hasMessageContaining(InflightConfig.MODEL_NUMERIC_FIELDS).hasMessageContaining("age")
                     .hasMessageContaining("no dense layers").hasMessageContaining("bucketise")
                     .hasMessageContaining("replay --map numeric=");
-            m.remove(InflightConfig.MODEL_FIELDS); // the per-event lr/fm trainer cannot use them either
+            m.remove(InflightConfig.MODEL_FIELDS); // refused for the type, with or without fields
             assertThatThrownBy(() -> InflightConfig.parse(m)).as(type).isInstanceOf(ConfigException.class)
                     .hasMessageContaining("no dense layers");
             m.put(InflightConfig.MODEL_FIELDS, "site");
