@@ -120,7 +120,7 @@ final class DemoCommand implements Callable<Integer> {
                 new ServingModel(cfg.batchSettings(), BatchModels::create));
              TrainerApp app = TrainerApp.start(cfg, fatal::set)) {
             DemoStatus status = new DemoStatus(cfg.getString(InflightConfig.APPLICATION_ID), stream,
-                    cfg.policySettings().budgetBytes(), replica);
+                    cfg.policySettings().budgetBytes(), replica, new SyntheticStream(spec).nextEvent());
             TrainingLoop loop = new TrainingLoop(app, fatal, System.out, progressSeconds * 1000L, status::line);
             if (trainable < events) {
                 System.out.printf(Locale.ROOT, "  (%,d events fill whole batches of %d; the last %,d wait for more)%n",
@@ -146,7 +146,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             System.out.println("  serving " + status.replica() + (caughtUp ? ", caught up with the trainer's last batch"
                     : ", NOT caught up with the trainer's last batch within 30 s"));
-            System.out.println("  " + status.sampleScore(new SyntheticStream(spec).nextEvent(), "the stream's first event"));
+            System.out.println("  " + status.sampleScore());
             System.out.println("  model hash (rows, optimizer state, dense): " + hash);
         }
     }

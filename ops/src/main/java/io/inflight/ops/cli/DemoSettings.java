@@ -23,6 +23,8 @@ final class DemoSettings {
     static final int CHUNKS = 4;
     /** Batches between policy passes: about 90 passes over the default 300,000 events at the default batch size. */
     static final String INTERVAL_STEPS = "100";
+    /** The least budget, in events' rows at fp32. */
+    static final int LEAST_EVENTS = 4;
 
     private DemoSettings() {
     }
@@ -54,14 +56,17 @@ final class DemoSettings {
 
     /**
      * The configuration to train with: unless a budget is set or no policy runs, the budget is
-     * {@code fraction} of {@code features} rows at fp32.
+     * {@code fraction} of {@code features} rows at fp32, and at least {@value #LEAST_EVENTS} events' rows
+     * at fp32 (a budget must hold one event's rows and the policies' state: a very short stream's
+     * share would not).
      */
     static InflightConfig withBudget(ConfigOptions config, String bootstrap, long features, double fraction) {
         InflightConfig cfg = config.resolve(bootstrap);
         if (config.rawConfig().containsKey(PolicySettings.BUDGET_BYTES) || cfg.policySettings().mode() == PolicyMode.NONE) {
             return cfg;
         }
-        long budget = Math.max(1, Math.round(fraction * features * fp32RowBytes(cfg)));
+        long row = fp32RowBytes(cfg);
+        long budget = Math.max(LEAST_EVENTS * cfg.batchSettings().slots() * row, Math.round(fraction * features * row));
         config.overrides.put(PolicySettings.BUDGET_BYTES, Long.toString(budget));
         return config.resolve(bootstrap);
     }

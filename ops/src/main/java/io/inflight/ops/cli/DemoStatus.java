@@ -22,12 +22,15 @@ final class DemoStatus {
     private final DistinctFeatures stream;
     private final long budgetBytes;
     private final ServingReplica replica;
+    private final ClickEvent sample;
 
-    DemoStatus(String applicationId, DistinctFeatures stream, long budgetBytes, ServingReplica replica) {
+    /** @param sample the event the replica scores on every line (the stream's first) */
+    DemoStatus(String applicationId, DistinctFeatures stream, long budgetBytes, ServingReplica replica, ClickEvent sample) {
         this.applicationId = applicationId;
         this.stream = stream;
         this.budgetBytes = budgetBytes;
         this.replica = replica;
+        this.sample = sample;
     }
 
     /** The trainer's table now (read on its task's thread); empty while the task does not answer. */
@@ -77,8 +80,8 @@ final class DemoStatus {
         if (lag[0] < 0) {
             return "replica: no update yet";
         }
-        return String.format(Locale.ROOT, "replica %,d rows, fresh p50 %d ms p99 %d ms", replica.model().rows(), lag[0],
-                lag[1]);
+        return String.format(Locale.ROOT, "replica %,d rows, fresh p50 %d ms p99 %d ms, p(first event) %.4f",
+                replica.model().rows(), lag[0], lag[1], replica.model().score(sample).p());
     }
 
     /**
@@ -99,14 +102,16 @@ final class DemoStatus {
         return false;
     }
 
-    /** The replica's score of {@code event}, as the summary prints it. */
-    String sampleScore(ClickEvent event, String which) {
-        ServingModel.Score s = replica.model().score(event);
-        return String.format(Locale.ROOT, "replica's score of %s (label %d): p %.4f (%d of %d features have a row)", which,
-                event.label(), s.p(), s.rowsFound(), s.features());
+    /** The replica's score of the sample event, as the summary prints it. */
+    String sampleScore() {
+        ServingModel.Score s = replica.model().score(sample);
+        return String.format(Locale.ROOT, "replica's score of the stream's first event (label %d): p %.4f (%d of %d "
+                + "features have a row)", sample.label(), s.p(), s.rowsFound(), s.features());
     }
 
+    /** Bytes in MB with two decimals, or in kB with one below 1 MB. */
     static String mb(long bytes) {
-        return String.format(Locale.ROOT, "%.2f MB", bytes / 1e6);
+        return bytes < 1_000_000 ? String.format(Locale.ROOT, "%.1f kB", bytes / 1e3)
+                : String.format(Locale.ROOT, "%.2f MB", bytes / 1e6);
     }
 }

@@ -7,20 +7,20 @@ import java.util.Arrays;
 /**
  * A sink in front of another that counts the distinct features ((field, value) pairs, by their row
  * key {@link FeatureKeys#key}) of the events written through it, and remembers the count after every
- * {@value #STEP} events: how many rows a table holding every feature seen would have at any point
- * of the stream. Not thread-safe.
+ * {@value #STEP} events (4 bytes each; the trainer's batch sizes are usually multiples of it): how many
+ * rows a table holding every feature seen would have at any point of the stream. Not thread-safe.
  */
 public final class DistinctFeatures implements EventSink {
 
     /** Events between two remembered counts. */
-    public static final int STEP = 1024;
+    public static final int STEP = 32;
 
     private final EventSink next;
     private long[] keys = new long[1 << 16];
     private boolean zeroSeen;
     private long distinct;
     private long events;
-    private long[] counts = new long[64];
+    private int[] counts = new int[64];
 
     public DistinctFeatures(EventSink next) {
         this.next = next;
@@ -39,7 +39,7 @@ public final class DistinctFeatures implements EventSink {
             if (i >= counts.length) {
                 counts = Arrays.copyOf(counts, counts.length * 2);
             }
-            counts[i] = distinct;
+            counts[i] = (int) Math.min(Integer.MAX_VALUE, distinct);
         }
         next.write(event);
     }
@@ -88,7 +88,7 @@ public final class DistinctFeatures implements EventSink {
             return distinct;
         }
         int i = (int) (n / STEP) - 1;
-        return i < 0 ? 0 : counts[i];
+        return i < 0 ? 0 : counts[i] & 0xFFFFFFFFL;
     }
 
     @Override

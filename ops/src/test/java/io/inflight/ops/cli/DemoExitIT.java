@@ -44,7 +44,7 @@ class DemoExitIT {
         assertThat(auc).isGreaterThan(0.6).isLessThan(teacher + 0.01);
         assertThat(List.of(out.split("\n"))).anyMatch(l -> l.contains("events 20,000"));
         // the mission end to end: a compressed table under its budget, and a replica that has the final model
-        Matcher table = Pattern.compile("table ([0-9.]+) MB \\(budget ([0-9.]+) MB\\) = 1/([0-9.]+) of fp32").matcher(out);
+        Matcher table = Pattern.compile("table ([0-9.]+) kB \\(budget ([0-9.]+) kB\\) = 1/([0-9.]+) of fp32").matcher(out);
         assertThat(table.find()).as(out).isTrue();
         assertThat(Double.parseDouble(table.group(1))).as(out).isLessThanOrEqualTo(Double.parseDouble(table.group(2)));
         assertThat(Double.parseDouble(table.group(3))).as(out).isGreaterThan(10); // budget: 1/50 of the fp32 table

@@ -50,6 +50,9 @@ class DemoSettingsTest {
         assertThat(row).isGreaterThan(4L * 9); // at least the fp32 values and the linear weight
         assertThat(DemoSettings.withBudget(o, BOOTSTRAP, 50_000, 0.1).policySettings().budgetBytes())
                 .isEqualTo(Math.round(0.1 * 50_000 * row));
+        // a stream too short for its share still gets a budget that holds a few events' rows
+        assertThat(DemoSettings.withBudget(options(), BOOTSTRAP, 300, 0.02).policySettings().budgetBytes())
+                .isEqualTo(DemoSettings.LEAST_EVENTS * 8 * row);
         assertThat(DemoSettings.withBudget(options(PolicySettings.BUDGET_BYTES, "3000000"), BOOTSTRAP, 50_000, 0.1)
                 .policySettings().budgetBytes()).isEqualTo(3_000_000);
         assertThat(DemoSettings.withBudget(options(PolicySettings.MODE, "none"), BOOTSTRAP, 50_000, 0.1)
