@@ -272,7 +272,7 @@ public final class CompressionBench {
             return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
                     null, refAuc, Double.NaN, 0, "failed: " + e.getMessage());
         }
-        BatchSettings settings = cfg.batchSettings().orElseThrow();
+        BatchSettings settings = cfg.batchSettings();
         try (BatchModel m = BatchModels.create(settings)) {
             InProcessRun.Result r = InProcessRun.run(settings,
                     cfg.storeConfig(settings).withHotCapacity(InProcessRun.MAX_ROWS), cfg.policySettings(), m,

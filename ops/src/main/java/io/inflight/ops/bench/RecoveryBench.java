@@ -40,10 +40,10 @@ import org.apache.kafka.streams.KafkaStreams;
  */
 public final class RecoveryBench {
 
-    /** What one run found. */
     /**
-     * @param publishedRows        rows of the killed-and-restarted run's final model (mini-batch trainer;
-     *                             -1 for the per-event trainer, which publishes nothing)
+     * What one run found.
+     *
+     * @param publishedRows        rows of the killed-and-restarted run's final model
      * @param publicationMismatches of those, rows whose latest committed model update (published by that
      *                             run) is missing or differs from the row, plus updates for rows the model
      *                             does not have: 0 when every change was published and none was lost
@@ -94,8 +94,10 @@ public final class RecoveryBench {
         Map<String, String> base = new HashMap<>(trainer);
         base.put(InflightConfig.BOOTSTRAP_SERVERS, bootstrap);
         base.put(InflightConfig.TOPIC_PREFIX, prefix);
+        base.putIfAbsent(InflightConfig.MODEL_FIELDS, GeneratorSpec.defaults(events, seed).fieldNames());
         InflightConfig topicsOnly = InflightConfig.parse(base);
-        long expected = topicsOnly.batchSettings().map(b -> events - events % b.batchSize()).orElse(events);
+        // whole batches only: a last partial batch waits for more events
+        long expected = events - events % topicsOnly.batchSettings().batchSize();
         TrainerApp.ensureTopics(topicsOnly);
         out.printf(Locale.ROOT, "Generating %,d events into %s%n", events, topicsOnly.topics().clicks());
         Generation.run(GeneratorSpec.defaults(events, seed), new TopicSink(topicsOnly.kafkaClientConfigs(),
@@ -174,10 +176,8 @@ public final class RecoveryBench {
             try (TrainerApp app = TrainerApp.start(InflightConfig.parse(restore), fatal::set)) {
                 crashedSummary = Optional.of(await(app, expected, fatal));
                 crashedHash = app.modelHash().orElseThrow();
-                if (topicsOnly.batchSettings().isPresent()) {
-                    publication = checkPublication(topicsOnly, restore.get(InflightConfig.APPLICATION_ID), updates,
-                            updatesFrom);
-                }
+                publication = checkPublication(topicsOnly, restore.get(InflightConfig.APPLICATION_ID), updates,
+                        updatesFrom);
             }
         }
         return new Result(expected, cleanHash, crashedHash, cleanSummary.events(), crashedSummary.get().events(),

@@ -43,10 +43,11 @@ public final class ConfigOptions {
     /**
      * Validates everything a trainer start needs before anything is started: the configuration (with a
      * placeholder cluster when none was given) and its state directory ({@code inflight.state.dir}, and
-     * the application's directory in it when that exists). Prints the configuration's warnings to stderr.
+     * the application's directory in it when that exists) and {@code inflight.model.fields}. Prints the configuration's warnings to stderr.
      */
     public InflightConfig checkForTraining() {
         InflightConfig cfg = resolve("127.0.0.1:9092");
+        cfg.batchSettings(); // the model's fields: named in the error when missing
         Path state = Path.of(cfg.getString(InflightConfig.STATE_DIR));
         StartChecks.writableDirectory(InflightConfig.STATE_DIR, state);
         Path app = state.resolve(cfg.getString(InflightConfig.APPLICATION_ID));

@@ -62,9 +62,12 @@ final class ServeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("serve needs --bootstrap-servers: the cluster the trainer publishes to");
         }
         InflightConfig cfg = config.resolve(null);
-        BatchSettings settings = cfg.batchSettings().orElseThrow(() -> new IllegalArgumentException(
-                "serve replicates the mini-batch trainer: give the same " + InflightConfig.MODEL_FIELDS + " (and model "
-                        + "settings) as the trainer"));
+        if (!cfg.hasModelFields()) {
+            throw new org.apache.kafka.common.config.ConfigException(InflightConfig.MODEL_FIELDS, "",
+                    "serve replicates the trainer's model: give the same " + InflightConfig.MODEL_FIELDS
+                            + " (and model settings) as the trainer");
+        }
+        BatchSettings settings = cfg.batchSettings();
         if (cfg.policySettings().sharedRows(settings.dim()) > 0) {
             // the trainer does not publish its shared hashed rows yet: a replica scores those features as zeros
             System.err.println("serve: warning: the trainer keeps shared hashed rows (" + cfg.policySettings().mode().configName()

@@ -16,12 +16,20 @@ final class TrainingLoop {
     private final AtomicReference<Throwable> fatal;
     private final PrintStream out;
     private final long intervalMs;
+    private final java.util.function.LongFunction<String> detail;
 
     TrainingLoop(TrainerApp app, AtomicReference<Throwable> fatal, PrintStream out, long intervalMs) {
+        this(app, fatal, out, intervalMs, null);
+    }
+
+    /** As above, printing {@code detail} of the events trained so far under each progress line (null: nothing). */
+    TrainingLoop(TrainerApp app, AtomicReference<Throwable> fatal, PrintStream out, long intervalMs,
+                 java.util.function.LongFunction<String> detail) {
         this.app = app;
         this.fatal = fatal;
         this.out = out;
         this.intervalMs = intervalMs;
+        this.detail = detail;
     }
 
     /**
@@ -59,19 +67,30 @@ final class TrainingLoop {
                     lastChange = now;
                 }
                 if (done.test(s.get())) {
-                    out.println(line(progress, s.get(), now));
+                    print(line(progress, s.get(), now), s.get().events());
                     return last;
                 }
             }
             if (now >= nextPrint) {
                 nextPrint = now + intervalMs * 1_000_000L;
-                out.println(s.map(x -> line(progress, x, now)).orElse("  waiting for the trainer's stores (state " + app.state() + ")"));
+                if (s.isPresent()) {
+                    print(line(progress, s.get(), now), s.get().events());
+                } else {
+                    out.println("  waiting for the trainer's tasks (state " + app.state() + ")");
+                }
             }
             if (stallMs > 0 && (now - lastChange) / 1_000_000L > stallMs) {
                 throw new IllegalStateException("no event processed for " + stallMs / 1000 + " s (state " + app.state() + ")");
             }
         }
         return last;
+    }
+
+    private void print(String line, long events) {
+        out.println(line);
+        if (detail != null) {
+            out.println(detail.apply(events));
+        }
     }
 
     private String line(ProgressLine progress, ProgressiveMetrics.Summary s, long now) {

@@ -78,6 +78,15 @@ public record GeneratorSpec(long events, List<Integer> cardinalities, List<Doubl
         return cardinalities.size();
     }
 
+    /** The names of the stream's fields, {@code f0,f1,...}: the value of {@code inflight.model.fields} that trains on all of them. */
+    public String fieldNames() {
+        StringBuilder sb = new StringBuilder();
+        for (int f = 0; f < fields(); f++) {
+            sb.append(f == 0 ? "" : ",").append(SyntheticStream.fieldName(f));
+        }
+        return sb.toString();
+    }
+
     public double zipf(int field) {
         return zipfExponents.size() == 1 ? zipfExponents.get(0) : zipfExponents.get(field);
     }

@@ -54,7 +54,7 @@ public final class SyntheticStream {
         for (int f = 0; f < spec.fields(); f++) {
             samplers[f] = new ZipfSampler(spec.cardinalities().get(f), spec.zipf(f));
             logCard[f] = Math.log1p(spec.cardinalities().get(f));
-            fieldNames[f] = "f" + f;
+            fieldNames[f] = fieldName(f);
         }
         this.bias = Math.log(spec.targetCtr() / (1 - spec.targetCtr()));
         this.vsum = new double[spec.latentDim()];
@@ -144,5 +144,10 @@ public final class SyntheticStream {
     /** AUC of the teacher's own logits on the labels drawn so far: the ceiling for a learner. */
     public ProgressiveMetrics.Summary teacherSummary() {
         return teacher.summary();
+    }
+
+    /** The name of field {@code f}: {@code f0}, {@code f1}, ... */
+    public static String fieldName(int f) {
+        return "f" + f;
     }
 }

@@ -4,7 +4,7 @@ import io.inflight.topics.TopicAdmin;
 import io.inflight.topics.TopicCatalogue;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
-import io.inflight.trainer.state.TrainerStateStore;
+import io.inflight.trainer.topology.TrainerTasks;
 import io.inflight.trainer.topology.TrainerTopology;
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,14 +18,10 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.StoreQueryParameters;
-import org.apache.kafka.streams.errors.InvalidStateStoreException;
-import org.apache.kafka.streams.state.QueryableStoreTypes;
-import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
  * The trainer as a running Kafka Streams application: creates missing topics, starts the topology,
- * and answers "how is it doing" from the committed-state stores (interactive queries).
+ * and answers "how is it doing" from its tasks ({@link TrainerTasks}).
  * Close it to stop every Streams thread.
  */
 public final class TrainerApp implements AutoCloseable {
@@ -54,7 +50,7 @@ public final class TrainerApp implements AutoCloseable {
         return start(config, onFatal, registry, BatchModels::create);
     }
 
-    /** As above, with the mini-batch models made by {@code factory} (when {@code inflight.model.fields} is set). */
+    /** As above, with the models made by {@code factory}. */
     public static TrainerApp start(InflightConfig config, java.util.function.Consumer<Throwable> onFatal,
                                    MeterRegistry registry, BatchModelFactory factory) {
         // everything that can fail on the settings first (the topology and its settings are built without side
@@ -62,11 +58,9 @@ public final class TrainerApp implements AutoCloseable {
         RecordLimits.maxRequestSize(config.streamsProperties());
         TopicCatalogue topics = config.topics();
         TrainerMeters meters = TrainerMeters.on(registry);
-        var batch = config.batchSettings();
-        var topology = batch.isPresent()
-                ? TrainerTopology.build(topics, config.trainerSettings(), batch.get(), config.storeConfig(batch.get()),
-                        config.policySettings(), config.cadenceSettings(), factory, meters)
-                : TrainerTopology.build(topics, config.trainerSettings(), meters);
+        var batch = config.batchSettings(); // fails naming inflight.model.fields when it is not set
+        var topology = TrainerTopology.build(topics, config.trainerSettings(), batch, config.storeConfig(batch),
+                config.policySettings(), config.cadenceSettings(), factory, meters);
         ensureTopics(config);
         java.util.Properties props = config.streamsProperties();
         try (Admin admin = Admin.create(new HashMap<>(config.kafkaClientConfigs()))) {
@@ -112,53 +106,19 @@ public final class TrainerApp implements AutoCloseable {
     }
 
     private Optional<ProgressiveMetrics.Summary> metrics(boolean window) {
-        if (config.batchSettings().isPresent()) {
-            // the mini-batch trainer stores its metrics at checkpoints only: ask its tasks for the current ones
-            return io.inflight.trainer.topology.TrainerTasks.metrics(config.getString(InflightConfig.APPLICATION_ID), window,
-                    config.topics().partitions(), java.time.Duration.ofSeconds(10)).map(ProgressiveMetrics::summary);
-        }
-        int bins = config.trainerSettings().aucBins();
-        ProgressiveMetrics total = new ProgressiveMetrics(bins);
-        try {
-            for (int p = 0; p < config.topics().partitions(); p++) {
-                ReadOnlyKeyValueStore<String, byte[]> store = streams.store(StoreQueryParameters
-                        .fromNameAndType(TrainerStateStore.STATE, QueryableStoreTypes.<String, byte[]>keyValueStore())
-                        .withPartition(p));
-                total.merge(window ? TrainerStateStore.loadWindow(store, bins, 10) : TrainerStateStore.loadMetrics(store, bins));
-            }
-        } catch (InvalidStateStoreException e) {
-            return Optional.empty();
-        }
-        return Optional.of(total.summary());
+        // the trainer stores its metrics at checkpoints only: ask its tasks for the current ones
+        return TrainerTasks.metrics(config.getString(InflightConfig.APPLICATION_ID), window, config.topics().partitions(),
+                Duration.ofSeconds(10)).map(ProgressiveMetrics::summary);
     }
 
     /**
-     * Hex SHA-256 of the model (rows with optimizer state, dense parameters) of every partition hosted
-     * here, partition by partition; empty while the stores are not queryable.
+     * Hex SHA-256 of the model (rows with optimizer state, dense parameters, batch count) of every
+     * partition hosted here, partition by partition, computed on each task's own thread (its rows
+     * live in a hot tier only that thread may read); empty while a task does not answer.
      */
     public Optional<String> modelHash() {
-        if (config.batchSettings().isPresent()) {
-            // the mini-batch trainer's rows live in a hot tier only its stream thread may read
-            return io.inflight.trainer.topology.TrainerTasks.digest(config.getString(InflightConfig.APPLICATION_ID), java.time.Duration.ofSeconds(60))
-                    .map(java.util.HexFormat.of()::formatHex);
-        }
-        try {
-            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
-            for (int p = 0; p < config.topics().partitions(); p++) {
-                ReadOnlyKeyValueStore<Long, byte[]> rows = streams.store(StoreQueryParameters
-                        .fromNameAndType(TrainerStateStore.ROWS, QueryableStoreTypes.<Long, byte[]>keyValueStore())
-                        .withPartition(p));
-                ReadOnlyKeyValueStore<String, byte[]> state = streams.store(StoreQueryParameters
-                        .fromNameAndType(TrainerStateStore.STATE, QueryableStoreTypes.<String, byte[]>keyValueStore())
-                        .withPartition(p));
-                TrainerStateStore.digest(md, rows, state);
-            }
-            return Optional.of(java.util.HexFormat.of().formatHex(md.digest()));
-        } catch (InvalidStateStoreException e) {
-            return Optional.empty();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
+        return TrainerTasks.digest(config.getString(InflightConfig.APPLICATION_ID), Duration.ofSeconds(60))
+                .map(java.util.HexFormat.of()::formatHex);
     }
 
     /**

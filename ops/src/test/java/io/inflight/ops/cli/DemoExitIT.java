@@ -47,6 +47,13 @@ class DemoExitIT {
         double teacher = Double.parseDouble(m.group(2));
         assertThat(auc).isGreaterThan(0.6).isLessThan(teacher + 0.01);
         assertThat(List.of(out.split("\n"))).anyMatch(l -> l.contains("events 20,000"));
+        // the mission end to end: a compressed table under its budget, and a replica that has the final model
+        Matcher table = Pattern.compile("table ([0-9.]+) kB \\(budget ([0-9.]+) kB\\) = 1/([0-9.]+) of fp32").matcher(out);
+        assertThat(table.find()).as(out).isTrue();
+        assertThat(Double.parseDouble(table.group(1))).as(out).isLessThanOrEqualTo(Double.parseDouble(table.group(2)));
+        assertThat(Double.parseDouble(table.group(3))).as(out).isGreaterThan(10); // budget: 1/50 of the fp32 table
+        assertThat(out).contains("by precision").contains("caught up with the trainer's last batch")
+                .contains("replica's score of the stream's first event");
     }
 
     @Test
@@ -63,13 +70,13 @@ class DemoExitIT {
 
     /**
      * {@code train} on its embedded broker, fed by {@code generate}, stopped by SIGTERM (what Ctrl-C
-     * sends as well): its summary carries the model hash, for the per-event and the mini-batch trainer.
+     * sends as well): its summary carries the model hash.
      */
     @Test
     void shouldPrintTheModelHashWhenTrainStops() throws Exception {
         Path jar = Path.of("target", "inflight-ops.jar");
         assertThat(jar).exists();
-        for (String[] trainer : new String[][] {{"per-event", "--set", "inflight.model.type=fm", "3,000"},
+        for (String[] trainer : new String[][] {
                 {"mini-batch", "--set", "inflight.model.fields=f0,f1,f2,f3,f4,f5,f6,f7", "2,944"}}) { // 46 batches of 64
             Path work = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "train");
             Path log = work.resolve("train.out");

@@ -38,10 +38,10 @@ class StartValidationTest {
         return new Result(code, err.toString());
     }
 
-    /** train with the embedded broker's data and the state directory under tmp, plus {@code more}. */
+    /** train with the embedded broker's data and the state directory under tmp, two fields, plus {@code more}. */
     private Result train(String... more) {
         List<String> args = new ArrayList<>(List.of("train", "--data-dir", tmp.resolve("broker").toString(),
-                "--set", "inflight.state.dir=" + tmp.resolve("state")));
+                "--set", "inflight.state.dir=" + tmp.resolve("state"), "--set", "inflight.model.fields=f0,f1"));
         args.addAll(List.of(more));
         return run(args.toArray(String[]::new));
     }
@@ -62,6 +62,16 @@ class StartValidationTest {
             assertThat(r.err()).doesNotContain("\tat ");
             assertNothingStarted();
         }
+    }
+
+    @Test
+    void shouldRefuseToTrainWithoutTheModelsFields() {
+        Result r = run("train", "--data-dir", tmp.resolve("broker").toString(), "--set",
+                "inflight.state.dir=" + tmp.resolve("state"));
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.errorLine()).as(r.err()).contains("inflight.model.fields").contains("f0,f1,");
+        assertThat(r.err()).doesNotContain("\tat ");
+        assertNothingStarted();
     }
 
     @Test
@@ -128,13 +138,13 @@ class StartValidationTest {
     @Test
     void shouldRefuseAStateOrDataDirectoryThatCannotBeWritten() throws Exception {
         Path file = Files.writeString(tmp.resolve("plain-file"), "x");
-        Result state = run("train", "--data-dir", tmp.resolve("broker").toString(),
+        Result state = run("train", "--set", "inflight.model.fields=f0", "--data-dir", tmp.resolve("broker").toString(),
                 "--set", "inflight.state.dir=" + file.resolve("state"));
         assertThat(state.code()).as(state.err()).isEqualTo(2);
         assertThat(state.errorLine()).contains("inflight.state.dir").contains(file.toString());
         assertThat(tmp.resolve("broker")).doesNotExist();
 
-        Result data = run("train", "--data-dir", file.resolve("broker").toString(),
+        Result data = run("train", "--set", "inflight.model.fields=f0", "--data-dir", file.resolve("broker").toString(),
                 "--set", "inflight.state.dir=" + tmp.resolve("state"));
         assertThat(data.code()).as(data.err()).isEqualTo(2);
         assertThat(data.errorLine()).contains("--data-dir").contains(file.toString());
@@ -143,7 +153,7 @@ class StartValidationTest {
 
         // a read-only mount (what a chmod cannot show when the tests run as root); skipped where /proc is absent
         if (Files.isDirectory(Path.of("/proc/self"))) {
-            Result proc = run("train", "--data-dir", tmp.resolve("broker").toString(), "--set", "inflight.state.dir=/proc/inflight");
+            Result proc = run("train", "--set", "inflight.model.fields=f0", "--data-dir", tmp.resolve("broker").toString(), "--set", "inflight.state.dir=/proc/inflight");
             assertThat(proc.code()).as(proc.err()).isEqualTo(2);
             assertThat(proc.errorLine()).contains("inflight.state.dir").contains("/proc").contains("read-only");
             assertNothingStarted();

@@ -49,7 +49,7 @@ class ServingReplicaIT {
             raw.put(InflightConfig.BATCH_SIZE, "50");
             raw.put(InflightConfig.PUBLISH_EVERY, "1");
             InflightConfig cfg = InflightConfig.parse(raw);
-            BatchSettings settings = cfg.batchSettings().orElseThrow();
+            BatchSettings settings = cfg.batchSettings();
             TrainerApp.ensureTopics(cfg);
             Generation.run(GeneratorSpec.defaults(5_000, 3), new TopicSink(cfg.kafkaClientConfigs(), "serve.clicks"),
                     new PrintStream(OutputStream.nullOutputStream()));

@@ -12,7 +12,7 @@ import io.inflight.topics.EventLimits;
 import io.inflight.topics.RejectReason;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
-import io.inflight.trainer.topology.TrainerProcessor;
+import io.inflight.trainer.topology.DeadLetters;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -175,6 +175,8 @@ class MalformedCorpusIT {
             raw.put(InflightConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
             raw.put(InflightConfig.TOPIC_PREFIX, "corpus");
             raw.put(InflightConfig.STATE_DIR, dir.resolve("state").toString());
+            raw.put(InflightConfig.MODEL_FIELDS, GeneratorSpec.defaults(2_000, 1).fieldNames());
+            raw.put(InflightConfig.BATCH_SIZE, "100"); // divides 2,000: every good event is trained before the corpus
             InflightConfig cfg = InflightConfig.parse(raw);
             TrainerApp.ensureTopics(cfg);
             PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
@@ -201,10 +203,10 @@ class MalformedCorpusIT {
                 assertThat(dead.keySet()).containsExactlyInAnyOrderElementsOf(corpus.keySet());
                 for (var e : corpus.entrySet()) {
                     ConsumerRecord<byte[], byte[]> r = dead.get(e.getKey());
-                    assertThat(TrainerRuns.header(r, TrainerProcessor.HEADER_REASON)).as(e.getKey()).isEqualTo(e.getValue().getKey().code());
-                    assertThat(TrainerRuns.header(r, TrainerProcessor.HEADER_SOURCE_TOPIC)).isEqualTo("corpus.clicks");
-                    assertThat(TrainerRuns.header(r, TrainerProcessor.HEADER_DETAIL)).isNotBlank();
-                    assertThat(Long.parseLong(TrainerRuns.header(r, TrainerProcessor.HEADER_SOURCE_OFFSET))).isGreaterThanOrEqualTo(2_000);
+                    assertThat(TrainerRuns.header(r, DeadLetters.HEADER_REASON)).as(e.getKey()).isEqualTo(e.getValue().getKey().code());
+                    assertThat(TrainerRuns.header(r, DeadLetters.HEADER_SOURCE_TOPIC)).isEqualTo("corpus.clicks");
+                    assertThat(TrainerRuns.header(r, DeadLetters.HEADER_DETAIL)).isNotBlank();
+                    assertThat(Long.parseLong(TrainerRuns.header(r, DeadLetters.HEADER_SOURCE_OFFSET))).isGreaterThanOrEqualTo(2_000);
                     byte[] original = e.getValue().getValue();
                     assertThat(r.value()).as(e.getKey()).isEqualTo(original == null ? null : original);
                 }

@@ -72,7 +72,7 @@ class PartitionedModelsIT {
             Set<Integer> rowModels = new HashSet<>();
             Set<Integer> denseModels = new HashSet<>();
             Map<Integer, Set<Long>> rowsOf = new HashMap<>();
-            ServingModel one = new ServingModel(config.batchSettings().orElseThrow(), BatchModels::create, 1);
+            ServingModel one = new ServingModel(config.batchSettings(), BatchModels::create, 1);
             Map<String, Object> c = new HashMap<>(config.kafkaClientConfigs());
             c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             try (var consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {

@@ -11,7 +11,7 @@ import io.inflight.topics.EventCodec;
 import io.inflight.topics.EventLimits;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
-import io.inflight.trainer.topology.TrainerProcessor;
+import io.inflight.trainer.topology.DeadLetters;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -155,7 +155,7 @@ class PoisonRecordsIT {
                 assertThat(TrainerRuns.header(g, "inflight.reject.original.size")).isEqualTo("1048400");
                 assertThat(g.value()).isEqualTo(java.util.Arrays.copyOf(bad.get("garbage-1048400"), g.value().length));
                 for (String k : bad.keySet()) {
-                    assertThat(TrainerRuns.header(dead.get(k), TrainerProcessor.HEADER_REASON)).as(k).isNotBlank();
+                    assertThat(TrainerRuns.header(dead.get(k), DeadLetters.HEADER_REASON)).as(k).isNotBlank();
                 }
             }
             assertThat(fatal.get()).isNull();

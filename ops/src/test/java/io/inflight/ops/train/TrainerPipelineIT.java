@@ -41,6 +41,8 @@ class TrainerPipelineIT {
             raw.put(InflightConfig.TOPIC_PREFIX, "it");
             raw.put(InflightConfig.APPLICATION_ID, "it-trainer");
             raw.put(InflightConfig.STATE_DIR, dir.resolve("state-1").toString());
+            raw.put(InflightConfig.MODEL_FIELDS, GeneratorSpec.defaults(EVENTS, 11).fieldNames());
+            raw.put(InflightConfig.BATCH_SIZE, "100"); // divides EVENTS: every event is trained
             InflightConfig first = InflightConfig.parse(raw);
 
             TrainerApp.ensureTopics(first);

@@ -74,6 +74,9 @@ public final class InflightConfig extends AbstractConfig {
     public static final String MAX_STRING_BYTES = "inflight.limits.max.string.bytes";
     public static final String MAX_FUTURE_SKEW_MS = "inflight.limits.max.future.skew.ms";
 
+    /** Default of {@value #BATCH_SIZE}: measured on the demo's stream (README, "Choosing the batch size"). */
+    public static final int DEFAULT_BATCH_SIZE = 32;
+
     public static final ConfigDef DEF = new ConfigDef()
             .define(TOPIC_PREFIX, Type.STRING, "inflight", new TopicPrefixValidator(), Importance.HIGH,
                     "Prefix of every topic name: <prefix>.clicks, <prefix>.model-updates, <prefix>.dead-letter, <prefix>.predictions.")
@@ -90,11 +93,12 @@ public final class InflightConfig extends AbstractConfig {
             .define(STATE_DIR, Type.STRING, ".inflight/state", new ConfigDef.NonEmptyString(), Importance.MEDIUM,
                     "Directory of the local state stores (RocksDB).")
             .define(MODEL_TYPE, Type.STRING, "fm", ValidString.in("lr", "fm", "dnn", "deepfm", "dcn"), Importance.HIGH,
-                    "Model: lr, fm, dnn, deepfm or dcn. Without inflight.model.fields, lr and fm train per event over "
-                            + "any features; with it, every type trains in mini-batches over those fields.")
+                    "Model: lr, fm, dnn, deepfm or dcn, trained in mini-batches over the fields of "
+                            + "inflight.model.fields.")
             .define(MODEL_FIELDS, Type.LIST, "", Importance.HIGH,
-                    "Categorical fields the mini-batch models see, in order (one embedding slot each). Required for "
-                            + "dnn, deepfm and dcn.")
+                    "Categorical fields the model sees, in order (one embedding slot each; a field an event lacks "
+                            + "reads as zeros, a field not listed is ignored). Required to train: train fails at start "
+                            + "without it; demo sets the generator's fields f0, f1, ...")
             .define(MODEL_NUMERIC_FIELDS, Type.LIST, "", new NumericFieldList(), Importance.MEDIUM,
                     "Numeric fields fed to the dense layers of dnn, deepfm and dcn, appended to the embeddings in this "
                             + "order: name (signed log, sign(x)*ln(1+|x|)), name:log (the same) or name:none (the raw "
@@ -112,8 +116,9 @@ public final class InflightConfig extends AbstractConfig {
                     "Optimizer of the dense parameters.")
             .define(DENSE_LEARNING_RATE, Type.DOUBLE, 1e-3, FiniteRange.between(1e-9, 10.0), Importance.MEDIUM,
                     "Learning rate of the dense optimizer.")
-            .define(BATCH_SIZE, Type.INT, 256, Range.between(1, 65_536), Importance.HIGH,
-                    "Events per mini-batch (cut by count, so identical on every run).")
+            .define(BATCH_SIZE, Type.INT, DEFAULT_BATCH_SIZE, Range.between(1, 65_536), Importance.HIGH,
+                    "Events per mini-batch (cut by count, so identical on every run). The default suits lr and fm; "
+                            + "the deep models train faster per event in larger batches (e.g. 256).")
             .define(PUBLISH_EVERY, Type.INT, 0, Range.between(0, 1_000_000), Importance.LOW,
                     "Also publish changed rows and the dense parameters to model-updates every this many batches "
                             + "(mini-batch trainer); 0: only by time (" + "inflight.publish.interval.ms).")
@@ -224,30 +229,29 @@ public final class InflightConfig extends AbstractConfig {
         }
         InflightConfig config = new InflightConfig(inflight, kafka, streams, policySettings);
         String type = config.getString(MODEL_TYPE);
-        if (config.getList(MODEL_FIELDS).isEmpty() && !type.equals("lr") && !type.equals("fm")) {
-            throw new ConfigException(MODEL_FIELDS, "", "model type " + type + " needs the list of fields it trains on, "
-                    + "e.g. " + MODEL_FIELDS + "=site,app,device");
-        }
         checkNumericFields(config, type);
         if (config.getDouble(MODEL_DROPOUT) > 0 && (type.equals("lr") || type.equals("fm"))) {
             throw new ConfigException(MODEL_DROPOUT, config.getDouble(MODEL_DROPOUT), "model type " + type
                     + " has no hidden layers; dropout applies to dnn, deepfm and dcn");
         }
-        try {
-            config.batchSettings();
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(MODEL_FIELDS, String.join(",", config.getList(MODEL_FIELDS)), e.getMessage());
-        }
-        try {
-            config.batchSettings().ifPresent(config::storeConfig);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(STORE_CHUNKS, String.join(",", config.getList(STORE_CHUNKS)), e.getMessage());
-        }
-        String mode = policySettings.mode().configName();
-        if (!mode.equals("none")) {
-            config.batchSettings().orElseThrow(() -> new ConfigException(
-                    io.inflight.policies.PolicySettings.MODE, mode, "policies need the mini-batch trainer: set "
-                    + MODEL_FIELDS));
+        if (config.hasModelFields()) {
+            BatchSettings batch;
+            try {
+                batch = config.batchSettings();
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(MODEL_FIELDS, String.join(",", config.getList(MODEL_FIELDS)), e.getMessage());
+            }
+            try {
+                config.storeConfig(batch);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(STORE_CHUNKS, String.join(",", config.getList(STORE_CHUNKS)), e.getMessage());
+            }
+        } else if (!type.equals("lr") && !type.equals("fm")) {
+            throw new ConfigException(MODEL_FIELDS, "", "model type " + type + " needs the list of fields it trains on, "
+                    + "e.g. " + MODEL_FIELDS + "=site,app,device");
+        } else if (policySettings.mode() != io.inflight.policies.PolicyMode.NONE) {
+            throw new ConfigException(MODEL_FIELDS, "", "policy mode " + policySettings.mode().configName()
+                    + " acts on the rows of the model's fields: set " + MODEL_FIELDS);
         }
         // the settings records re-check what the validators above checked; a failure here is a bug, still reported
         // as bad configuration rather than as a stack trace at start
@@ -279,7 +283,7 @@ public final class InflightConfig extends AbstractConfig {
                     + io.inflight.policies.PolicySettings.MODE + " is none, so no policy pass enforces it");
             return;
         }
-        BatchSettings batch = batchSettings().orElseThrow(); // checked above: policies need the mini-batch trainer
+        BatchSettings batch = batchSettings(); // checked above: a policy needs the model's fields
         long sharedBytes;
         try {
             sharedBytes = p.sharedRows(batch.dim()) * io.inflight.policies.PolicySettings.sharedRowBytes(batch.dim());
@@ -370,17 +374,34 @@ public final class InflightConfig extends AbstractConfig {
         return NumericField.parseList(getList(MODEL_NUMERIC_FIELDS));
     }
 
-    /** Mini-batch settings when {@value #MODEL_FIELDS} is set; empty for the per-event sparse trainer. */
-    public java.util.Optional<BatchSettings> batchSettings() {
-        java.util.List<String> fields = getList(MODEL_FIELDS).stream().map(String::trim).filter(f -> !f.isEmpty()).toList();
+    /** Whether {@value #MODEL_FIELDS} names at least one field (needed to train or serve, not to produce events). */
+    public boolean hasModelFields() {
+        return !modelFields().isEmpty();
+    }
+
+    private java.util.List<String> modelFields() {
+        return getList(MODEL_FIELDS).stream().map(String::trim).filter(f -> !f.isEmpty()).toList();
+    }
+
+    /**
+     * The trainer's settings (model, fields, batch, optimizers).
+     *
+     * @throws ConfigException naming {@value #MODEL_FIELDS} when it is not set: the trainer learns one
+     *                         embedding slot per listed field, and there is no honest way to guess them
+     *                         from a stream that has not been read yet
+     */
+    public BatchSettings batchSettings() {
+        java.util.List<String> fields = modelFields();
         if (fields.isEmpty()) {
-            return java.util.Optional.empty();
+            throw new ConfigException(MODEL_FIELDS, "", "training needs the categorical fields of the events, one "
+                    + "embedding slot each, e.g. " + MODEL_FIELDS + "=site,app,device (the generator's and the demo's "
+                    + "are f0,f1,...,f7)");
         }
-        return java.util.Optional.of(new BatchSettings(getString(MODEL_TYPE), fields, numericFields(), getInt(MODEL_DIM),
+        return new BatchSettings(getString(MODEL_TYPE), fields, numericFields(), getInt(MODEL_DIM),
                 getInt(BATCH_SIZE),
                 getList(MODEL_HIDDEN).stream().map(x -> Integer.parseInt(x.trim())).toList(), getString(MODEL_ACTIVATION),
                 getString(OPTIMIZER), getDouble(DENSE_LEARNING_RATE), getDouble(LEARNING_RATE), getDouble(L2),
-                getDouble(INIT_STDDEV), getLong(SEED), getInt(PUBLISH_EVERY), getDouble(MODEL_DROPOUT)));
+                getDouble(INIT_STDDEV), getLong(SEED), getInt(PUBLISH_EVERY), getDouble(MODEL_DROPOUT));
     }
 
     /**

@@ -6,24 +6,22 @@ import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
 /**
- * Layout of the trainer's small state store (dense parameters and progressive metrics), shared by
- * the processor that writes it and by readers (interactive queries, tests).
+ * Names of the trainer's stores and the layout of the metrics in its state store, shared by the
+ * processor that writes them and by readers (tests). The rest of the state store's layout is
+ * {@code BatchTrainerProcessor}'s ({@code CheckpointRecords}).
  *
  * <ul>
- *   <li>{@code dense}: the model's dense floats ({@link RowCodec});</li>
  *   <li>{@code metrics}: {@link ProgressiveMetrics.Scalars};</li>
  *   <li>{@code auc/<bin>}: 16 bytes, positive and negative counts of one logit bin.</li>
  * </ul>
  */
 public final class TrainerStateStore {
 
-    public static final String ROWS = "inflight-rows";
     public static final String STATE = "inflight-trainer-state";
     /** The mini-batch trainer's embedding store (chunked rows at mixed precision). */
     public static final String EMBEDDINGS = "inflight-embeddings";
     /** The mini-batch trainer's journal: the events applied since its last checkpoint. */
     public static final String JOURNAL = "inflight-journal";
-    public static final String DENSE_KEY = "dense";
     public static final String METRICS_KEY = "metrics";
     public static final String BIN_PREFIX = "auc/";
 
@@ -44,34 +42,6 @@ public final class TrainerStateStore {
 
     public static byte[] binValue(long positives, long negatives) {
         return ByteBuffer.allocate(16).putLong(positives).putLong(negatives).array();
-    }
-
-    /**
-     * SHA-256 over every row (key and encoded value, weights and optimizer state, in store order) and
-     * the dense parameters with their optimizer state (every key starting with {@code dense}): equal
-     * digests mean bit-identical models.
-     */
-    public static java.security.MessageDigest digest(java.security.MessageDigest md,
-                                                     ReadOnlyKeyValueStore<Long, byte[]> rows,
-                                                     ReadOnlyKeyValueStore<String, byte[]> state) {
-        ByteBuffer key = ByteBuffer.allocate(8);
-        try (KeyValueIterator<Long, byte[]> it = rows.all()) {
-            while (it.hasNext()) {
-                var kv = it.next();
-                md.update(key.clear().putLong(kv.key).array());
-                md.update(kv.value);
-            }
-        }
-        // "dense" (per-event trainer) and "dense/<chunk>" (mini-batch trainer): parameters and optimizer state.
-        try (KeyValueIterator<String, byte[]> it = state.prefixScan(DENSE_KEY,
-                new org.apache.kafka.common.serialization.StringSerializer())) {
-            while (it.hasNext()) {
-                var kv = it.next();
-                md.update(kv.key.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                md.update(kv.value);
-            }
-        }
-        return md;
     }
 
     /** Loads metrics (scalars and every bin) from a state store; empty metrics when none stored. */

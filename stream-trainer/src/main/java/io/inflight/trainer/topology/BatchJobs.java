@@ -36,6 +36,7 @@ final class BatchJobs {
     /** Logged under the processor's name, as before the jobs were a class of its own. */
     private static final Logger LOG = LoggerFactory.getLogger(BatchTrainerProcessor.class);
 
+    private final TableStats.PassTotals passTotals = new TableStats.PassTotals();
     private final BatchSettings batch;
     private final boolean predictions;
     private final TrainerMeters meters;
@@ -78,6 +79,11 @@ final class BatchJobs {
      * @param maxRecordBytes the largest dead letter
      * @param task           for the log
      */
+    /** What the policy passes did since this task started (for the progress lines). */
+    TableStats.PassTotals passTotals() {
+        return passTotals;
+    }
+
     BatchJobs(BatchSettings batch, boolean predictions, TrainerMeters meters, Faults faults, int maxRecordBytes, TaskId task,
               BatchModel model, BatchTrainer trainer, EmbeddingStateStore embeddings, PolicyRunner runner,
               PersistedMetrics metrics, Publication publication, float[] dense) {
@@ -251,6 +257,7 @@ final class BatchJobs {
         if (runner != null && runner.isPassDue(batches)) {
             try {
                 PassReport r = runner.runPass(rows, batches);
+                passTotals.add(r);
                 LOG.info("policy pass at batch {}: {} rows, bytes {} -> {} (budget {}), chunks pruned {} re-allocated {}, "
                                 + "rows evicted {} admitted {} grown {}, promotions {} demotions {}, {} ms", batches,
                         r.rowsVisited(), r.bytesBefore(), r.bytesAfter(), r.budgetBytes(), r.chunksPruned(),

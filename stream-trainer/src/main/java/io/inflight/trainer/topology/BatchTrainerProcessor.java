@@ -154,7 +154,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         trainer.policies(runner);
         float[] dense = new float[model.denseSize()];
         this.metrics = new PersistedMetrics(context.getStateStore(TrainerStateStore.STATE), settings.aucBins(),
-                settings.windowEvents(), false);
+                settings.windowEvents());
         this.journal = new Journal(context.getStateStore(TrainerStateStore.JOURNAL), partBytes);
         this.checkpoints = new Checkpoints(context.getStateStore(TrainerStateStore.STATE), partBytes, batch, model, dense,
                 embeddings, runner, metrics);
@@ -164,6 +164,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                 model, trainer, embeddings, runner, metrics, publication, dense);
         embeddings.deferDurability(this::beforeCommit);
         restore();
+        jobs.passTotals().start(rows.rowCount());
         replayJournal();
         lastCheckpointMs = context.currentSystemTimeMs();
         publication.startCadence(jobs.batches(), lastCheckpointMs);
@@ -188,6 +189,11 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             @Override
             public ProgressiveMetrics metrics(boolean window) {
                 return metrics.copy(window);
+            }
+
+            @Override
+            public TableStats tableStats() {
+                return TableStats.of(rows, jobs.passTotals());
             }
         });
         context.schedule(TASK_CALLS_POLL, PunctuationType.WALL_CLOCK_TIME, t -> {

@@ -24,8 +24,15 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * {@value #HEADER_TRUNCATED} (what was cut), {@value #HEADER_ORIGINAL_SIZE} (the value's size in
  * bytes) and {@value #HEADER_ORIGINAL_SHA256} (of the whole original value) say so.
  */
-final class DeadLetters {
+public final class DeadLetters {
 
+    /** The reason code of the rejection ({@link RejectReason#code()}). */
+    public static final String HEADER_REASON = "inflight.reject.reason";
+    /** What was wrong, in words (at most 1,000 characters). */
+    public static final String HEADER_DETAIL = "inflight.reject.detail";
+    public static final String HEADER_SOURCE_TOPIC = "inflight.source.topic";
+    public static final String HEADER_SOURCE_PARTITION = "inflight.source.partition";
+    public static final String HEADER_SOURCE_OFFSET = "inflight.source.offset";
     static final String HEADER_TRUNCATED = "inflight.reject.truncated";
     static final String HEADER_ORIGINAL_SIZE = "inflight.reject.original.size";
     static final String HEADER_ORIGINAL_SHA256 = "inflight.reject.original.sha256";
@@ -74,13 +81,13 @@ final class DeadLetters {
     /** The dead letter of {@code source}, at most {@code maxRecordBytes} as the producer counts them. */
     static Record<byte[], byte[]> letter(Source source, RejectReason reason, String detail, int maxRecordBytes) {
         Headers ours = new RecordHeaders();
-        ours.add(TrainerProcessor.HEADER_REASON, utf8(reason.code()));
+        ours.add(HEADER_REASON, utf8(reason.code()));
         String d = detail.length() <= MAX_DETAIL_CHARS ? detail : detail.substring(0, MAX_DETAIL_CHARS) + "...";
-        ours.add(TrainerProcessor.HEADER_DETAIL, utf8(d));
+        ours.add(HEADER_DETAIL, utf8(d));
         if (source.topic() != null) {
-            ours.add(TrainerProcessor.HEADER_SOURCE_TOPIC, utf8(source.topic()));
-            ours.add(TrainerProcessor.HEADER_SOURCE_PARTITION, utf8(Integer.toString(source.partition())));
-            ours.add(TrainerProcessor.HEADER_SOURCE_OFFSET, utf8(Long.toString(source.offset())));
+            ours.add(HEADER_SOURCE_TOPIC, utf8(source.topic()));
+            ours.add(HEADER_SOURCE_PARTITION, utf8(Integer.toString(source.partition())));
+            ours.add(HEADER_SOURCE_OFFSET, utf8(Long.toString(source.offset())));
         }
         byte[] key = source.key();
         byte[] value = source.value();
@@ -134,13 +141,5 @@ final class DeadLetters {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /**
-     * The JSON line written to the predictions topic ({@link Predictions#encode}); kept only for
-     * {@link TrainerProcessor}, the per-event path being removed: delete it with that class.
-     */
-    static byte[] prediction(String id, long time, int label, double p) {
-        return Predictions.encode(id, time, label, p);
     }
 }

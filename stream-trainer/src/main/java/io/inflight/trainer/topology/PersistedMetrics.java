@@ -8,9 +8,8 @@ import org.apache.kafka.streams.state.KeyValueStore;
 /**
  * Progressive metrics over the whole stream and over a sliding window, mirrored into the
  * trainer-state store so they commit with the offsets; reloaded from the store when a task
- * (re)initialises. Write-through (the per-event trainer): every change is written at once.
- * Checkpointed (the mini-batch trainer): changes stay in memory until {@link #writeAll()}, which the
- * trainer calls at its checkpoints.
+ * (re)initialises. Changes stay in memory until {@link #writeAll()}, which the trainer calls at its
+ * checkpoints.
  *
  * <p>The window is {@value #SLOTS} sub-windows of {@code windowEvents / SLOTS} events each; when
  * the current one fills, the oldest is cleared and reused, so the window covers between
@@ -25,7 +24,6 @@ final class PersistedMetrics {
     private final KeyValueStore<String, byte[]> store;
     private final long slotEvents;
     private final int bins;
-    private final boolean writeThrough;
     private int slot;
     private long inSlot;
     private boolean scalarsDirty;
@@ -35,13 +33,8 @@ final class PersistedMetrics {
     private final boolean[] dirtyWindowScalars = new boolean[SLOTS];
 
     PersistedMetrics(KeyValueStore<String, byte[]> store, int bins, long windowEvents) {
-        this(store, bins, windowEvents, true);
-    }
-
-    PersistedMetrics(KeyValueStore<String, byte[]> store, int bins, long windowEvents, boolean writeThrough) {
         this.store = store;
         this.bins = bins;
-        this.writeThrough = writeThrough;
         this.slotEvents = Math.max(1, windowEvents / SLOTS);
         this.metrics = TrainerStateStore.loadMetrics(store, bins);
         for (int s = 0; s < SLOTS; s++) {
@@ -67,9 +60,6 @@ final class PersistedMetrics {
         dirtyWindowBins[slot].set(window[slot].record(logit, label));
         dirtyWindowScalars[slot] = true;
         inSlot++;
-        if (writeThrough) {
-            writeAll();
-        }
     }
 
     /** Writes every value changed since the last write: a bin that went back to zero is deleted. */
@@ -132,8 +122,5 @@ final class PersistedMetrics {
     void rejected() {
         metrics.recordRejected();
         scalarsDirty = true;
-        if (writeThrough) {
-            writeAll();
-        }
     }
 }

@@ -42,6 +42,9 @@ public final class TrainerTasks {
          * sliding window): the stored ones lag by up to a checkpoint interval.
          */
         io.inflight.trainer.metrics.ProgressiveMetrics metrics(boolean window);
+
+        /** What the task's embedding table holds and what its policy passes did. */
+        TableStats tableStats();
     }
 
     private static final Map<String, ConcurrentSkipListMap<Integer, Handle>> APPS = new ConcurrentHashMap<>();
@@ -93,6 +96,12 @@ public final class TrainerTasks {
                     }
                     return total;
                 });
+    }
+
+    /** The table statistics of every task of {@code applicationId} here, summed; empty as {@link #call}. */
+    public static Optional<TableStats> tableStats(String applicationId, Duration timeout) {
+        return call(applicationId, View::tableStats, timeout).filter(parts -> !parts.isEmpty())
+                .map(parts -> parts.stream().reduce(TableStats::merge).orElseThrow());
     }
 
     /** SHA-256 over the digests of every task of {@code applicationId} here, in partition order. */

@@ -11,7 +11,6 @@ import io.inflight.policies.PolicySettings;
 import io.inflight.store.streams.EmbeddingStores;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import io.inflight.trainer.metrics.TrainerMeters;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.inflight.trainer.state.TrainerStateStore;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
@@ -20,9 +19,8 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The trainer's Kafka Streams topology:
  * {@code <prefix>.clicks → trainer → <prefix>.dead-letter, <prefix>.predictions, <prefix>.model-updates}, with the
- * trainer-state store and the rows: the row store of the per-event trainer (both persistent RocksDB with a
- * changelog and the record cache), or the embedding store of the mini-batch trainer (hot tier in front of a
- * logged RocksDB store).
+ * trainer-state store (persistent RocksDB with a changelog), the embedding store (hot tier in front of a
+ * logged RocksDB store) and the journal (in memory, with a changelog).
  */
 public final class TrainerTopology {
 
@@ -64,25 +62,6 @@ public final class TrainerTopology {
     private TrainerTopology() {
     }
 
-    /** The topology with meters on a throw-away registry. */
-    public static Topology build(TopicCatalogue topics, TrainerSettings settings) {
-        return build(topics, settings, TrainerMeters.on(new SimpleMeterRegistry()));
-    }
-
-    /** The per-event sparse trainer (lr, fm over any features). */
-    public static Topology build(TopicCatalogue topics, TrainerSettings settings, TrainerMeters meters) {
-        return build(topics, settings, meters, Faults.NONE);
-    }
-
-    /** As above, with {@code faults} checked at each stage of a record's processing (tests). */
-    public static Topology build(TopicCatalogue topics, TrainerSettings settings, TrainerMeters meters, Faults faults) {
-        Topology t = build(topics, () -> new TrainerProcessor(settings, meters, faults), true);
-        t.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(TrainerStateStore.ROWS), Serdes.Long(), Serdes.ByteArray())
-                .withCachingEnabled(), TRAINER);
-        return t;
-    }
-
     /** The field-aware mini-batch trainer with a {@link BatchModel} per task. */
     public static Topology build(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch,
                                  StoreConfig store, BatchModelFactory factory, TrainerMeters meters) {
@@ -113,7 +92,7 @@ public final class TrainerTopology {
                                  StoreConfig store, PolicySettings policy, CadenceSettings checkpoint,
                                  BatchModelFactory factory, TrainerMeters meters, Faults faults) {
         Topology t = build(topics, () -> new BatchTrainerProcessor(settings, batch, policy, checkpoint, factory, meters,
-                faults), false);
+                faults));
         t.addStateStore(EmbeddingStores.builder(TrainerStateStore.EMBEDDINGS, store), TRAINER);
         // Small segments: journal records are deleted at every checkpoint, and compaction only
         // cleans closed segments, so a restore reads little more than the live journal.
@@ -123,14 +102,13 @@ public final class TrainerTopology {
         return t;
     }
 
-    private static Topology build(TopicCatalogue topics, ProcessorSupplier<byte[], byte[], byte[], byte[]> trainer,
-                                  boolean cachedState) {
+    private static Topology build(TopicCatalogue topics, ProcessorSupplier<byte[], byte[], byte[], byte[]> trainer) {
         Topology t = new Topology();
         t.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.clicks());
         t.addProcessor(TRAINER, trainer, SOURCE);
         var state = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TrainerStateStore.STATE), Serdes.String(), Serdes.ByteArray());
-        t.addStateStore(cachedState ? state.withCachingEnabled() : state.withCachingDisabled(), TRAINER);
+        t.addStateStore(state.withCachingDisabled(), TRAINER);
         t.addSink(DEAD_LETTER_SINK, topics.deadLetter(), Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer(), TRAINER);
         t.addSink(PREDICTIONS_SINK, topics.predictions(), Serdes.ByteArray().serializer(),

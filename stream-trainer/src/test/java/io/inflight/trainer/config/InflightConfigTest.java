@@ -136,9 +136,9 @@ class InflightConfigTest {
         Map<String, String> m = base();
         m.put("inflight.model.type", "dnn");
         m.put("inflight.model.fields", "a,b");
-        assertThat(InflightConfig.parse(m).batchSettings().orElseThrow().dropout()).isZero();
+        assertThat(InflightConfig.parse(m).batchSettings().dropout()).isZero();
         m.put("inflight.model.dropout", "0.2");
-        assertThat(InflightConfig.parse(m).batchSettings().orElseThrow().dropout()).isEqualTo(0.2);
+        assertThat(InflightConfig.parse(m).batchSettings().dropout()).isEqualTo(0.2);
         m.put("inflight.model.dropout", "1.0");
         assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("inflight.model.dropout").hasMessageContaining("1.0");
@@ -173,7 +173,7 @@ class InflightConfigTest {
         m.put("inflight.store.chunks", "4,4");
         m.put("inflight.store.precision", "int8");
         InflightConfig c = InflightConfig.parse(m);
-        var store = c.storeConfig(c.batchSettings().orElseThrow());
+        var store = c.storeConfig(c.batchSettings());
         assertThat(store.layout().widths()).containsExactly(4, 4);
         assertThat(store.defaultPrecision().name()).isEqualTo("INT8");
         assertThat(store.utility().gamma()).isEqualTo(c.policySettings().gamma());
@@ -193,9 +193,9 @@ class InflightConfigTest {
         Map<String, String> m = base();
         m.put(InflightConfig.MODEL_TYPE, "deepfm");
         m.put(InflightConfig.MODEL_FIELDS, "site,app");
-        assertThat(InflightConfig.parse(m).batchSettings().orElseThrow().numericFields()).isEmpty();
+        assertThat(InflightConfig.parse(m).batchSettings().numericFields()).isEmpty();
         m.put(InflightConfig.MODEL_NUMERIC_FIELDS, "price, age:none,count:log");
-        BatchSettings b = InflightConfig.parse(m).batchSettings().orElseThrow();
+        BatchSettings b = InflightConfig.parse(m).batchSettings();
         assertThat(b.numericFields()).containsExactly(new NumericField("price", NumericField.Transform.LOG),
                 new NumericField("age", NumericField.Transform.NONE), new NumericField("count", NumericField.Transform.LOG));
         assertThat(io.inflight.trainer.model.DeepModelSpec.from(b).numericFields()).isEqualTo(3);
@@ -225,7 +225,7 @@ class InflightConfigTest {
                     .hasMessageContaining(InflightConfig.MODEL_NUMERIC_FIELDS).hasMessageContaining("age")
                     .hasMessageContaining("no dense layers").hasMessageContaining("bucketise")
                     .hasMessageContaining("replay --map numeric=");
-            m.remove(InflightConfig.MODEL_FIELDS); // the per-event lr/fm trainer cannot use them either
+            m.remove(InflightConfig.MODEL_FIELDS); // refused for the type, with or without fields
             assertThatThrownBy(() -> InflightConfig.parse(m)).as(type).isInstanceOf(ConfigException.class)
                     .hasMessageContaining("no dense layers");
             m.put(InflightConfig.MODEL_FIELDS, "site");

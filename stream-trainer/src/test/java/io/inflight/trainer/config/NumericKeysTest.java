@@ -146,7 +146,7 @@ class NumericKeysTest {
         m.put(PolicySettings.ADMISSION_SKETCH_WIDTH, "33554432");
         m.put(PolicySettings.ADMISSION_SKETCH_DEPTH, "4");
         InflightConfig c = InflightConfig.parse(m);
-        assertThat(c.batchSettings().orElseThrow().initStddev()).isZero();
+        assertThat(c.batchSettings().initStddev()).isZero();
         assertThat(c.policySettings().sampleSize()).isEqualTo(16_777_216);
         assertThat(c.warnings()).isEmpty();
     }

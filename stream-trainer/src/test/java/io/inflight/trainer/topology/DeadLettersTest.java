@@ -54,8 +54,8 @@ class DeadLettersTest {
         assertThat(header(letter, DeadLetters.HEADER_ORIGINAL_SHA256))
                 .isEqualTo(HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(value)));
         assertThat(header(letter, "trace")).isEqualTo("t-1");
-        assertThat(header(letter, TrainerProcessor.HEADER_REASON)).isEqualTo("unknown-version");
-        assertThat(header(letter, TrainerProcessor.HEADER_SOURCE_OFFSET)).isEqualTo("77");
+        assertThat(header(letter, DeadLetters.HEADER_REASON)).isEqualTo("unknown-version");
+        assertThat(header(letter, DeadLetters.HEADER_SOURCE_OFFSET)).isEqualTo("77");
         assertThat(letter.key()).isEqualTo("k".getBytes(StandardCharsets.UTF_8));
     }
 
@@ -81,8 +81,8 @@ class DeadLettersTest {
         assertThat(producerSize(letter)).isLessThanOrEqualTo(200_000);
         assertThat(header(letter, DeadLetters.HEADER_TRUNCATED)).isEqualTo("value,headers,key");
         assertThat(header(letter, "h0")).isNull();
-        assertThat(header(letter, TrainerProcessor.HEADER_REASON)).isEqualTo("internal-error");
-        assertThat(header(letter, TrainerProcessor.HEADER_DETAIL)).hasSizeLessThan(1_010);
+        assertThat(header(letter, DeadLetters.HEADER_REASON)).isEqualTo("internal-error");
+        assertThat(header(letter, DeadLetters.HEADER_DETAIL)).hasSizeLessThan(1_010);
     }
 
     @Test
@@ -105,7 +105,7 @@ class DeadLettersTest {
         assertThat(back.records().get(0).sink()).isEqualTo(TrainerTopology.DEAD_LETTER_SINK);
         assertThat(back.records().get(0).record().value()).isEqualTo(new byte[] {2, 3});
         assertThat(back.records().get(0).record().headers().toArray()).hasSameSizeAs(letter.headers().toArray());
-        assertThat(header(back.records().get(0).record(), TrainerProcessor.HEADER_REASON)).isEqualTo("internal-error");
+        assertThat(header(back.records().get(0).record(), DeadLetters.HEADER_REASON)).isEqualTo("internal-error");
         assertThat(back.records().get(1).sink()).isEqualTo(TrainerTopology.PREDICTIONS_SINK);
         assertThat(back.records().get(1).record().headers().toArray()).isEmpty();
     }

@@ -176,10 +176,10 @@ class PoisonRecordsTest {
         TestRecord<byte[], byte[]> letter = letters.get(0);
         assertThat(letter.value()).isEqualTo(poisonBytes);
         assertThat(letter.key()).isEqualTo("bad".getBytes(StandardCharsets.UTF_8));
-        assertThat(header(letter.headers(), TrainerProcessor.HEADER_REASON)).isEqualTo(RejectReason.INTERNAL_ERROR.code());
-        assertThat(header(letter.headers(), TrainerProcessor.HEADER_DETAIL))
+        assertThat(header(letter.headers(), DeadLetters.HEADER_REASON)).isEqualTo(RejectReason.INTERNAL_ERROR.code());
+        assertThat(header(letter.headers(), DeadLetters.HEADER_DETAIL))
                 .contains("java.lang.IllegalStateException").contains("injected at " + stage);
-        assertThat(header(letter.headers(), TrainerProcessor.HEADER_SOURCE_OFFSET)).isEqualTo("10");
+        assertThat(header(letter.headers(), DeadLetters.HEADER_SOURCE_OFFSET)).isEqualTo("10");
 
         ProgressiveMetrics.Summary s = summary();
         assertThat(s.rejected()).isEqualTo(1);

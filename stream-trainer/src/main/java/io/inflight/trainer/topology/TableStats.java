@@ -1,0 +1,112 @@
+package io.inflight.trainer.topology;
+
+import io.inflight.policies.EmbeddingTable;
+import io.inflight.policies.PassReport;
+import io.inflight.policies.Precision;
+import java.util.Arrays;
+
+/**
+ * What a trainer's embedding table holds, for progress lines and summaries: bytes (values plus
+ * metadata) against the same rows stored whole at fp32, rows by number of stored chunks and by
+ * precision, and what the policy passes did since the task started.
+ *
+ * @param rows            rows stored
+ * @param bytes           the table's bytes ({@link EmbeddingTable#storedBytes()}: values, metadata, shared rows)
+ * @param fp32RowBytes    bytes of one row with every chunk at fp32, metadata included: what each row
+ *                        takes without any policy
+ * @param rowsByChunks    index c: rows with c chunks stored (0 to the number of chunks)
+ * @param rowsByPrecision index p ({@link Precision#ordinal()}): rows whose stored chunks are all at p
+ * @param mixedRows       rows whose stored chunks are at more than one precision
+ * @param passes          policy passes run since the task started (a restarted task counts again from its restore)
+ * @param admitted        rows created since the task started (admitted features): the rows now, less
+ *                        those it restored, plus those evicted
+ * @param evicted         rows evicted by those passes
+ * @param grown           rows grown by a chunk (ESAPN) in those intervals
+ */
+public record TableStats(long rows, long bytes, long fp32RowBytes, long[] rowsByChunks, long[] rowsByPrecision,
+                         long mixedRows, long passes, long admitted, long evicted, long grown) {
+
+    public TableStats {
+        rowsByChunks = rowsByChunks.clone();
+        rowsByPrecision = rowsByPrecision.clone();
+    }
+
+    /** Reads {@code table} (on the thread that owns it) and takes the pass totals from {@code totals}. */
+    static TableStats of(EmbeddingTable table, PassTotals totals) {
+        int k = table.chunkWidths().length;
+        long[] byChunks = new long[k + 1];
+        long[] byPrecision = new long[Precision.values().length];
+        long[] mixed = {0};
+        table.forEachRow(row -> {
+            int mask = row.mask();
+            byChunks[Integer.bitCount(mask)]++;
+            Precision first = null;
+            boolean same = true;
+            for (int c = 0; c < k; c++) {
+                if ((mask & (1 << c)) != 0) {
+                    Precision p = row.precision(c);
+                    same &= first == null || p == first;
+                    first = first == null ? p : first;
+                }
+            }
+            if (first != null && same) {
+                byPrecision[first.ordinal()]++;
+            } else if (first != null) {
+                mixed[0]++;
+            }
+        });
+        Precision[] fp32 = new Precision[k];
+        Arrays.fill(fp32, Precision.FP32);
+        return new TableStats(table.rowCount(), table.storedBytes(), table.rowBytes((1 << k) - 1, fp32), byChunks,
+                byPrecision, mixed[0], totals.passes, table.rowCount() - totals.restoredRows + totals.evicted,
+                totals.evicted, totals.grown);
+    }
+
+    /** The sum of {@code a} and {@code b} (two tasks' tables). */
+    public static TableStats merge(TableStats a, TableStats b) {
+        long[] c = a.rowsByChunks.clone();
+        for (int i = 0; i < c.length; i++) {
+            c[i] += b.rowsByChunks[i];
+        }
+        long[] p = a.rowsByPrecision.clone();
+        for (int i = 0; i < p.length; i++) {
+            p[i] += b.rowsByPrecision[i];
+        }
+        return new TableStats(a.rows + b.rows, a.bytes + b.bytes, a.fp32RowBytes, c, p, a.mixedRows + b.mixedRows,
+                Math.max(a.passes, b.passes), a.admitted + b.admitted, a.evicted + b.evicted, a.grown + b.grown);
+    }
+
+    @Override
+    public long[] rowsByChunks() {
+        return rowsByChunks.clone();
+    }
+
+    @Override
+    public long[] rowsByPrecision() {
+        return rowsByPrecision.clone();
+    }
+
+    /** Rows stored at precision {@code p} in every stored chunk. */
+    public long rowsAt(Precision p) {
+        return rowsByPrecision[p.ordinal()];
+    }
+
+    /** The policy passes' totals of one task, kept by the thread that runs the passes. Not thread-safe. */
+    static final class PassTotals {
+        private long restoredRows;
+        private long passes;
+        private long evicted;
+        private long grown;
+
+        /** The task starts with {@code rows} restored rows (rows leave the table only by a pass's eviction). */
+        void start(long rows) {
+            restoredRows = rows;
+        }
+
+        void add(PassReport r) {
+            passes++;
+            evicted += r.rowsEvicted();
+            grown += r.rowsGrown();
+        }
+    }
+}
