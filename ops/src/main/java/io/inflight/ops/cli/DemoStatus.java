@@ -71,6 +71,9 @@ final class DemoStatus {
         if (t.mixedRows() > 0) {
             sb.append(String.format(Locale.ROOT, " mixed: %,d", t.mixedRows()));
         }
+        if (t.sharedRows() > 0) {
+            sb.append(String.format(Locale.ROOT, ", shared rows %,d", t.sharedRows()));
+        }
         return sb.append(String.format(Locale.ROOT, " | admitted %,d evicted %,d grown %,d", t.admitted(), t.evicted(),
                 t.grown())).toString();
     }

@@ -22,9 +22,11 @@ import java.util.Arrays;
  *                        those it restored, plus those evicted
  * @param evicted         rows evicted by those passes
  * @param grown           rows grown by a chunk (ESAPN) in those intervals
+ * @param sharedRows      shared hashed rows (H) the features without a row of their own read, 0 without
  */
 public record TableStats(long rows, long bytes, long fp32RowBytes, long[] rowsByChunks, long[] rowsByPrecision,
-                         long mixedRows, long passes, long admitted, long evicted, long grown) {
+                         long mixedRows, long passes, long admitted, long evicted, long grown,
+                         long sharedRows) {
 
     public TableStats {
         rowsByChunks = rowsByChunks.clone();
@@ -59,7 +61,7 @@ public record TableStats(long rows, long bytes, long fp32RowBytes, long[] rowsBy
         Arrays.fill(fp32, Precision.FP32);
         return new TableStats(table.rowCount(), table.storedBytes(), table.rowBytes((1 << k) - 1, fp32), byChunks,
                 byPrecision, mixed[0], totals.passes, table.rowCount() - totals.restoredRows + totals.evicted,
-                totals.evicted, totals.grown);
+                totals.evicted, totals.grown, table.sharedRows());
     }
 
     /** The sum of {@code a} and {@code b} (two tasks' tables). */
@@ -73,7 +75,8 @@ public record TableStats(long rows, long bytes, long fp32RowBytes, long[] rowsBy
             p[i] += b.rowsByPrecision[i];
         }
         return new TableStats(a.rows + b.rows, a.bytes + b.bytes, a.fp32RowBytes, c, p, a.mixedRows + b.mixedRows,
-                Math.max(a.passes, b.passes), a.admitted + b.admitted, a.evicted + b.evicted, a.grown + b.grown);
+                Math.max(a.passes, b.passes), a.admitted + b.admitted, a.evicted + b.evicted, a.grown + b.grown,
+                a.sharedRows + b.sharedRows);
     }
 
     @Override
