@@ -69,7 +69,7 @@ public final class CompressionBench {
     public record Run(String stream, String model, String mode, int divisor, long budgetBytes, long referenceBytes,
                       long peakBytes, long finalBytes, double meanBytes, long steps, long passes, long stepsOverBudget,
                       long intervalSteps, ProgressiveMetrics.Summary metrics, double referenceAuc, double eventsPerSecond,
-                      double seconds, String status) {
+                      double seconds, String status, double passShare) {
 
         public boolean ok() {
             return status.equals("ok");
@@ -200,7 +200,7 @@ public final class CompressionBench {
     private static Run withReference(Run r, long refBytes, double refAuc) {
         return new Run(r.stream(), r.model(), r.mode(), r.divisor(), r.budgetBytes(), refBytes, r.peakBytes(),
                 r.finalBytes(), r.meanBytes(), r.steps(), r.passes(), r.stepsOverBudget(), r.intervalSteps(), r.metrics(),
-                refAuc, r.eventsPerSecond(), r.seconds(), r.status());
+                refAuc, r.eventsPerSecond(), r.seconds(), r.status(), r.passShare());
     }
 
     /** The settings of a run of {@code model} on a one-field stream: to validate {@code o} before running. */
@@ -247,14 +247,19 @@ public final class CompressionBench {
         long[] passes = {0};
         long[] last = {0};
         long[] steps = {0};
+        long[] passNanos = {0};
+        long[] stepSeen = {0};
         InProcessRun.StepObserver observer = (step, events, rows, afterPass) -> {
+            long now = System.nanoTime(); // a pass runs between a step's observation and its own
             long bytes = rows.storedBytes();
             last[0] = bytes;
             steps[0] = step;
             if (afterPass) {
                 passes[0]++;
+                passNanos[0] += now - stepSeen[0];
                 return;
             }
+            stepSeen[0] = System.nanoTime();
             peak[0] = Math.max(peak[0], bytes);
             sum[0] += bytes;
             count[0]++;
@@ -270,7 +275,7 @@ public final class CompressionBench {
         } catch (RuntimeException e) {
             log.printf(Locale.ROOT, "[compression] %-48s REFUSED: %s%n", label, e.getMessage());
             return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
-                    null, refAuc, Double.NaN, 0, "failed: " + e.getMessage());
+                    null, refAuc, Double.NaN, 0, "failed: " + e.getMessage(), Double.NaN);
         }
         BatchSettings settings = cfg.batchSettings();
         try (BatchModel m = BatchModels.create(settings)) {
@@ -279,7 +284,8 @@ public final class CompressionBench {
                     stream.open().get(), 4096, 0, observer);
             Run run = new Run(stream.name(), model, mode, divisor, budget, refBytes, peak[0], last[0],
                     count[0] == 0 ? 0 : sum[0] / count[0], steps[0], passes[0], over[0], interval, r.metrics(), refAuc,
-                    r.eventsPerSecond(), (System.nanoTime() - t0) / 1e9, "ok");
+                    r.eventsPerSecond(), (System.nanoTime() - t0) / 1e9, "ok",
+                    r.seconds() > 0 ? passNanos[0] / 1e9 / r.seconds() : Double.NaN);
             log.printf(Locale.ROOT, "[compression] %-48s AUC %.4f  final %,d B  peak %,d B  %,.0f ev/s  %.1f s%n", label,
                     run.auc(), run.finalBytes(), run.peakBytes(), run.eventsPerSecond(), run.seconds());
             return run;
@@ -287,7 +293,7 @@ public final class CompressionBench {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
             log.printf(Locale.ROOT, "[compression] %-48s FAILED: %s%n", label, msg);
             return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
-                    null, refAuc, Double.NaN, (System.nanoTime() - t0) / 1e9, "failed: " + msg);
+                    null, refAuc, Double.NaN, (System.nanoTime() - t0) / 1e9, "failed: " + msg, Double.NaN);
         }
     }
 
@@ -327,13 +333,13 @@ public final class CompressionBench {
                         + "\"budget_divisor\":%d,\"budget_bytes\":%d,\"peak_bytes\":%d,\"final_bytes\":%d,\"mean_bytes\":%s,"
                         + "\"reference_bytes\":%d,\"compression\":%s,\"auc\":%s,\"delta_auc\":%s,\"logloss\":%s,\"ne\":%s,"
                         + "\"events\":%d,\"events_per_s\":%s,\"peak_over_budget\":%s,\"steps\":%d,\"passes\":%d,"
-                        + "\"steps_over_budget\":%d,\"interval_steps\":%d}",
+                        + "\"steps_over_budget\":%d,\"interval_steps\":%d,\"pass_share\":%s}",
                 r.stream(), r.model(), r.mode(), r.status().replace("\\", "\\\\").replace("\"", "\\\""), r.divisor(),
                 r.budgetBytes(), r.peakBytes(), r.finalBytes(), num(r.meanBytes(), "%.0f"), r.referenceBytes(),
                 num(r.compression(), "%.4f"), num(r.auc(), "%.5f"), num(r.deltaAuc(), "%.5f"),
                 num(m == null ? Double.NaN : m.logLoss(), "%.5f"), num(m == null ? Double.NaN : m.ne(), "%.5f"),
                 m == null ? 0 : m.events(), num(r.eventsPerSecond(), "%.0f"), num(r.peakOverBudget(), "%.4f"), r.steps(),
-                r.passes(), r.stepsOverBudget(), r.intervalSteps());
+                r.passes(), r.stepsOverBudget(), r.intervalSteps(), num(r.passShare(), "%.4f"));
     }
 
     /** A run back from its {@link #json} line (for {@code --replot}); figures the line does not carry are NaN. */
@@ -356,7 +362,7 @@ public final class CompressionBench {
                 n.path("budget_divisor").asInt(), n.path("budget_bytes").asLong(), n.path("reference_bytes").asLong(),
                 n.path("peak_bytes").asLong(), n.path("final_bytes").asLong(), dbl(n, "mean_bytes"), n.path("steps").asLong(),
                 n.path("passes").asLong(), n.path("steps_over_budget").asLong(), n.path("interval_steps").asLong(), m,
-                auc - delta, dbl(n, "events_per_s"), Double.NaN, status);
+                auc - delta, dbl(n, "events_per_s"), Double.NaN, status, dbl(n, "pass_share"));
     }
 
     private static double dbl(com.fasterxml.jackson.databind.JsonNode n, String key) {
