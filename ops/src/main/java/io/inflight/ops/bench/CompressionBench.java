@@ -238,7 +238,7 @@ public final class CompressionBench {
             log.printf(Locale.ROOT, "[compression] %-48s unavailable (this build's PolicyMode does not know '%s')%n", label,
                     mode);
             return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
-                    null, refAuc, Double.NaN, 0, "unavailable");
+                    null, refAuc, Double.NaN, 0, "unavailable", Double.NaN);
         }
         long[] peak = {0};
         double[] sum = {0};
