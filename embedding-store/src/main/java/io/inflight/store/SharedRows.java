@@ -13,7 +13,7 @@ import java.util.Arrays;
  * <p>Training is row-wise Adagrad like the store's own rows: gradients of one step are summed per
  * shared row ({@link #accumulate}) and applied once ({@link #apply}), in ascending row order. The sums
  * are float sums in the order of the keys, which the trainer always passes ascending, so a replay
- * reproduces every bit. Each row holds D values, the linear weight and
+ * reproduces every bit. Each row holds D values and the linear weight (binary16, 2 bytes each) and
  * two Adagrad accumulators (4 bytes each, {@link #bytes()}); they count in
  * the store's bytes and so in the one budget. Not thread-safe.
  */
@@ -21,6 +21,9 @@ public final class SharedRows {
 
     private static final long SLOT_SALT = 0x5AA7ED0C0FFEEL;
     private static final long INIT_SALT = 0x5AA7ED1417L;
+    private static final long ROUND_SALT = 0x5AA7ED40D5L;
+    /** First int of {@link #exportState}: binary16 values. */
+    private static final int FORMAT = -2;
 
     private int rows;
     private final int d;
@@ -28,8 +31,15 @@ public final class SharedRows {
     private final float lr;
     private final float l2;
     private final float eps;
-    /** Per row: D values then the linear weight. */
-    private float[] values;
+    /**
+     * Per row: D values then the linear weight, as binary16 bits: half the bytes of fp32, so twice
+     * the rows in the same share of the budget; updates round stochastically (keyed by seed, row,
+     * element and step), so a replay reproduces every bit.
+     */
+    private short[] values;
+    private final long roundSeed;
+    /** Steps applied so far: keys the stochastic rounding. */
+    private long applied;
     /** Per row: the embedding's and the linear weight's Adagrad accumulators. */
     private float[] acc;
     private float[] grad;
@@ -76,7 +86,8 @@ public final class SharedRows {
         this.lr = config.learningRate();
         this.l2 = config.l2();
         this.eps = config.adagradEps();
-        this.values = new float[rows * stride];
+        this.values = new short[rows * stride];
+        this.roundSeed = config.seed() ^ ROUND_SALT;
         this.acc = new float[rows * 2];
         this.grad = new float[rows * stride];
         this.touched = new boolean[rows];
@@ -84,9 +95,17 @@ public final class SharedRows {
         float s = config.initScale();
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < d; j++) {
-                values[r * stride + j] = s * (2f * CounterRng.unit(CounterRng.at(base, r * stride + j)) - 1f);
+                values[r * stride + j] = nearest(s * (2f * CounterRng.unit(CounterRng.at(base, r * stride + j)) - 1f));
             }
         }
+    }
+
+    private static short nearest(float v) {
+        return (short) Quantizer.halfStochastic(v, 0.5f);
+    }
+
+    private float value(int i) {
+        return Quantizer.halfToFloat(values[i] & 0xffff);
     }
 
     /** Bytes a table of {@code rows} shared rows of dimension {@code dim} holds (without gates). */
@@ -146,7 +165,7 @@ public final class SharedRows {
         if (touchedCount != 0) {
             throw new IllegalStateException("shared rows resized with gradients pending");
         }
-        float[] v = new float[newRows * stride];
+        short[] v = new short[newRows * stride];
         float[] a = new float[newRows * 2];
         if (newRows > rows) {
             for (int r = 0; r < newRows; r++) {
@@ -159,7 +178,7 @@ public final class SharedRows {
             for (int r = 0; r < newRows; r++) {
                 int hi = r + newRows;
                 for (int j = 0; j < stride; j++) {
-                    v[r * stride + j] = 0.5f * (values[r * stride + j] + values[hi * stride + j]);
+                    v[r * stride + j] = nearest(0.5f * (value(r * stride + j) + value(hi * stride + j)));
                 }
                 a[2 * r] = 0.5f * (acc[2 * r] + acc[2 * hi]);
                 a[2 * r + 1] = 0.5f * (acc[2 * r + 1] + acc[2 * hi + 1]);
@@ -195,12 +214,15 @@ public final class SharedRows {
 
     /** Copies dimensions {@code [dimOff, dimOff + n)} of {@code key}'s shared row to {@code dst[dstOff ..]}. */
     public void read(long key, int dimOff, int n, float[] dst, int dstOff) {
-        System.arraycopy(values, slot(key) * stride + dimOff, dst, dstOff, n);
+        int from = slot(key) * stride + dimOff;
+        for (int j = 0; j < n; j++) {
+            dst[dstOff + j] = value(from + j);
+        }
     }
 
     /** The linear weight of {@code key}'s shared row. */
     public float linear(long key) {
-        return values[slot(key) * stride + d];
+        return value(slot(key) * stride + d);
     }
 
     /**
@@ -239,13 +261,15 @@ public final class SharedRows {
         if (touchedCount == 0) {
             return;
         }
+        long step = applied++;
         Arrays.sort(touchedList, 0, touchedCount);
         for (int t = 0; t < touchedCount; t++) {
             int r = touchedList[t];
             int base = r * stride;
             float s2 = 0f;
+            long round = CounterRng.bits(roundSeed, r, step);
             for (int j = 0; j < d; j++) {
-                float g = grad[base + j] + l2 * values[base + j];
+                float g = grad[base + j] + l2 * value(base + j);
                 grad[base + j] = g;
                 s2 += g * g;
             }
@@ -254,15 +278,18 @@ public final class SharedRows {
                 acc[2 * r] = a;
                 float rate = lr / ((float) Math.sqrt(a) + eps);
                 for (int j = 0; j < d; j++) {
-                    values[base + j] -= rate * grad[base + j];
+                    values[base + j] = (short) Quantizer.halfStochastic(value(base + j) - rate * grad[base + j],
+                            CounterRng.unit(CounterRng.at(round, j)));
                 }
             }
             float lg = grad[base + d];
             if (lg != 0f) {
-                lg += l2 * values[base + d];
+                float w = value(base + d);
+                lg += l2 * w;
                 float la = acc[2 * r + 1] + lg * lg;
                 acc[2 * r + 1] = la;
-                values[base + d] -= lr * lg / ((float) Math.sqrt(la) + eps);
+                values[base + d] = (short) Quantizer.halfStochastic(w - lr * lg / ((float) Math.sqrt(la) + eps),
+                        CounterRng.unit(CounterRng.at(round, d)));
             }
             Arrays.fill(grad, base, base + stride, 0f);
             touched[r] = false;
@@ -273,10 +300,11 @@ public final class SharedRows {
     /** The whole table (values and accumulators), as {@link #importState} reads it. */
     public byte[] exportState() {
         boolean gated = gate.length > 0;
-        ByteBuffer b = ByteBuffer.allocate(8 + 4 * (values.length + acc.length) + (gated ? 4 + 8 * gate.length + 24 : 0));
-        b.putInt(rows).putInt(d);
-        for (float v : values) {
-            b.putFloat(v);
+        ByteBuffer b = ByteBuffer.allocate(20 + 2 * values.length + 4 * acc.length
+                + (gated ? 4 + 8 * gate.length + 24 : 0));
+        b.putInt(FORMAT).putInt(rows).putInt(d).putLong(applied);
+        for (short v : values) {
+            b.putShort(v);
         }
         for (float v : acc) {
             b.putFloat(v);
@@ -294,11 +322,15 @@ public final class SharedRows {
     /** Loads what {@link #exportState} wrote; refuses a table of another shape. */
     public void importState(byte[] state) {
         ByteBuffer b = ByteBuffer.wrap(state);
+        if (state.length < 20 || b.getInt() != FORMAT) {
+            throw new IllegalStateException("stored shared rows are of another format (before binary16 values); "
+                    + "train changed settings under a new inflight.application.id");
+        }
         int r = b.getInt();
         int dim = b.getInt();
         if (r != rows && dim == d && Integer.bitCount(r) == 1 && Integer.bitCount(rows) == 1) {
             rows = r; // re-sized by passes (powers of two)
-            values = new float[r * stride];
+            values = new short[r * stride];
             acc = new float[r * 2];
             grad = new float[r * stride];
             touched = new boolean[r];
@@ -307,8 +339,9 @@ public final class SharedRows {
             throw new IllegalStateException("stored shared rows are " + r + " x D=" + dim + ", this table is " + rows
                     + " x D=" + d + "; train changed settings under a new inflight.application.id");
         }
+        applied = b.getLong();
         for (int i = 0; i < values.length; i++) {
-            values[i] = b.getFloat();
+            values[i] = b.getShort();
         }
         for (int i = 0; i < acc.length; i++) {
             acc[i] = b.getFloat();

@@ -37,8 +37,15 @@ class SharedRowsTest {
         // another order sums the same gradients in another float order: equal up to rounding
         java.nio.ByteBuffer x = java.nio.ByteBuffer.wrap(a.exportState());
         java.nio.ByteBuffer y = java.nio.ByteBuffer.wrap(b.exportState());
-        assertThat(y.getInt()).isEqualTo(x.getInt());
-        assertThat(y.getInt()).isEqualTo(x.getInt());
+        for (int i = 0; i < 3; i++) {
+            assertThat(y.getInt()).as("format, H, D").isEqualTo(x.getInt());
+        }
+        assertThat(y.getLong()).as("steps applied").isEqualTo(x.getLong()).isEqualTo(1);
+        for (int i = 0; i < 7 * 5; i++) { // binary16 values, rounded stochastically: within two units of 2^-10
+            float vx = Quantizer.halfToFloat(x.getShort() & 0xffff);
+            float vy = Quantizer.halfToFloat(y.getShort() & 0xffff);
+            assertThat(vy).isCloseTo(vx, org.assertj.core.data.Offset.offset(Math.max(1e-4f, Math.abs(vx) * 0x1p-9f)));
+        }
         while (x.hasRemaining()) {
             assertThat(y.getFloat()).isCloseTo(x.getFloat(), org.assertj.core.data.Offset.offset(1e-4f));
         }

@@ -162,9 +162,9 @@ public record PolicySettings(
     /** Fewer shared rows than this (outside mode hash) are not worth their bytes: none are kept. */
     public static final int MIN_SHARED_ROWS = 16;
 
-    /** Bytes of one shared row of dimension {@code dim}: D values, the linear weight and two accumulators. */
+    /** Bytes of one shared row of dimension {@code dim}: D values and the linear weight at binary16, two fp32 accumulators. */
     public static long sharedRowBytes(int dim) {
-        return 4L * (dim + 3);
+        return 2L * (dim + 1) + 8;
     }
 
     /**

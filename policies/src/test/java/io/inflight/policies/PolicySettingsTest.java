@@ -70,11 +70,11 @@ class PolicySettingsTest {
 
     @Test
     void shouldSizeSharedRowsFromTheBudgetAndRefuseBadShares() {
-        PolicySettings hash = PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash", PolicySettings.BUDGET_BYTES, "76000"));
-        assertThat(PolicySettings.sharedRowBytes(16)).isEqualTo(76);
+        PolicySettings hash = PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash", PolicySettings.BUDGET_BYTES, "42000"));
+        assertThat(PolicySettings.sharedRowBytes(16)).isEqualTo(42);
         assertThat(hash.sharedRows(16)).as("mode hash: the whole budget").isEqualTo(1000);
         PolicySettings ada = PolicySettings.fromMap(Map.of(PolicySettings.MODE, "adaembed", PolicySettings.BUDGET_BYTES,
-                "76000", PolicySettings.SHARED_FRACTION, "0.25"));
+                "42000", PolicySettings.SHARED_FRACTION, "0.25"));
         assertThat(ada.sharedRows(16)).as("adaptive: a power of two at most the share").isEqualTo(128);
         assertThat(ada.with(PolicySettings.SHARED_ADAPTIVE, "false").sharedRows(16)).as("fixed").isEqualTo(250);
         assertThat(PolicySettings.fromMap(Map.of(PolicySettings.MODE, "adaembed")).sharedRows(16)).as("no budget").isZero();
