@@ -83,6 +83,6 @@ class PolicySettingsTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.SHARED_FRACTION, "1")))
                 .hasMessageContaining(PolicySettings.SHARED_FRACTION).hasMessageContaining("got 1.0");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash",
-                PolicySettings.BUDGET_BYTES, "50")).sharedRows(16)).hasMessageContaining("no room for one shared row");
+                PolicySettings.BUDGET_BYTES, "40")).sharedRows(16)).hasMessageContaining("no room for one shared row");
     }
 }
