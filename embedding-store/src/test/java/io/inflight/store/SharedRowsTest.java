@@ -128,8 +128,9 @@ class SharedRowsTest {
             assertThat(fresh.slot(key) % 4).isEqualTo(slot);
             a.read(key, 0, 4, now, 0);
             for (int j = 0; j < 4; j++) {
-                assertThat(now[j]).isCloseTo(0.5f * (bySlot[slot][j] + bySlot[slot + 4][j]),
-                        org.assertj.core.data.Offset.offset(1e-6f));
+                float mean = 0.5f * (bySlot[slot][j] + bySlot[slot + 4][j]);
+                assertThat(now[j]).as("the mean, rounded to binary16")
+                        .isCloseTo(mean, org.assertj.core.data.Offset.offset(Math.abs(mean) * 0x1p-10f + 1e-7f));
             }
         }
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> a.resize(3)).hasMessageContaining("power of two");
