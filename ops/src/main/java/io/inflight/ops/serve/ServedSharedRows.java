@@ -130,4 +130,14 @@ final class ServedSharedRows {
     int tableRows() {
         return tableRows;
     }
+
+    /** A copy of the current table (H x (D values, linear weight)). */
+    float[] values() {
+        return values.clone();
+    }
+
+    /** A copy of the gates, null before the first. */
+    float[] gates() {
+        return gates == null ? null : gates.clone();
+    }
 }

@@ -205,4 +205,14 @@ public final class ServingModel {
     public synchronized int sharedRows() {
         return shared.tableRows();
     }
+
+    /** A copy of the shared rows as received (H x (D values, linear weight)). */
+    synchronized float[] sharedValues() {
+        return shared.values();
+    }
+
+    /** A copy of the shared rows' gates, null before the first. */
+    synchronized float[] sharedGates() {
+        return shared.gates();
+    }
 }
