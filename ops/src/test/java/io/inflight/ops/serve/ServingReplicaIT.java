@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inflight.policies.PolicySettings;
 import io.inflight.policies.Precision;
+import io.inflight.store.EmbeddingStore;
 import io.inflight.store.RowSink;
 import io.inflight.store.SharedRows;
 import io.inflight.topics.ClickEvent;
@@ -52,19 +53,8 @@ class ServingReplicaIT {
     void shouldServeExactlyTheRowsTheTrainerCommitted() throws Exception {
         Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "serve");
         try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
-            Map<String, String> raw = new HashMap<>();
-            raw.put(InflightConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-            raw.put(InflightConfig.TOPIC_PREFIX, "serve");
-            raw.put(InflightConfig.STATE_DIR, dir.resolve("state").toString());
-            raw.put(InflightConfig.MODEL_TYPE, "fm");
-            raw.put(InflightConfig.MODEL_FIELDS, "f0,f1,f2,f3,f4,f5,f6,f7");
-            raw.put(InflightConfig.BATCH_SIZE, "50");
-            raw.put(InflightConfig.PUBLISH_EVERY, "1");
-            InflightConfig cfg = InflightConfig.parse(raw);
+            InflightConfig cfg = trainOn(dir, broker, "serve", Map.of());
             BatchSettings settings = cfg.batchSettings().orElseThrow();
-            TrainerApp.ensureTopics(cfg);
-            Generation.run(GeneratorSpec.defaults(5_000, 3), new TopicSink(cfg.kafkaClientConfigs(), "serve.clicks"),
-                    new PrintStream(OutputStream.nullOutputStream()));
 
             AtomicReference<Throwable> fatal = new AtomicReference<>();
             try (TrainerApp app = TrainerApp.start(cfg, fatal::set);
@@ -73,24 +63,8 @@ class ServingReplicaIT {
                  ServeEndpoint http = new ServeEndpoint("127.0.0.1", 0, replica)) {
                 TrainerRuns.await(app, 5_000, fatal, Duration.ofSeconds(120));
                 // The trainer's rows, read on its stream thread: [linear, D values] as the replica serves them.
-                Map<Long, float[]> trained = new HashMap<>();
-                TrainerTasks.call(cfg.getString(InflightConfig.APPLICATION_ID), task -> {
-                    task.rows().snapshot(new RowSink() {
-                        @Override
-                        public void row(long key, int mask, Precision[] precisions, float[] values, float linear) {
-                            float[] r = new float[settings.dim() + 1];
-                            r[0] = linear;
-                            System.arraycopy(values, 0, r, 1, settings.dim());
-                            trained.put(key, r);
-                        }
-
-                        @Override
-                        public void evicted(long key) {
-                            throw new AssertionError("a snapshot has no tombstones");
-                        }
-                    });
-                    return trained.size();
-                }, Duration.ofSeconds(30)).orElseThrow();
+                Map<Long, float[]> trained = TrainerTasks.call(cfg.getString(InflightConfig.APPLICATION_ID),
+                        task -> rowsOf(task.rows(), settings.dim()), Duration.ofSeconds(30)).orElseThrow().get(0);
                 assertThat(trained).isNotEmpty();
                 Await.until(Duration.ofSeconds(120), Duration.ofMillis(50),
                         () -> "the replica serving all " + trained.size() + " rows (has " + replica.model().rows() + ")",
@@ -138,27 +112,16 @@ class ServingReplicaIT {
     void shouldScoreLikeTheTrainerThroughItsSharedRows() throws Exception {
         Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "serve-shared");
         try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
-            Map<String, String> raw = new HashMap<>();
-            raw.put(InflightConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-            raw.put(InflightConfig.TOPIC_PREFIX, "shared");
-            raw.put(InflightConfig.APPLICATION_ID, "serve-shared");
-            raw.put(InflightConfig.STATE_DIR, dir.resolve("state").toString());
-            raw.put(InflightConfig.MODEL_TYPE, "fm");
-            raw.put(InflightConfig.MODEL_FIELDS, "f0,f1,f2,f3,f4,f5,f6,f7");
-            raw.put(InflightConfig.BATCH_SIZE, "50");
-            raw.put(InflightConfig.PUBLISH_EVERY, "1");
-            raw.put(InflightConfig.PREDICTIONS_ENABLED, "true");
-            raw.put(PolicySettings.MODE, "all");
-            raw.put(PolicySettings.BUDGET_BYTES, "200000");
-            raw.put(PolicySettings.SHARED_FRACTION, "0.5");
-            raw.put(PolicySettings.ADMISSION_COUNT, "1"); // recurring at once: a feature without a row reads its shared row
-            raw.put(PolicySettings.INTERVAL_STEPS, "30");
-            InflightConfig cfg = InflightConfig.parse(raw);
+            InflightConfig cfg = trainOn(dir, broker, "shared", Map.of(
+                    InflightConfig.APPLICATION_ID, "serve-shared",
+                    InflightConfig.PREDICTIONS_ENABLED, "true",
+                    PolicySettings.MODE, "all",
+                    PolicySettings.BUDGET_BYTES, "200000",
+                    PolicySettings.SHARED_FRACTION, "0.5",
+                    PolicySettings.ADMISSION_COUNT, "1", // recurring at once: a feature without a row reads its shared row
+                    PolicySettings.INTERVAL_STEPS, "30"));
             BatchSettings settings = cfg.batchSettings().orElseThrow();
             int d = settings.dim();
-            TrainerApp.ensureTopics(cfg);
-            Generation.run(GeneratorSpec.defaults(5_000, 3), new TopicSink(cfg.kafkaClientConfigs(), "shared.clicks"),
-                    new PrintStream(OutputStream.nullOutputStream()));
 
             AtomicReference<Throwable> fatal = new AtomicReference<>();
             try (TrainerApp app = TrainerApp.start(cfg, fatal::set);
@@ -169,20 +132,7 @@ class ServingReplicaIT {
                 Map<Long, float[]> trained = new HashMap<>();
                 float[][] shared = new float[2][];
                 TrainerTasks.call("serve-shared", task -> {
-                    task.rows().snapshot(new RowSink() {
-                        @Override
-                        public void row(long key, int mask, Precision[] precisions, float[] values, float linear) {
-                            float[] r = new float[d + 1];
-                            r[0] = linear;
-                            System.arraycopy(values, 0, r, 1, d);
-                            trained.put(key, r);
-                        }
-
-                        @Override
-                        public void evicted(long key) {
-                            throw new AssertionError("a snapshot has no tombstones");
-                        }
-                    });
+                    trained.putAll(rowsOf(task.rows(), d));
                     SharedRows s = task.rows().shared();
                     shared[0] = new float[s.rows() * (d + 1)];
                     s.copyRows(0, s.rows(), shared[0], 0);
@@ -259,6 +209,44 @@ class ServingReplicaIT {
                         return out.size() >= events.size() ? Boolean.TRUE : null;
                     });
         }
+        return out;
+    }
+
+    /** The topics of {@code prefix} with 5,000 events in clicks; the trainer's config (FM, 8 fields, batch 50). */
+    private static InflightConfig trainOn(Path dir, EmbeddedBroker broker, String prefix, Map<String, String> extra)
+            throws Exception {
+        Map<String, String> raw = new HashMap<>(extra);
+        raw.put(InflightConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+        raw.put(InflightConfig.TOPIC_PREFIX, prefix);
+        raw.put(InflightConfig.STATE_DIR, dir.resolve("state").toString());
+        raw.put(InflightConfig.MODEL_TYPE, "fm");
+        raw.put(InflightConfig.MODEL_FIELDS, "f0,f1,f2,f3,f4,f5,f6,f7");
+        raw.put(InflightConfig.BATCH_SIZE, "50");
+        raw.put(InflightConfig.PUBLISH_EVERY, "1");
+        InflightConfig cfg = InflightConfig.parse(raw);
+        TrainerApp.ensureTopics(cfg);
+        Generation.run(GeneratorSpec.defaults(5_000, 3), new TopicSink(cfg.kafkaClientConfigs(), cfg.topics().clicks()),
+                new PrintStream(OutputStream.nullOutputStream()));
+        return cfg;
+    }
+
+    /** The trainer's rows as the replica serves them, [linear, D values]; on the task's stream thread. */
+    private static Map<Long, float[]> rowsOf(EmbeddingStore rows, int d) {
+        Map<Long, float[]> out = new HashMap<>();
+        rows.snapshot(new RowSink() {
+            @Override
+            public void row(long key, int mask, Precision[] precisions, float[] values, float linear) {
+                float[] r = new float[d + 1];
+                r[0] = linear;
+                System.arraycopy(values, 0, r, 1, d);
+                out.put(key, r);
+            }
+
+            @Override
+            public void evicted(long key) {
+                throw new AssertionError("a snapshot has no tombstones");
+            }
+        });
         return out;
     }
 }
