@@ -2,9 +2,10 @@ package io.inflight.store;
 
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.BitSet;
 
 /**
- * Shared hashed rows (CAFE, SIGMOD 2024): {@code H} full-precision rows that every feature without a
+ * Shared hashed rows (CAFE, SIGMOD 2024): {@code H} rows that every feature without a
  * row of its own, and every pruned chunk of a stored row, reads and trains: feature {@code key} uses
  * row {@code hash(key) mod H}. So a feature refused by admission, evicted, or pruned reads a
  * trained value instead of zeros (mode {@code hash}: every feature does). One table for all fields: keys are already
@@ -55,6 +56,11 @@ public final class SharedRows {
     private long servedShared;
     private long servedOwn;
     private double servedShare = Double.NaN;
+    /**
+     * Rows whose values changed since {@link #clearChanged} (for publication only: not part of the
+     * state, the hash or the bytes). Everything counts as changed after creation, a resize or an import.
+     */
+    private BitSet changed = new BitSet();
 
     /**
      * @param rows   H, at least 1
@@ -98,6 +104,7 @@ public final class SharedRows {
                 values[r * stride + j] = nearest(s * (2f * CounterRng.unit(CounterRng.at(base, r * stride + j)) - 1f));
             }
         }
+        changed.set(0, rows);
     }
 
     private static short nearest(float v) {
@@ -189,6 +196,8 @@ public final class SharedRows {
         acc = a;
         grad = new float[newRows * stride];
         touched = new boolean[newRows];
+        changed = new BitSet(newRows);
+        changed.set(0, newRows);
     }
 
     /** Adds {@code g}, this step's gradient of the loss with respect to {@code field}'s gate. */
@@ -207,9 +216,41 @@ public final class SharedRows {
 
     /** The shared row of {@code key}. */
     public int slot(long key) {
+        return slot(key, rows);
+    }
+
+    /**
+     * The shared row of {@code key} in a table of {@code rows} (H) rows: what every reader of shared
+     * rows (the trainer, a serving replica) maps a key to.
+     */
+    public static int slot(long key, int rows) {
         long h = (key ^ SLOT_SALT) * 0x9E3779B97F4A7C15L;
         h ^= h >>> 32;
         return (int) Math.floorMod(h, (long) rows);
+    }
+
+    /** Whether a row of {@code [from, to)} changed since {@link #clearChanged}. */
+    public boolean changedIn(int from, int to) {
+        int next = changed.nextSetBit(from);
+        return next >= 0 && next < to;
+    }
+
+    /** Forgets which rows changed (after they were published). */
+    public void clearChanged() {
+        changed.clear();
+    }
+
+    /** Copies rows {@code [from, from + n)}, each D values then its linear weight, to {@code dst[off ..]}. */
+    public void copyRows(int from, int n, float[] dst, int off) {
+        int base = from * stride;
+        for (int i = 0; i < n * stride; i++) {
+            dst[off + i] = value(base + i);
+        }
+    }
+
+    /** A copy of the gates, one per gated field (empty when ungated). */
+    public float[] gates() {
+        return gate.clone();
     }
 
     /** Copies dimensions {@code [dimOff, dimOff + n)} of {@code key}'s shared row to {@code dst[dstOff ..]}. */
@@ -293,6 +334,7 @@ public final class SharedRows {
             }
             Arrays.fill(grad, base, base + stride, 0f);
             touched[r] = false;
+            changed.set(r);
         }
         touchedCount = 0;
     }
@@ -343,6 +385,7 @@ public final class SharedRows {
         for (int i = 0; i < values.length; i++) {
             values[i] = b.getShort();
         }
+        changed.set(0, rows);
         for (int i = 0; i < acc.length; i++) {
             acc[i] = b.getFloat();
         }

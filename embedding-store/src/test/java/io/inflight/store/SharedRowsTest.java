@@ -155,4 +155,34 @@ class SharedRowsTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SharedRows(8, 2, CONFIG).importState(a.exportState()))
                 .hasMessageContaining("gate 3 fields");
     }
+
+    @Test
+    void shouldTellWhichRowsChangedSinceTheyWereLastPublished() {
+        SharedRows s = new SharedRows(64, 2, CONFIG);
+        assertThat(s.changedIn(0, 64)).as("a new table: every row").isTrue();
+        s.clearChanged();
+        assertThat(s.changedIn(0, 64)).isFalse();
+        long key = 12345;
+        int row = s.slot(key);
+        assertThat(row).isEqualTo(SharedRows.slot(key, 64));
+        float[] g = {0.1f, -0.2f, 0.3f, 0.4f, 0.5f};
+        s.accumulate(key, g, 0, 0, 4, true);
+        assertThat(s.changedIn(row, row + 1)).as("not applied yet").isFalse();
+        s.apply();
+        assertThat(s.changedIn(row, row + 1)).isTrue();
+        assertThat(s.changedIn(0, row)).isFalse();
+        assertThat(s.changedIn(row + 1, 64)).isFalse();
+        float[] copy = new float[5];
+        s.copyRows(row, 1, copy, 0);
+        float[] read = new float[5];
+        s.read(key, 0, 4, read, 0);
+        read[4] = s.linear(key);
+        assertThat(copy).containsExactly(read);
+        s.clearChanged();
+        s.resize(32);
+        assertThat(s.changedIn(31, 32)).as("a resized table: every row").isTrue();
+        s.clearChanged();
+        s.importState(s.exportState());
+        assertThat(s.changedIn(0, 1)).as("an imported table: every row").isTrue();
+    }
 }

@@ -46,11 +46,14 @@ public final class RecoveryBench {
      * @param publishedRows        rows of the killed-and-restarted run's final model
      * @param publicationMismatches of those, rows whose latest committed model update (published by that
      *                             run) is missing or differs from the row, plus updates for rows the model
-     *                             does not have: 0 when every change was published and none was lost
+     *                             does not have, plus shared hashed rows and gates whose latest
+     *                             published value differs from the model's (see {@link SharedPublicationCheck}):
+     *                             0 when every change was published and none was lost
+     * @param publishedSharedRows  shared hashed rows of that model (0 without them)
      */
     public record Result(long events, String cleanHash, String crashedHash, long cleanEvents, long crashedEvents,
                          List<Long> killOffsets, List<Double> resumeSeconds, long publishedRows,
-                         long publicationMismatches) {
+                         long publicationMismatches, long publishedSharedRows) {
         public boolean identical() {
             return cleanHash.equals(crashedHash);
         }
@@ -67,10 +70,10 @@ public final class RecoveryBench {
             return String.format(Locale.ROOT,
                     "{\"bench\":\"recovery\",\"events\":%d,\"kills\":%d,\"kill_offsets\":%s,\"clean_hash\":\"%s\","
                             + "\"crashed_hash\":\"%s\",\"identical\":%b,\"lost\":%d,\"applied_twice\":%d,\"resume_seconds\":%s,"
-                            + "\"published_rows\":%d,\"publication_mismatches\":%d}",
+                            + "\"published_rows\":%d,\"published_shared_rows\":%d,\"publication_mismatches\":%d}",
                     events, killOffsets.size(), killOffsets, cleanHash, crashedHash, identical(), lost(), appliedTwice(),
                     resumeSeconds.stream().map(d -> String.format(Locale.ROOT, "%.2f", d)).toList(), publishedRows,
-                    publicationMismatches);
+                    publishedSharedRows, publicationMismatches);
         }
     }
 
@@ -167,7 +170,7 @@ public final class RecoveryBench {
         }
         Optional<ProgressiveMetrics.Summary> crashedSummary = Optional.empty();
         String crashedHash;
-        long[] publication = {-1, -1};
+        long[] publication = {-1, -1, 0};
         {
             Map<String, String> restore = new HashMap<>(crashed);
             restore.put(InflightConfig.STATE_DIR, workDir.resolve("crashed-restore").toString());
@@ -181,7 +184,7 @@ public final class RecoveryBench {
             }
         }
         return new Result(expected, cleanHash, crashedHash, cleanSummary.events(), crashedSummary.get().events(),
-                killedAt, resume, publication[0], publication[1]);
+                killedAt, resume, publication[0], publication[1], publication[2]);
     }
 
     private static Map<String, String> config(Map<String, String> base, String appId, Path stateDir) {
@@ -244,13 +247,15 @@ public final class RecoveryBench {
     /**
      * Compares the final model's rows (asked of the running trainer) with the latest committed update
      * of every row published since {@code from}; repeats for up to 30 s, as the last publication may
-     * still be on its way. Returns {rows, mismatches}.
+     * still be on its way. The shared hashed rows and their gates likewise. Returns {rows, mismatches,
+     * shared rows}.
      */
     private long[] checkPublication(InflightConfig cfg, String applicationId, TopicPartition tp, long from)
             throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         Map<Long, ModelUpdateCodec.Row> latest = new HashMap<>();
         Map<Long, Boolean> tombstoned = new HashMap<>();
+        SharedPublicationCheck shared = new SharedPublicationCheck();
         try (KafkaConsumer<byte[], byte[]> c = updatesConsumer(cfg)) {
             c.assign(List.of(tp));
             c.seek(tp, from);
@@ -260,7 +265,8 @@ public final class RecoveryBench {
                     for (var r : c.poll(Duration.ofMillis(200))) {
                         ModelUpdateCodec.Key k = ModelUpdateCodec.parseKey(r.key());
                         if (!k.row()) {
-                            continue; // dense chunks
+                            shared.accept(k, r.value()); // dense chunks are not compared
+                            continue;
                         }
                         long key = k.id();
                         if (r.value() == null) {
@@ -287,8 +293,10 @@ public final class RecoveryBench {
                         mismatches++;
                     }
                 }
+                long[] sharedRows = shared.compare(applicationId);
+                mismatches += sharedRows[1];
                 if (mismatches == 0 || System.nanoTime() > deadline) {
-                    return new long[] {rows.size(), mismatches};
+                    return new long[] {rows.size(), mismatches, sharedRows[0]};
                 }
                 Thread.sleep(500);
             }

@@ -68,14 +68,6 @@ final class ServeCommand implements Callable<Integer> {
                             + " (and model settings) as the trainer");
         }
         BatchSettings settings = cfg.batchSettings();
-        if (cfg.policySettings().sharedRows(settings.dim()) > 0) {
-            // the trainer does not publish its shared hashed rows yet: a replica scores those features as zeros
-            System.err.println("serve: warning: the trainer keeps shared hashed rows (" + cfg.policySettings().mode().configName()
-                    + " under " + io.inflight.policies.PolicySettings.BUDGET_BYTES + "), which are not published to "
-                    + cfg.topics().modelUpdates() + " yet: features without a row of their own score as zeros here "
-                    + "(train with " + io.inflight.policies.PolicySettings.SHARED_FRACTION + "=0 for a replica that "
-                    + "scores exactly as the trainer)");
-        }
         try (Shutdown shutdown = new Shutdown();
              ServingReplica replica = new ServingReplica(cfg.kafkaClientConfigs(), cfg.topics().modelUpdates(),
                      new ServingModel(settings, BatchModels::create, modelId));
@@ -89,8 +81,9 @@ final class ServeCommand implements Callable<Integer> {
                     throw new IllegalStateException("replica stopped: " + replica.failure(), replica.failure());
                 }
                 long[] lag = replica.lagPercentiles();
-                System.out.printf(Locale.ROOT, "  rows %,d  updates %,d  dense version %d  freshness p50 %d ms, p99 %d ms%n",
-                        replica.model().rows(), replica.applied(), replica.model().denseVersion(), lag[0], lag[1]);
+                System.out.printf(Locale.ROOT, "  rows %,d  shared rows %,d of %,d  updates %,d  dense version %d  "
+                                + "freshness p50 %d ms, p99 %d ms%n", replica.model().rows(), replica.model().sharedRowsHeld(),
+                        replica.model().sharedRows(), replica.applied(), replica.model().denseVersion(), lag[0], lag[1]);
             }
         }
         return 0;

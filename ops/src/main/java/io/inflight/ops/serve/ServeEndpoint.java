@@ -43,7 +43,8 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * <ul>
  *   <li>{@code POST /score} with {@code {"features":{"site":"a","tags":["x","y"]},"numeric":{"price":3.5}}}
  *       ({@code numeric} optional) → {@code {"p":0.12,"logit":-1.9,"features":3,"rows_found":2}};</li>
- *   <li>{@code GET /status} → rows, updates applied, dense model version, freshness percentiles.</li>
+ *   <li>{@code GET /status} → rows, shared rows (H) and how many of them are held, updates applied,
+ *       dense model version, freshness percentiles.</li>
  * </ul>
  * The event a request describes is checked by the trainer's {@link EventValidator} under the trainer's
  * {@link EventLimits}: a request the trainer would dead-letter gets 400 with the same reason code.
@@ -311,9 +312,9 @@ public final class ServeEndpoint implements AutoCloseable {
     private String status() {
         long[] lag = replica.lagPercentiles();
         return String.format(Locale.ROOT,
-                "{\"rows\":%d,\"updates_applied\":%d,\"dense_version\":%d,\"last_update_ms\":%d,"
-                        + "\"freshness_ms\":{\"p50\":%d,\"p99\":%d,\"max\":%d},\"healthy\":%b}",
-                replica.model().rows(), replica.applied(), replica.model().denseVersion(), replica.lastUpdateTimestamp(),
+                "{\"rows\":%d,\"shared_rows\":%d,\"shared_rows_held\":%d,\"updates_applied\":%d,\"dense_version\":%d,"
+                        + "\"last_update_ms\":%d,\"freshness_ms\":{\"p50\":%d,\"p99\":%d,\"max\":%d},\"healthy\":%b}",
+                replica.model().rows(), replica.model().sharedRows(), replica.model().sharedRowsHeld(), replica.applied(), replica.model().denseVersion(), replica.lastUpdateTimestamp(),
                 lag[0], lag[1], lag[2], replica.failure() == null);
     }
 

@@ -12,9 +12,16 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The model as a serving replica sees it: the latest published weights of every row and the latest
- * dense parameters, applied from {@code <prefix>.model-updates}, and the same scoring path as the
- * trainer (per-field slots, the numeric fields through {@link NumericInputs}, then {@link BatchModel#forward}).
+ * The model as a serving replica sees it: the latest published weights of every row, the latest
+ * dense parameters and the trainer's shared hashed rows with their gates ({@link ServedSharedRows}),
+ * applied from {@code <prefix>.model-updates}, and the same scoring path as the trainer (per-field
+ * slots, the numeric fields through {@link NumericInputs}, then {@link BatchModel#forward}).
+ *
+ * <p>A feature reads its row; a stored row's pruned chunks read {@code gate(field) x} its shared
+ * row's dimensions; a feature without a row reads {@code gate(field) x} its shared row, as the
+ * trainer reads a feature it refused a row for want of room. One approximation: the trainer reads
+ * zeros for a feature it has not seen often enough yet to admit (it cannot tell a replica which), a
+ * replica reads its gated shared row for it too.
  *
  * <p>Thread-safety: {@link #apply} and {@link #score} are synchronized; a replica applies updates on
  * its consumer thread and scores on HTTP threads.
@@ -23,7 +30,10 @@ public final class ServingModel {
 
     private final BatchSettings settings;
     private final BatchModel model;
-    private final Map<Long, float[]> rows = new HashMap<>();
+    private final Map<Long, Row> rows = new HashMap<>();
+    private final ServedSharedRows shared;
+    /** One feature's reads: D values, then the linear weight. */
+    private final float[] feature;
     private final Map<String, Integer> slotOf = new HashMap<>();
     private float[] dense;
     private long denseVersion = -1;
@@ -56,6 +66,12 @@ public final class ServingModel {
         this.lin = new float[settings.slots()];
         this.numeric = new NumericInputs(settings.numericFields());
         this.num = new float[numeric.size()];
+        this.shared = new ServedSharedRows(settings.dim(), settings.slots());
+        this.feature = new float[settings.dim() + 1];
+    }
+
+    /** A published row: its chunk mask and {@code [linear, embedding...]}. */
+    private record Row(int mask, float[] weights) {
     }
 
     /** Applies one model-updates record (a null value is a tombstone: the row is gone). */
@@ -72,7 +88,15 @@ public final class ServingModel {
         if (k.model() != modelId) {
             return; // another partition's model replica
         }
-        if (k.row()) {
+        if (k.kind() == ModelUpdateCodec.Kind.SHARED) {
+            if (value != null) { // a tombstone only drops a chunk a halving left beyond the table
+                shared.apply(ModelUpdateCodec.decodeSharedChunk(value));
+            }
+        } else if (k.kind() == ModelUpdateCodec.Kind.GATES) {
+            if (value != null) {
+                shared.apply(ModelUpdateCodec.decodeGates(value));
+            }
+        } else if (k.row()) {
             long rowKey = k.id();
             if (value == null) {
                 rows.remove(rowKey);
@@ -86,7 +110,7 @@ public final class ServingModel {
             float[] r = new float[1 + row.dim()];
             r[0] = row.linear();
             System.arraycopy(row.embedding(), 0, r, 1, row.dim());
-            rows.put(rowKey, r);
+            rows.put(rowKey, new Row(row.chunkMask(), r));
         } else if (value != null) {
             ByteBuffer b = ByteBuffer.wrap(value);
             int version = b.get() & 0xFF;
@@ -132,15 +156,20 @@ public final class ServingModel {
             }
             for (String v : f.values()) {
                 features++;
-                float[] r = rows.get(FeatureKeys.key(f.name(), v));
+                long key = FeatureKeys.key(f.name(), v);
+                Row r = rows.get(key);
                 if (r == null) {
-                    continue; // never published (or evicted): reads as zeros
+                    shared.read(key, slot, feature, 0); // never published (or evicted)
+                } else {
+                    found++;
+                    System.arraycopy(r.weights(), 1, feature, 0, d);
+                    feature[d] = r.weights()[0];
+                    shared.readPruned(key, slot, r.mask(), feature, 0);
                 }
-                found++;
-                lin[slot] += r[0];
                 for (int j = 0; j < d; j++) {
-                    emb[slot * d + j] += r[1 + j];
+                    emb[slot * d + j] += feature[j];
                 }
+                lin[slot] += feature[d];
             }
         }
         numeric.fill(event, num, 0);
@@ -163,7 +192,27 @@ public final class ServingModel {
 
     /** A copy of a row's published weights {@code [linear, embedding...]}, or null. */
     public synchronized float[] row(long key) {
-        float[] r = rows.get(key);
-        return r == null ? null : r.clone();
+        Row r = rows.get(key);
+        return r == null ? null : r.weights().clone();
+    }
+
+    /** Shared hashed rows received of the trainer's current table (0 without any). */
+    public synchronized int sharedRowsHeld() {
+        return shared.held();
+    }
+
+    /** H, the trainer's shared hashed rows as last published (0: none published). */
+    public synchronized int sharedRows() {
+        return shared.tableRows();
+    }
+
+    /** A copy of the shared rows as received (H x (D values, linear weight)). */
+    synchronized float[] sharedValues() {
+        return shared.values();
+    }
+
+    /** A copy of the shared rows' gates, null before the first. */
+    synchronized float[] sharedGates() {
+        return shared.gates();
     }
 }

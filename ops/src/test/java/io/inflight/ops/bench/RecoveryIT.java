@@ -87,6 +87,8 @@ class RecoveryIT {
             assertThat(r.appliedTwice()).isZero();
             assertThat(r.crashedHash()).isEqualTo(r.cleanHash());
             assertThat(r.publishedRows()).isPositive();
+            // and so do the shared hashed rows and their gates
+            assertThat(r.publishedSharedRows()).isPositive();
             assertThat(r.publicationMismatches()).isZero();
         }
     }

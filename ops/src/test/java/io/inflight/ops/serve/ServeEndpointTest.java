@@ -39,6 +39,7 @@ class ServeEndpointTest {
         ServingModel model = new ServingModel(SETTINGS, BatchModels::create);
         model.apply(ModelUpdateCodec.rowKey(0, FeatureKeys.key("a", "a1")),
                 ModelUpdateCodec.row(0.5f, new float[] {0.1f, 0.2f, 0.3f, 0.4f}, 0, 4, 1, 32));
+        model.apply(ModelUpdateCodec.sharedKey(0, 1), ModelUpdateCodec.sharedChunk(1, 16, 4, 8, 3, new float[15], 0));
         endpoint = new ServeEndpoint(ServingReplica.detached(model), new ServeEndpoint.Options("127.0.0.1", 0, threads,
                 64, readTimeoutMs, 30_000, maxBodyBytes, EventLimits.DEFAULTS));
         return endpoint;
@@ -82,6 +83,8 @@ class ServeEndpointTest {
         HttpResponse<String> status = send("GET", "/status", null);
         assertThat(status.statusCode()).isEqualTo(200);
         assertThat(JSON.readTree(status.body()).get("rows").asInt()).isEqualTo(1);
+        assertThat(JSON.readTree(status.body()).get("shared_rows").asInt()).isEqualTo(16);
+        assertThat(JSON.readTree(status.body()).get("shared_rows_held").asInt()).isEqualTo(3);
     }
 
     @Test

@@ -120,4 +120,108 @@ class ServingModelTest {
                 .getBytes(StandardCharsets.UTF_8))).isInstanceOf(io.inflight.topics.MalformedEventException.class)
                 .hasMessageContaining("numeric");
     }
+
+    /** Three replicas given the same dense parameters (the model's initial ones). */
+    private static List<ServingModel> replicas(int n) {
+        List<ServingModel> out = new ArrayList<>();
+        try (BatchModel model = BatchModels.create(SETTINGS)) {
+            float[] dense = new float[model.denseSize()];
+            model.exportDense(dense);
+            int parameters = model.parameterCount();
+            for (int i = 0; i < n; i++) {
+                ServingModel m = new ServingModel(SETTINGS, BatchModels::create);
+                m.apply(ModelUpdateCodec.denseKey(0, 0), ModelUpdateCodec.dense(1, dense, 0, parameters, parameters));
+                out.add(m);
+            }
+        }
+        return out;
+    }
+
+    /** A table of H shared rows of D = 4 values and a linear weight, all different. */
+    private static float[] sharedTable(int h) {
+        float[] t = new float[h * 5];
+        for (int i = 0; i < t.length; i++) {
+            t[i] = (float) Math.sin(i + 1) * 0.7f;
+        }
+        return t;
+    }
+
+    @Test
+    void shouldScoreAFeatureWithoutARowThroughItsGatedSharedRow() {
+        ClickEvent e = new ClickEvent("e", 0, 1, List.of(ClickEvent.Field.of("a", "a1"), ClickEvent.Field.of("b", "b1")),
+                List.of(new ClickEvent.Numeric("x", 2.0)));
+        long a = io.inflight.topics.FeatureKeys.key("a", "a1");
+        long b = io.inflight.topics.FeatureKeys.key("b", "b1");
+        float[] aValues = {0.5f, -0.25f, 0.125f, 1f};
+        float[] table = sharedTable(8);
+        float[] gates = {0.5f, 0.25f}; // per field: a, b
+        List<ServingModel> m = replicas(3);
+        ServingModel served = m.get(0);
+        ServingModel explicit = m.get(1);
+        ServingModel zeros = m.get(2);
+        for (ServingModel r : m) {
+            r.apply(ModelUpdateCodec.rowKey(0, a), ModelUpdateCodec.row(0.3f, aValues, 0, 4, 1, 32));
+        }
+        served.apply(ModelUpdateCodec.sharedKey(0, 0), ModelUpdateCodec.sharedChunk(7, 8, 4, 0, 8, table, 0));
+        assertThat(served.score(e).logit()).as("no gates yet: zeros").isEqualTo(zeros.score(e).logit());
+        served.apply(ModelUpdateCodec.gatesKey(0), ModelUpdateCodec.gates(7, 8, 4, new int[] {4}, gates));
+        // what the trainer reads for b: gate(b) x shared row slot(b), values and linear weight
+        int r = io.inflight.store.SharedRows.slot(b, 8) * 5;
+        float[] gated = new float[4];
+        for (int j = 0; j < 4; j++) {
+            gated[j] = table[r + j] * gates[1];
+        }
+        explicit.apply(ModelUpdateCodec.rowKey(0, b), ModelUpdateCodec.row(table[r + 4] * gates[1], gated, 0, 4, 1, 32));
+
+        ServingModel.Score s = served.score(e);
+        assertThat(s.rowsFound()).isEqualTo(1);
+        assertThat(s.features()).isEqualTo(2);
+        assertThat(s.logit()).isEqualTo(explicit.score(e).logit());
+        assertThat(s.logit()).isNotEqualTo(zeros.score(e).logit());
+        assertThat(served.sharedRows()).isEqualTo(8);
+        assertThat(served.sharedRowsHeld()).isEqualTo(8);
+        assertThat(served.rows()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldReadAPrunedChunkFromTheGatedSharedRow() {
+        ClickEvent e = new ClickEvent("e", 0, 0, List.of(ClickEvent.Field.of("a", "a2")), List.of());
+        long a = io.inflight.topics.FeatureKeys.key("a", "a2");
+        float[] table = sharedTable(4);
+        List<ServingModel> m = replicas(2);
+        ServingModel served = m.get(0);
+        ServingModel explicit = m.get(1);
+        // chunks of widths 2 and 2; the row keeps chunk 0 only (its chunk 1 is published as zeros)
+        served.apply(ModelUpdateCodec.sharedKey(0, 0), ModelUpdateCodec.sharedChunk(3, 4, 4, 0, 4, table, 0));
+        served.apply(ModelUpdateCodec.gatesKey(0), ModelUpdateCodec.gates(3, 4, 4, new int[] {2, 2}, new float[] {0.75f, 1f}));
+        served.apply(ModelUpdateCodec.rowKey(0, a), ModelUpdateCodec.row(0.3f, new float[] {0.5f, -0.25f, 0f, 0f}, 0, 4, 0b01, 8));
+        int r = io.inflight.store.SharedRows.slot(a, 4) * 5;
+        explicit.apply(ModelUpdateCodec.rowKey(0, a), ModelUpdateCodec.row(0.3f,
+                new float[] {0.5f, -0.25f, table[r + 2] * 0.75f, table[r + 3] * 0.75f}, 0, 4, 0b11, 32));
+        assertThat(served.score(e).rowsFound()).isEqualTo(1);
+        assertThat(served.score(e).logit()).isEqualTo(explicit.score(e).logit());
+    }
+
+    @Test
+    void shouldDropSharedChunksOfAnOlderTableSize() {
+        ServingModel m = new ServingModel(SETTINGS, BatchModels::create);
+        float[] table = sharedTable(8);
+        m.apply(ModelUpdateCodec.sharedKey(0, 0), ModelUpdateCodec.sharedChunk(10, 4, 4, 0, 4, table, 0));
+        assertThat(m.sharedRowsHeld()).isEqualTo(4);
+        // a newer publication doubled H: the old chunk is stale
+        m.apply(ModelUpdateCodec.gatesKey(0), ModelUpdateCodec.gates(20, 8, 4, new int[] {4}, new float[] {1f, 1f}));
+        assertThat(m.sharedRows()).isEqualTo(8);
+        assertThat(m.sharedRowsHeld()).isZero();
+        m.apply(ModelUpdateCodec.sharedKey(0, 0), ModelUpdateCodec.sharedChunk(10, 4, 4, 0, 4, table, 0)); // read late
+        assertThat(m.sharedRows()).isEqualTo(8);
+        assertThat(m.sharedRowsHeld()).isZero();
+        m.apply(ModelUpdateCodec.sharedKey(0, 1), ModelUpdateCodec.sharedChunk(20, 8, 4, 4, 4, table, 20));
+        assertThat(m.sharedRowsHeld()).isEqualTo(4);
+        m.apply(ModelUpdateCodec.sharedKey(0, 1), null); // a tombstone changes nothing
+        assertThat(m.sharedRowsHeld()).isEqualTo(4);
+        assertThatThrownBy(() -> m.apply(ModelUpdateCodec.gatesKey(0), ModelUpdateCodec.gates(21, 8, 4, new int[] {4},
+                new float[] {1f, 1f, 1f}))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("gate 3 fields");
+        assertThatThrownBy(() -> m.apply(ModelUpdateCodec.sharedKey(0, 0), ModelUpdateCodec.sharedChunk(21, 8, 2, 0, 1, table,
+                0))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dimension 2");
+    }
 }

@@ -3,6 +3,7 @@ package io.inflight.trainer.topology;
 import io.inflight.policies.Precision;
 import io.inflight.store.EmbeddingStore;
 import io.inflight.store.RowSink;
+import io.inflight.store.SharedRows;
 import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.trainer.model.BatchModel;
 import java.util.List;
@@ -14,7 +15,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Publication of a {@link BatchTrainerProcessor}'s model updates: every row changed since the last
  * publication, coalesced, with its chunk mask and precision (a tombstone for an evicted row), and the
- * dense parameters without optimizer state, to the model-updates topic under this task's model id.
+ * dense parameters without optimizer state, to the model-updates topic under this task's model id;
+ * with shared hashed rows attached to the store, also their gates and the chunks of H rows holding a
+ * row changed since the last publication (all of them after a resize, or the first time since this
+ * object was made or restored).
  *
  * <p>Two threads use it. The trainer thread publishes ({@link #publish}) and keeps the batch count of
  * the last publication ({@link #publishedAt}, durable with each checkpoint, so a restart publishes what
@@ -45,6 +49,10 @@ final class Publication {
     private long batchesAtLastPublish;
     /** When the last publication was asked for (Streams' wall clock; stream thread). */
     private long lastPublishMs;
+    /** H and the shared chunks of the last publication (trainer thread); 0: publish them all next time. */
+    private int publishedSharedRows;
+    private int publishedSharedChunks;
+    private float[] sharedBuf = new float[0];
 
     Publication(BatchModel model, EmbeddingStore rows, float[] dense, int dim, int modelId, int denseChunkFloats,
                 long intervalMs, Faults faults, TaskId task) {
@@ -67,6 +75,7 @@ final class Publication {
     /** What a checkpoint holds. */
     void restore(long publishedAt) {
         this.publishedAt = publishedAt;
+        this.publishedSharedRows = 0; // which shared rows changed since then is not kept: all go out next time
     }
 
     /**
@@ -106,6 +115,12 @@ final class Publication {
             faults.check(Faults.Stage.PUBLISH, batches);
             if (replay) {
                 rows.clearChanged();
+                SharedRows shared = rows.shared();
+                if (shared != null) { // published in full before the restart too
+                    shared.clearChanged();
+                    publishedSharedRows = shared.rows();
+                    publishedSharedChunks = sharedChunks(shared.rows());
+                }
                 publishedAt = batches;
             } else {
                 publish(out, ts, batches);
@@ -151,7 +166,55 @@ final class Publication {
             out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.denseKey(modelId, c),
                     ModelUpdateCodec.dense(batches, dense, c * denseChunkFloats, n, parameters), ts)));
         }
+        SharedRows shared = rows.shared();
+        if (shared != null) {
+            publishShared(shared, out, ts, batches);
+        }
         rows.clearChanged();
+        if (shared != null) {
+            shared.clearChanged();
+            publishedSharedRows = shared.rows();
+            publishedSharedChunks = sharedChunks(shared.rows());
+        }
         publishedAt = batches;
+    }
+
+    /** Rows per shared chunk: as many as fit the floats of a dense chunk. */
+    private int sharedChunkRows() {
+        return Math.max(1, denseChunkFloats / (dim + 1));
+    }
+
+    private int sharedChunks(int tableRows) {
+        int per = sharedChunkRows();
+        return (tableRows + per - 1) / per;
+    }
+
+    /**
+     * The chunks of shared rows with a changed row (every chunk when H changed since the last
+     * publication), tombstones for the chunks a halving left beyond the table, then the gates.
+     */
+    private void publishShared(SharedRows shared, List<JobOutput.Output> out, long ts, long batches) {
+        int h = shared.rows();
+        int per = sharedChunkRows();
+        int chunks = sharedChunks(h);
+        boolean all = h != publishedSharedRows;
+        if (sharedBuf.length < per * (dim + 1)) {
+            sharedBuf = new float[per * (dim + 1)];
+        }
+        for (int c = 0; c < chunks; c++) {
+            int from = c * per;
+            int n = Math.min(per, h - from);
+            if (all || shared.changedIn(from, from + n)) {
+                shared.copyRows(from, n, sharedBuf, 0);
+                out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.sharedKey(modelId, c),
+                        ModelUpdateCodec.sharedChunk(batches, h, dim, from, n, sharedBuf, 0), ts)));
+            }
+        }
+        for (int c = chunks; c < publishedSharedChunks; c++) {
+            out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.sharedKey(modelId, c),
+                    (byte[]) null, ts)));
+        }
+        out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.gatesKey(modelId),
+                ModelUpdateCodec.gates(batches, h, dim, rows.chunkWidths(), shared.gates()), ts)));
     }
 }

@@ -20,6 +20,7 @@ import io.inflight.policies.PolicySettings;
 import io.inflight.policies.Precision;
 import io.inflight.store.ChunkLayout;
 import io.inflight.store.EmbeddingStore;
+import io.inflight.store.SharedRows;
 import io.inflight.store.StoreConfig;
 import io.inflight.store.RowSink;
 import io.inflight.store.streams.EmbeddingStateStore;
@@ -362,12 +363,32 @@ class BatchTrainerProcessorTest {
         // The latest update per key (null = tombstone) describes the store exactly: the last publication
         // came after the last pass.
         Map<Long, ModelUpdateCodec.Row> last = new HashMap<>();
+        Map<Long, ModelUpdateCodec.SharedChunk> sharedChunks = new HashMap<>();
+        ModelUpdateCodec.Gates gates = null;
         for (KeyValue<byte[], byte[]> kv : updates.readKeyValuesToList()) {
             ModelUpdateCodec.Key key = ModelUpdateCodec.parseKey(kv.key);
             if (key.row()) {
                 last.put(key.id(), kv.value == null ? null : ModelUpdateCodec.decodeRow(kv.value));
+            } else if (key.kind() == ModelUpdateCodec.Kind.SHARED) {
+                sharedChunks.put(key.id(), kv.value == null ? null : ModelUpdateCodec.decodeSharedChunk(kv.value));
+            } else if (key.kind() == ModelUpdateCodec.Kind.GATES) {
+                gates = ModelUpdateCodec.decodeGates(kv.value);
             }
         }
+        // and the shared hashed rows and their gates as the trainer holds them (chunks past a halved table tombstoned)
+        SharedRows shared = embeddings().shared();
+        assertThat(shared).as("shared rows under the budget").isNotNull();
+        float[] table = new float[shared.rows() * 5];
+        shared.copyRows(0, shared.rows(), table, 0);
+        float[] published = new float[table.length];
+        sharedChunks.values().stream().filter(java.util.Objects::nonNull).forEach(c -> {
+            assertThat(c.tableRows()).isEqualTo(shared.rows());
+            System.arraycopy(c.values(), 0, published, c.firstRow() * 5, c.values().length);
+        });
+        assertThat(published).containsExactly(table);
+        assertThat(gates).isNotNull();
+        assertThat(gates.gates()).containsExactly(shared.gates());
+        assertThat(gates.chunkWidths()).containsExactly(2, 2);
         assertThat(last.values()).anySatisfy(r -> assertThat(r).isNotNull().extracting(ModelUpdateCodec.Row::chunkMask)
                 .isNotEqualTo(3));
         Map<Long, float[]> stored = rows();

@@ -227,7 +227,7 @@ class PoisonRecordsTest {
                 float[] v = Arrays.copyOf(r.embedding(), 5);
                 v[4] = r.linear();
                 published.put(key.id(), v);
-            } else {
+            } else if (key.kind() == ModelUpdateCodec.Kind.DENSE) {
                 denseVersion = Math.max(denseVersion, ByteBuffer.wrap(kv.value).getInt(2)); // version, kind, model version
             }
         }
