@@ -111,7 +111,8 @@ final class TrainCommand implements Callable<Integer> {
                     boolean ended = stop != null && !shutdown.requested();
                     if (ended) {
                         // every record before the stop offsets is committed: train and score what waits for a batch
-                        System.out.println("Caught up with the stop offsets: training the last partial batch and stopping...");
+                        System.out.println("Caught up with the stop offsets: training the events that wait for a whole batch, "
+                                + "then stopping...");
                         if (!TrainerTasks.finish(appId, Duration.ofSeconds(60))) {
                             throw new IllegalStateException("the trainer's tasks did not train their last batch within 60 s");
                         }
