@@ -20,8 +20,8 @@ final class BenchCommand {
 
     @Command(name = "recovery", mixinStandardHelpOptions = true,
             description = {"Exactly-once under SIGKILL: model hashes, events lost / twice, resume time.",
-                    "Trains a generated stream once uninterrupted and once in child JVMs killed with SIGKILL at random",
-                    "points; prints both model hashes, events lost / applied twice, restart-to-resume time."})
+                    "Trains a generated stream once uninterrupted and once in child JVMs killed with SIGKILL at random "
+                    + "points; prints both model hashes, events lost / applied twice, restart-to-resume time."})
     static final class Recovery implements Callable<Integer> {
 
         @Option(names = {"-n", "--events"}, defaultValue = "200000", description = "Events (default: ${DEFAULT-VALUE}).")
@@ -88,8 +88,8 @@ final class BenchCommand {
 
     @Command(name = "trainer", mixinStandardHelpOptions = true,
             description = {"Training throughput: in-process loop vs the exactly-once Kafka pipeline.",
-                    "The in-process loop (no Kafka) and the full Kafka Streams pipeline with exactly-once on a broker,",
-                    "per model and batch size, on one generated stream; prints the ratio."})
+                    "The in-process loop (no Kafka) and the full Kafka Streams pipeline with exactly-once on a broker, "
+                    + "per model and batch size, on one generated stream; prints the ratio."})
     static final class Trainer implements Callable<Integer> {
 
         @Option(names = "--models", split = ",", defaultValue = "lr,fm,deepfm,dnn",
@@ -168,8 +168,8 @@ final class BenchCommand {
 
     @Command(name = "baselines", mixinStandardHelpOptions = true,
             description = {"Uncompressed baselines on the real logs in ../shared/data.",
-                    "Progressive AUC, log-loss, NE and calibration of each model at full precision and fixed",
-                    "dimension, one pass in file order."})
+                    "Progressive AUC, log-loss, NE and calibration of each model at full precision and fixed "
+                    + "dimension, one pass in file order."})
     static final class Baselines implements Callable<Integer> {
 
         @Option(names = "--data", defaultValue = "../shared/data", description = "Folder of the logs (default: ${DEFAULT-VALUE}).")
@@ -234,9 +234,9 @@ final class BenchCommand {
 
     @Command(name = "store", mixinStandardHelpOptions = true,
             description = {"Embedding store: throughput, bytes per row, capacity, quantization error.",
-                    "Gather+scatter keys/s of a 256 x 26 batch at D = 16, 32, 64 and fp32, int8, int4",
-                    "(all hot, and 10% of lookups from RocksDB); bytes per row against fp32 and FIITED's 3K/D;",
-                    "hot-tier capacity (heap + off-heap per row); per-row vs per-chunk quantization scale error."})
+                    "Gather+scatter keys/s of a 256 x 26 batch at D = 16, 32, 64 and fp32, int8, int4 "
+                    + "(all hot, and 10% of lookups from RocksDB); bytes per row against fp32 and FIITED's 3K/D; "
+                    + "hot-tier capacity (heap + off-heap per row); per-row vs per-chunk quantization scale error."})
     static final class Store implements Callable<Integer> {
 
         @Option(names = "--batches", defaultValue = "60", description = "Timed batches per case (default: ${DEFAULT-VALUE}).")
@@ -268,9 +268,9 @@ final class BenchCommand {
 
     @Command(name = "policies", mixinStandardHelpOptions = true,
             description = {"Policies alone and together under byte budgets on a generated stream.",
-                    "Zipf keys and a drifting hot set; for each policy alone and all",
-                    "together at budgets of 1/4, 1/10 and 1/50 of the uncompressed table, peak and final bytes, chunks",
-                    "pruned / re-allocated, rows evicted / admitted / grown, promotions / demotions, pass time."})
+                    "Zipf keys and a drifting hot set; for each policy alone and all "
+                    + "together at budgets of 1/4, 1/10 and 1/50 of the uncompressed table, peak and final bytes, chunks "
+                    + "pruned / re-allocated, rows evicted / admitted / grown, promotions / demotions, pass time."})
     static final class Policies implements Callable<Integer> {
 
         @Option(names = {"-n", "--events"}, defaultValue = "2000000", description = "Events (default: ${DEFAULT-VALUE}).")
@@ -311,9 +311,9 @@ final class BenchCommand {
 
     @Command(name = "serve", mixinStandardHelpOptions = true,
             description = {"The serving replica's HTTP front under load, in-process (no Kafka).",
-                    "A replica filled with synthetic rows behind the serve endpoint; requests/s and p50/p99 latency",
-                    "of /score at each number of concurrent clients, with and without one slow client present",
-                    "(a socket that sends its request body at 1 byte/s). Exit 1 when a request failed."})
+                    "A replica filled with synthetic rows behind the serve endpoint; requests/s and p50/p99 latency "
+                    + "of /score at each number of concurrent clients, with and without one slow client present "
+                    + "(a socket that sends its request body at 1 byte/s). Exit 1 when a request failed."})
     static final class Serve implements Callable<Integer> {
 
         @Option(names = "--clients", split = ",", defaultValue = "1,64,1000",

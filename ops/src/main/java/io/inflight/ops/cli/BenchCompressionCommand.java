@@ -26,18 +26,18 @@ import picocli.CommandLine.Option;
 
 @Command(name = "compression", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
         description = {"The memory-AUC frontier: each policy mode at byte budgets below the fp32 reference.",
-                "Per stream and model: the full-precision unlimited reference (mode none, fp32, D = 16 in chunks 4,4,4,4),",
-                "then every mode at budgets of 1/d of the reference's final table bytes (EmbeddingStore#storedBytes);",
-                "one pass, progressive AUC, the same batch size for every run of a stream. A policy pass runs every",
-                "max(1, steps / --passes) steps (printed per stream). Stored bytes are read after every step (peak,",
-                "mean) and at the end (final). Prints a table (or --json: one line per run) and draws dAUC against",
-                "the compression ratio as a PNG (one panel per stream and model, one line per mode).",
+                "Per stream and model: the full-precision unlimited reference (mode none, fp32, D = 16 in chunks 4,4,4,4), "
+                + "then every mode at budgets of 1/d of the reference's final table bytes (EmbeddingStore#storedBytes); "
+                + "one pass, progressive AUC, the same batch size for every run of a stream. A policy pass runs every "
+                + "max(1, steps / --passes) steps (printed per stream). Stored bytes are read after every step (peak, "
+                + "mean) and at the end (final). Prints a table (or --json: one line per run) and draws dAUC against "
+                + "the compression ratio as a PNG (one panel per stream and model, one line per mode).",
                 "A mode this build's PolicyMode refuses (e.g. hash before it lands) is reported as unavailable.",
-                "Default selection: generated (100,000 events x 26 fields, drift at 1/4, 1/2, 3/4), ml-100k,",
-                "talkingdata-100k, avazu-sample, criteo-sample; deepfm and fm; modes hash, adaembed, fiited-manual,",
-                "fiited-adaptive, esapn, precision, all; budgets 1/2, 1/4, 1/10, 1/50, 1/200: 5 x 2 x (1 + 7 x 5) =",
-                "360 runs, 12.4 minutes on 2 shared cores here (13.4 with hash unavailable). The chart is",
-                "redrawn after every stream, so an interrupted run leaves the streams done so far.",
+                "Default selection: generated (100,000 events x 26 fields, drift at 1/4, 1/2, 3/4), ml-100k, "
+                + "talkingdata-100k, avazu-sample, criteo-sample; deepfm and fm; modes hash, adaembed, fiited-manual, "
+                + "fiited-adaptive, esapn, precision, all; budgets 1/2, 1/4, 1/10, 1/50, 1/200: 5 x 2 x (1 + 7 x 5) = "
+                + "360 runs, 12.4 minutes on 2 shared cores here (13.4 with hash unavailable). The chart is "
+                + "redrawn after every stream, so an interrupted run leaves the streams done so far.",
                 "--quick: 20,000 generated events, fm, adaembed and fiited-adaptive at 1/4 and 1/10 (about 15 s).",
                 "Examples:",
                 "  inflight bench compression --streams ml-100k,talkingdata-100k --models deepfm --budgets 10,50",

@@ -30,10 +30,11 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = {"The whole pipeline on this machine: start an embedded broker, generate a synthetic click",
-                "stream with a hidden teacher, train on it in mini-batches with rows of four chunks under policy mode",
-                "all and a byte budget, publish model updates to a serving replica in this process, print progress",
-                "lines and a summary, stop everything. --set overrides any of the demo's settings."})
+        description = {"The whole pipeline on this machine, from a generated stream to a serving replica, then a summary.",
+                "Start an embedded broker, generate a synthetic click "
+                + "stream with a hidden teacher, train on it in mini-batches with rows of four chunks under policy mode "
+                + "all and a byte budget, publish model updates to a serving replica in this process, print progress "
+                + "lines and a summary, stop everything. --set overrides any of the demo's settings."})
 final class DemoCommand implements Callable<Integer> {
 
     @Option(names = {"-n", "--events"}, defaultValue = "300000", description = "Events to generate (default: ${DEFAULT-VALUE}).")
@@ -57,9 +58,9 @@ final class DemoCommand implements Callable<Integer> {
     int progressSeconds;
 
     @Option(names = "--budget-fraction", defaultValue = "0.02", paramLabel = "SHARE",
-            description = {"Byte budget of the table as a share of what every feature of the generated stream takes",
-                    "stored whole at fp32 (counted while generating); applies when a policy runs and",
-                    "inflight.policy.budget.bytes is not set (default: ${DEFAULT-VALUE})."})
+            description = {"Byte budget of the table as a share of what every feature of the generated stream takes "
+                    + "stored whole at fp32 (counted while generating); applies when a policy runs and "
+                    + "inflight.policy.budget.bytes is not set (default: ${DEFAULT-VALUE})."})
     double budgetFraction;
 
     @Override

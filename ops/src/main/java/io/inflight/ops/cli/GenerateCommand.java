@@ -17,8 +17,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "generate", mixinStandardHelpOptions = true,
-        description = {"Generate a reproducible synthetic click stream with a hidden teacher model,",
-                "to a TSV file (.gz compresses) or to the clicks topic. Prints the teacher's own AUC: the ceiling."})
+        description = {"Generate a reproducible synthetic click stream with a hidden teacher model, "
+                + "to a TSV file (.gz compresses) or to the clicks topic. Prints the teacher's own AUC: the ceiling."})
 final class GenerateCommand implements Callable<Integer> {
 
     @Option(names = {"-n", "--events"}, defaultValue = "100000", description = "Events to generate (default: ${DEFAULT-VALUE}).")

@@ -41,12 +41,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "replay", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Replay click logs (or another topic) into <prefix>.clicks in event-time order:",
-                "at full speed, at --rate events/s or at --speedup x real time. Files are assumed",
-                "sorted by time; several files are merged by time. Without --bootstrap-servers an",
-                "embedded broker is started (data in --data-dir, so a later 'inflight train'",
-                "without --bootstrap-servers sees the events). --dry-run validates the log and",
-                "prints per-field statistics without producing.",
+        description = {"Replay click logs (or another topic) into <prefix>.clicks in event-time order, at full speed, "
+                + "at --rate events/s or at --speedup x real time.",
+                "Files are assumed "
+                + "sorted by time; several files are merged by time. Without --bootstrap-servers an "
+                + "embedded broker is started (data in --data-dir, so a later 'inflight train' "
+                + "without --bootstrap-servers sees the events). --dry-run validates the log and "
+                + "prints per-field statistics without producing.",
                 "Examples:",
                 "  inflight replay --format criteo shared/data/criteo-sample/train.tsv",
                 "  inflight replay --format movielens shared/data/ml-100k --speedup 86400",

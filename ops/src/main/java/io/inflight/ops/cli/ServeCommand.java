@@ -13,8 +13,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "serve", mixinStandardHelpOptions = true,
-        description = {"A serving replica: follows <prefix>.model-updates (committed updates only) and scores events",
-                "over HTTP (POST /score, GET /status). Give it the same model settings as the trainer."})
+        description = {"A serving replica: follows <prefix>.model-updates (committed updates only) and scores events "
+                + "over HTTP (POST /score, GET /status). Give it the same model settings as the trainer."})
 final class ServeCommand implements Callable<Integer> {
 
     @Mixin

@@ -3,9 +3,16 @@ package io.inflight.ops.cli;
 import io.inflight.ops.broker.EmbeddedBroker;
 import io.inflight.ops.train.MetricsEndpoint;
 import io.inflight.ops.train.ProgressLine;
+import io.inflight.ops.train.StopOffsets;
 import io.inflight.ops.train.TrainerApp;
 import io.inflight.trainer.config.InflightConfig;
+import io.inflight.trainer.topology.TrainerTasks;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.kafka.clients.admin.Admin;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
@@ -13,9 +20,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "train", mixinStandardHelpOptions = true,
-        description = {"Run the trainer (a Kafka Streams application) on <prefix>.clicks until Ctrl-C.",
+        description = {"Run the trainer (a Kafka Streams application) on <prefix>.clicks until Ctrl-C or SIGTERM, "
+                + "or until --until-caught-up or --max-events says it is done; either way it prints a summary and exits 0.",
                 "Without --bootstrap-servers it starts an embedded broker and prints its address."})
 final class TrainCommand implements Callable<Integer> {
+
+    /** How often the group's committed offsets are compared with the stop offsets. */
+    private static final long STOP_CHECK_MS = 1_000;
 
     @Mixin
     ConfigOptions config;
@@ -31,6 +42,18 @@ final class TrainCommand implements Callable<Integer> {
             description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics (0: any free port; default: off).")
     Integer metricsPort;
 
+    @Option(names = "--until-caught-up",
+            description = "Stop once every event the clicks topic held when train started (its end offsets then, every "
+                    + "partition) is trained and scored, the last partial batch included; then commit, print the "
+                    + "summary and exit 0. For backfills: replay a log into the topic, then train --until-caught-up.")
+    boolean untilCaughtUp;
+
+    @Option(names = "--max-events", paramLabel = "N",
+            description = "Stop after the next N records of each partition of the clicks topic (from where the "
+                    + "application's committed offsets stand; with one partition, N events), the last partial "
+                    + "batch trained and scored; records after them are left for the next run.")
+    Long maxEvents;
+
     @Override
     public Integer call() throws Exception {
         // validate everything before starting anything: no broker, topic or state directory on a bad start
@@ -40,6 +63,12 @@ final class TrainCommand implements Callable<Integer> {
         }
         if (metricsPort != null) {
             StartChecks.port("--metrics-port", metricsPort);
+        }
+        if (untilCaughtUp && maxEvents != null) {
+            throw new IllegalArgumentException("--until-caught-up and --max-events " + maxEvents + " both say when to stop: give one");
+        }
+        if (maxEvents != null && maxEvents < 1) {
+            throw new IllegalArgumentException("--max-events must be >= 1, got " + maxEvents);
         }
         embedded.check(config);
         try (Shutdown shutdown = new Shutdown();
@@ -51,22 +80,56 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.println("Training on " + cfg.topics().clicks() + " at " + cfg.bootstrapServers()
                         + embedded.describe(broker));
                 System.out.println("Settings: " + cfg.inflightValues());
-                System.out.println("Produce events to " + cfg.topics().clicks() + ", e.g. ./inflight generate --topic -b "
-                        + cfg.bootstrapServers() + ". Ctrl-C to stop.");
+                String appId = cfg.getString(InflightConfig.APPLICATION_ID);
+                StopOffsets stop = stopOffsets(cfg);
+                if (stop == null) {
+                    System.out.println("Produce events to " + cfg.topics().clicks() + ", e.g. ./inflight generate --topic -b "
+                            + cfg.bootstrapServers() + ". Ctrl-C to stop.");
+                } else {
+                    System.out.println("Training " + cfg.topics().clicks() + " from offsets " + new TreeMap<>(stop.start())
+                            + " to " + new TreeMap<>(stop.stop()) + " (" + String.format(Locale.ROOT, "%,d", stop.offsets())
+                            + " records), then stopping. Ctrl-C to stop earlier.");
+                }
                 AtomicReference<Throwable> fatal = new AtomicReference<>();
                 if (endpoint != null) {
                     System.out.println("Metrics at http://127.0.0.1:" + endpoint.port() + "/metrics");
                 }
                 long t0 = System.nanoTime();
+                TrainerTasks.stopAt(appId, stop == null ? Map.of() : stop.stop());
                 try (TrainerApp app = TrainerApp.start(cfg, fatal::set, endpoint != null ? endpoint.registry()
-                        : new io.micrometer.core.instrument.simple.SimpleMeterRegistry())) {
-                    var last = new TrainingLoop(app, fatal, System.out, progressSeconds * 1000L).run(shutdown, s -> false, 0);
-                    System.out.println("Stopping...");
+                        : new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                     Admin admin = stop == null ? null : Admin.create(new HashMap<>(cfg.kafkaClientConfigs()))) {
+                    long[] nextCheck = {0};
+                    var seen = new TrainingLoop(app, fatal, System.out, progressSeconds * 1000L).run(shutdown, s -> {
+                        if (stop == null || System.nanoTime() < nextCheck[0]) {
+                            return false;
+                        }
+                        nextCheck[0] = System.nanoTime() + STOP_CHECK_MS * 1_000_000L;
+                        return stop.reached(admin, cfg.topics().clicks(), appId);
+                    }, 0);
+                    var last = seen;
+                    boolean ended = stop != null && !shutdown.requested();
+                    if (ended) {
+                        // every record before the stop offsets is committed: train and score what waits for a batch
+                        System.out.println("Caught up with the stop offsets: training the events that wait for a whole batch, "
+                                + "then stopping...");
+                        if (!TrainerTasks.finish(appId, Duration.ofSeconds(60))) {
+                            throw new IllegalStateException("the trainer's tasks did not train their last batch within 60 s");
+                        }
+                        last = app.summary().or(() -> seen);
+                    } else {
+                        System.out.println("Stopping...");
+                    }
+                    long pending = TrainerTasks.pending(appId, Duration.ofSeconds(60)).orElse(-1L);
                     // computed on the tasks' own threads, so before the Streams threads stop (as demo does)
                     String hash = app.modelHash().orElse("unavailable");
                     app.close(Duration.ofSeconds(60));
-                    System.out.print(summary(last, hash, (System.nanoTime() - t0) / 1e9));
+                    System.out.print(summary(last, pending, ended, cfg.batchSettings().batchSize(), hash,
+                            (System.nanoTime() - t0) / 1e9));
+                } finally {
+                    TrainerTasks.stopAt(appId, Map.of());
                 }
+                shutdown.succeeded();
             } finally {
                 if (broker != null) {
                     broker.close();
@@ -76,15 +139,40 @@ final class TrainCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The stop offsets of --until-caught-up or --max-events (the topics made first), null for neither. */
+    private StopOffsets stopOffsets(InflightConfig cfg) {
+        if (!untilCaughtUp && maxEvents == null) {
+            return null;
+        }
+        TrainerApp.ensureTopics(cfg);
+        String topic = cfg.topics().clicks();
+        int partitions = cfg.topics().partitions();
+        String group = cfg.getString(InflightConfig.APPLICATION_ID);
+        try (Admin admin = Admin.create(new HashMap<>(cfg.kafkaClientConfigs()))) {
+            return untilCaughtUp ? StopOffsets.untilCaughtUp(admin, topic, partitions, group)
+                    : StopOffsets.afterRecords(admin, topic, partitions, group, maxEvents);
+        }
+    }
+
     /**
      * What {@code train} prints when it stops: the metrics of the last progress reading (when the stores
-     * were ever readable) and the model hash, computed like {@code demo}'s.
+     * were ever readable), how many accepted events were scored and how many were not ({@code pending},
+     * -1 when unknown: after the stop offsets were reached ({@code ended}) the events read past them,
+     * else those waiting for a whole batch), and the model hash, computed like {@code demo}'s.
      */
-    static String summary(java.util.Optional<io.inflight.trainer.metrics.ProgressiveMetrics.Summary> last, String hash,
-                          double seconds) {
+    static String summary(java.util.Optional<io.inflight.trainer.metrics.ProgressiveMetrics.Summary> last, long pending,
+                          boolean ended, int batchSize, String hash, double seconds) {
         StringBuilder sb = new StringBuilder("=== Inflight train summary ===").append(System.lineSeparator());
         sb.append("  ").append(last.map(ProgressLine::summary).orElse("no metrics (the trainer's stores never became readable)"))
                 .append(System.lineSeparator());
+        last.ifPresent(s -> sb.append(String.format(Locale.ROOT, "  scored %,d events (each before learning from it)", s.events()))
+                .append(pending > 0 && ended ? String.format(Locale.ROOT,
+                        "; %,d events read past the stop offsets are held, not trained, for the next run", pending)
+                        : pending > 0 ? String.format(Locale.ROOT,
+                        "; %,d accepted events wait for a whole batch of %d and were not scored (--until-caught-up or "
+                                + "--max-events train a last partial batch)", pending, batchSize)
+                        : pending == 0 ? "; none waits for a batch" : "")
+                .append(System.lineSeparator()));
         sb.append(String.format(java.util.Locale.ROOT, "  trained for %.1f s", seconds)).append(System.lineSeparator());
         sb.append("  model hash (rows, optimizer state, dense): ").append(hash).append(System.lineSeparator());
         return sb.toString();

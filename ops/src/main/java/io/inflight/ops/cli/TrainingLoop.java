@@ -94,6 +94,9 @@ final class TrainingLoop {
     }
 
     private String line(ProgressLine progress, ProgressiveMetrics.Summary s, long now) {
+        if (s.events() == 0) {
+            return progress.waiting(s, now);
+        }
         return app.windowSummary().map(w -> progress.line(s, w, now)).orElseGet(() -> progress.line(s, now));
     }
 }

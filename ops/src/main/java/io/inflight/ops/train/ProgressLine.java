@@ -39,6 +39,13 @@ public final class ProgressLine {
                 (nowNanos - startNanos) / 1e9, s.events(), rate, s.auc(), s.logLoss(), s.ne(), s.rejected());
     }
 
+    /** The line while no batch was scored yet (its AUC would be NaN): what has been read so far. */
+    public String waiting(ProgressiveMetrics.Summary s, long nowNanos) {
+        lastNanos = nowNanos;
+        return String.format(Locale.ROOT, "[%6.1fs] waiting for the first batch  dead-lettered %,d",
+                (nowNanos - startNanos) / 1e9, s.rejected());
+    }
+
     public static String summary(ProgressiveMetrics.Summary s) {
         return String.format(Locale.ROOT,
                 "events %,d | progressive AUC %.4f (binning error <= %.4f) | logloss %.4f | NE %.4f | calibration %.3f | dead-lettered %,d",

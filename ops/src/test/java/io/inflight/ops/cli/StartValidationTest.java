@@ -194,11 +194,17 @@ class StartValidationTest {
         ProgressiveMetrics m = new ProgressiveMetrics(64);
         m.record(0.7, 1);
         m.record(-0.2, 0);
-        String s = TrainCommand.summary(Optional.of(m.summary()), "ab12", 12.34);
+        String s = TrainCommand.summary(Optional.of(m.summary()), 3, false, 32, "ab12", 12.34);
         assertThat(s.lines().toList()).containsExactly("=== Inflight train summary ===",
-                "  " + io.inflight.ops.train.ProgressLine.summary(m.summary()), "  trained for 12.3 s",
-                "  model hash (rows, optimizer state, dense): ab12");
-        assertThat(TrainCommand.summary(Optional.empty(), "unavailable", 1)).contains("no metrics")
+                "  " + io.inflight.ops.train.ProgressLine.summary(m.summary()),
+                "  scored 2 events (each before learning from it); 3 accepted events wait for a whole batch of 32 and were "
+                        + "not scored (--until-caught-up or --max-events train a last partial batch)",
+                "  trained for 12.3 s", "  model hash (rows, optimizer state, dense): ab12");
+        assertThat(TrainCommand.summary(Optional.of(m.summary()), 0, true, 32, "ab12", 1))
+                .contains("  scored 2 events (each before learning from it); none waits for a batch");
+        assertThat(TrainCommand.summary(Optional.of(m.summary()), 5, true, 32, "ab12", 1))
+                .contains("; 5 events read past the stop offsets are held, not trained, for the next run");
+        assertThat(TrainCommand.summary(Optional.empty(), -1, false, 32, "unavailable", 1)).contains("no metrics")
                 .contains("model hash (rows, optimizer state, dense): unavailable");
     }
 }

@@ -22,4 +22,13 @@ class ProgressLineTest {
         ProgressLine fresh = new ProgressLine(0);
         assertThat(fresh.line(at(62_000), 2 * s)).contains(" 31,000 ev/s");
     }
+
+    @Test
+    void shouldSayItWaitsForTheFirstBatchInsteadOfAnAucOfNothing() {
+        ProgressLine p = new ProgressLine(0);
+        String line = p.waiting(new ProgressiveMetrics.Summary(0, 3, Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, 0),
+                5_000_000_000L);
+        assertThat(line).isEqualTo("[   5.0s] waiting for the first batch  dead-lettered 3");
+        assertThat(line).doesNotContain("NaN");
+    }
 }

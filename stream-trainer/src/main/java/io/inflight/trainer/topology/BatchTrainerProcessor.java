@@ -33,6 +33,15 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * at each row's precision). Batches are cut by count, never by time, so the same input gives the
  * same batches and the same model on every run and after any crash.
  *
+ * <h2>A job that ends</h2>
+ * A task can be told to {@linkplain TrainerTasks.View#finish finish} (by a call, or on reaching its
+ * {@linkplain TrainerTasks#stopAt stop offset}): its pending events are then trained and scored as
+ * one batch short of the batch size, and the point is journaled ({@link Journal#FLUSH_MARK}), so the
+ * journal identifies batches by the events and flush points between them, not by count alone, and a
+ * restart re-applies the same batches. Events processed after that point are held pending for the
+ * rest of this run (written with a checkpoint as any pending events); a later run trains them in
+ * whole batches from the start of its pending list.
+ *
  * <h2>Durability: checkpoint plus journal</h2>
  * Rows live in the {@link EmbeddingStateStore} (hot tier in memory over a logged RocksDB store);
  * the dense parameters with their optimizer state, the batch counter, the pending batch, the policy
@@ -115,6 +124,10 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private long firstOffset = -1;
     /** Wall-clock time (Streams' clock) of the last checkpoint. */
     private long lastCheckpointMs;
+    /** The input offset at which this task finishes ({@link TrainerTasks#stopAt}), -1 for none. */
+    private long stopOffset = -1;
+    /** Whether this task finished in this run: later events are held pending, not trained. */
+    private boolean finished;
     private boolean closed;
 
     public BatchTrainerProcessor(TrainerSettings settings, BatchSettings batch, PolicySettings policy,
@@ -167,6 +180,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         jobs.passTotals().start(rows.rowCount());
         replayJournal();
         lastCheckpointMs = context.currentSystemTimeMs();
+        stopOffset = TrainerTasks.stopOffset(context.applicationId(), context.taskId().partition());
         publication.startCadence(jobs.batches(), lastCheckpointMs);
         pipeline.start("inflight-trainer-" + context.applicationId() + "-" + context.taskId());
         int partition = context.taskId().partition();
@@ -195,6 +209,16 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             public TableStats tableStats() {
                 return TableStats.of(rows, jobs.passTotals());
             }
+
+            @Override
+            public int pending() {
+                return pending.size();
+            }
+
+            @Override
+            public void finish() {
+                BatchTrainerProcessor.this.finish();
+            }
         });
         context.schedule(TASK_CALLS_POLL, PunctuationType.WALL_CLOCK_TIME, t -> {
             maybePublish();
@@ -203,6 +227,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                 pipeline.awaitAll(); // calls read the model: only while the trainer thread is idle
                 pipeline.forwardDone(context);
                 tasks.serve();
+                pipeline.awaitAll(); // a call may have handed a batch over (finish)
+                pipeline.forwardDone(context);
             }
         });
     }
@@ -237,13 +263,16 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             @Override
             public void event(byte[] raw) {
                 addPending(raw);
-                if (pending.size() == batch.batchSize()) {
-                    long seq = pipeline.nextJob();
-                    List<ClickEvent> whole = new ArrayList<>(pending);
-                    pipeline.completed(jobs.trainBatch(seq, whole, jobs.prepare(whole), new ArrayList<>(pendingSources), -1,
-                            context.currentSystemTimeMs(), pipeline.isForwarded(seq)));
-                    pending.clear();
-                    pendingSources.clear();
+                // >=: events a finished run held (checkpointed pending) may exceed a batch
+                if (pending.size() >= batch.batchSize()) {
+                    trainHere(batch.batchSize());
+                }
+            }
+
+            @Override
+            public void flush() {
+                if (!pending.isEmpty()) {
+                    trainHere(pending.size());
                 }
             }
 
@@ -266,8 +295,52 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         }, context.taskId());
     }
 
+    /** Trains the first {@code n} pending events as one batch on this thread (while the journal is re-applied). */
+    private void trainHere(int n) {
+        long seq = pipeline.nextJob();
+        List<ClickEvent> events = new ArrayList<>(pending.subList(0, n));
+        pipeline.completed(jobs.trainBatch(seq, events, jobs.prepare(events), new ArrayList<>(pendingSources.subList(0, n)), -1,
+                context.currentSystemTimeMs(), pipeline.isForwarded(seq)));
+        pending.subList(0, n).clear();
+        pendingSources.subList(0, n).clear();
+    }
+
+    /**
+     * Ends training in this run: the pending events are handed over as one batch, whole or not,
+     * and the point journaled; the events processed later are held. Idempotent.
+     */
+    private void finish() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        journal.flushed();
+        if (!pending.isEmpty()) {
+            handOver(pending.size());
+        }
+    }
+
+    /** Hands the first {@code n} pending events to the trainer thread as one batch. */
+    private void handOver(int n) {
+        List<ClickEvent> events = new ArrayList<>(pending.subList(0, n));
+        List<DeadLetters.Source> sources = new ArrayList<>(pendingSources.subList(0, n));
+        long offset = firstOffset;
+        long ts = context.currentSystemTimeMs();
+        pending.subList(0, n).clear();
+        pendingSources.subList(0, n).clear();
+        firstOffset = -1;
+        long seq = pipeline.nextJob();
+        BatchTrainer.Prepared prepared = jobs.prepare(events); // keys worked out here, off the trainer thread
+        pipeline.submit(() -> jobs.trainBatch(seq, events, prepared, sources, offset, ts, false));
+        publication.batchHandedOver();
+    }
+
     @Override
     public void process(Record<byte[], byte[]> record) {
+        if (stopOffset >= 0 && !finished
+                && context.recordMetadata().map(RecordMetadata::offset).orElse(-1L) >= stopOffset) {
+            finish(); // the first record past the end: everything before it is trained, it and the rest held
+        }
         ClickEvent event = intake.accept(context, record, metrics);
         if (event == null) {
             journal.rejected();
@@ -283,18 +356,9 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         }
         pending.add(event);
         pendingSources.add(DeadLetters.Source.of(context, record));
-        if (pending.size() == batch.batchSize()) {
-            List<ClickEvent> whole = new ArrayList<>(pending);
-            List<DeadLetters.Source> sources = new ArrayList<>(pendingSources);
-            long offset = firstOffset;
-            long ts = context.currentSystemTimeMs();
-            pending.clear();
-            pendingSources.clear();
-            firstOffset = -1;
-            long seq = pipeline.nextJob();
-            BatchTrainer.Prepared prepared = jobs.prepare(whole); // keys worked out here, off the trainer thread
-            pipeline.submit(() -> jobs.trainBatch(seq, whole, prepared, sources, offset, ts, false));
-            publication.batchHandedOver();
+        // >=: a restart may restore more than a batch of events a finished run held
+        while (!finished && pending.size() >= batch.batchSize()) {
+            handOver(batch.batchSize());
         }
         maybePublish();
         pipeline.forwardDone(context);

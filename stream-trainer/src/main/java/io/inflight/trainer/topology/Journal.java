@@ -24,7 +24,9 @@ import org.slf4j.LoggerFactory;
  * <p>The journal is one stream of big-endian int entries: a length {@code n >= 0} followed by the
  * {@code n} bytes of an accepted event's raw record; {@value #REJECTED} for a dead-lettered event;
  * {@value #FORWARDED_MARK} followed by a long, the number of jobs whose outputs were forwarded by
- * that commit; {@value #PUBLISH_MARK} for a time-based publication asked for at that point. Entries
+ * that commit; {@value #PUBLISH_MARK} for a time-based publication asked for at that point;
+ * {@value #FLUSH_MARK} where the pending events were trained as a batch short of the batch size (the
+ * end of a job that stops by itself: {@code train --until-caught-up} or {@code --max-events}). Entries
  * are buffered in memory and written in records numbered from 0 of at most {@code partBytes} (an
  * entry may span records) when the buffer is full and at each commit; a checkpoint deletes them.
  *
@@ -38,6 +40,8 @@ final class Journal {
     static final int FORWARDED_MARK = -2;
     /** Entry: a time-based publication at this point of the stream. */
     static final int PUBLISH_MARK = -3;
+    /** Entry: the pending events were trained here as one (partial) batch. */
+    static final int FLUSH_MARK = -4;
     /** Logged under the processor's name, as before the journal was a class of its own. */
     private static final Logger LOG = LoggerFactory.getLogger(BatchTrainerProcessor.class);
 
@@ -54,6 +58,9 @@ final class Journal {
 
         /** A time-based publication was asked for here. */
         void publication();
+
+        /** The pending events were trained here as one batch, whole or not. */
+        void flush();
     }
 
     private final KeyValueStore<Long, byte[]> store;
@@ -87,6 +94,11 @@ final class Journal {
     /** Appends the point where a time-based publication was asked for. */
     void publication() {
         writeInt(PUBLISH_MARK);
+    }
+
+    /** Appends the point where the pending events were trained as one (partial) batch. */
+    void flushed() {
+        writeInt(FLUSH_MARK);
     }
 
     /** Writes the buffered entries once they fill a record. */
@@ -197,6 +209,8 @@ final class Journal {
                     visitor.forwarded(in.readLong());
                 } else if (n == PUBLISH_MARK) {
                     visitor.publication();
+                } else if (n == FLUSH_MARK) {
+                    visitor.flush();
                 } else {
                     byte[] raw = new byte[n];
                     in.readFully(raw);

@@ -45,9 +45,23 @@ public final class TrainerTasks {
 
         /** What the task's embedding table holds and what its policy passes did. */
         TableStats tableStats();
+
+        /** Accepted events waiting for a whole batch (held ones included: see {@link #finish}). */
+        int pending();
+
+        /**
+         * Ends the task's training for this run: the pending events are trained and scored as one
+         * batch, whole or not (the point is journaled, so a restart trains the same batches), unless
+         * the task did so already on reaching its {@linkplain #stopAt stop offset}; events that
+         * arrive later are held pending, not trained, until the task is closed. The batch is trained
+         * before the next call is served.
+         */
+        void finish();
     }
 
     private static final Map<String, ConcurrentSkipListMap<Integer, Handle>> APPS = new ConcurrentHashMap<>();
+    /** Per application, per partition: the input offset at which a task stops training (see {@link #stopAt}). */
+    private static final Map<String, Map<Integer, Long>> STOPS = new ConcurrentHashMap<>();
 
     private TrainerTasks() {
     }
@@ -56,6 +70,38 @@ public final class TrainerTasks {
         Handle h = new Handle(applicationId, view);
         APPS.computeIfAbsent(applicationId, a -> new ConcurrentSkipListMap<>()).put(view.partition(), h);
         return h;
+    }
+
+    /**
+     * Makes the tasks of {@code applicationId} that start from now on {@linkplain View#finish finish}
+     * before they process a record at or past their partition's offset in {@code offsets}: the
+     * events before it are trained to the last one, those from it on are held. Set it before the
+     * application starts; an empty map clears it.
+     */
+    public static void stopAt(String applicationId, Map<Integer, Long> offsets) {
+        if (offsets.isEmpty()) {
+            STOPS.remove(applicationId);
+        } else {
+            STOPS.put(applicationId, Map.copyOf(offsets));
+        }
+    }
+
+    /** The stop offset of {@code partition}'s task, -1 when it has none. */
+    static long stopOffset(String applicationId, int partition) {
+        return STOPS.getOrDefault(applicationId, Map.of()).getOrDefault(partition, -1L);
+    }
+
+    /** {@link View#finish} on every task of {@code applicationId} here; false when one did not answer. */
+    public static boolean finish(String applicationId, Duration timeout) {
+        return call(applicationId, v -> {
+            v.finish();
+            return Boolean.TRUE;
+        }, timeout).isPresent();
+    }
+
+    /** The events waiting for a whole batch in every task of {@code applicationId} here; empty as {@link #call}. */
+    public static Optional<Long> pending(String applicationId, Duration timeout) {
+        return call(applicationId, v -> (long) v.pending(), timeout).map(parts -> parts.stream().mapToLong(Long::longValue).sum());
     }
 
     /**

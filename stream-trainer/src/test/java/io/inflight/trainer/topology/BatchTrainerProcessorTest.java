@@ -431,23 +431,7 @@ class BatchTrainerProcessorTest {
 
     /** The journal's entries: the length of each event record, -1 for a dead-lettered one. */
     private List<Integer> journalEntries() {
-        KeyValueStore<Long, byte[]> journal = driver.getKeyValueStore(TrainerStateStore.JOURNAL);
-        List<Integer> out = new ArrayList<>();
-        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream(); // entries may span records
-        try (var it = journal.all()) {
-            it.forEachRemaining(kv -> all.writeBytes(kv.value));
-        }
-        ByteBuffer b = ByteBuffer.wrap(all.toByteArray());
-        while (b.hasRemaining()) {
-            int n = b.getInt();
-            if (n == -2) { // how many batches' outputs were forwarded by then
-                b.getLong();
-                continue;
-            }
-            out.add(n);
-            b.position(b.position() + Math.max(0, n));
-        }
-        return out;
+        return TopologyFixtures.journalEntries(driver.getKeyValueStore(TrainerStateStore.JOURNAL));
     }
 
     @Test

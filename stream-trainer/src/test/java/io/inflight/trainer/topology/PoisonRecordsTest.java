@@ -91,18 +91,6 @@ class PoisonRecordsTest {
         return driver.createInputTopic(TOPICS.clicks(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
     }
 
-    private static List<ClickEvent> stream(int n, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        List<ClickEvent> out = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            int ad = r.nextInt(20);
-            out.add(new ClickEvent("e" + i, 1_700_000_000_000L + i, r.nextDouble() < (ad < 10 ? 0.8 : 0.1) ? 1 : 0,
-                    List.of(ClickEvent.Field.of("ad", "a" + ad), ClickEvent.Field.of("user", "u" + r.nextInt(50))),
-                    List.of()));
-        }
-        return out;
-    }
-
     /** An event with a feature no other event has, so that any learning from it shows as a row. */
     private static ClickEvent poison() {
         return new ClickEvent(POISON, 1_700_000_000_000L, 1,
@@ -158,7 +146,7 @@ class PoisonRecordsTest {
     @ParameterizedTest
     @EnumSource(value = Faults.Stage.class, names = {"DECODE", "VALIDATE", "TRAIN"})
     void shouldDeadLetterARecordThatThrowsAndTrainTheOthers(Faults.Stage stage) {
-        List<ClickEvent> good = stream(40, 5);
+        List<ClickEvent> good = TopologyFixtures.stream(40, 5);
         TestInputTopic<byte[], byte[]> in = start(batch(4, 0), CadenceSettings.everyCommit(), throwingAt(stage), Map.of());
         TestOutputTopic<byte[], byte[]> dead = driver.createOutputTopic(TOPICS.deadLetter(), Serdes.ByteArray().deserializer(),
                 Serdes.ByteArray().deserializer());
@@ -215,7 +203,7 @@ class PoisonRecordsTest {
         TestInputTopic<byte[], byte[]> in = start(batch(4, 2), CadenceSettings.everyCommit(), failFirst, Map.of());
         TestOutputTopic<byte[], byte[]> updates = driver.createOutputTopic(TOPICS.modelUpdates(),
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
-        List<ClickEvent> events = stream(16, 9); // 4 batches: publications at 2 (fails) and 4
+        List<ClickEvent> events = TopologyFixtures.stream(16, 9); // 4 batches: publications at 2 (fails) and 4
         events.forEach(e -> in.pipeInput(CODEC.encode(e)));
         driver.advanceWallClockTime(java.time.Duration.ofMillis(60));
         Map<Long, float[]> published = new HashMap<>();
