@@ -14,7 +14,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inflight.policies.PolicySettings;
 import io.inflight.policies.Precision;
-import io.inflight.store.EmbeddingStore;
+import io.inflight.store.EmbeddingRows;
 import io.inflight.store.RowSink;
 import io.inflight.store.SharedRows;
 import io.inflight.topics.ClickEvent;
@@ -231,7 +231,7 @@ class ServingReplicaIT {
     }
 
     /** The trainer's rows as the replica serves them, [linear, D values]; on the task's stream thread. */
-    private static Map<Long, float[]> rowsOf(EmbeddingStore rows, int d) {
+    private static Map<Long, float[]> rowsOf(EmbeddingRows rows, int d) {
         Map<Long, float[]> out = new HashMap<>();
         rows.snapshot(new RowSink() {
             @Override

@@ -2,7 +2,7 @@ package io.inflight.trainer.topology;
 
 import io.inflight.policies.PassReport;
 import io.inflight.policies.PolicyRunner;
-import io.inflight.store.EmbeddingStore;
+import io.inflight.store.EmbeddingRows;
 import io.inflight.store.streams.EmbeddingStateStore;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.RejectReason;
@@ -46,7 +46,7 @@ final class BatchJobs {
     private final BatchModel model;
     private final BatchTrainer trainer;
     private final EmbeddingStateStore embeddings;
-    private final EmbeddingStore rows;
+    private final EmbeddingRows rows;
     /** The policy passes; null in mode none. */
     private final PolicyRunner runner;
     private final PersistedMetrics metrics;

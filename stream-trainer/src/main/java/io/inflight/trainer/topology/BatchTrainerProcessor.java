@@ -3,7 +3,7 @@ package io.inflight.trainer.topology;
 import io.inflight.policies.PolicyMode;
 import io.inflight.policies.PolicyRunner;
 import io.inflight.policies.PolicySettings;
-import io.inflight.store.EmbeddingStore;
+import io.inflight.store.EmbeddingRows;
 import io.inflight.store.streams.EmbeddingStateStore;
 import io.inflight.topics.ClickEvent;
 import io.inflight.trainer.config.BatchSettings;
@@ -160,7 +160,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         int partBytes = Math.min(JOURNAL_RECORD_BYTES, intake.maxRecordBytes() / 2);
         this.model = factory.create(batch);
         EmbeddingStateStore embeddings = context.getStateStore(TrainerStateStore.EMBEDDINGS);
-        EmbeddingStore rows = embeddings.store();
+        EmbeddingRows rows = embeddings.store();
         PolicyRunner runner = policy.mode() == PolicyMode.NONE ? null
                 : new PolicyRunner(policy, rows.chunkWidths(), batch.slots());
         BatchTrainer trainer = new BatchTrainer(batch, model, rows);
@@ -191,7 +191,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             }
 
             @Override
-            public EmbeddingStore rows() {
+            public EmbeddingRows rows() {
                 return rows;
             }
 

@@ -1,7 +1,7 @@
 package io.inflight.trainer.topology;
 
 import io.inflight.policies.PolicyRunner;
-import io.inflight.store.EmbeddingStore;
+import io.inflight.store.RowAccess;
 import io.inflight.store.streams.EmbeddingStateStore;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.model.BatchModel;
@@ -58,7 +58,7 @@ final class Checkpoints {
     /** The task's scratch for the dense parameters. */
     private final float[] dense;
     private final EmbeddingStateStore embeddings;
-    private final EmbeddingStore rows;
+    private final RowAccess rows;
     /** The policy passes; null in mode none. */
     private final PolicyRunner runner;
     private final PersistedMetrics metrics;

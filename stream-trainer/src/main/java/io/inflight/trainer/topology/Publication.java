@@ -1,7 +1,7 @@
 package io.inflight.trainer.topology;
 
 import io.inflight.policies.Precision;
-import io.inflight.store.EmbeddingStore;
+import io.inflight.store.EmbeddingRows;
 import io.inflight.store.RowSink;
 import io.inflight.store.SharedRows;
 import io.inflight.topics.ModelUpdateCodec;
@@ -32,7 +32,7 @@ final class Publication {
     private static final Logger LOG = LoggerFactory.getLogger(BatchTrainerProcessor.class);
 
     private final BatchModel model;
-    private final EmbeddingStore rows;
+    private final EmbeddingRows rows;
     /** The task's scratch for the dense parameters (used by whichever thread trains the model at the time). */
     private final float[] dense;
     private final int dim;
@@ -54,7 +54,7 @@ final class Publication {
     private int publishedSharedChunks;
     private float[] sharedBuf = new float[0];
 
-    Publication(BatchModel model, EmbeddingStore rows, float[] dense, int dim, int modelId, int denseChunkFloats,
+    Publication(BatchModel model, EmbeddingRows rows, float[] dense, int dim, int modelId, int denseChunkFloats,
                 long intervalMs, Faults faults, TaskId task) {
         this.model = model;
         this.rows = rows;

@@ -1,6 +1,6 @@
 package io.inflight.trainer.topology;
 
-import io.inflight.store.EmbeddingStore;
+import io.inflight.store.EmbeddingRows;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -32,7 +32,7 @@ public final class TrainerTasks {
         int partition();
 
         /** The task's embedding rows. */
-        EmbeddingStore rows();
+        EmbeddingRows rows();
 
         /** SHA-256 of the task's whole model (rows, dense parameters, optimizer state, batch count). */
         byte[] digest();

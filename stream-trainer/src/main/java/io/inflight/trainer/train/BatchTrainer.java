@@ -6,7 +6,7 @@ import io.inflight.policies.PolicyRunner;
 import io.inflight.policies.Precision;
 import io.inflight.policies.UtilityRule;
 import io.inflight.store.ChunkLayout;
-import io.inflight.store.EmbeddingStore;
+import io.inflight.store.EmbeddingRows;
 import io.inflight.store.SharedRows;
 import io.inflight.store.StoreConfig;
 import io.inflight.topics.ClickEvent;
@@ -20,7 +20,7 @@ import java.util.Map;
 
 /**
  * One mini-batch step, free of Kafka: gather the rows of a batch's features from the
- * {@link EmbeddingStore} into per-field slots, score every event with the current model (before
+ * {@link EmbeddingRows} into per-field slots, score every event with the current model (before
  * learning), take the model's dense step, and scatter the summed row gradients back (the store
  * applies row-wise Adagrad per chunk, updates the FIITED utilities and writes each row at its
  * precision). The configured numeric fields ({@link BatchSettings#numericFields()}) are fed to the
@@ -43,7 +43,7 @@ public final class BatchTrainer {
 
     private final BatchSettings settings;
     private final BatchModel model;
-    private final EmbeddingStore rows;
+    private final EmbeddingRows rows;
     private final Map<String, Integer> slotOf = new HashMap<>();
     private final NumericInputs numeric;
     private final int stride;
@@ -101,7 +101,7 @@ public final class BatchTrainer {
      */
     private final java.util.concurrent.ConcurrentLinkedQueue<Prepared> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-    public BatchTrainer(BatchSettings settings, BatchModel model, EmbeddingStore rows) {
+    public BatchTrainer(BatchSettings settings, BatchModel model, EmbeddingRows rows) {
         if (rows.dim() != settings.dim()) {
             throw new IllegalArgumentException("store " + rows.name() + " has D = " + rows.dim() + " but the model has D = "
                     + settings.dim());
@@ -169,7 +169,7 @@ public final class BatchTrainer {
         return model;
     }
 
-    public EmbeddingStore rows() {
+    public EmbeddingRows rows() {
         return rows;
     }
 

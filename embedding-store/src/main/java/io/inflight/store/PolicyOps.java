@@ -1,0 +1,246 @@
+package io.inflight.store;
+
+import io.inflight.policies.EmbeddingTable.ChunkInit;
+import io.inflight.policies.EmbeddingTable.RowVisitor;
+import io.inflight.policies.Precision;
+import io.inflight.policies.RowView;
+
+/**
+ * The policy operations of an {@link EmbeddingStore} ({@link io.inflight.policies.EmbeddingTable}):
+ * visit, sample utilities, prune, allocate, set precision, evict. Each changed row is marked dirty
+ * and changed. Owns its scratch buffers; reads and writes the rows of {@link TieredRows}. Not
+ * thread-safe.
+ */
+final class PolicyOps {
+
+    private final TieredRows rows;
+    private final HotTier hot;
+    private final int k;
+    private final float[] work;
+    private final HotView hotView = new HotView();
+
+    PolicyOps(TieredRows rows) {
+        this.rows = rows;
+        this.hot = rows.hot;
+        this.k = rows.k;
+        this.work = new float[rows.d];
+    }
+
+    void forEachRow(RowVisitor visitor) {
+        rows.ensureOpen();
+        rows.visitAll(new TieredRows.Visit() {
+            @Override
+            public void hot(int e) {
+                hotView.e = e;
+                visitor.visit(hotView);
+            }
+
+            @Override
+            public void cold(RowBuffer row) {
+                visitor.visit(row);
+            }
+        });
+    }
+
+    /**
+     * Bottom-m sampling: the m (row, chunk) pairs with the smallest {@code CounterRng.bits(seed, key,
+     * chunk)}, every stored row taking part (pruned chunks too: their utilities decide re-allocation).
+     * The result depends only on the seed and the table's content, written in ascending hash order.
+     */
+    int sampleUtilities(int chunk, int m, long seed, float[] out) {
+        rows.ensureOpen();
+        if (chunk < -1 || chunk >= k) {
+            throw new IllegalArgumentException("chunk must be in [-1, " + k + "), got " + chunk);
+        }
+        if (m < 0 || m > out.length) {
+            throw new IllegalArgumentException("m must be in [0, out.length = " + out.length + "], got " + m);
+        }
+        long[] heapH = new long[m];
+        float[] heapU = new float[m];
+        int[] size = {0};
+        rows.visitAll(new TieredRows.Visit() {
+            @Override
+            public void hot(int e) {
+                for (int c = chunk < 0 ? 0 : chunk; c < (chunk < 0 ? k : chunk + 1); c++) {
+                    offer(CounterRng.bits(seed, hot.key[e], c) >>> 1, hot.utility[e * k + c]);
+                }
+            }
+
+            @Override
+            public void cold(RowBuffer row) {
+                for (int c = chunk < 0 ? 0 : chunk; c < (chunk < 0 ? k : chunk + 1); c++) {
+                    offer(CounterRng.bits(seed, row.key, c) >>> 1, row.utility[c]);
+                }
+            }
+
+            private void offer(long h, float u) {
+                if (m == 0) {
+                    return;
+                }
+                if (size[0] < m) {
+                    int i = size[0]++;
+                    heapH[i] = h;
+                    heapU[i] = u;
+                    while (i > 0 && heapH[(i - 1) / 2] < heapH[i]) {
+                        swap(heapH, heapU, i, (i - 1) / 2);
+                        i = (i - 1) / 2;
+                    }
+                } else if (h < heapH[0]) {
+                    heapH[0] = h;
+                    heapU[0] = u;
+                    siftDown(heapH, heapU, 0, m);
+                }
+            }
+        });
+        int n = size[0];
+        // Ascending hash order: repeatedly take the heap maximum to the end.
+        for (int end = n - 1; end > 0; end--) {
+            swap(heapH, heapU, 0, end);
+            siftDown(heapH, heapU, 0, end);
+        }
+        System.arraycopy(heapU, 0, out, 0, n);
+        return n;
+    }
+
+    /** Restores the max-heap on hashes {@code h[0 .. end)} below position {@code i}. */
+    private static void siftDown(long[] h, float[] u, int i, int end) {
+        while (true) {
+            int l = 2 * i + 1;
+            int r = l + 1;
+            int big = i;
+            if (l < end && h[l] > h[big]) {
+                big = l;
+            }
+            if (r < end && h[r] > h[big]) {
+                big = r;
+            }
+            if (big == i) {
+                return;
+            }
+            swap(h, u, i, big);
+            i = big;
+        }
+    }
+
+    private static void swap(long[] h, float[] u, int i, int j) {
+        long th = h[i];
+        h[i] = h[j];
+        h[j] = th;
+        float tu = u[i];
+        u[i] = u[j];
+        u[j] = tu;
+    }
+
+    void pruneChunk(long key, int chunk) {
+        int e = rows.existing(key, chunk);
+        if ((hot.mask[e] & (1 << chunk)) == 0) {
+            return;
+        }
+        int i = e * k + chunk;
+        rows.total.chunk(chunk, hot.precision[i], -1);
+        rows.hotTotal.chunk(chunk, hot.precision[i], -1);
+        hot.releaseSlot(e, chunk);
+        hot.accumulator[i] = 0f;
+        hot.scale[i] = 0f;
+        rows.log.markDirty(e);
+    }
+
+    /** Allocates a pruned chunk at the precision it last had (optimizer state zero); no-op if stored. */
+    void allocateChunk(long key, int chunk, ChunkInit init) {
+        int e = rows.existing(key, chunk);
+        if ((hot.mask[e] & (1 << chunk)) != 0) {
+            return;
+        }
+        int i = e * k + chunk;
+        hot.allocateSlot(e, chunk);
+        long counter = hot.updates[e];
+        rows.initInto(init, key, counter + 1, rows.layout.offset(chunk), rows.layout.width(chunk), work, 0);
+        hot.encode(e, chunk, work, 0, CounterRng.bits(rows.config.seed(), key, counter));
+        hot.accumulator[i] = 0f;
+        hot.updates[e]++;
+        rows.total.chunk(chunk, hot.precision[i], 1);
+        rows.hotTotal.chunk(chunk, hot.precision[i], 1);
+        rows.log.markDirty(e);
+    }
+
+    /** Re-quantizes a stored chunk (stochastic rounding); for a pruned chunk sets the precision it will get. */
+    void setPrecision(long key, int chunk, Precision precision) {
+        int e = rows.existing(key, chunk);
+        int i = e * k + chunk;
+        byte p = (byte) precision.ordinal();
+        if (hot.precision[i] == p) {
+            return;
+        }
+        if ((hot.mask[e] & (1 << chunk)) != 0) {
+            hot.decode(e, chunk, work, 0);
+            rows.total.chunk(chunk, hot.precision[i], -1);
+            rows.hotTotal.chunk(chunk, hot.precision[i], -1);
+            hot.releaseSlot(e, chunk);
+            hot.precision[i] = p;
+            hot.allocateSlot(e, chunk);
+            hot.encode(e, chunk, work, 0, CounterRng.bits(rows.config.seed(), key, hot.updates[e]));
+            hot.updates[e]++;
+            rows.total.chunk(chunk, p, 1);
+            rows.hotTotal.chunk(chunk, p, 1);
+        } else {
+            hot.precision[i] = p;
+        }
+        rows.log.markDirty(e);
+    }
+
+    void evictRow(long key) {
+        rows.ensureOpen();
+        boolean existed = false;
+        int e = hot.find(key);
+        if (e >= 0) {
+            rows.total.add(hot.mask[e], hot.precision, e * k, -1);
+            rows.hotTotal.add(hot.mask[e], hot.precision, e * k, -1);
+            hot.release(e);
+            existed = true;
+        } else if (rows.readCold(key, rows.loadBuf)) {
+            rows.total.add(rows.loadBuf.mask, rows.loadBuf.precision, 0, -1);
+            existed = true;
+        }
+        if (existed) {
+            if (rows.cold != null) {
+                rows.cold.delete(key);
+            }
+            rows.log.recordChange(key);
+        }
+    }
+
+    /** {@link RowView} of one hot entry. */
+    private final class HotView implements RowView {
+        int e;
+
+        @Override
+        public long key() {
+            return hot.key[e];
+        }
+
+        @Override
+        public int mask() {
+            return hot.mask[e];
+        }
+
+        @Override
+        public Precision precision(int chunk) {
+            return RowBuffer.PRECISIONS[hot.precision[e * k + chunk]];
+        }
+
+        @Override
+        public float utility(int chunk) {
+            return hot.utility[e * k + chunk];
+        }
+
+        @Override
+        public long accesses() {
+            return hot.accesses[e];
+        }
+
+        @Override
+        public long lastAccessStep() {
+            return hot.lastStep[e];
+        }
+    }
+}
