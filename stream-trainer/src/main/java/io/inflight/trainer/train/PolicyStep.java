@@ -4,7 +4,7 @@ import io.inflight.policies.PolicyMode;
 import io.inflight.policies.PolicyRunner;
 import io.inflight.policies.Precision;
 import io.inflight.store.ChunkLayout;
-import io.inflight.store.EmbeddingStore;
+import io.inflight.store.EmbeddingRows;
 import io.inflight.store.SharedRows;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.train.BatchTrainer.Prepared;
@@ -26,7 +26,7 @@ final class PolicyStep {
     private static final int SHARED = -3;
 
     private final BatchSettings settings;
-    private final EmbeddingStore rows;
+    private final EmbeddingRows rows;
     private final PolicyRunner policies;
     private final int stride;
     /** One shared row (values, linear weight), re-read for its gate's gradient. */
@@ -49,7 +49,7 @@ final class PolicyStep {
     private int newRowBytesMask = -1;
     private long newRowBytesValue;
 
-    PolicyStep(BatchSettings settings, EmbeddingStore rows, PolicyRunner policies) {
+    PolicyStep(BatchSettings settings, EmbeddingRows rows, PolicyRunner policies) {
         this.settings = settings;
         this.rows = rows;
         this.policies = policies;
