@@ -270,4 +270,29 @@ class BatchTrainerPolicyTest {
             assertThat(trainer.budgetRefused()).as(mode + ": rows waited for room").isPositive();
         }
     }
+
+    @Test
+    void shouldSizeTheSharedRowsToTheShareOfAccessesTheyServe() {
+        // 220 features, room for a few dozen rows: most accesses fall back to the shared rows, so passes
+        // double H (from 1/16 of the budget) towards 3/4 of it; the table stays within the budget
+        PolicyRunner tight = runner("adaembed", PolicySettings.ADMISSION_COUNT, "1", PolicySettings.BUDGET_BYTES, "20000",
+                PolicySettings.SHARED_FRACTION, "0.07", PolicySettings.INTERVAL_STEPS, "5");
+        EmbeddingStore rows = store();
+        BatchTrainer trainer = trainer(rows, tight);
+        int start = rows.shared().rows();
+        train(trainer, tight, stream(3_000, 5), new long[1]);
+        assertThat(Integer.bitCount(start)).isEqualTo(1);
+        assertThat(rows.shared().rows()).as("H after the passes, from %d", start).isGreaterThanOrEqualTo(4 * start);
+        assertThat(rows.storedBytes()).isLessThanOrEqualTo(20_000);
+
+        // the same stream with room for every feature: nothing falls back, H shrinks to the floor
+        PolicyRunner loose = runner("adaembed", PolicySettings.ADMISSION_COUNT, "1", PolicySettings.BUDGET_BYTES, "400000",
+                PolicySettings.SHARED_FRACTION, "0.5", PolicySettings.INTERVAL_STEPS, "5");
+        EmbeddingStore roomy = store();
+        BatchTrainer second = trainer(roomy, loose);
+        int before = roomy.shared().rows();
+        train(second, loose, stream(3_000, 5), new long[1]);
+        assertThat(roomy.shared().rows()).as("H after the passes, from %d", before).isLessThan(before);
+        assertThat(roomy.shared().bytes()).isLessThanOrEqualTo(400_000 / 8);
+    }
 }
