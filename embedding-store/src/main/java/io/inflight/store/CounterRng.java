@@ -1,27 +1,26 @@
 package io.inflight.store;
 
+import io.inflight.policies.util.SplitMix64;
+
 /**
- * Counter-based random numbers (SplitMix64 mixing): every draw is a pure function of its inputs, so a
- * replay with the same seed reproduces every bit whatever the order or tier rows went through.
+ * Counter-based random numbers for the store: the project's one generator ({@link SplitMix64}, whose
+ * draws are pure functions of their inputs, so a replay with the same seed reproduces every bit
+ * whatever the order or tier rows went through), plus the 24-bit float the store rounds with.
  * Stateless; thread-safe.
  */
 public final class CounterRng {
 
-    private static final long GOLDEN = 0x9E3779B97F4A7C15L;
-
     private CounterRng() {
     }
 
-    /** A uniformly distributed 64-bit value for (seed, key, counter). */
+    /** A uniformly distributed 64-bit value for (seed, key, counter): {@link SplitMix64#bits}. */
     public static long bits(long seed, long key, long counter) {
-        long z = seed * GOLDEN + key;
-        z = mix(z) + counter * 0xD1B54A32D192ED03L;
-        return mix(z);
+        return SplitMix64.bits(seed, key, counter);
     }
 
-    /** The {@code i}-th value of the stream that starts at {@code base} (e.g. one value per dimension). */
+    /** The {@code i}-th value of the stream that starts at {@code base}: {@link SplitMix64#at(long, long)}. */
     public static long at(long base, int i) {
-        return mix(base + (i + 1L) * GOLDEN);
+        return SplitMix64.at(base, i);
     }
 
     /** Uniform in [0, 1) with 24 random bits (exact as a float). */
@@ -30,8 +29,6 @@ public final class CounterRng {
     }
 
     static long mix(long z) {
-        z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
-        z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
-        return z ^ (z >>> 31);
+        return SplitMix64.mix(z);
     }
 }
