@@ -218,6 +218,9 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             @Override
             public void finish() {
                 BatchTrainerProcessor.this.finish();
+                // trained and scored before the call returns: a call served right after it (the
+                // summary) in the same round must see the last batch
+                pipeline.awaitAll();
             }
         });
         context.schedule(TASK_CALLS_POLL, PunctuationType.WALL_CLOCK_TIME, t -> {
