@@ -44,6 +44,8 @@ final class PolicyStep {
     private float[] gradBuf;
     private float[] logits;
     private int refused;
+    /** Whether {@link #rowSlot} holds this step's slots. */
+    private boolean slotsFilled;
     private boolean prunedGated;
     private long budgetRefused;
     private int newRowBytesMask = -1;
@@ -85,6 +87,7 @@ final class PolicyStep {
     /** After the gather into {@code gathered}: admission, the gates on shared reads, the traffic count. */
     void afterGather(Prepared p, float[] gathered) {
         this.rowBuf = gathered;
+        slotsFilled = false;
         refused = admit(p, policies);
         prunedGated = false;
         if (rows.shared() != null) {
@@ -132,7 +135,6 @@ final class PolicyStep {
         long room = budget > 0 ? budget - rows.storedBytes() : Long.MAX_VALUE;
         long newRow = budget > 0 ? newRowBytes(policy.initialMask()) : 0;
         boolean hashOnly = policy.settings().mode() == PolicyMode.HASH;
-        boolean slotsKnown = false;
         for (int r = 0; r < p.distinct; r++) {
             if (rowMask[r] != -1) {
                 continue;
@@ -155,10 +157,7 @@ final class PolicyStep {
                 if (recurring && rows.shared() != null) {
                     rowMask[r] = SHARED; // reads (and trains) its gated shared row until a pass makes room
                     if (rows.shared().fields() > 0) {
-                        if (!slotsKnown) {
-                            fillRowSlots(p);
-                            slotsKnown = true;
-                        }
+                        fillRowSlots(p);
                         float g = rows.shared().gate(rowSlot[r]);
                         for (int j = r * stride; j < (r + 1) * stride; j++) {
                             rowBuf[j] *= g;
@@ -195,18 +194,14 @@ final class PolicyStep {
         int n = 0;
         for (int r = 0; r < p.distinct; r++) {
             if (rowMask[r] == SHARED && rows.shared().fields() > 0) {
-                // loss = L(gate · shared): d/d gate = <grad, shared>, d/d shared = gate · grad
                 SharedRows shared = rows.shared();
                 int field = rowSlot[r];
                 float g = shared.gate(field);
-                int o = r * stride;
-                shared.read(p.keys[r], 0, stride - 1, sharedBuf, 0);
-                sharedBuf[stride - 1] = shared.linear(p.keys[r]);
-                float dot = 0f;
-                for (int j = 0; j < stride; j++) {
-                    dot += gradBuf[o + j] * sharedBuf[j];
-                    gradBuf[o + j] *= g;
-                }
+                int d = stride - 1;
+                float dot = gatedSpan(p.keys[r], r, 0, d, g, 0f);
+                int lin = r * stride + d; // the linear weight is gated too
+                dot += gradBuf[lin] * shared.linear(p.keys[r]);
+                gradBuf[lin] *= g;
                 shared.accumulateGate(field, dot);
             }
             if (rowMask[r] == SHARED) {
@@ -346,21 +341,34 @@ final class PolicyStep {
             float dot = 0f;
             for (int c = 0; c < layout.chunks(); c++) {
                 if ((m & (1 << c)) == 0) {
-                    int off = layout.offset(c);
-                    shared.read(p.keys[r], off, layout.width(c), sharedBuf, off);
-                    int o = r * stride + off;
-                    for (int j = 0; j < layout.width(c); j++) {
-                        dot += gradBuf[o + j] * sharedBuf[off + j];
-                        gradBuf[o + j] *= g;
-                    }
+                    dot = gatedSpan(p.keys[r], r, layout.offset(c), layout.width(c), g, dot);
                 }
             }
             shared.accumulateGate(rowSlot[r], dot);
         }
     }
 
+    /**
+     * For a read of {@code gate · shared}: adds {@code <grad, shared>} over dimensions
+     * {@code [off, off + n)} of distinct key r to {@code dot} (d loss / d gate) and scales that
+     * gradient by the gate (d loss / d shared); returns the sum.
+     */
+    private float gatedSpan(long key, int r, int off, int n, float gate, float dot) {
+        rows.shared().read(key, off, n, sharedBuf, off);
+        int o = r * stride + off;
+        for (int j = 0; j < n; j++) {
+            dot += gradBuf[o + j] * sharedBuf[off + j];
+            gradBuf[o + j] *= gate;
+        }
+        return dot;
+    }
+
     /** {@code rowSlot[r]}: the slot (field) of distinct key r (its first occurrence's). */
     private void fillRowSlots(Prepared p) {
+        if (slotsFilled) {
+            return; // once a step
+        }
+        slotsFilled = true;
         int f = settings.slots();
         for (int cell = p.events.size() * f - 1; cell >= 0; cell--) {
             for (int o = p.slotStart[cell]; o < p.slotStart[cell + 1]; o++) {
