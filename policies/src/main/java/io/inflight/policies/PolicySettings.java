@@ -1,58 +1,63 @@
 package io.inflight.policies;
 
+import static io.inflight.policies.ConfigValidators.configName;
+import static io.inflight.policies.ConfigValidators.enumName;
+import static io.inflight.policies.ConfigValidators.parseEnum;
+
+import io.inflight.policies.ConfigValidators.FiniteRange;
 import io.inflight.policies.EmbeddingTable.ChunkInit;
 import io.inflight.policies.esapn.EsapnPolicy.Baseline;
 import io.inflight.policies.fiited.PruningRatios;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
- * Every setting of the policies, validated at construction: an invalid value fails with an
- * {@link IllegalArgumentException} naming the key and the value. Build from string properties with
- * {@link #fromMap} (keys under {@code inflight.policy.}; unknown keys under that prefix are
- * rejected, other keys ignored), start from {@link #defaults()}, change one with {@link #with}.
+ * Every setting of the policies, declared with its default, validator and doc in {@link #DEF} (the
+ * same way as the trainer's own keys): an invalid value fails with a {@link ConfigException} naming the
+ * key and the value. Build from string properties with {@link #fromMap} (keys under
+ * {@code inflight.policy.}; unknown keys under that prefix are rejected, other keys ignored), start
+ * from {@link #defaults()}, change one with {@link #with}. Each component is the parsed value of one
+ * key, documented in {@link #DEF}; the ladder's key gives both {@code ladderLevels} and
+ * {@code ladderShares}.
  *
- * @param mode                {@value #MODE}: which policies run
- * @param intervalSteps       {@value #INTERVAL_STEPS}: T, training steps between passes (never wall clock)
- * @param sampleSize          {@value #SAMPLE_SIZE}: m, utilities sampled per threshold (the standard error
- *                            of a ratio {@code p} read from m samples is {@code sqrt(p(1-p)/m)}, 0.8% at m=4096)
- * @param gamma               {@value #GAMMA}: utility decay per step, see {@link UtilityRule}
- * @param utilityKind         {@value #UTILITY_KIND}: access-grad or access-only
- * @param budgetBytes         {@value #BUDGET_BYTES}: the one byte budget of the table, 0 = unlimited
- * @param budgetHeadroom      {@value #BUDGET_HEADROOM}: a pass aims at budget * (1 - headroom), leaving room
- *                            for one period's new rows
- * @param evictFallback       {@value #BUDGET_EVICT_FALLBACK}: evict lowest-utility rows when the mode's own lever
- *                            cannot meet the budget
- * @param seed                {@value #SEED}: seed of every sample and random draw
- * @param fiitedRatio         {@value #FIITED_RATIO}: target average pruning ratio (the floor under budget pressure)
- * @param fiitedExponent      {@value #FIITED_EXPONENT}: power-law exponent a of the manual ratios (0.5 or 1)
- * @param crossingFraction    {@value #FIITED_CROSSING_FRACTION}: fraction of chunks that must cross before a pass
- *                            acts
- * @param chunkInit           {@value #CHUNK_INIT}: zero or random init of re-allocated and grown chunks
- * @param coldStartSteps2d    {@value #FIITED2D_COLDSTART_STEPS}: steps before the 2D column decision
- * @param dropRatio2d         {@value #FIITED2D_DROP_RATIO}: fraction of chunk columns dropped by 2D pruning
- * @param rowCapacity         {@value #ADAEMBED_CAPACITY_ROWS}: AdaEmbed row capacity, 0 = from the budget only
- * @param admissionCount      {@value #ADMISSION_COUNT}: occurrences before a feature gets a row (1 = at once)
- * @param sketchWidth         {@value #ADMISSION_SKETCH_WIDTH}: count-min counters per row (power of two)
- * @param sketchDepth         {@value #ADMISSION_SKETCH_DEPTH}: count-min rows
- * @param sketchAgingPeriod   {@value #ADMISSION_SKETCH_AGING}: calls between counter halvings, 0 = never
- * @param esapnHidden         {@value #ESAPN_HIDDEN}: hidden tanh units of the growth policy net
- * @param esapnLearningRate   {@value #ESAPN_LEARNING_RATE}: its Adam learning rate
- * @param esapnBuckets        {@value #ESAPN_BUCKETS}: log2 frequency buckets
- * @param esapnBaseline       {@value #ESAPN_BASELINE}: previous or mean5
- * @param esapnStateSlots     {@value #ESAPN_STATE_SLOTS}: per-feature state slots (power of two)
- * @param ladderLevels        {@value #PRECISION_LADDER}: precisions from most to fewest bits
- * @param ladderShares        shares of all rungs but the last (same key, e.g. {@code fp32:0.05,fp16:0.15,int8:0.3,int4})
- * @param sharedFraction      {@value #SHARED_FRACTION}: share of the budget given to shared hashed rows (CAFE), which
- *                            features without a row or chunk of their own read and train; 0 = none. Mode
- *                            {@code hash} gives them the whole budget.
- * @param sharedAdaptive      {@value #SHARED_ADAPTIVE}: every pass re-sizes the shared rows (powers of two) to the
- *                            share of accesses they served, between 1/16 and 3/4 of the table's budget; false keeps
- *                            {@code sharedFraction} fixed
+ * @param mode              {@value #MODE}
+ * @param intervalSteps     {@value #INTERVAL_STEPS}
+ * @param sampleSize        {@value #SAMPLE_SIZE}
+ * @param gamma             {@value #GAMMA}
+ * @param utilityKind       {@value #UTILITY_KIND}
+ * @param budgetBytes       {@value #BUDGET_BYTES}
+ * @param budgetHeadroom    {@value #BUDGET_HEADROOM}
+ * @param evictFallback     {@value #BUDGET_EVICT_FALLBACK}
+ * @param seed              {@value #SEED}
+ * @param fiitedRatio       {@value #FIITED_RATIO}
+ * @param fiitedExponent    {@value #FIITED_EXPONENT}
+ * @param crossingFraction  {@value #FIITED_CROSSING_FRACTION}
+ * @param chunkInit         {@value #CHUNK_INIT}
+ * @param coldStartSteps2d  {@value #FIITED2D_COLDSTART_STEPS}
+ * @param dropRatio2d       {@value #FIITED2D_DROP_RATIO}
+ * @param rowCapacity       {@value #ADAEMBED_CAPACITY_ROWS}
+ * @param admissionCount    {@value #ADMISSION_COUNT}
+ * @param sketchWidth       {@value #ADMISSION_SKETCH_WIDTH}
+ * @param sketchDepth       {@value #ADMISSION_SKETCH_DEPTH}
+ * @param sketchAgingPeriod {@value #ADMISSION_SKETCH_AGING}
+ * @param esapnHidden       {@value #ESAPN_HIDDEN}
+ * @param esapnLearningRate {@value #ESAPN_LEARNING_RATE}
+ * @param esapnBuckets      {@value #ESAPN_BUCKETS}
+ * @param esapnBaseline     {@value #ESAPN_BASELINE}
+ * @param esapnStateSlots   {@value #ESAPN_STATE_SLOTS}
+ * @param ladderLevels      {@value #PRECISION_LADDER}: the precisions, from most to fewest bits
+ * @param ladderShares      {@value #PRECISION_LADDER}: the shares of all rungs but the last
+ * @param sharedFraction    {@value #SHARED_FRACTION}
+ * @param sharedAdaptive    {@value #SHARED_ADAPTIVE}
  */
 public record PolicySettings(
         PolicyMode mode, long intervalSteps, int sampleSize, float gamma, UtilityRule.Kind utilityKind,
@@ -99,64 +104,81 @@ public record PolicySettings(
     public static final String SHARED_FRACTION = "inflight.policy.shared.fraction";
     public static final String SHARED_ADAPTIVE = "inflight.policy.shared.adaptive";
 
-    private static final Map<String, String> DEFAULTS = defaultMap();
-
     /** Most count-min counters (width x depth): 2^27 ints, 512 MiB. */
     public static final int MAX_SKETCH_COUNTERS = 1 << 27;
     /** Most ESAPN per-feature state slots: 2^24 (about 20 bytes each). */
     public static final int MAX_ESAPN_STATE_SLOTS = 1 << 24;
 
+    private static final String MODES = Arrays.stream(PolicyMode.values()).map(PolicyMode::configName)
+            .collect(Collectors.joining(", "));
+
+    /** Every policy key with its type, default, validator and doc. */
+    public static final ConfigDef DEF = new ConfigDef()
+            .define(MODE, Type.STRING, "all", ConfigValidators.parsedBy(PolicyMode::parse, "one of " + MODES),
+                    Importance.HIGH, "Which policies run.")
+            .define(INTERVAL_STEPS, Type.LONG, 1000L, Range.atLeast(1), Importance.HIGH,
+                    "T, training steps between policy passes (never wall clock).")
+            .define(SAMPLE_SIZE, Type.INT, 4096, Range.between(16, 1 << 24), Importance.LOW,
+                    "m, utilities sampled per threshold (the standard error of a ratio p read from m samples is "
+                            + "sqrt(p(1-p)/m), 0.8% at m=4096).")
+            .define(GAMMA, Type.DOUBLE, Double.parseDouble(Float.toString(UtilityRule.DEFAULT_GAMMA)), FiniteRange.between(0, 1).openBelow().openAbove(),
+                    Importance.MEDIUM, "Utility decay per step (see UtilityRule).")
+            .define(UTILITY_KIND, Type.STRING, "access-grad", enumName(UtilityRule.Kind.class), Importance.LOW,
+                    "Utility of a row: access-grad or access-only.")
+            .define(BUDGET_BYTES, Type.LONG, 0L, Range.atLeast(0), Importance.HIGH,
+                    "The one byte budget of the embedding table; 0 = unlimited.")
+            .define(BUDGET_HEADROOM, Type.DOUBLE, 0.05, FiniteRange.between(0, 0.5).openAbove(), Importance.LOW,
+                    "A pass aims at budget x (1 - headroom), leaving room for one period's new rows.")
+            .define(BUDGET_EVICT_FALLBACK, Type.BOOLEAN, true, Importance.LOW,
+                    "Evict the lowest-utility rows when the mode's own lever cannot meet the budget.")
+            .define(SEED, Type.LONG, 42L, Importance.LOW, "Seed of every sample and random draw of the policies.")
+            .define(FIITED_RATIO, Type.DOUBLE, 0.5, FiniteRange.between(0, PruningRatios.CAP), Importance.MEDIUM,
+                    "FIITED: target average pruning ratio (the floor under budget pressure).")
+            .define(FIITED_EXPONENT, Type.DOUBLE, 0.5, FiniteRange.between(0, 4).openBelow(), Importance.LOW,
+                    "FIITED: power-law exponent a of the manual ratios (FIITED uses 0.5 or 1).")
+            .define(FIITED_CROSSING_FRACTION, Type.DOUBLE, 0.05, FiniteRange.between(0, 1), Importance.LOW,
+                    "FIITED: fraction of chunks that must cross before a pass acts.")
+            .define(CHUNK_INIT, Type.STRING, "zero", enumName(ChunkInit.class), Importance.LOW,
+                    "Init of re-allocated and grown chunks: zero or random.")
+            .define(FIITED2D_COLDSTART_STEPS, Type.LONG, 10_000L, Range.atLeast(0), Importance.LOW,
+                    "FIITED 2D: steps before the column decision.")
+            .define(FIITED2D_DROP_RATIO, Type.DOUBLE, 0.25, FiniteRange.between(0, 1).openAbove(), Importance.LOW,
+                    "FIITED 2D: fraction of chunk columns dropped.")
+            .define(ADAEMBED_CAPACITY_ROWS, Type.LONG, 0L, Range.atLeast(0), Importance.LOW,
+                    "AdaEmbed: row capacity; 0 = from the budget only.")
+            .define(ADMISSION_COUNT, Type.INT, 2, Range.atLeast(1), Importance.MEDIUM,
+                    "Occurrences before a feature gets a row of its own (1 = at once).")
+            .define(ADMISSION_SKETCH_WIDTH, Type.INT, 1 << 20, ConfigValidators.powerOfTwo(16, MAX_SKETCH_COUNTERS),
+                    Importance.LOW, "Count-min counters per row of the admission sketch (a power of two); width x "
+                            + "depth at most " + MAX_SKETCH_COUNTERS + " counters (512 MiB).")
+            .define(ADMISSION_SKETCH_DEPTH, Type.INT, 4, Range.between(1, 16), Importance.LOW,
+                    "Rows of the admission count-min sketch.")
+            .define(ADMISSION_SKETCH_AGING, Type.LONG, 10_000_000L, Range.atLeast(0), Importance.LOW,
+                    "Calls between halvings of the admission counters; 0 = never.")
+            .define(ESAPN_HIDDEN, Type.INT, 32, Range.between(1, 4096), Importance.LOW,
+                    "ESAPN: hidden tanh units of the growth policy net.")
+            .define(ESAPN_LEARNING_RATE, Type.DOUBLE, 1e-4, FiniteRange.between(0, 1).openBelow().openAbove(),
+                    Importance.LOW, "ESAPN: Adam learning rate of the growth policy net.")
+            .define(ESAPN_BUCKETS, Type.INT, 16, Range.between(1, 64), Importance.LOW,
+                    "ESAPN: log2 frequency buckets.")
+            .define(ESAPN_BASELINE, Type.STRING, "previous", enumName(Baseline.class), Importance.LOW,
+                    "ESAPN: reward baseline, previous or mean5.")
+            .define(ESAPN_STATE_SLOTS, Type.INT, 1 << 18, ConfigValidators.powerOfTwo(1, MAX_ESAPN_STATE_SLOTS),
+                    Importance.LOW, "ESAPN: per-feature state slots (a power of two).")
+            .define(PRECISION_LADDER, Type.STRING, "fp32:0.05,fp16:0.15,int8", LadderSetting.VALIDATOR, Importance.MEDIUM,
+                    "Precision ladder: precisions from most to fewest bits, every one but the last with its share "
+                            + "of the rows, e.g. fp32:0.05,fp16:0.15,int8:0.3,int4.")
+            .define(SHARED_FRACTION, Type.DOUBLE, 0.25, FiniteRange.between(0, 1).openAbove(), Importance.MEDIUM,
+                    "Share of the budget given to shared hashed rows (CAFE), which features without a row or chunk "
+                            + "of their own read and train; 0 = none. Mode hash gives them the whole budget.")
+            .define(SHARED_ADAPTIVE, Type.BOOLEAN, true, Importance.LOW,
+                    "Every pass re-sizes the shared rows (powers of two) to the share of accesses they served, "
+                            + "between 1/16 and 3/4 of the table's budget; false keeps the shared fraction fixed.");
+
+    /** Copies the ladder's lists; every other check is {@link #DEF}'s, made by {@link #fromMap}. */
     public PolicySettings {
-        require(mode != null, MODE, null, "must be set");
-        require(intervalSteps >= 1, INTERVAL_STEPS, intervalSteps, "must be >= 1");
-        require(sampleSize >= 16 && sampleSize <= 1 << 24, SAMPLE_SIZE, sampleSize, "must be in [16, 16777216]");
-        require(gamma > 0 && gamma < 1, GAMMA, gamma, "must be in (0, 1)");
-        require(utilityKind != null, UTILITY_KIND, null, "must be set");
-        require(budgetBytes >= 0, BUDGET_BYTES, budgetBytes, "must be >= 0 (0 = unlimited)");
-        require(budgetHeadroom >= 0 && budgetHeadroom < 0.5, BUDGET_HEADROOM, budgetHeadroom, "must be in [0, 0.5)");
-        require(fiitedRatio >= 0 && fiitedRatio <= PruningRatios.CAP, FIITED_RATIO, fiitedRatio,
-                "must be in [0, 0.95]");
-        require(fiitedExponent > 0 && fiitedExponent <= 4, FIITED_EXPONENT, fiitedExponent,
-                "must be in (0, 4] (FIITED uses 0.5 or 1)");
-        require(crossingFraction >= 0 && crossingFraction <= 1, FIITED_CROSSING_FRACTION, crossingFraction,
-                "must be in [0, 1]");
-        require(chunkInit != null, CHUNK_INIT, null, "must be zero or random");
-        require(coldStartSteps2d >= 0, FIITED2D_COLDSTART_STEPS, coldStartSteps2d, "must be >= 0");
-        require(dropRatio2d >= 0 && dropRatio2d < 1, FIITED2D_DROP_RATIO, dropRatio2d, "must be in [0, 1)");
-        require(rowCapacity >= 0, ADAEMBED_CAPACITY_ROWS, rowCapacity, "must be >= 0 (0 = from the budget)");
-        require(admissionCount >= 1, ADMISSION_COUNT, admissionCount, "must be >= 1");
-        require(sketchWidth >= 16 && Integer.bitCount(sketchWidth) == 1, ADMISSION_SKETCH_WIDTH, sketchWidth,
-                "must be a power of two >= 16");
-        require(sketchDepth >= 1 && sketchDepth <= 16, ADMISSION_SKETCH_DEPTH, sketchDepth, "must be in [1, 16]");
-        require(sketchWidth <= MAX_SKETCH_COUNTERS / sketchDepth, ADMISSION_SKETCH_WIDTH, sketchWidth,
-                "times " + ADMISSION_SKETCH_DEPTH + " (" + sketchDepth + ") must be at most " + MAX_SKETCH_COUNTERS
-                        + " counters (512 MiB)");
-        require(sketchAgingPeriod >= 0, ADMISSION_SKETCH_AGING, sketchAgingPeriod, "must be >= 0 (0 = never)");
-        require(esapnHidden >= 1 && esapnHidden <= 4096, ESAPN_HIDDEN, esapnHidden, "must be in [1, 4096]");
-        require(esapnLearningRate > 0 && esapnLearningRate < 1, ESAPN_LEARNING_RATE, esapnLearningRate,
-                "must be in (0, 1)");
-        require(esapnBuckets >= 1 && esapnBuckets <= 64, ESAPN_BUCKETS, esapnBuckets, "must be in [1, 64]");
-        require(esapnBaseline != null, ESAPN_BASELINE, null, "must be previous or mean5");
-        require(esapnStateSlots >= 1 && esapnStateSlots <= MAX_ESAPN_STATE_SLOTS && Integer.bitCount(esapnStateSlots) == 1,
-                ESAPN_STATE_SLOTS, esapnStateSlots, "must be a power of two <= " + MAX_ESAPN_STATE_SLOTS);
-        require(ladderLevels != null && !ladderLevels.isEmpty() && ladderShares != null
-                        && ladderShares.size() == ladderLevels.size() - 1,
-                PRECISION_LADDER, ladderLevels, "needs levels and one share for every level but the last");
-        double sum = 0;
-        for (int i = 0; i < ladderLevels.size(); i++) {
-            require(i == 0 || ladderLevels.get(i).bits() < ladderLevels.get(i - 1).bits(), PRECISION_LADDER,
-                    ladderLevels, "levels must have strictly decreasing bits");
-        }
-        for (double s : ladderShares) {
-            require(s >= 0 && s <= 1, PRECISION_LADDER, ladderShares, "shares must be in [0, 1]");
-            sum += s;
-        }
-        require(sum <= 1 + 1e-9, PRECISION_LADDER, ladderShares, "shares must sum to <= 1");
         ladderLevels = List.copyOf(ladderLevels);
         ladderShares = List.copyOf(ladderShares);
-        require(sharedFraction >= 0 && sharedFraction < 1, SHARED_FRACTION, sharedFraction, "must be in [0, 1)");
-        require(mode != PolicyMode.HASH || budgetBytes > 0, BUDGET_BYTES, budgetBytes,
-                "must be > 0 in mode hash (the hashed table is the budget's size)");
     }
 
     /** Fewer shared rows than this (outside mode hash) are not worth their bytes: none are kept. */
@@ -195,38 +217,54 @@ public record PolicySettings(
         return fromMap(Map.of());
     }
 
-    /** Settings from string properties; missing keys take their defaults. */
+    /**
+     * Settings from string properties; missing keys take their defaults.
+     *
+     * @throws ConfigException naming the key and the value of an unknown or invalid setting
+     */
     public static PolicySettings fromMap(Map<String, String> properties) {
-        Map<String, String> p = new LinkedHashMap<>(DEFAULTS);
+        Map<String, String> p = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : properties.entrySet()) {
             if (e.getKey().startsWith(PREFIX)) {
-                if (!DEFAULTS.containsKey(e.getKey())) {
-                    throw new IllegalArgumentException("unknown policy setting '" + e.getKey() + "' (value '"
-                            + e.getValue() + "'); known keys: " + DEFAULTS.keySet());
+                if (!DEF.names().contains(e.getKey())) {
+                    throw new ConfigException("unknown policy setting '" + e.getKey() + "' (value '"
+                            + e.getValue() + "'); known keys: " + keys());
                 }
                 p.put(e.getKey(), e.getValue());
             }
         }
-        String ladder = p.get(PRECISION_LADDER);
-        List<Precision> levels = new ArrayList<>();
-        List<Double> shares = new ArrayList<>();
-        parseLadder(ladder, levels, shares);
-        return new PolicySettings(
-                PolicyMode.parse(p.get(MODE)),
-                parseLong(p, INTERVAL_STEPS), parseInt(p, SAMPLE_SIZE), parseFloat(p, GAMMA),
-                parseEnum(p, UTILITY_KIND, UtilityRule.Kind.class),
-                parseLong(p, BUDGET_BYTES), parseDouble(p, BUDGET_HEADROOM), parseBoolean(p, BUDGET_EVICT_FALLBACK),
-                parseLong(p, SEED),
-                parseDouble(p, FIITED_RATIO), parseDouble(p, FIITED_EXPONENT), parseDouble(p, FIITED_CROSSING_FRACTION),
-                parseEnum(p, CHUNK_INIT, ChunkInit.class),
-                parseLong(p, FIITED2D_COLDSTART_STEPS), parseDouble(p, FIITED2D_DROP_RATIO),
-                parseLong(p, ADAEMBED_CAPACITY_ROWS), parseInt(p, ADMISSION_COUNT),
-                parseInt(p, ADMISSION_SKETCH_WIDTH), parseInt(p, ADMISSION_SKETCH_DEPTH),
-                parseLong(p, ADMISSION_SKETCH_AGING),
-                parseInt(p, ESAPN_HIDDEN), parseFloat(p, ESAPN_LEARNING_RATE),
-                parseInt(p, ESAPN_BUCKETS), parseEnum(p, ESAPN_BASELINE, Baseline.class),
-                parseInt(p, ESAPN_STATE_SLOTS),
-                levels, shares, parseDouble(p, SHARED_FRACTION), parseBoolean(p, SHARED_ADAPTIVE));
+        Map<String, Object> v = DEF.parse(p);
+        int sketchWidth = (Integer) v.get(ADMISSION_SKETCH_WIDTH);
+        int sketchDepth = (Integer) v.get(ADMISSION_SKETCH_DEPTH);
+        if (sketchWidth > MAX_SKETCH_COUNTERS / sketchDepth) {
+            throw new ConfigException(ADMISSION_SKETCH_WIDTH, sketchWidth, "times " + ADMISSION_SKETCH_DEPTH + " ("
+                    + sketchDepth + ") must be at most " + MAX_SKETCH_COUNTERS + " counters (512 MiB)");
+        }
+        PolicyMode mode = PolicyMode.parse((String) v.get(MODE));
+        long budget = (Long) v.get(BUDGET_BYTES);
+        if (mode == PolicyMode.HASH && budget == 0) {
+            throw new ConfigException(BUDGET_BYTES, budget, "must be > 0 in mode hash (the hashed table is the budget's size)");
+        }
+        LadderSetting ladder = LadderSetting.parse((String) v.get(PRECISION_LADDER));
+        return new PolicySettings(mode,
+                (Long) v.get(INTERVAL_STEPS), (Integer) v.get(SAMPLE_SIZE), toFloat(v, GAMMA),
+                parseEnum((String) v.get(UTILITY_KIND), UtilityRule.Kind.class),
+                budget, (Double) v.get(BUDGET_HEADROOM), (Boolean) v.get(BUDGET_EVICT_FALLBACK), (Long) v.get(SEED),
+                (Double) v.get(FIITED_RATIO), (Double) v.get(FIITED_EXPONENT), (Double) v.get(FIITED_CROSSING_FRACTION),
+                parseEnum((String) v.get(CHUNK_INIT), ChunkInit.class),
+                (Long) v.get(FIITED2D_COLDSTART_STEPS), (Double) v.get(FIITED2D_DROP_RATIO),
+                (Long) v.get(ADAEMBED_CAPACITY_ROWS), (Integer) v.get(ADMISSION_COUNT), sketchWidth, sketchDepth,
+                (Long) v.get(ADMISSION_SKETCH_AGING),
+                (Integer) v.get(ESAPN_HIDDEN), toFloat(v, ESAPN_LEARNING_RATE), (Integer) v.get(ESAPN_BUCKETS),
+                parseEnum((String) v.get(ESAPN_BASELINE), Baseline.class), (Integer) v.get(ESAPN_STATE_SLOTS),
+                ladder.levels(), ladder.shares(), (Double) v.get(SHARED_FRACTION), (Boolean) v.get(SHARED_ADAPTIVE));
+    }
+
+    /** A float-valued key: its key's validator holds for the value rounded to a float too (0.99999999 is 1 as a float). */
+    private static float toFloat(Map<String, Object> values, String key) {
+        float f = ((Double) values.get(key)).floatValue();
+        DEF.configKeys().get(key).validator.ensureValid(key, (double) f);
+        return f;
     }
 
     /** These settings as string properties (round-trips through {@link #fromMap}). */
@@ -236,7 +274,7 @@ public record PolicySettings(
         m.put(INTERVAL_STEPS, Long.toString(intervalSteps));
         m.put(SAMPLE_SIZE, Integer.toString(sampleSize));
         m.put(GAMMA, Float.toString(gamma));
-        m.put(UTILITY_KIND, utilityKind.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+        m.put(UTILITY_KIND, configName(utilityKind));
         m.put(BUDGET_BYTES, Long.toString(budgetBytes));
         m.put(BUDGET_HEADROOM, Double.toString(budgetHeadroom));
         m.put(BUDGET_EVICT_FALLBACK, Boolean.toString(evictFallback));
@@ -244,7 +282,7 @@ public record PolicySettings(
         m.put(FIITED_RATIO, Double.toString(fiitedRatio));
         m.put(FIITED_EXPONENT, Double.toString(fiitedExponent));
         m.put(FIITED_CROSSING_FRACTION, Double.toString(crossingFraction));
-        m.put(CHUNK_INIT, chunkInit.name().toLowerCase(Locale.ROOT));
+        m.put(CHUNK_INIT, configName(chunkInit));
         m.put(FIITED2D_COLDSTART_STEPS, Long.toString(coldStartSteps2d));
         m.put(FIITED2D_DROP_RATIO, Double.toString(dropRatio2d));
         m.put(ADAEMBED_CAPACITY_ROWS, Long.toString(rowCapacity));
@@ -255,19 +293,9 @@ public record PolicySettings(
         m.put(ESAPN_HIDDEN, Integer.toString(esapnHidden));
         m.put(ESAPN_LEARNING_RATE, Float.toString(esapnLearningRate));
         m.put(ESAPN_BUCKETS, Integer.toString(esapnBuckets));
-        m.put(ESAPN_BASELINE, esapnBaseline.name().toLowerCase(Locale.ROOT));
+        m.put(ESAPN_BASELINE, configName(esapnBaseline));
         m.put(ESAPN_STATE_SLOTS, Integer.toString(esapnStateSlots));
-        StringBuilder ladder = new StringBuilder();
-        for (int i = 0; i < ladderLevels.size(); i++) {
-            if (i > 0) {
-                ladder.append(',');
-            }
-            ladder.append(ladderLevels.get(i).name().toLowerCase(Locale.ROOT));
-            if (i < ladderShares.size()) {
-                ladder.append(':').append(ladderShares.get(i));
-            }
-        }
-        m.put(PRECISION_LADDER, ladder.toString());
+        m.put(PRECISION_LADDER, new LadderSetting(ladderLevels, ladderShares).toString());
         m.put(SHARED_FRACTION, Double.toString(sharedFraction));
         m.put(SHARED_ADAPTIVE, Boolean.toString(sharedAdaptive));
         return m;
@@ -277,156 +305,19 @@ public record PolicySettings(
     public PolicySettings with(String key, String value) {
         Map<String, String> m = toMap();
         if (!m.containsKey(key)) {
-            throw new IllegalArgumentException("unknown policy setting '" + key + "' (value '" + value + "')");
+            throw new ConfigException("unknown policy setting '" + key + "' (value '" + value + "')");
         }
         m.put(key, value);
         return fromMap(m);
     }
 
-    /** All known keys. */
+    /** All known keys, in the order of {@link #DEF}. */
     public static Set<String> keys() {
-        return DEFAULTS.keySet();
+        return DEF.names();
     }
 
     /** The utility rule these settings describe. */
     public UtilityRule utilityRule() {
         return new UtilityRule(utilityKind, gamma);
-    }
-
-    private static Map<String, String> defaultMap() {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put(MODE, "all");
-        m.put(INTERVAL_STEPS, "1000");
-        m.put(SAMPLE_SIZE, "4096");
-        m.put(GAMMA, Float.toString(UtilityRule.DEFAULT_GAMMA));
-        m.put(UTILITY_KIND, "access-grad");
-        m.put(BUDGET_BYTES, "0");
-        m.put(BUDGET_HEADROOM, "0.05");
-        m.put(BUDGET_EVICT_FALLBACK, "true");
-        m.put(SEED, "42");
-        m.put(FIITED_RATIO, "0.5");
-        m.put(FIITED_EXPONENT, "0.5");
-        m.put(FIITED_CROSSING_FRACTION, "0.05");
-        m.put(CHUNK_INIT, "zero");
-        m.put(FIITED2D_COLDSTART_STEPS, "10000");
-        m.put(FIITED2D_DROP_RATIO, "0.25");
-        m.put(ADAEMBED_CAPACITY_ROWS, "0");
-        m.put(ADMISSION_COUNT, "2");
-        m.put(ADMISSION_SKETCH_WIDTH, "1048576");
-        m.put(ADMISSION_SKETCH_DEPTH, "4");
-        m.put(ADMISSION_SKETCH_AGING, "10000000");
-        m.put(ESAPN_HIDDEN, "32");
-        m.put(ESAPN_LEARNING_RATE, "1.0E-4");
-        m.put(ESAPN_BUCKETS, "16");
-        m.put(ESAPN_BASELINE, "previous");
-        m.put(ESAPN_STATE_SLOTS, "262144");
-        m.put(PRECISION_LADDER, "fp32:0.05,fp16:0.15,int8");
-        m.put(SHARED_FRACTION, "0.25");
-        m.put(SHARED_ADAPTIVE, "true");
-        return java.util.Collections.unmodifiableMap(m);
-    }
-
-    private static void require(boolean ok, String key, Object value, String requirement) {
-        if (!ok) {
-            throw new IllegalArgumentException(key + " " + requirement + ", got " + value);
-        }
-    }
-
-    private static long parseLong(Map<String, String> p, String key) {
-        String v = p.get(key).trim().replace("_", "");
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be an integer, got '" + p.get(key) + "'", e);
-        }
-    }
-
-    /** An int-valued key: a value outside the int range is refused, never wrapped round by a cast. */
-    private static int parseInt(Map<String, String> p, String key) {
-        long v = parseLong(p, key);
-        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException(key + " must be at most " + Integer.MAX_VALUE + ", got '" + p.get(key) + "'");
-        }
-        return (int) v;
-    }
-
-    /** A finite number: NaN and the infinities are refused naming the key (every range check is false for NaN). */
-    private static double parseDouble(Map<String, String> p, String key) {
-        double v;
-        try {
-            v = Double.parseDouble(p.get(key).trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a number, got '" + p.get(key) + "'", e);
-        }
-        if (!Double.isFinite(v)) {
-            throw new IllegalArgumentException(key + " must be a finite number, got '" + p.get(key) + "'");
-        }
-        return v;
-    }
-
-    /** A float-valued key: finite as a float too (1e39 is finite as a double, infinite as a float). */
-    private static float parseFloat(Map<String, String> p, String key) {
-        double v = parseDouble(p, key);
-        if (!Float.isFinite((float) v)) {
-            throw new IllegalArgumentException(key + " must be a finite number, got '" + p.get(key) + "'");
-        }
-        return (float) v;
-    }
-
-    private static boolean parseBoolean(Map<String, String> p, String key) {
-        String v = p.get(key).trim().toLowerCase(Locale.ROOT);
-        if (!v.equals("true") && !v.equals("false")) {
-            throw new IllegalArgumentException(key + " must be true or false, got '" + p.get(key) + "'");
-        }
-        return v.equals("true");
-    }
-
-    private static <E extends Enum<E>> E parseEnum(Map<String, String> p, String key, Class<E> type) {
-        String v = p.get(key).trim().toUpperCase(Locale.ROOT).replace('-', '_');
-        for (E e : type.getEnumConstants()) {
-            if (e.name().equals(v)) {
-                return e;
-            }
-        }
-        List<String> names = new ArrayList<>();
-        for (E e : type.getEnumConstants()) {
-            names.add(e.name().toLowerCase(Locale.ROOT).replace('_', '-'));
-        }
-        throw new IllegalArgumentException(key + " must be one of " + names + ", got '" + p.get(key) + "'");
-    }
-
-    private static void parseLadder(String value, List<Precision> levels, List<Double> shares) {
-        String[] parts = value.split(",");
-        for (int i = 0; i < parts.length; i++) {
-            String[] kv = parts[i].trim().split(":");
-            boolean last = i == parts.length - 1;
-            if (kv.length != (last ? 1 : 2)) {
-                throw new IllegalArgumentException(PRECISION_LADDER + " must look like fp32:0.05,fp16:0.15,int8:0.3,int4"
-                        + " (every level but the last with a share), got '" + value + "'");
-            }
-            try {
-                levels.add(Precision.valueOf(kv[0].trim().toUpperCase(Locale.ROOT)));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(PRECISION_LADDER + " has unknown precision '" + kv[0].trim()
-                        + "' in '" + value + "'", e);
-            }
-            if (!last) {
-                try {
-                    double share = Double.parseDouble(kv[1].trim());
-                    if (!Double.isFinite(share)) {
-                        throw new IllegalArgumentException(PRECISION_LADDER + " has a share that is not a finite number, '"
-                                + kv[1].trim() + "' in '" + value + "'");
-                    }
-                    if (share < 0 || share > 1) {
-                        throw new IllegalArgumentException(PRECISION_LADDER + " has a share outside [0, 1], '"
-                                + kv[1].trim() + "' in '" + value + "'");
-                    }
-                    shares.add(share);
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException(PRECISION_LADDER + " has a share that is not a number, '"
-                            + kv[1].trim() + "' in '" + value + "'", e);
-                }
-            }
-        }
     }
 }
