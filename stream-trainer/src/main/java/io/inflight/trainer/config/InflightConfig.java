@@ -13,6 +13,8 @@ import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
+import io.inflight.policies.ConfigValidators.FiniteRange;
+import io.inflight.policies.PolicySettings;
 import io.inflight.topics.EventLimits;
 import io.inflight.topics.TopicCatalogue;
 
@@ -78,7 +80,7 @@ public final class InflightConfig extends AbstractConfig {
     public static final int DEFAULT_BATCH_SIZE = 32;
 
     public static final ConfigDef DEF = new ConfigDef()
-            .define(TOPIC_PREFIX, Type.STRING, "inflight", new TopicPrefixValidator(), Importance.HIGH,
+            .define(TOPIC_PREFIX, Type.STRING, "inflight", new KeyValidators.TopicPrefixValidator(), Importance.HIGH,
                     "Prefix of every topic name: <prefix>.clicks, <prefix>.model-updates, <prefix>.dead-letter, <prefix>.predictions.")
             .define(TOPIC_PARTITIONS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
                     "Partitions of topics Inflight creates. Each clicks partition currently trains its own model replica.")
@@ -99,12 +101,12 @@ public final class InflightConfig extends AbstractConfig {
                     "Categorical fields the model sees, in order (one embedding slot each; a field an event lacks "
                             + "reads as zeros, a field not listed is ignored). Required to train: train fails at start "
                             + "without it; demo sets the generator's fields f0, f1, ...")
-            .define(MODEL_NUMERIC_FIELDS, Type.LIST, "", new NumericFieldList(), Importance.MEDIUM,
+            .define(MODEL_NUMERIC_FIELDS, Type.LIST, "", new KeyValidators.NumericFieldList(), Importance.MEDIUM,
                     "Numeric fields fed to the dense layers of dnn, deepfm and dcn, appended to the embeddings in this "
                             + "order: name (signed log, sign(x)*ln(1+|x|)), name:log (the same) or name:none (the raw "
                             + "value). An event without the field feeds 0. lr and fm have no dense layers: bucketise "
                             + "numeric fields into categorical ones for them.")
-            .define(MODEL_HIDDEN, Type.LIST, "400,400", new PositiveIntList(), Importance.MEDIUM,
+            .define(MODEL_HIDDEN, Type.LIST, "400,400", new KeyValidators.PositiveIntList(), Importance.MEDIUM,
                     "Hidden layer sizes of the MLP parts (dnn, deepfm, dcn).")
             .define(MODEL_ACTIVATION, Type.STRING, "relu", ValidString.in("relu", "tanh"), Importance.LOW,
                     "Activation of the hidden layers.")
@@ -168,16 +170,16 @@ public final class InflightConfig extends AbstractConfig {
             .define(MAX_FUTURE_SKEW_MS, Type.LONG, EventLimits.DEFAULTS.maxFutureSkewMs(), Range.atLeast(0), Importance.LOW,
                     "How far in the future an event time may lie; further is dead-lettered.");
 
-    /** Prefix of the policy keys, validated by {@link io.inflight.policies.PolicySettings}. */
+    /** Prefix of the policy keys, validated by {@link PolicySettings}. */
     public static final String POLICY_PREFIX = "inflight.policy.";
 
     private final Map<String, String> kafka;
     private final Map<String, String> streams;
-    private final io.inflight.policies.PolicySettings policy;
+    private final PolicySettings policy;
     private final java.util.List<String> warnings = new java.util.ArrayList<>();
 
     private InflightConfig(Map<String, String> inflight, Map<String, String> kafka, Map<String, String> streams,
-                           io.inflight.policies.PolicySettings policy) {
+                           PolicySettings policy) {
         super(DEF, inflight, false);
         this.kafka = Map.copyOf(kafka);
         this.streams = Map.copyOf(streams);
@@ -195,7 +197,7 @@ public final class InflightConfig extends AbstractConfig {
         Map<String, String> kafka = new TreeMap<>();
         Map<String, String> streams = new TreeMap<>();
         // The trainer runs no policy unless asked (the policies module's own default is "all").
-        Map<String, String> policy = new TreeMap<>(Map.of(io.inflight.policies.PolicySettings.MODE, "none"));
+        Map<String, String> policy = new TreeMap<>(Map.of(PolicySettings.MODE, "none"));
         for (Map.Entry<String, String> e : new TreeMap<>(all).entrySet()) {
             String key = e.getKey().trim();
             String value = e.getValue() == null ? "" : e.getValue().trim();
@@ -221,125 +223,10 @@ public final class InflightConfig extends AbstractConfig {
             throw new ConfigException("Missing required configuration \"" + BOOTSTRAP_SERVERS
                     + "\" (give --bootstrap-servers, or omit it to use the embedded broker)");
         }
-        io.inflight.policies.PolicySettings policySettings;
-        try {
-            policySettings = io.inflight.policies.PolicySettings.fromMap(policy);
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(e.getMessage());
-        }
+        PolicySettings policySettings = PolicySettings.fromMap(policy);
         InflightConfig config = new InflightConfig(inflight, kafka, streams, policySettings);
-        String type = config.getString(MODEL_TYPE);
-        checkNumericFields(config, type);
-        if (config.getDouble(MODEL_DROPOUT) > 0 && (type.equals("lr") || type.equals("fm"))) {
-            throw new ConfigException(MODEL_DROPOUT, config.getDouble(MODEL_DROPOUT), "model type " + type
-                    + " has no hidden layers; dropout applies to dnn, deepfm and dcn");
-        }
-        if (config.hasModelFields()) {
-            BatchSettings batch;
-            try {
-                batch = config.batchSettings();
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(MODEL_FIELDS, String.join(",", config.getList(MODEL_FIELDS)), e.getMessage());
-            }
-            try {
-                config.storeConfig(batch);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(STORE_CHUNKS, String.join(",", config.getList(STORE_CHUNKS)), e.getMessage());
-            }
-        } else if (!type.equals("lr") && !type.equals("fm")) {
-            throw new ConfigException(MODEL_FIELDS, "", "model type " + type + " needs the list of fields it trains on, "
-                    + "e.g. " + MODEL_FIELDS + "=site,app,device");
-        } else if (policySettings.mode() != io.inflight.policies.PolicyMode.NONE) {
-            throw new ConfigException(MODEL_FIELDS, "", "policy mode " + policySettings.mode().configName()
-                    + " acts on the rows of the model's fields: set " + MODEL_FIELDS);
-        }
-        // the settings records re-check what the validators above checked; a failure here is a bug, still reported
-        // as bad configuration rather than as a stack trace at start
-        try {
-            config.trainerSettings();
-            config.cadenceSettings();
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException("invalid configuration: " + e.getMessage());
-        }
-        config.checkBudget();
-        config.checkKafkaClientConfigs();
+        config.warnings.addAll(ConfigChecks.check(config));
         return config;
-    }
-
-    /**
-     * {@value io.inflight.policies.PolicySettings#BUDGET_BYTES} against the configured row layout: a pass
-     * shrinks the table to {@code budget x (1 - headroom)}, so a budget whose target cannot hold the rows
-     * one event touches (one new row per field, {@code rowBytes(initial chunks, initial precision)}) would
-     * evict (nearly) everything at every pass. Refused when a policy runs; with mode none the budget is
-     * not enforced, so it is only a warning there.
-     */
-    private void checkBudget() {
-        io.inflight.policies.PolicySettings p = policy;
-        if (p.budgetBytes() == 0) {
-            return;
-        }
-        if (p.mode() == io.inflight.policies.PolicyMode.NONE) {
-            warnings.add(io.inflight.policies.PolicySettings.BUDGET_BYTES + "=" + p.budgetBytes() + " has no effect: "
-                    + io.inflight.policies.PolicySettings.MODE + " is none, so no policy pass enforces it");
-            return;
-        }
-        BatchSettings batch = batchSettings(); // checked above: a policy needs the model's fields
-        long sharedBytes;
-        try {
-            sharedBytes = p.sharedRows(batch.dim()) * io.inflight.policies.PolicySettings.sharedRowBytes(batch.dim());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(io.inflight.policies.PolicySettings.BUDGET_BYTES, p.budgetBytes(), e.getMessage());
-        }
-        if (p.mode() == io.inflight.policies.PolicyMode.HASH) {
-            return; // no row of its own: the hashed table is the budget
-        }
-        io.inflight.store.StoreConfig store = storeConfig(batch);
-        io.inflight.store.ChunkLayout layout = store.layout();
-        int mask = p.mode().growth() ? 1 : (1 << layout.chunks()) - 1;
-        io.inflight.policies.Precision[] precisions = new io.inflight.policies.Precision[layout.chunks()];
-        java.util.Arrays.fill(precisions, store.defaultPrecision());
-        long rowBytes = io.inflight.store.RowSizes.valueBytes(layout, mask, precisions)
-                + io.inflight.store.RowSizes.metadataBytes(layout, mask, precisions);
-        long eventBytes = rowBytes * batch.slots();
-        // the policies' per-feature state (sketch, ESAPN slots) and the shared rows take their share first
-        long state = io.inflight.policies.PolicyRunner.plannedStateBytes(p);
-        double target = (p.budgetBytes() - state) * (1 - p.budgetHeadroom()) - sharedBytes;
-        if (target < eventBytes) {
-            long least = (long) Math.ceil(eventBytes / (1 - p.budgetHeadroom())) + state;
-            if (p.with(io.inflight.policies.PolicySettings.BUDGET_BYTES, Long.toString(least)).sharedRows(batch.dim()) > 0) {
-                least = (long) Math.ceil(eventBytes / (1 - p.budgetHeadroom() - p.sharedFraction())) + state;
-            }
-            String row = "a new row of layout " + layout + " at " + store.defaultPrecision().name().toLowerCase(java.util.Locale.ROOT)
-                    + (mask == 1 && layout.chunks() > 1 ? " (one chunk, mode " + p.mode().configName() + ")" : "")
-                    + " is " + rowBytes + " bytes";
-            String why = p.budgetBytes() < rowBytes ? "smaller than one row: " + row
-                    : String.format(java.util.Locale.ROOT, "a pass shrinks the table to budget x (1 - %s), less the shared rows' share, = %.0f bytes, "
-                            + "less than the %d rows one event touches (%s), so every pass would evict (nearly) every row",
-                            io.inflight.policies.PolicySettings.BUDGET_HEADROOM, target,
-                            batch.slots(), row);
-            throw new ConfigException(io.inflight.policies.PolicySettings.BUDGET_BYTES, p.budgetBytes(), why
-                    + "; give at least " + least + " (or 0 for no budget)");
-        }
-    }
-
-    /**
-     * Parses the Kafka Streams and admin client settings the way the clients will, without creating
-     * one (nothing is connected, no state directory is made), so that a bad {@code streams.*} or
-     * {@code kafka.*} value fails at start, before any topic or broker exists.
-     */
-    private void checkKafkaClientConfigs() {
-        try {
-            new StreamsConfig(streamsProperties(), false) { };
-        } catch (ConfigException e) {
-            throw new ConfigException("Kafka Streams setting (a streams.* or kafka.* key, named here without its prefix): "
-                    + e.getMessage());
-        }
-        try {
-            new org.apache.kafka.clients.admin.AdminClientConfig(kafkaClientConfigs(), false) { };
-        } catch (ConfigException e) {
-            throw new ConfigException("Kafka client setting (a kafka.* key, named here without its prefix): "
-                    + e.getMessage());
-        }
     }
 
     /** Settings that are allowed but probably not meant (e.g. a budget no policy enforces), one line each. */
@@ -347,27 +234,6 @@ public final class InflightConfig extends AbstractConfig {
         return java.util.List.copyOf(warnings);
     }
 
-    /** {@value #MODEL_NUMERIC_FIELDS} against the model type and the categorical fields. */
-    private static void checkNumericFields(InflightConfig config, String type) {
-        java.util.List<NumericField> numeric = config.numericFields();
-        if (numeric.isEmpty()) {
-            return;
-        }
-        String value = String.join(",", config.getList(MODEL_NUMERIC_FIELDS));
-        if (type.equals("lr") || type.equals("fm")) {
-            throw new ConfigException(MODEL_NUMERIC_FIELDS, value, "lr and fm have no dense layers, so model type " + type
-                    + " cannot be fed numeric fields: use dnn, deepfm or dcn, or bucketise the numeric fields "
-                    + "into categorical ones (replay --map numeric=COLUMN:log2, or --criteo-integers criteo|log2 for "
-                    + "Criteo's I1..I13) and list them in " + MODEL_FIELDS);
-        }
-        java.util.List<String> categorical = config.getList(MODEL_FIELDS).stream().map(String::trim).toList();
-        for (NumericField f : numeric) {
-            if (categorical.contains(f.name())) {
-                throw new ConfigException(MODEL_NUMERIC_FIELDS, value, "'" + f.name() + "' is also a categorical field in "
-                        + MODEL_FIELDS + "; a field is either categorical (bucketised) or numeric");
-            }
-        }
-    }
 
     /** The parsed {@value #MODEL_NUMERIC_FIELDS} (empty by default). */
     public java.util.List<NumericField> numericFields() {
@@ -414,7 +280,7 @@ public final class InflightConfig extends AbstractConfig {
     }
 
     /** The validated {@value #POLICY_PREFIX}* settings (mode none unless configured). */
-    public io.inflight.policies.PolicySettings policySettings() {
+    public PolicySettings policySettings() {
         return policy;
     }
 
@@ -495,101 +361,5 @@ public final class InflightConfig extends AbstractConfig {
         Map<String, Object> m = new TreeMap<>(values());
         m.putAll(policy.toMap());
         return m;
-    }
-
-    /**
-     * A finite number in {@code [min, max]}: unlike Kafka's {@link Range}, which lets NaN through (every
-     * comparison with NaN is false), NaN and the infinities are refused, naming the key and the value.
-     */
-    static final class FiniteRange implements ConfigDef.Validator {
-        private final double min;
-        private final double max;
-
-        private FiniteRange(double min, double max) {
-            this.min = min;
-            this.max = max;
-        }
-
-        static FiniteRange between(double min, double max) {
-            return new FiniteRange(min, max);
-        }
-
-        @Override
-        public void ensureValid(String name, Object value) {
-            double v = ((Number) value).doubleValue();
-            if (!Double.isFinite(v)) {
-                throw new ConfigException(name, value, "must be a finite number in " + this);
-            }
-            if (v < min || v > max) {
-                throw new ConfigException(name, value, "must be in " + this);
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "[" + min + ", " + max + "]";
-        }
-    }
-
-    /** Largest hidden layer: 65,536 units (a 65,536 x 65,536 layer alone is 16 GiB of fp32 weights). */
-    static final int MAX_HIDDEN = 1 << 16;
-
-    /** Every element a positive integer, at most {@link #MAX_HIDDEN}. */
-    private static final class PositiveIntList implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object list) {
-            String value = ((java.util.List<?>) list).stream().map(o -> o.toString().trim())
-                    .collect(java.util.stream.Collectors.joining(","));
-            for (Object o : (java.util.List<?>) list) {
-                try {
-                    int size = Integer.parseInt(o.toString().trim());
-                    if (size < 1 || size > MAX_HIDDEN) {
-                        throw new ConfigException(name, value, "every size must be in [1, " + MAX_HIDDEN + "], got " + size);
-                    }
-                } catch (NumberFormatException e) {
-                    throw new ConfigException(name, value, "'" + o + "' is not an integer");
-                }
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "comma-separated integers in [1, " + MAX_HIDDEN + "]";
-        }
-    }
-
-    /** Every element a numeric field spec ({@link NumericField#parse}), no name twice. */
-    private static final class NumericFieldList implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            java.util.List<String> specs = ((java.util.List<?>) value).stream().map(o -> o.toString().trim()).toList();
-            try {
-                NumericField.parseList(specs);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(name, String.join(",", specs), e.getMessage());
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "comma-separated name, name:log or name:none";
-        }
-    }
-
-    /** Validates a topic prefix with {@link TopicCatalogue}'s rules so a bad prefix fails at start. */
-    private static final class TopicPrefixValidator implements ConfigDef.Validator {
-        @Override
-        public void ensureValid(String name, Object value) {
-            try {
-                new TopicCatalogue((String) value, 1, (short) 1);
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(name, value, e.getMessage());
-            }
-        }
-
-        @Override
-        public String toString() {
-            return "[a-zA-Z0-9._-]+";
-        }
     }
 }
