@@ -87,12 +87,12 @@ public final class StoreBench {
         }
 
         public String json() {
-            StringBuilder b = new StringBuilder("{\"bench\":\"store\",\"batchKeys\":").append(BATCH).append(",\"throughput\":[");
+            StringBuilder b = new StringBuilder("{\"bench\":\"store\",\"batch_keys\":").append(BATCH).append(",\"throughput\":[");
             for (int i = 0; i < throughput.size(); i++) {
                 Throughput t = throughput.get(i);
                 b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
-                        "{\"dim\":%d,\"precision\":\"%s\",\"tier\":\"%s\",\"keysPerSecond\":%.0f,\"coldReadFraction\":%.4f,"
-                                + "\"valueBytesPerRow\":%d,\"metadataBytesPerRow\":%d,\"fp32RowBytes\":%d}",
+                        "{\"dim\":%d,\"precision\":\"%s\",\"tier\":\"%s\",\"keys_per_second\":%.0f,\"cold_read_fraction\":%.4f,"
+                                + "\"value_bytes_per_row\":%d,\"metadata_bytes_per_row\":%d,\"fp32_row_bytes\":%d}",
                         t.dim(), t.precision(), t.tier(), t.keysPerSecond(), t.coldReadFraction(), t.valueBytesPerRow(),
                         t.metadataBytesPerRow(), 4 * t.dim()));
             }
@@ -100,14 +100,14 @@ public final class StoreBench {
             for (int i = 0; i < capacity.size(); i++) {
                 Capacity c = capacity.get(i);
                 b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
-                        "{\"rows\":%d,\"heapBytes\":%d,\"offHeapBytes\":%d,\"bytesPerRow\":%.1f,\"modelBytesPerRow\":%.1f}",
+                        "{\"rows\":%d,\"heap_bytes\":%d,\"off_heap_bytes\":%d,\"bytes_per_row\":%.1f,\"model_bytes_per_row\":%.1f}",
                         c.rows(), c.heapBytes(), c.offHeapBytes(), c.bytesPerRow(), c.modelBytesPerRow()));
             }
-            b.append("],\"scaleError\":[");
+            b.append("],\"scale_error\":[");
             for (int i = 0; i < scales.size(); i++) {
                 ScaleError s = scales.get(i);
                 b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
-                        "{\"precision\":\"%s\",\"rows\":\"%s\",\"perRowRms\":%.4e,\"perChunkRms\":%.4e}",
+                        "{\"precision\":\"%s\",\"rows\":\"%s\",\"per_row_rms\":%.4e,\"per_chunk_rms\":%.4e}",
                         s.precision(), s.rows(), s.perRowRms(), s.perChunkRms()));
             }
             return b.append("]}").toString();
