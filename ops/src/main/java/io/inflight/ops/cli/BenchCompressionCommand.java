@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -173,11 +174,11 @@ final class BenchCompressionCommand implements Callable<Integer> {
             }
         }
         if (extra.containsKey(PolicySettings.INTERVAL_STEPS)) {
+            // read before the settings are validated (it sets the bench's pass interval), so checked first
             try {
-                Long.parseLong(extra.get(PolicySettings.INTERVAL_STEPS).trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--set: " + PolicySettings.INTERVAL_STEPS + " must be a number, got '"
-                        + extra.get(PolicySettings.INTERVAL_STEPS) + "'");
+                PolicySettings.fromMap(Map.of(PolicySettings.INTERVAL_STEPS, extra.get(PolicySettings.INTERVAL_STEPS)));
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException("--set: " + e.getMessage(), e);
             }
         }
         Bucketing integers;

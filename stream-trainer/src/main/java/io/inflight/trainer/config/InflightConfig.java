@@ -171,7 +171,7 @@ public final class InflightConfig extends AbstractConfig {
                     "How far in the future an event time may lie; further is dead-lettered.");
 
     /** Prefix of the policy keys, validated by {@link PolicySettings}. */
-    public static final String POLICY_PREFIX = "inflight.policy.";
+    public static final String POLICY_PREFIX = PolicySettings.PREFIX;
 
     private final Map<String, String> kafka;
     private final Map<String, String> streams;
