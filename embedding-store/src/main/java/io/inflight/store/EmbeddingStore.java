@@ -114,7 +114,12 @@ public final class EmbeddingStore implements EmbeddingRows {
 
     @Override
     public void scatter(long[] keys, int[] accesses, int count, float[] grads, long step) {
-        updates.scatter(keys, accesses, count, grads, step);
+        updates.scatter(keys, accesses, count, grads, step, null);
+    }
+
+    @Override
+    public void scatter(long[] keys, int[] accesses, int count, float[] grads, long step, float[] initial) {
+        updates.scatter(keys, accesses, count, grads, step, initial);
     }
 
     @Override

@@ -85,6 +85,15 @@ public interface RowAccess {
     void scatter(long[] keys, int[] accesses, int count, float[] grads, long step);
 
     /**
+     * {@link #scatter(long[], int[], int, float[], long)}, where a row it creates starts from
+     * {@code initial} (same layout as {@code grads}: D values, then the linear weight) instead of the
+     * store's own initialisation: e.g. the gated shared row the feature read until it was admitted
+     * (CAFE), so admission does not throw away what the shared row learned for it. {@code initial}
+     * null is the plain scatter.
+     */
+    void scatter(long[] keys, int[] accesses, int count, float[] grads, long step, float[] initial);
+
+    /**
      * Adds the gradient of a feature that has no row and gets none this step (refused by
      * admission) to its shared row; applied with the next {@link #scatter}. A no-op without shared
      * rows.

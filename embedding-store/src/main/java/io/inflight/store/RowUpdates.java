@@ -91,10 +91,13 @@ final class RowUpdates {
         }
     }
 
-    void scatter(long[] keys, int[] accesses, int count, float[] grads, long step) {
+    void scatter(long[] keys, int[] accesses, int count, float[] grads, long step, float[] initial) {
         rows.ensureOpen();
         int stride = d + 1;
         rows.checkBuffer("grads", grads, count, stride);
+        if (initial != null) {
+            rows.checkBuffer("initial", initial, count, stride);
+        }
         for (int i = 0; i < count * stride; i++) {
             if (!Float.isFinite(grads[i])) {
                 throw new IllegalArgumentException("store " + rows.name + ": gradient " + grads[i] + " of row key "
@@ -115,6 +118,9 @@ final class RowUpdates {
             if (e < 0) {
                 e = rows.createRow(key);
                 fresh = true;
+                if (initial != null) {
+                    hot.linear[e] = initial[g0 + d];
+                }
             }
             long rng = CounterRng.bits(config.seed(), key, hot.updates[e]);
             int base = e * k;
@@ -138,7 +144,9 @@ final class RowUpdates {
                     }
                     continue;
                 }
-                if (fresh) {
+                if (fresh && initial != null) {
+                    System.arraycopy(initial, g0 + off, work, 0, w);
+                } else if (fresh) {
                     rows.initInto(config.newRowInit(), key, 0, off, w, work, 0);
                 } else {
                     hot.decode(e, c, work, 0);

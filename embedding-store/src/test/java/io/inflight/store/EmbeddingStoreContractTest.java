@@ -106,6 +106,39 @@ abstract class EmbeddingStoreContractTest {
     }
 
     @Test
+    void shouldStartARowItCreatesFromTheGivenInitialValuesAndLeaveStoredRowsAlone() {
+        EmbeddingStore s = newStore(config().withInit(ChunkInit.RANDOM, 0.05f));
+        s.scatter(new long[] {1}, null, 1, grads(1, 3), 0); // row 1 exists before
+        float[] stored = new float[D + 1];
+        s.gather(new long[] {1}, 1, stored);
+        float[] initial = new float[2 * (D + 1)];
+        for (int i = 0; i < initial.length; i++) {
+            initial[i] = 0.25f + i / 64f;
+        }
+        float[] zero = new float[2 * (D + 1)];
+        s.scatter(new long[] {1, 2}, null, 2, zero, 1, initial);
+        float[] out = new float[2 * (D + 1)];
+        s.gather(new long[] {1, 2}, 2, out);
+        assertThat(Arrays.copyOfRange(out, 0, D + 1)).as("a stored row ignores the initial values").containsExactly(stored);
+        // a zero gradient and no L2 leave the new row (values and linear weight) at its initial values
+        assertThat(Arrays.copyOfRange(out, D + 1, 2 * (D + 1)))
+                .containsExactly(Arrays.copyOfRange(initial, D + 1, 2 * (D + 1)));
+
+        float[] g = grads(1, 9);
+        EmbeddingStore a = newStore(config());
+        EmbeddingStore b = newStore(config());
+        a.scatter(new long[] {5}, null, 1, g, 0, Arrays.copyOfRange(initial, 0, D + 1));
+        b.scatter(new long[] {5}, null, 1, g, 0);
+        float[] ra = new float[D + 1];
+        float[] rb = new float[D + 1];
+        a.gather(new long[] {5}, 1, ra);
+        b.gather(new long[] {5}, 1, rb);
+        for (int i = 0; i < D + 1; i++) { // the same update, from the initial values instead of zeros
+            assertThat(ra[i] - rb[i]).as("dimension %d", i).isCloseTo(initial[i], within(1e-6f));
+        }
+    }
+
+    @Test
     void shouldCreateRowsWithTheNewRowMaskAndReportMasksAndAccesses() {
         EmbeddingStore s = newStore(config().withInit(ChunkInit.RANDOM, 0.05f));
         s.newRowMask(0b0101); // chunks 0 (dims 0-1) and 2 (dims 4-7)

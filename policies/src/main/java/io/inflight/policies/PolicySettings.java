@@ -58,6 +58,7 @@ import org.apache.kafka.common.config.ConfigException;
  * @param ladderShares      {@value #PRECISION_LADDER}: the shares of all rungs but the last
  * @param sharedFraction    {@value #SHARED_FRACTION}
  * @param sharedAdaptive    {@value #SHARED_ADAPTIVE}
+ * @param sharedInit        {@value #SHARED_INIT}
  */
 public record PolicySettings(
         PolicyMode mode, long intervalSteps, int sampleSize, float gamma, UtilityRule.Kind utilityKind,
@@ -67,7 +68,7 @@ public record PolicySettings(
         long rowCapacity, int admissionCount, int sketchWidth, int sketchDepth, long sketchAgingPeriod,
         int esapnHidden, float esapnLearningRate, int esapnBuckets, Baseline esapnBaseline, int esapnStateSlots,
         List<Precision> ladderLevels, List<Double> ladderShares, double sharedFraction,
-        boolean sharedAdaptive) {
+        boolean sharedAdaptive, boolean sharedInit) {
 
     /** Precision of new rows and (re-)allocated chunks: the ladder's floor when the ladder is on, else FP32. */
     public Precision initialPrecision() {
@@ -103,6 +104,7 @@ public record PolicySettings(
     public static final String PRECISION_LADDER = "inflight.policy.precision.ladder";
     public static final String SHARED_FRACTION = "inflight.policy.shared.fraction";
     public static final String SHARED_ADAPTIVE = "inflight.policy.shared.adaptive";
+    public static final String SHARED_INIT = "inflight.policy.shared.init";
 
     /** Most count-min counters (width x depth): 2^27 ints, 512 MiB. */
     public static final int MAX_SKETCH_COUNTERS = 1 << 27;
@@ -173,7 +175,11 @@ public record PolicySettings(
                             + "of their own read and train; 0 = none. Mode hash gives them the whole budget.")
             .define(SHARED_ADAPTIVE, Type.BOOLEAN, true, Importance.LOW,
                     "Every pass re-sizes the shared rows (powers of two) to the share of accesses they served, "
-                            + "between 1/16 and 3/4 of the table's budget; false keeps the shared fraction fixed.");
+                            + "between 1/16 and 3/4 of the table's budget; false keeps the shared fraction fixed.")
+            .define(SHARED_INIT, Type.BOOLEAN, true, Importance.LOW,
+                    "A feature admitted to a row of its own starts it from the gated shared row it read until then "
+                            + "(CAFE), so admission keeps what the shared row learned for it; false starts it from the "
+                            + "store's own initialisation.");
 
     /** Copies the ladder's lists; every other check is {@link #DEF}'s, made by {@link #fromMap}. */
     public PolicySettings {
@@ -257,7 +263,8 @@ public record PolicySettings(
                 (Long) v.get(ADMISSION_SKETCH_AGING),
                 (Integer) v.get(ESAPN_HIDDEN), toFloat(v, ESAPN_LEARNING_RATE), (Integer) v.get(ESAPN_BUCKETS),
                 parseEnum((String) v.get(ESAPN_BASELINE), Baseline.class), (Integer) v.get(ESAPN_STATE_SLOTS),
-                ladder.levels(), ladder.shares(), (Double) v.get(SHARED_FRACTION), (Boolean) v.get(SHARED_ADAPTIVE));
+                ladder.levels(), ladder.shares(), (Double) v.get(SHARED_FRACTION), (Boolean) v.get(SHARED_ADAPTIVE),
+                (Boolean) v.get(SHARED_INIT));
     }
 
     /** A float-valued key: its key's validator holds for the value rounded to a float too (0.99999999 is 1 as a float). */
@@ -298,6 +305,7 @@ public record PolicySettings(
         m.put(PRECISION_LADDER, new LadderSetting(ladderLevels, ladderShares).toString());
         m.put(SHARED_FRACTION, Double.toString(sharedFraction));
         m.put(SHARED_ADAPTIVE, Boolean.toString(sharedAdaptive));
+        m.put(SHARED_INIT, Boolean.toString(sharedInit));
         return m;
     }
 

@@ -112,7 +112,7 @@ final class PolicyStep {
             gatePrunedGradients(p);
         }
         if (refused == 0) {
-            rows.scatter(p.keys, p.accesses, p.distinct, gradBuf, step);
+            rows.scatter(p.keys, p.accesses, p.distinct, gradBuf, step, newRowsFromShared() ? rowBuf : null);
         } else {
             scatterAdmitted(p, step);
         }
@@ -149,20 +149,16 @@ final class PolicyStep {
                 budgetRefused++;
             } else if (ok) {
                 room -= newRow;
-                if (rows.shared() != null) {
+                if (newRowsFromShared()) {
+                    startFromShared(p, r, policy.initialMask());
+                } else if (rows.shared() != null) {
                     rows.readNew(p.keys[r], rowBuf, r * stride); // a new row starts from its own initialisation
                 }
             }
             if (!ok) {
                 if (recurring && rows.shared() != null) {
                     rowMask[r] = SHARED; // reads (and trains) its gated shared row until a pass makes room
-                    if (rows.shared().fields() > 0) {
-                        fillRowSlots(p);
-                        float g = rows.shared().gate(rowSlot[r]);
-                        for (int j = r * stride; j < (r + 1) * stride; j++) {
-                            rowBuf[j] *= g;
-                        }
-                    }
+                    gateRow(p, r);
                 } else {
                     rowMask[r] = REFUSED; // not seen often enough yet: reads zeros
                     Arrays.fill(rowBuf, r * stride, (r + 1) * stride, 0f);
@@ -171,6 +167,32 @@ final class PolicyStep {
             }
         }
         return refused;
+    }
+
+    /** Scales what key {@code r} read from its shared row by its field's gate. */
+    private void gateRow(Prepared p, int r) {
+        if (rows.shared().fields() > 0) {
+            fillRowSlots(p);
+            float g = rows.shared().gate(rowSlot[r]);
+            for (int j = r * stride; j < (r + 1) * stride; j++) {
+                rowBuf[j] *= g;
+            }
+        }
+    }
+
+    /**
+     * A new row starts from the gated shared row the feature read until now (CAFE), in the chunks it
+     * starts with; the others read zeros in its first step, as with the store's own initialisation.
+     */
+    private void startFromShared(Prepared p, int r, int mask) {
+        gateRow(p, r);
+        ChunkLayout layout = rows.config().layout();
+        for (int c = 0; c < layout.chunks(); c++) {
+            if ((mask & (1 << c)) == 0) {
+                int o = r * stride + layout.offset(c);
+                Arrays.fill(rowBuf, o, o + layout.width(c), 0f);
+            }
+        }
     }
 
     /** Bytes of a new row with chunks {@code mask} at the store's default precision. */
@@ -184,6 +206,11 @@ final class PolicyStep {
         return newRowBytesValue;
     }
 
+    /** Whether rows the scatter creates start from what the step read for them (their gated shared rows). */
+    private boolean newRowsFromShared() {
+        return rows.shared() != null && policies.settings().sharedInit();
+    }
+
     /** New rows refused because they would have crossed the budget before the next pass, since creation. */
     long budgetRefused() {
         return budgetRefused;
@@ -191,6 +218,7 @@ final class PolicyStep {
 
     /** Scatters the gradients of the keys that have or get a row (in the same ascending order). */
     private void scatterAdmitted(Prepared p, long step) {
+        float[] initial = newRowsFromShared() ? rowBuf : null;
         int n = 0;
         for (int r = 0; r < p.distinct; r++) {
             if (rowMask[r] == SHARED && rows.shared().fields() > 0) {
@@ -214,9 +242,12 @@ final class PolicyStep {
             admittedKeys[n] = p.keys[r];
             admittedAccesses[n] = p.accesses[r];
             System.arraycopy(gradBuf, r * stride, gradBuf, n * stride, stride); // n <= r: moves down only
+            if (initial != null) {
+                System.arraycopy(rowBuf, r * stride, rowBuf, n * stride, stride);
+            }
             n++;
         }
-        rows.scatter(admittedKeys, admittedAccesses, n, gradBuf, step);
+        rows.scatter(admittedKeys, admittedAccesses, n, gradBuf, step, initial);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.inflight.trainer.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import io.inflight.policies.PassReport;
 import io.inflight.policies.PolicyRunner;
@@ -28,9 +29,14 @@ class BatchTrainerPolicyTest {
 
     /** D = 8 in four chunks of 2. */
     private static EmbeddingStore store() {
+        return store(BatchTrainer.fullPrecision(SETTINGS, 1 << 16).learningRate());
+    }
+
+    /** D = 8 in four chunks of 2, rows (and shared rows) trained at {@code learningRate}. */
+    private static EmbeddingStore store(float learningRate) {
         StoreConfig full = BatchTrainer.fullPrecision(SETTINGS, 1 << 16);
         return EmbeddingStore.inMemory("t", new StoreConfig(ChunkLayout.of(2, 2, 2, 2), full.defaultPrecision(),
-                full.hotCapacity(), full.seed(), full.learningRate(), full.l2(), full.adagradEps(), full.utility(),
+                full.hotCapacity(), full.seed(), learningRate, full.l2(), full.adagradEps(), full.utility(),
                 full.newRowInit(), full.initScale()));
     }
 
@@ -186,6 +192,36 @@ class BatchTrainerPolicyTest {
             }
         }
         return (double) right / pairs;
+    }
+
+    @Test
+    void shouldStartAnAdmittedRowFromTheGatedSharedRowItRead() {
+        for (boolean fromShared : new boolean[] {true, false}) {
+            EmbeddingStore rows = store(1e-30f); // rows (and shared rows) keep the values they start with
+            PolicyRunner runner = runner("adaembed", PolicySettings.ADMISSION_COUNT, "2",
+                    PolicySettings.BUDGET_BYTES, "20000", PolicySettings.SHARED_ADAPTIVE, "false",
+                    PolicySettings.SHARED_INIT, Boolean.toString(fromShared));
+            BatchTrainer trainer = trainer(rows, runner);
+            long ad = FeatureKeys.key("ad", "x");
+            trainer.step(List.of(event(0, "x", "u", 1)), 0, (e, z) -> { });
+            assertThat(masks(rows)).as("first sight: no row yet").doesNotContainKey(ad);
+            float[] shared = new float[9];
+            rows.shared().read(ad, 0, 8, shared, 0);
+            shared[8] = rows.shared().linear(ad);
+            float gate = rows.shared().gate(0); // field 'ad'
+            trainer.step(List.of(event(1, "x", "u", 0)), 1, (e, z) -> { });
+            float[] row = new float[9];
+            assertThat(rows.read(ad, row, 0)).as("admitted at its second occurrence").isTrue();
+            float[] expected = new float[9];
+            rows.readNew(ad, expected, 0); // the store's own initialisation
+            for (int i = 0; fromShared && i < 9; i++) {
+                expected[i] = gate * shared[i];
+            }
+            assertThat(gate * Math.abs(shared[0])).as("the shared row is not zero").isPositive();
+            for (int i = 0; i < 9; i++) {
+                assertThat(row[i]).as("shared.init %s, dimension %d", fromShared, i).isCloseTo(expected[i], within(1e-20f));
+            }
+        }
     }
 
     @Test
