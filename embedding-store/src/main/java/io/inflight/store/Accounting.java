@@ -1,6 +1,7 @@
 package io.inflight.store;
 
 import io.inflight.policies.Precision;
+import java.util.Arrays;
 
 /** Running totals of {@link RowSizes} over a set of rows, by precision and by chunk. */
 final class Accounting {
@@ -44,7 +45,7 @@ final class Accounting {
         rows = 0;
         valueBytes = 0;
         metadataBytes = 0;
-        java.util.Arrays.fill(valueBytesByPrecision, 0);
-        java.util.Arrays.fill(valueBytesByChunk, 0);
+        Arrays.fill(valueBytesByPrecision, 0);
+        Arrays.fill(valueBytesByChunk, 0);
     }
 }

@@ -1,11 +1,13 @@
 package io.inflight.store;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * Where rows live outside the hot tier: encoded rows ({@link RowCodec}) under their 64-bit key, plus
  * a few named metadata records. Implementations: a Kafka Streams logged key-value store
  * ({@link io.inflight.store.streams.KeyValueColdTier}, the production cold tier with changelog),
- * a standalone RocksDB database ({@link io.inflight.store.rocksdb.RocksColdTier}) and an in-memory
- * sorted map ({@link MemoryColdTier}). Single-threaded, like the store that owns it.
+ * a standalone RocksDB database ({@link io.inflight.store.rocksdb.RocksColdTier}) and, in the tests,
+ * an in-memory sorted map ({@code MemoryColdTier}). Single-threaded, like the store that owns it.
  *
  * <p>Row keys are stored as 8 big-endian bytes, so byte order is unsigned key order; metadata keys
  * are longer than 8 bytes and never collide with rows.
@@ -70,7 +72,7 @@ public interface ColdTier {
     String META_PREFIX = "inflight.store.meta/";
 
     static byte[] metaKey(String name) {
-        return (META_PREFIX + name).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return (META_PREFIX + name).getBytes(StandardCharsets.UTF_8);
     }
 
     /** The metadata name of a key, or null when {@code key} is not a metadata key. */
@@ -78,7 +80,7 @@ public interface ColdTier {
         if (key.length <= META_PREFIX.length()) {
             return null;
         }
-        String s = new String(key, java.nio.charset.StandardCharsets.UTF_8);
+        String s = new String(key, StandardCharsets.UTF_8);
         return s.startsWith(META_PREFIX) ? s.substring(META_PREFIX.length()) : null;
     }
 }

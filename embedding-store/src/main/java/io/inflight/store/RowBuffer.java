@@ -2,6 +2,7 @@ package io.inflight.store;
 
 import io.inflight.policies.Precision;
 import io.inflight.policies.RowView;
+import java.util.Arrays;
 
 /**
  * One row's complete state outside the hot tier's arrays: what {@link RowCodec} reads and writes,
@@ -47,7 +48,7 @@ final class RowBuffer implements RowView {
             if ((mask & (1 << c)) != 0) {
                 Quantizer.decode(raw, rawOffset(c), layout.width(c), PRECISIONS[precision[c]], scale[c], dst, o);
             } else {
-                java.util.Arrays.fill(dst, o, o + layout.width(c), 0f);
+                Arrays.fill(dst, o, o + layout.width(c), 0f);
             }
         }
     }

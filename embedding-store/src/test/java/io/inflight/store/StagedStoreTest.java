@@ -3,6 +3,7 @@ package io.inflight.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -64,7 +65,7 @@ class StagedStoreTest extends EmbeddingStoreContractTest {
         // more training and an eviction after the commit, then a "crash": discard and reload
         long[] keys = {1, 2, 3};
         float[] g = new float[3 * s.stride()];
-        java.util.Arrays.fill(g, 0.5f);
+        Arrays.fill(g, 0.5f);
         s.scatter(keys, null, 3, g, 100);
         s.evictRow(5);
         s.flush();

@@ -6,6 +6,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -132,7 +133,7 @@ public final class EventCodec implements EventDecoder {
 
         private void ensure(int n) {
             if (pos + n > buf.length) {
-                buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
+                buf = Arrays.copyOf(buf, Math.max(buf.length * 2, pos + n));
             }
         }
 
@@ -171,7 +172,7 @@ public final class EventCodec implements EventDecoder {
         }
 
         byte[] toBytes() {
-            return java.util.Arrays.copyOf(buf, pos);
+            return Arrays.copyOf(buf, pos);
         }
     }
 

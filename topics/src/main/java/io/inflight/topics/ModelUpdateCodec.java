@@ -1,5 +1,6 @@
 package io.inflight.topics;
 
+import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 
 /**
@@ -241,7 +242,7 @@ public final class ModelUpdateCodec {
                         + sum + ", has " + b.remaining() + " bytes left over");
             }
             return new Gates(version, h, dim, widths, gates);
-        } catch (java.nio.BufferUnderflowException e) {
+        } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("gates update of " + value.length + " bytes is truncated");
         }
     }

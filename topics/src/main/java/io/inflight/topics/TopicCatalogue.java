@@ -1,5 +1,6 @@
 package io.inflight.topics;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -84,7 +85,7 @@ public record TopicCatalogue(String prefix, int partitions, short replicationFac
 
     /** Creation specs of every topic in the catalogue, in {@link Kind} order. */
     public List<TopicSpec> specs() {
-        return java.util.Arrays.stream(Kind.values())
+        return Arrays.stream(Kind.values())
                 .map(k -> new TopicSpec(name(k), partitions, replicationFactor, k.configs()))
                 .toList();
     }

@@ -3,12 +3,17 @@ package io.inflight.topics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inflight.topics.json.JsonEventCodec;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,7 +45,7 @@ class CodecFuzzTest {
     private final EventValidator[] validator = {new EventValidator(LIMITS[0]), new EventValidator(LIMITS[1])};
 
     /** The first failure of each kind (codec and exception class): the run goes on to find the other kinds. */
-    private final java.util.Map<String, AssertionError> failures = new java.util.LinkedHashMap<>();
+    private final Map<String, AssertionError> failures = new LinkedHashMap<>();
     private long failed;
     private long decoded;
     private long valid;
@@ -55,7 +60,7 @@ class CodecFuzzTest {
             check(k, unmutated, "binary", 0);
             check(k, unmutated, "json", 0);
         }
-        java.lang.management.ThreadMXBean threads = java.lang.management.ManagementFactory.getThreadMXBean();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         long cpuStart = threads.getCurrentThreadCpuTime();
         long start = System.nanoTime();
         for (long i = from; i < from + records; i++) {
@@ -267,7 +272,7 @@ class CodecFuzzTest {
         /** Offsets of every varint in a valid binary record (counts, lengths and the time). */
         private static int[] varintOffsets(byte[] b) {
             int[] pos = {2};
-            java.util.function.IntSupplier skipVarint = () -> {
+            IntSupplier skipVarint = () -> {
                 int start = pos[0];
                 while (b[pos[0]++] < 0) {
                     // continuation bit set

@@ -3,7 +3,10 @@ package io.inflight.topics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -152,10 +155,10 @@ class EventCodecTest {
     @Test
     void shouldRejectTheRecordsTheFuzzerFound() { // CodecFuzzTest, seed 20261130, against the code before issue 12
         EventCodec small = new EventCodec(new EventLimits(6, 12, 86_400_000L, 0L));
-        byte[] record113 = java.util.HexFormat.of().parseHex("010106e0a080efbfbfffffffffffffffffff01000202663001020030026631"
+        byte[] record113 = HexFormat.of().parseHex("010106e0a080efbfbfffffffffffffffffff01000202663001020030026631"
                 + "020ce282ace697a5e69cace282ac0002ffffffffffffffffff016e756c6c01a56e1fc2f8f359024e313ff00000000000");
         assertThatThrownBy(() -> small.decode(record113)).isInstanceOf(MalformedEventException.class); // was SIOOBE
-        byte[] record126 = java.util.HexFormat.of().parseHex("0100af0900020266300106e697a5e69cac0266310103c3bc20feffffffffffffffff01");
+        byte[] record126 = HexFormat.of().parseHex("0100af0900020266300106e697a5e69cac0266310103c3bc20feffffffffffffffff01");
         assertReason(record126, RejectReason.TOO_MANY_FEATURES); // was NegativeArraySizeException: -2
     }
 
@@ -166,7 +169,7 @@ class EventCodecTest {
 
     /** Writes the wire format by hand, including values the encoder never writes. */
     static final class Raw {
-        private final java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         Raw u8(int v) {
             out.write(v);
@@ -196,7 +199,7 @@ class EventCodecTest {
         }
 
         Raw str(String s) {
-            byte[] b = s.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
             varlong(b.length);
             out.writeBytes(b);
             return this;

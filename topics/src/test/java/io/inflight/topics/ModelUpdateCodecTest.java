@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class ModelUpdateCodecTest {
@@ -72,11 +73,11 @@ class ModelUpdateCodecTest {
         ByteBuffer.wrap(ok).putInt(6, 7); // claim H = 7 < first + n
         assertThatThrownBy(() -> ModelUpdateCodec.decodeSharedChunk(ok)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("table of 7");
-        byte[] truncated = java.util.Arrays.copyOf(ModelUpdateCodec.sharedChunk(1, 8, 2, 6, 2, buf, 0), 16 + 5);
+        byte[] truncated = Arrays.copyOf(ModelUpdateCodec.sharedChunk(1, 8, 2, 6, 2, buf, 0), 16 + 5);
         assertThatThrownBy(() -> ModelUpdateCodec.decodeSharedChunk(truncated)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("not a multiple of 12");
         byte[] gates = ModelUpdateCodec.gates(1, 4, 8, new int[] {4, 4}, new float[] {0.5f});
-        assertThatThrownBy(() -> ModelUpdateCodec.decodeGates(java.util.Arrays.copyOf(gates, gates.length - 1)))
+        assertThatThrownBy(() -> ModelUpdateCodec.decodeGates(Arrays.copyOf(gates, gates.length - 1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("truncated");
         assertThatThrownBy(() -> ModelUpdateCodec.decodeGates(ModelUpdateCodec.gates(1, 4, 8, new int[] {4, 3}, new float[0])))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("summing to 7");

@@ -2,6 +2,7 @@ package io.inflight.store.rocksdb;
 
 import io.inflight.store.ColdTier;
 import io.inflight.store.StoreException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.rocksdb.Options;
@@ -41,7 +42,7 @@ public final class RocksColdTier implements ColdTier, AutoCloseable {
         try {
             Files.createDirectories(dir);
             return new RocksColdTier(name, options, writeOptions, RocksDB.open(options, dir.toString()));
-        } catch (RocksDBException | java.io.IOException e) {
+        } catch (RocksDBException | IOException e) {
             writeOptions.close();
             options.close();
             throw new StoreException(name, "could not open RocksDB in " + dir + ": " + e.getMessage());

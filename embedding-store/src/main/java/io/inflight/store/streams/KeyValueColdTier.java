@@ -2,6 +2,8 @@ package io.inflight.store.streams;
 
 import io.inflight.store.ColdTier;
 import io.inflight.store.StoreException;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.state.KeyValueIterator;
@@ -32,7 +34,7 @@ public final class KeyValueColdTier implements ColdTier {
     /** One {@code putAll}: a single RocksDB write batch under Streams' store, each row still logged. */
     @Override
     public void putAll(long[] keys, byte[][] rows, int n) {
-        java.util.List<KeyValue<Bytes, byte[]>> batch = new java.util.ArrayList<>(n);
+        List<KeyValue<Bytes, byte[]>> batch = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             batch.add(KeyValue.pair(Bytes.wrap(ColdTier.rowKey(keys[i])), rows[i]));
         }

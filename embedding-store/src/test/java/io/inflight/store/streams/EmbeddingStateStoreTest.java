@@ -9,6 +9,7 @@ import io.inflight.store.ColdTier;
 import io.inflight.store.EmbeddingStore;
 import io.inflight.store.StoreConfig;
 import io.inflight.store.StoreException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Properties;
 import org.apache.kafka.common.serialization.LongDeserializer;
@@ -61,7 +62,7 @@ class EmbeddingStateStoreTest {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, "store-test");
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, java.nio.file.Path.of("target", "streams-state").toAbsolutePath().toString());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, Path.of("target", "streams-state").toAbsolutePath().toString());
         return p;
     }
 

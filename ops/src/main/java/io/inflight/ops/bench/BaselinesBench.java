@@ -11,7 +11,6 @@ import io.inflight.trainer.config.NumericField;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModels;
-import io.inflight.trainer.train.InProcessRun;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,7 @@
 package io.inflight.ops.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.SyntheticStream;
 import io.inflight.policies.PolicyMode;
@@ -10,7 +12,7 @@ import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModels;
-import io.inflight.trainer.train.InProcessRun;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -119,20 +121,7 @@ public final class CompressionBench {
         }
         GeneratorSpec spec = new GeneratorSpec(events, base.cardinalities(), base.zipfExponents(), base.latentDim(),
                 base.targetCtr(), base.labelNoise(), drift, seed, base.startTimeMs(), base.intervalMs());
-        Supplier<Iterator<ClickEvent>> open = () -> {
-            SyntheticStream s = new SyntheticStream(spec);
-            return new Iterator<>() {
-                @Override
-                public boolean hasNext() {
-                    return s.hasNext();
-                }
-
-                @Override
-                public ClickEvent next() {
-                    return s.nextEvent();
-                }
-            };
-        };
+        Supplier<Iterator<ClickEvent>> open = () -> new SyntheticStream(spec).events();
         return new Stream("generated", String.format(Locale.ROOT, "%,d events x %d fields, drift at %s", events, fields,
                 drift), TrainerBench.fieldNames(fields), List.of(), events, open);
     }
@@ -344,10 +333,10 @@ public final class CompressionBench {
 
     /** A run back from its {@link #json} line (for {@code --replot}); figures the line does not carry are NaN. */
     public static Run fromJson(String line) {
-        com.fasterxml.jackson.databind.JsonNode n;
+        JsonNode n;
         try {
-            n = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
-        } catch (java.io.IOException e) {
+            n = new ObjectMapper().readTree(line);
+        } catch (IOException e) {
             throw new IllegalArgumentException("not a JSON line of bench compression: " + e.getMessage(), e);
         }
         if (n == null || !n.has("stream") || !n.has("mode") || !n.has("status")) {
@@ -365,8 +354,8 @@ public final class CompressionBench {
                 auc - delta, dbl(n, "events_per_s"), Double.NaN, status, dbl(n, "pass_share"));
     }
 
-    private static double dbl(com.fasterxml.jackson.databind.JsonNode n, String key) {
-        com.fasterxml.jackson.databind.JsonNode v = n.get(key);
+    private static double dbl(JsonNode n, String key) {
+        JsonNode v = n.get(key);
         return v == null || v.isNull() ? Double.NaN : v.asDouble();
     }
 

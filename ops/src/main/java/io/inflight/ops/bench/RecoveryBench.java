@@ -4,6 +4,8 @@ import io.inflight.ops.generate.Generation;
 import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.TopicSink;
 import io.inflight.ops.train.TrainerApp;
+import io.inflight.policies.Precision;
+import io.inflight.store.RowSink;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import java.io.File;
@@ -14,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -29,6 +32,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import io.inflight.topics.ModelUpdateCodec;
+import io.inflight.trainer.topology.TrainerTasks;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -284,7 +288,7 @@ public final class RecoveryBench {
                     ModelUpdateCodec.Row p = latest.get(e.getKey());
                     float[] v = e.getValue();
                     if (p == null || Float.compare(p.linear(), v[v.length - 1]) != 0
-                            || !java.util.Arrays.equals(p.embedding(), java.util.Arrays.copyOf(v, v.length - 1))) {
+                            || !Arrays.equals(p.embedding(), Arrays.copyOf(v, v.length - 1))) {
                         mismatches++;
                     }
                 }
@@ -305,13 +309,13 @@ public final class RecoveryBench {
 
     /** Every row of the trainer's tasks here: D values then the linear weight. */
     private static Map<Long, float[]> snapshot(String applicationId) {
-        return io.inflight.trainer.topology.TrainerTasks.call(applicationId, v -> {
+        return TrainerTasks.call(applicationId, v -> {
             Map<Long, float[]> rows = new HashMap<>();
-            v.rows().snapshot(new io.inflight.store.RowSink() {
+            v.rows().snapshot(new RowSink() {
                 @Override
-                public void row(long key, int mask, io.inflight.policies.Precision[] precisions, float[] values,
+                public void row(long key, int mask, Precision[] precisions, float[] values,
                                 float linear) {
-                    float[] r = java.util.Arrays.copyOf(values, values.length + 1);
+                    float[] r = Arrays.copyOf(values, values.length + 1);
                     r[values.length] = linear;
                     rows.put(key, r);
                 }

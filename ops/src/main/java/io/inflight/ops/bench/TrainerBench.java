@@ -10,7 +10,7 @@ import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
-import io.inflight.trainer.train.InProcessRun;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -110,18 +110,7 @@ public final class TrainerBench {
                 InProcessRun.Result inProcess;
                 // Events are generated as the loop reads them (only the training steps are timed), so any
                 // number fits in memory, and no event objects are left to slow the pipeline run's GC.
-                SyntheticStream s = new SyntheticStream(spec);
-                Iterator<ClickEvent> generated = new Iterator<>() {
-                    @Override
-                    public boolean hasNext() {
-                        return s.hasNext();
-                    }
-
-                    @Override
-                    public ClickEvent next() {
-                        return s.nextEvent();
-                    }
-                };
+                Iterator<ClickEvent> generated = new SyntheticStream(spec).events();
                 // the pipeline's store and policy settings (--set), so both sides train the same way
                 InflightConfig asConfigured = InflightConfig.parse(pipelineConfig(prefix, model, batch, fields, dim, hidden,
                         extra, bootstrap == null ? "localhost:9092" : bootstrap));
@@ -177,7 +166,7 @@ public final class TrainerBench {
      */
     private double[] pipeline(InflightConfig cfg, long expected) throws Exception {
         AtomicReference<Throwable> fatal = new AtomicReference<>();
-        try (TrainerApp app = TrainerApp.start(cfg, fatal::set, new io.micrometer.core.instrument.simple.SimpleMeterRegistry(),
+        try (TrainerApp app = TrainerApp.start(cfg, fatal::set, new SimpleMeterRegistry(),
                 factory)) {
             long first = 0;
             long firstCount = 0;

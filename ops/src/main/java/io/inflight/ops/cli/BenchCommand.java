@@ -1,12 +1,24 @@
 package io.inflight.ops.cli;
 
+import io.inflight.ops.bench.BaselinesBench;
+import io.inflight.ops.bench.PolicyBench;
 import io.inflight.ops.bench.RecoveryBench;
+import io.inflight.ops.bench.ServeBench;
+import io.inflight.ops.bench.StoreBench;
+import io.inflight.ops.bench.TrainerBench;
 import io.inflight.ops.broker.EmbeddedBroker;
 import io.inflight.ops.serve.ServeEndpoint;
+import io.inflight.policies.PolicyMode;
+import io.inflight.topics.EventLimits;
+import io.inflight.topics.logs.Bucketing;
+import io.inflight.trainer.model.BatchModels;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -45,7 +57,7 @@ final class BenchCommand {
 
         @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
                 description = "Trainer setting for both runs, e.g. --set inflight.model.fields=f0,f1,f2 (repeatable).")
-        java.util.Map<String, String> trainer = new java.util.LinkedHashMap<>();
+        Map<String, String> trainer = new LinkedHashMap<>();
 
         @Override
         public Integer call() throws Exception {
@@ -94,10 +106,10 @@ final class BenchCommand {
 
         @Option(names = "--models", split = ",", defaultValue = "lr,fm,deepfm,dnn",
                 description = "Model types (default: ${DEFAULT-VALUE}).")
-        java.util.List<String> models;
+        List<String> models;
 
         @Option(names = "--batches", split = ",", defaultValue = "256,1024", description = "Batch sizes (default: ${DEFAULT-VALUE}).")
-        java.util.List<Integer> batches;
+        List<Integer> batches;
 
         @Option(names = {"-n", "--events"}, defaultValue = "200000", description = "Events per run (default: ${DEFAULT-VALUE}).")
         long events;
@@ -109,7 +121,7 @@ final class BenchCommand {
         int dim;
 
         @Option(names = "--hidden", split = ",", defaultValue = "400,400", description = "MLP sizes (default: ${DEFAULT-VALUE}).")
-        java.util.List<Integer> hidden;
+        List<Integer> hidden;
 
         @Option(names = "--no-pipeline", description = "Only the in-process loop.")
         boolean noPipeline;
@@ -117,7 +129,7 @@ final class BenchCommand {
         @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
                 description = "Setting for every pipeline run, e.g. --set streams.commit.interval.ms=1000 (repeatable); "
                         + "inflight.store.* and inflight.policy.* settings apply to the in-process loop too.")
-        java.util.Map<String, String> extra = new java.util.LinkedHashMap<>();
+        Map<String, String> extra = new LinkedHashMap<>();
 
         @Option(names = {"-b", "--bootstrap-servers"}, description = "Use this cluster instead of an embedded broker.")
         String bootstrap;
@@ -141,11 +153,10 @@ final class BenchCommand {
             EmbeddedBroker broker = pipeline && bootstrap == null ? EmbeddedBroker.start(workDir.resolve("broker"), 0, 0) : null;
             try {
                 String servers = bootstrap != null ? bootstrap : broker != null ? broker.bootstrapServers() : null;
-                var rows = new io.inflight.ops.bench.TrainerBench(servers, workDir,
-                        io.inflight.trainer.model.BatchModels::create, progress)
+                var rows = new TrainerBench(servers, workDir, BatchModels::create, progress)
                         .run(models, batches, events, fields, dim, hidden, pipeline, extra);
                 if (json) {
-                    System.out.println(io.inflight.ops.bench.TrainerBench.json(rows, events, fields, dim));
+                    System.out.println(TrainerBench.json(rows, events, fields, dim));
                 } else {
                     System.out.printf(Locale.ROOT, "%-8s %6s %14s %14s %7s %14s %14s %7s %8s%n", "model", "batch",
                             "in-process ev/s", "pipeline ev/s", "ratio", "in-proc steady", "pipe steady", "ratio", "AUC");
@@ -177,10 +188,10 @@ final class BenchCommand {
 
         @Option(names = "--datasets", split = ",", defaultValue = "criteo-sample,avazu-sample,ml-100k,talkingdata-100k",
                 description = "Logs (default: ${DEFAULT-VALUE}).")
-        java.util.List<String> datasets;
+        List<String> datasets;
 
         @Option(names = "--models", split = ",", defaultValue = "lr,fm,dnn,deepfm,dcn", description = "Models (default: ${DEFAULT-VALUE}).")
-        java.util.List<String> models;
+        List<String> models;
 
         @Option(names = "--dim", defaultValue = "16", description = "Embedding dimension (default: ${DEFAULT-VALUE}).")
         int dim;
@@ -189,7 +200,7 @@ final class BenchCommand {
         int batch;
 
         @Option(names = "--hidden", split = ",", defaultValue = "400,400", description = "MLP sizes (default: ${DEFAULT-VALUE}).")
-        java.util.List<Integer> hidden;
+        List<Integer> hidden;
 
         @Option(names = "--dense-lr", defaultValue = "0.001", description = "Adam learning rate of dense layers (default: ${DEFAULT-VALUE}).")
         double denseLr;
@@ -208,25 +219,25 @@ final class BenchCommand {
 
         @Override
         public Integer call() {
-            var known = io.inflight.ops.bench.BaselinesBench.DATASETS.stream().map(d -> d.name()).toList();
+            var known = BaselinesBench.DATASETS.stream().map(d -> d.name()).toList();
             for (String d : datasets) {
                 if (!known.contains(d)) {
                     throw new IllegalArgumentException("--datasets: unknown log " + d + " (known: " + known + ")");
                 }
             }
-            io.inflight.topics.logs.Bucketing integers;
+            Bucketing integers;
             try {
-                integers = io.inflight.topics.logs.Bucketing.parse(criteoIntegers);
+                integers = Bucketing.parse(criteoIntegers);
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--criteo-integers: " + e.getMessage(), e);
             }
-            var settings = new io.inflight.ops.bench.BaselinesBench.Settings(dim, batch, hidden, denseLr, embeddingLr, 1e-6,
+            var settings = new BaselinesBench.Settings(dim, batch, hidden, denseLr, embeddingLr, 1e-6,
                     42L, integers);
             PrintStream progress = json ? new PrintStream(OutputStream.nullOutputStream()) : System.out;
-            progress.println(io.inflight.ops.bench.BaselinesBench.header());
-            var rows = io.inflight.ops.bench.BaselinesBench.run(data, datasets, models, settings, progress);
+            progress.println(BaselinesBench.header());
+            var rows = BaselinesBench.run(data, datasets, models, settings, progress);
             if (json) {
-                System.out.println(io.inflight.ops.bench.BaselinesBench.json(rows, settings));
+                System.out.println(BaselinesBench.json(rows, settings));
             }
             return 0;
         }
@@ -259,8 +270,8 @@ final class BenchCommand {
                 throw new IllegalArgumentException("--batches must be >= 1, got " + batches);
             }
             DemoCommand.deleteRecursively(workDir);
-            var result = io.inflight.store.bench.StoreBench.run(
-                    new io.inflight.store.bench.StoreBench.Options(batches, capacityRows, workDir));
+            var result = StoreBench.run(
+                    new StoreBench.Options(batches, capacityRows, workDir));
             System.out.println(json ? result.json() : result.table());
             return 0;
         }
@@ -277,11 +288,11 @@ final class BenchCommand {
         long events;
 
         @Option(names = "--modes", split = ",", description = "Policy modes (default: every mode alone and all).")
-        java.util.List<String> modes;
+        List<String> modes;
 
         @Option(names = "--budgets", split = ",", defaultValue = "4,10,50",
                 description = "Budgets as divisors of the uncompressed table (default: ${DEFAULT-VALUE}).")
-        java.util.List<Integer> budgets;
+        List<Integer> budgets;
 
         @Option(names = "--small", description = "The reduced configuration of the tests (40k events, 8 fields).")
         boolean small;
@@ -291,19 +302,19 @@ final class BenchCommand {
 
         @Override
         public Integer call() {
-            var base = small ? io.inflight.policies.bench.PolicyBench.Options.small()
-                    : io.inflight.policies.bench.PolicyBench.Options.full();
+            var base = small ? PolicyBench.Options.small()
+                    : PolicyBench.Options.full();
             var chosen = modes == null ? base.modes()
-                    : modes.stream().map(io.inflight.policies.PolicyMode::parse).toList();
-            var o = new io.inflight.policies.bench.PolicyBench.Options(small ? base.events() : events, base.fields(),
+                    : modes.stream().map(PolicyMode::parse).toList();
+            var o = new PolicyBench.Options(small ? base.events() : events, base.fields(),
                     base.keysPerField(), base.zipf(), base.dim(), base.chunks(), base.batch(), base.intervalSteps(),
                     base.gamma(), base.sampleSize(), base.driftEvents(), base.driftShift(), base.observedEvents(),
                     base.seed(), chosen, budgets);
-            var results = io.inflight.policies.bench.PolicyBench.run(o);
+            var results = PolicyBench.run(o);
             if (json) {
                 results.forEach(r -> System.out.println(r.toJson()));
             } else {
-                System.out.println(io.inflight.policies.bench.PolicyBench.table(results));
+                System.out.println(PolicyBench.table(results));
             }
             return 0;
         }
@@ -318,7 +329,7 @@ final class BenchCommand {
 
         @Option(names = "--clients", split = ",", defaultValue = "1,64,1000",
                 description = "Concurrent clients of each case (default: ${DEFAULT-VALUE}).")
-        java.util.List<Integer> clients;
+        List<Integer> clients;
 
         @Option(names = "--seconds", defaultValue = "5", description = "Load time of each case (default: ${DEFAULT-VALUE}).")
         double seconds;
@@ -373,9 +384,9 @@ final class BenchCommand {
                         + vocabulary + ", " + dim);
             }
             ServeEndpoint.Options server = new ServeEndpoint.Options("127.0.0.1", 0, threads, backlog, readTimeoutMs,
-                    idleTimeoutMs, ServeEndpoint.Options.DEFAULT_MAX_BODY_BYTES, io.inflight.topics.EventLimits.DEFAULTS);
+                    idleTimeoutMs, ServeEndpoint.Options.DEFAULT_MAX_BODY_BYTES, EventLimits.DEFAULTS);
             PrintStream progress = json ? new PrintStream(OutputStream.nullOutputStream()) : System.out;
-            var result = io.inflight.ops.bench.ServeBench.run(new io.inflight.ops.bench.ServeBench.Options(clients, seconds,
+            var result = ServeBench.run(new ServeBench.Options(clients, seconds,
                     warmupSeconds, modelType, fields, vocabulary, dim, server), progress);
             System.out.println(json ? result.json() : result.table());
             return result.errors() == 0 ? 0 : 1;

@@ -12,6 +12,8 @@ import io.inflight.topics.logs.LogFormat;
 import io.inflight.topics.logs.LogMapping;
 import io.inflight.topics.logs.LogReader;
 import io.inflight.topics.logs.LogRecord;
+import io.inflight.trainer.config.InflightConfig;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -197,8 +200,8 @@ final class BenchCompressionCommand implements Callable<Integer> {
         var options = new CompressionBench.Options(ms, md, bd, batch, 16, "4,4,4,4", List.of(400, 400), passes, extra);
         // validate every setting once before the first run (an unknown key fails here, with exit 2)
         try {
-            io.inflight.trainer.config.InflightConfig.parse(CompressionBench.configFor(options, ms.get(0)));
-        } catch (org.apache.kafka.common.config.ConfigException e) {
+            InflightConfig.parse(CompressionBench.configFor(options, ms.get(0)));
+        } catch (ConfigException e) {
             throw new IllegalArgumentException("--set: " + e.getMessage(), e);
         }
         PrintStream log = System.err;
@@ -238,7 +241,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
         List<String> lines;
         try {
             lines = Files.readAllLines(replot).stream().filter(l -> l.trim().startsWith("{")).toList();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException("--replot: cannot read " + replot + ": " + e.getMessage(), e);
         }
         List<CompressionBench.Run> runs = new ArrayList<>();
@@ -266,7 +269,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
     private String title(List<Integer> bd) {
         return String.format(Locale.ROOT, "D = 16 in chunks 4,4,4,4, batch %d, one pass, progressive AUC; "
                 + "budgets 1/%s of the fp32 unlimited reference's final table bytes", batch,
-                bd.stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(", 1/")));
+                bd.stream().map(String::valueOf).collect(Collectors.joining(", 1/")));
     }
 
     private void runStream(CompressionBench.Stream stream, CompressionBench.Options options, PrintStream log,

@@ -1,6 +1,7 @@
 package io.inflight.ops.cli;
 
 import io.inflight.trainer.config.InflightConfig;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -51,7 +52,7 @@ public final class ConfigOptions {
         Path state = Path.of(cfg.getString(InflightConfig.STATE_DIR));
         StartChecks.writableDirectory(InflightConfig.STATE_DIR, state);
         Path app = state.resolve(cfg.getString(InflightConfig.APPLICATION_ID));
-        if (java.nio.file.Files.exists(app)) {
+        if (Files.exists(app)) {
             StartChecks.writableDirectory(InflightConfig.STATE_DIR + " (the application's directory)", app);
         }
         cfg.warnings().forEach(w -> System.err.println("warning: " + w));

@@ -8,6 +8,7 @@ import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.model.BatchModels;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -63,7 +64,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         InflightConfig cfg = config.resolve(null);
         if (!cfg.hasModelFields()) {
-            throw new org.apache.kafka.common.config.ConfigException(InflightConfig.MODEL_FIELDS, "",
+            throw new ConfigException(InflightConfig.MODEL_FIELDS, "",
                     "serve replicates the trainer's model: give the same " + InflightConfig.MODEL_FIELDS
                             + " (and model settings) as the trainer");
         }

@@ -1,5 +1,6 @@
 package io.inflight.ops.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -58,7 +59,7 @@ final class StartChecks {
             Path probe = Files.createTempFile(dir, ".inflight-write-probe", null);
             Files.deleteIfExists(probe);
             return true;
-        } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
             return false;
         }
     }

@@ -6,15 +6,18 @@ import io.inflight.ops.train.ProgressLine;
 import io.inflight.ops.train.StopOffsets;
 import io.inflight.ops.train.TrainerApp;
 import io.inflight.trainer.config.InflightConfig;
+import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.topology.TrainerTasks;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
-import org.apache.kafka.clients.admin.Admin;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.admin.Admin;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -97,7 +100,7 @@ final class TrainCommand implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 TrainerTasks.stopAt(appId, stop == null ? Map.of() : stop.stop());
                 try (TrainerApp app = TrainerApp.start(cfg, fatal::set, endpoint != null ? endpoint.registry()
-                        : new io.micrometer.core.instrument.simple.SimpleMeterRegistry());
+                        : new SimpleMeterRegistry());
                      Admin admin = stop == null ? null : Admin.create(new HashMap<>(cfg.kafkaClientConfigs()))) {
                     long[] nextCheck = {0};
                     var seen = new TrainingLoop(app, fatal, System.out, progressSeconds * 1000L).run(shutdown, s -> {
@@ -160,7 +163,7 @@ final class TrainCommand implements Callable<Integer> {
      * -1 when unknown: after the stop offsets were reached ({@code ended}) the events read past them,
      * else those waiting for a whole batch), and the model hash, computed like {@code demo}'s.
      */
-    static String summary(java.util.Optional<io.inflight.trainer.metrics.ProgressiveMetrics.Summary> last, long pending,
+    static String summary(Optional<ProgressiveMetrics.Summary> last, long pending,
                           boolean ended, int batchSize, String hash, double seconds) {
         StringBuilder sb = new StringBuilder("=== Inflight train summary ===").append(System.lineSeparator());
         sb.append("  ").append(last.map(ProgressLine::summary).orElse("no metrics (the trainer's stores never became readable)"))
@@ -173,7 +176,7 @@ final class TrainCommand implements Callable<Integer> {
                                 + "--max-events train a last partial batch)", pending, batchSize)
                         : pending == 0 ? "; none waits for a batch" : "")
                 .append(System.lineSeparator()));
-        sb.append(String.format(java.util.Locale.ROOT, "  trained for %.1f s", seconds)).append(System.lineSeparator());
+        sb.append(String.format(Locale.ROOT, "  trained for %.1f s", seconds)).append(System.lineSeparator());
         sb.append("  model hash (rows, optimizer state, dense): ").append(hash).append(System.lineSeparator());
         return sb.toString();
     }

@@ -6,6 +6,7 @@ import io.inflight.trainer.metrics.ProgressiveMetrics;
 import java.io.PrintStream;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongFunction;
 import java.util.function.Predicate;
 import org.apache.kafka.streams.KafkaStreams;
 
@@ -16,7 +17,7 @@ final class TrainingLoop {
     private final AtomicReference<Throwable> fatal;
     private final PrintStream out;
     private final long intervalMs;
-    private final java.util.function.LongFunction<String> detail;
+    private final LongFunction<String> detail;
 
     TrainingLoop(TrainerApp app, AtomicReference<Throwable> fatal, PrintStream out, long intervalMs) {
         this(app, fatal, out, intervalMs, null);
@@ -24,7 +25,7 @@ final class TrainingLoop {
 
     /** As above, printing {@code detail} of the events trained so far under each progress line (null: nothing). */
     TrainingLoop(TrainerApp app, AtomicReference<Throwable> fatal, PrintStream out, long intervalMs,
-                 java.util.function.LongFunction<String> detail) {
+                 LongFunction<String> detail) {
         this.app = app;
         this.fatal = fatal;
         this.out = out;

@@ -6,6 +6,8 @@ import io.inflight.topics.FeatureKeys;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.model.Losses;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.List;
 
 /**
@@ -86,7 +88,7 @@ public final class SyntheticStream {
         long tseed = spec.seed() ^ SALT_TEACHER ^ (SplitMix64.GOLDEN * epoch);
         double logit = bias;
         double squares = 0;
-        java.util.Arrays.fill(vsum, 0);
+        Arrays.fill(vsum, 0);
         for (int f = 0; f < samplers.length; f++) {
             int n = samplers[f].cardinality();
             int rank = samplers[f].sample(SplitMix64.uniform(spec.seed() ^ SALT_VALUE, i, f));
@@ -129,6 +131,21 @@ public final class SyntheticStream {
             fields.add(ClickEvent.Field.of(fieldNames[f], values[f]));
         }
         return new ClickEvent("e" + i, eventTime(i), label, fields, List.of());
+    }
+
+    /** The remaining events as an iterator of {@link ClickEvent}s ({@link #nextEvent()} on demand). */
+    public Iterator<ClickEvent> events() {
+        return new Iterator<>() {
+            @Override
+            public boolean hasNext() {
+                return SyntheticStream.this.hasNext();
+            }
+
+            @Override
+            public ClickEvent next() {
+                return nextEvent();
+            }
+        };
     }
 
     public long eventTime(long i) {

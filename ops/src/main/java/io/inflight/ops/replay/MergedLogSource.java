@@ -3,6 +3,7 @@ package io.inflight.ops.replay;
 import io.inflight.topics.logs.LogReader;
 import io.inflight.topics.logs.LogRecord;
 import io.inflight.topics.logs.MalformedLineException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.PriorityQueue;
 
@@ -47,7 +48,7 @@ public final class MergedLogSource implements AutoCloseable {
             return c != 0 ? c : Integer.compare(a.reader, b.reader);
         });
         this.lastTime = new long[readers.size()];
-        java.util.Arrays.fill(lastTime, Long.MIN_VALUE);
+        Arrays.fill(lastTime, Long.MIN_VALUE);
         for (int i = 0; i < this.readers.size(); i++) {
             advance(i);
         }

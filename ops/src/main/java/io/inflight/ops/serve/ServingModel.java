@@ -8,6 +8,7 @@ import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
 import io.inflight.trainer.train.NumericInputs;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -144,8 +145,8 @@ public final class ServingModel {
 
     /** Probability of a click for {@code event}, and how many of its features had a published row. */
     public synchronized Score score(ClickEvent event) {
-        java.util.Arrays.fill(emb, 0f);
-        java.util.Arrays.fill(lin, 0f);
+        Arrays.fill(emb, 0f);
+        Arrays.fill(lin, 0f);
         int found = 0;
         int features = 0;
         int d = settings.dim();

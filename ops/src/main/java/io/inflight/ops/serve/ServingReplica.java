@@ -2,6 +2,7 @@ package io.inflight.ops.serve;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,8 +96,8 @@ public final class ServingReplica implements AutoCloseable {
         if (n == 0) {
             return new long[] {-1, -1, -1};
         }
-        long[] sorted = java.util.Arrays.copyOf(lagMs, n);
-        java.util.Arrays.sort(sorted);
+        long[] sorted = Arrays.copyOf(lagMs, n);
+        Arrays.sort(sorted);
         return new long[] {sorted[n / 2], sorted[Math.min(n - 1, (int) Math.ceil(n * 0.99) - 1)], sorted[n - 1]};
     }
 

@@ -2,6 +2,7 @@ package io.inflight.ops.train;
 
 import io.inflight.topics.TopicCatalogue;
 import io.inflight.trainer.topology.TrainerTopology;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -75,7 +76,7 @@ final class RecordLimits {
     }
 
     private static Map<String, Integer> maxMessageBytes(Admin admin, List<String> names) {
-        Map<String, Integer> out = new java.util.HashMap<>();
+        Map<String, Integer> out = new HashMap<>();
         try {
             List<ConfigResource> resources = names.stream().map(n -> new ConfigResource(ConfigResource.Type.TOPIC, n)).toList();
             Map<ConfigResource, Config> configs = admin.describeConfigs(resources).all().get(60, TimeUnit.SECONDS);

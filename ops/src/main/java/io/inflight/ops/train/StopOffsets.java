@@ -10,6 +10,7 @@ import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
 
 /**
@@ -97,7 +98,7 @@ public record StopOffsets(Map<Integer, Long> start, Map<Integer, Long> stop) {
         return out;
     }
 
-    private static <T> T get(org.apache.kafka.common.KafkaFuture<T> f) {
+    private static <T> T get(KafkaFuture<T> f) {
         try {
             return f.get(TIMEOUT_S, TimeUnit.SECONDS);
         } catch (ExecutionException e) {

@@ -4,20 +4,25 @@ import io.inflight.topics.TopicAdmin;
 import io.inflight.topics.TopicCatalogue;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
-import io.inflight.trainer.topology.TrainerTasks;
-import io.inflight.trainer.topology.TrainerTopology;
-import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Optional;
 import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.BatchModelFactory;
 import io.inflight.trainer.model.BatchModels;
+import io.inflight.trainer.topology.TrainerTasks;
+import io.inflight.trainer.topology.TrainerTopology;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 
 /**
  * The trainer as a running Kafka Streams application: creates missing topics, starts the topology,
@@ -40,18 +45,18 @@ public final class TrainerApp implements AutoCloseable {
      * @param onFatal called (on a Streams thread) when processing fails for good; the client then
      *                shuts down
      */
-    public static TrainerApp start(InflightConfig config, java.util.function.Consumer<Throwable> onFatal) {
+    public static TrainerApp start(InflightConfig config, Consumer<Throwable> onFatal) {
         return start(config, onFatal, new SimpleMeterRegistry());
     }
 
     /** As {@link #start(InflightConfig, java.util.function.Consumer)}, with meters (and Kafka Streams' own) on {@code registry}. */
-    public static TrainerApp start(InflightConfig config, java.util.function.Consumer<Throwable> onFatal,
+    public static TrainerApp start(InflightConfig config, Consumer<Throwable> onFatal,
                                    MeterRegistry registry) {
         return start(config, onFatal, registry, BatchModels::create);
     }
 
     /** As above, with the models made by {@code factory}. */
-    public static TrainerApp start(InflightConfig config, java.util.function.Consumer<Throwable> onFatal,
+    public static TrainerApp start(InflightConfig config, Consumer<Throwable> onFatal,
                                    MeterRegistry registry, BatchModelFactory factory) {
         // everything that can fail on the settings first (the topology and its settings are built without side
         // effects), then the topics, then the Streams client (which makes its state directory)
@@ -62,7 +67,7 @@ public final class TrainerApp implements AutoCloseable {
         var topology = TrainerTopology.build(topics, config.trainerSettings(), batch, config.storeConfig(batch),
                 config.policySettings(), config.cadenceSettings(), factory, meters);
         ensureTopics(config);
-        java.util.Properties props = config.streamsProperties();
+        Properties props = config.streamsProperties();
         try (Admin admin = Admin.create(new HashMap<>(config.kafkaClientConfigs()))) {
             RecordLimits.apply(admin, topics, props);
         }
@@ -70,7 +75,7 @@ public final class TrainerApp implements AutoCloseable {
         new KafkaStreamsMetrics(streams).bindTo(registry);
         streams.setUncaughtExceptionHandler(e -> {
             onFatal.accept(e);
-            return org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.start();
         return new TrainerApp(config, streams);
@@ -118,7 +123,7 @@ public final class TrainerApp implements AutoCloseable {
      */
     public Optional<String> modelHash() {
         return TrainerTasks.digest(config.getString(InflightConfig.APPLICATION_ID), Duration.ofSeconds(60))
-                .map(java.util.HexFormat.of()::formatHex);
+                .map(HexFormat.of()::formatHex);
     }
 
     /**
@@ -128,9 +133,9 @@ public final class TrainerApp implements AutoCloseable {
      */
     public boolean close(Duration timeout) {
         boolean leave = config.getString(InflightConfig.INSTANCE_ID).isBlank();
-        return streams.close(org.apache.kafka.streams.CloseOptions.timeout(timeout).withGroupMembershipOperation(leave
-                ? org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.LEAVE_GROUP
-                : org.apache.kafka.streams.CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP));
+        return streams.close(CloseOptions.timeout(timeout).withGroupMembershipOperation(leave
+                ? CloseOptions.GroupMembershipOperation.LEAVE_GROUP
+                : CloseOptions.GroupMembershipOperation.REMAIN_IN_GROUP));
     }
 
     @Override

@@ -2,17 +2,13 @@ package io.inflight.ops.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.inflight.ops.broker.EmbeddedBroker;
+import io.inflight.ops.ItFixtures;
 import io.inflight.trainer.config.InflightConfig;
 import java.util.Map;
-import java.io.OutputStream;
-import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.junit.jupiter.api.Timeout;
 
 /** The recovery check of {@code inflight bench recovery} as a test: SIGKILLed trainers lose and repeat nothing. */
 @Timeout(600)
@@ -20,11 +16,10 @@ class RecoveryIT {
 
     @Test
     void shouldProduceTheSameModelWithTheDefaultSettingsWhenTheTrainerIsKilledThreeTimes() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "recovery");
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
+        ItFixtures.onBroker("recovery", (dir, broker) -> {
             // no settings but the generator's fields (which the bench fills in): the default batch size and cadence
             RecoveryBench.Result r = new RecoveryBench(broker.bootstrapServers(), dir,
-                    new PrintStream(OutputStream.nullOutputStream())).run(60_000, 3, 5);
+                    ItFixtures.quiet()).run(60_000, 3, 5);
             assertThat(r.killOffsets()).hasSize(3).allSatisfy(o -> assertThat(o).isBetween(1L, 59_999L));
             assertThat(r.events()).isBetween(60_000L - InflightConfig.DEFAULT_BATCH_SIZE + 1, 60_000L);
             assertThat(r.cleanEvents()).isEqualTo(r.events());
@@ -34,16 +29,15 @@ class RecoveryIT {
             assertThat(r.crashedHash()).isEqualTo(r.cleanHash());
             assertThat(r.publishedRows()).isPositive();
             assertThat(r.publicationMismatches()).isZero();
-        }
+        });
     }
 
     @Test
     void shouldProduceTheSameMiniBatchModelWhenTheTrainerIsKilledThreeTimes() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "recovery-batch");
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
+        ItFixtures.onBroker("recovery-batch", (dir, broker) -> {
             // 100 events per batch: a kill lands inside a pending batch, which must be restored, not lost or redone.
             RecoveryBench.Result r = new RecoveryBench(broker.bootstrapServers(), dir,
-                    new PrintStream(OutputStream.nullOutputStream())).run(60_000, 3, 6, Map.of(
+                    ItFixtures.quiet()).run(60_000, 3, 6, Map.of(
                     InflightConfig.MODEL_TYPE, "fm",
                     InflightConfig.MODEL_FIELDS, "f0,f1,f2,f3,f4,f5,f6,f7",
                     InflightConfig.BATCH_SIZE, "100",
@@ -57,19 +51,18 @@ class RecoveryIT {
             // Publications survive the kills: the latest committed update of every row is its final value.
             assertThat(r.publishedRows()).isPositive();
             assertThat(r.publicationMismatches()).isZero();
-        }
+        });
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"all", "esapn"})
     void shouldProduceTheSameModelWithEveryPolicyWhenTheTrainerIsKilledThreeTimes(String mode) throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "recovery-" + mode);
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
+        ItFixtures.onBroker("recovery-" + mode, (dir, broker) -> {
             // Mode all: frequency admission (a sketch), the precision ladder and eviction under a budget
             // that binds before the end, and shared hashed rows trained by every feature without a row
             // or chunk of its own; mode esapn: growth (policy nets, per-feature slots) under the budget.
             RecoveryBench.Result r = new RecoveryBench(broker.bootstrapServers(), dir,
-                    new PrintStream(OutputStream.nullOutputStream())).run(60_000, 3, 7, Map.ofEntries(
+                    ItFixtures.quiet()).run(60_000, 3, 7, Map.ofEntries(
                     Map.entry(InflightConfig.MODEL_TYPE, "fm"),
                     Map.entry(InflightConfig.MODEL_FIELDS, "f0,f1,f2,f3,f4,f5,f6,f7"),
                     Map.entry(InflightConfig.MODEL_DIM, "8"),
@@ -90,6 +83,6 @@ class RecoveryIT {
             // and so do the shared hashed rows and their gates
             assertThat(r.publishedSharedRows()).isPositive();
             assertThat(r.publicationMismatches()).isZero();
-        }
+        });
     }
 }

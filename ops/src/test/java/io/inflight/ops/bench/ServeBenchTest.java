@@ -2,9 +2,8 @@ package io.inflight.ops.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inflight.ops.ItFixtures;
 import io.inflight.ops.serve.ServeEndpoint;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -16,7 +15,7 @@ class ServeBenchTest {
     @Test
     void shouldAnswerEveryRequestWithAndWithoutTheSlowClient() throws Exception {
         ServeBench.Result r = ServeBench.run(new ServeBench.Options(List.of(1, 8), 0.5, 0, "fm", 3, 50, 4,
-                ServeEndpoint.Options.defaults("127.0.0.1", 0)), new PrintStream(OutputStream.nullOutputStream()));
+                ServeEndpoint.Options.defaults("127.0.0.1", 0)), ItFixtures.quiet());
         assertThat(r.rows()).hasSize(4);
         assertThat(r.errors()).isZero();
         assertThat(r.rows()).allSatisfy(row -> assertThat(row.requests()).isPositive());

@@ -3,10 +3,10 @@ package io.inflight.ops.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.inflight.ops.ItFixtures;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -28,7 +28,7 @@ class EmbeddedBrokerIT {
 
     @Test
     void shouldServeStandardClientsAndReleaseItsPortOnClose() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "broker");
+        Path dir = ItFixtures.workDir("broker");
         String bootstrap;
         try (EmbeddedBroker broker = EmbeddedBroker.start(dir, 0, 0)) {
             bootstrap = broker.bootstrapServers();
@@ -61,7 +61,7 @@ class EmbeddedBrokerIT {
 
     @Test
     void shouldKeepItsDataAcrossRestarts() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "broker");
+        Path dir = ItFixtures.workDir("broker");
         try (EmbeddedBroker broker = EmbeddedBroker.start(dir, 0, 0);
              Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all().get();

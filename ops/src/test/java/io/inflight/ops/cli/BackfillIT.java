@@ -3,6 +3,7 @@ package io.inflight.ops.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inflight.ops.Await;
+import io.inflight.ops.ItFixtures;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -45,7 +46,7 @@ class BackfillIT {
         Path data = Stream.of(Path.of("..", "..", "shared", "data", "ml-100k"), Path.of("..", "shared", "data", "ml-100k"))
                 .filter(Files::isDirectory).findFirst().orElse(null);
         Assumptions.assumeTrue(data != null, "the shared logs (../shared/data/ml-100k) are absent");
-        work = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "backfill");
+        work = ItFixtures.workDir("backfill");
         broker = work.resolve("broker");
         Run r = run("replay", List.of("replay", "--format", "movielens", data.toString(), "--data-dir", broker.toString()));
         assertThat(r.code()).as(r.out()).isZero();

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -73,7 +74,7 @@ class BenchCompressionCommandTest {
     void aLogIsReadAsReplayReadsIt() throws Exception {
         Path csv = dir.resolve("tiny.csv");
         StringBuilder b = new StringBuilder("click,a,b,c\n");
-        java.util.Random rnd = new java.util.Random(1);
+        Random rnd = new Random(1);
         for (int i = 0; i < 1500; i++) {
             int a = rnd.nextInt(30);
             b.append(a % 3 == 0 ^ rnd.nextDouble() < 0.2 ? 1 : 0).append(",a").append(a).append(",b")

@@ -3,6 +3,7 @@ package io.inflight.ops.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inflight.ops.Await;
+import io.inflight.ops.ItFixtures;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -28,7 +29,7 @@ class DemoExitIT {
     void shouldFinishTheDemoAndLetTheJvmExit() throws Exception {
         Path jar = Path.of("target", "inflight-ops.jar");
         assertThat(jar).exists();
-        Path work = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "demo");
+        Path work = ItFixtures.workDir("demo");
         Path log = work.resolve("demo.out");
         Process p = new ProcessBuilder(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
                 "-Xmx1g", "-jar", jar.toString(), "demo", "-n", "20000", "--work-dir", work.resolve("w").toString())
@@ -80,7 +81,7 @@ class DemoExitIT {
         assertThat(jar).exists();
         for (String[] trainer : new String[][] {
                 {"mini-batch", "--set", "inflight.model.fields=f0,f1,f2,f3,f4,f5,f6,f7", "2,944"}}) { // 46 batches of 64
-            Path work = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "train");
+            Path work = ItFixtures.workDir("train");
             Path log = work.resolve("train.out");
             Process p = new ProcessBuilder(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java",
                     "-Xmx1g", "-jar", jar.toString(), "train", "--data-dir", work.resolve("broker").toString(),

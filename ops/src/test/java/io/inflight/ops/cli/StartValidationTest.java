@@ -2,6 +2,7 @@ package io.inflight.ops.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inflight.ops.train.ProgressLine;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -196,7 +197,7 @@ class StartValidationTest {
         m.record(-0.2, 0);
         String s = TrainCommand.summary(Optional.of(m.summary()), 3, false, 32, "ab12", 12.34);
         assertThat(s.lines().toList()).containsExactly("=== Inflight train summary ===",
-                "  " + io.inflight.ops.train.ProgressLine.summary(m.summary()),
+                "  " + ProgressLine.summary(m.summary()),
                 "  scored 2 events (each before learning from it); 3 accepted events wait for a whole batch of 32 and were "
                         + "not scored (--until-caught-up or --max-events train a last partial batch)",
                 "  trained for 12.3 s", "  model hash (rows, optimizer state, dense): ab12");

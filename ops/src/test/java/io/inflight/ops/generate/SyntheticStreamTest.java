@@ -3,6 +3,7 @@ package io.inflight.ops.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.inflight.ops.ItFixtures;
 import io.inflight.topics.ClickEvent;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -87,7 +88,7 @@ class SyntheticStreamTest {
     @Test
     void shouldWriteAGzipTsvWithAHeader(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("clicks.tsv.gz");
-        Generation.run(GeneratorSpec.defaults(100, 9), new TsvFileSink(file), new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        Generation.run(GeneratorSpec.defaults(100, 9), new TsvFileSink(file), ItFixtures.quiet());
         List<ClickEvent> expected = take(GeneratorSpec.defaults(100, 9));
         try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(file)),
                 StandardCharsets.UTF_8))) {

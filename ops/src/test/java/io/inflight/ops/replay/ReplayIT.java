@@ -2,6 +2,7 @@ package io.inflight.ops.replay;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inflight.ops.ItFixtures;
 import io.inflight.ops.broker.EmbeddedBroker;
 import io.inflight.ops.cli.InflightCli;
 import io.inflight.topics.ClickEvent;
@@ -33,7 +34,7 @@ class ReplayIT {
 
     @Test
     void shouldReplayFilesInTimeOrderSkipBadLinesAndCopyTopics() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "replay");
+        Path dir = ItFixtures.workDir("replay");
         Path a = Files.writeString(dir.resolve("a.csv"), A);
         Path b = Files.writeString(dir.resolve("b.csv"), B);
         Path mapping = Files.writeString(dir.resolve("m.properties"),
@@ -65,7 +66,7 @@ class ReplayIT {
 
     @Test
     void shouldPrintFieldStatisticsOnADryRunWithoutABroker() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "dryrun");
+        Path dir = ItFixtures.workDir("dryrun");
         Path a = Files.writeString(dir.resolve("a.csv"), A);
         Run run = cli("replay", "--dry-run", "--format", "csv", "--map", "label=click", "--map", "time=t", "--map", "categorical=site,tags",
                 "--map", "multi=tags", a.toString());

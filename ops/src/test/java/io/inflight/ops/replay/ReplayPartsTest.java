@@ -3,6 +3,7 @@ package io.inflight.ops.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.inflight.ops.ItFixtures;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.EventLimits;
 import io.inflight.topics.EventValidator;
@@ -14,7 +15,6 @@ import io.inflight.topics.logs.LogRecord;
 import io.inflight.topics.logs.MalformedLineException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -78,7 +78,7 @@ class ReplayPartsTest {
 
     @Test
     void shouldStopAStrictReplayAtTheFirstBadLine() throws IOException {
-        SkipReporter strict = new SkipReporter(true, new PrintStream(OutputStream.nullOutputStream()), 10);
+        SkipReporter strict = new SkipReporter(true, ItFixtures.quiet(), 10);
         assertThatThrownBy(() -> {
             try (MergedLogSource s = new MergedLogSource(List.of(csv("a.csv", "10,1,a1\n20,2,a2\n")), 1, Long.MIN_VALUE, strict)) {
                 drain(s);
@@ -95,7 +95,7 @@ class ReplayPartsTest {
         try (MergedLogSource s = new MergedLogSource(List.of(csv("a.csv", "10,1,a1\n20,0,\n30,1,a3\n")), 1, Long.MIN_VALUE, skips)) {
             ReplaySummary sum = LogReplay.run(s, skips, r -> sent.add(r.event()),
                     new LogReplay.Settings(new Pacer.FullSpeed(), new EventValidator(EventLimits.DEFAULTS), 0, Long.MAX_VALUE),
-                    new PrintStream(OutputStream.nullOutputStream()), () -> false);
+                    ItFixtures.quiet(), () -> false);
             assertThat(sum.produced()).isEqualTo(2);
             assertThat(sum.skipped()).isEqualTo(1);
             assertThat(sum.line("Produced")).startsWith("Produced 2 events, skipped 1 (malformed), elapsed ");

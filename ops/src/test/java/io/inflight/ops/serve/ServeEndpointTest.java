@@ -9,6 +9,7 @@ import io.inflight.topics.FeatureKeys;
 import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.model.BatchModels;
+import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
@@ -140,7 +141,7 @@ class ServeEndpointTest {
         assertError(send("POST", "/score", big), 413, "1000");
         // without a Content-Length (chunked): counted while reading
         HttpResponse<String> chunked = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + endpoint.port()
-                + "/score")).POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(
+                + "/score")).POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(
                 big.getBytes(StandardCharsets.UTF_8)))).build(), HttpResponse.BodyHandlers.ofString());
         assertError(chunked, 413, "1000");
         assertThat(send("POST", "/score", "{\"features\":{\"a\":\"a1\"}}").statusCode()).isEqualTo(200);

@@ -6,13 +6,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.inflight.policies.Precision;
 import io.inflight.store.EmbeddingStore;
 import io.inflight.store.RowSink;
+import io.inflight.store.SharedRows;
 import io.inflight.topics.ClickEvent;
+import io.inflight.topics.FeatureKeys;
+import io.inflight.topics.MalformedEventException;
 import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.NumericField;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModels;
 import io.inflight.trainer.train.BatchTrainer;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,7 +94,7 @@ class ServingModelTest {
     @Test
     void shouldServeOnlyTheUpdatesOfItsOwnModel() {
         ClickEvent e = stream(1, 2).get(0);
-        long rowKey = io.inflight.topics.FeatureKeys.key("a", e.fields().get(0).values().get(0));
+        long rowKey = FeatureKeys.key("a", e.fields().get(0).values().get(0));
         float[] values = {0.5f, -0.25f, 0.125f, 1f};
         ServingModel zero = new ServingModel(SETTINGS, BatchModels::create, 0);
         ServingModel one = new ServingModel(SETTINGS, BatchModels::create, 1);
@@ -101,7 +105,7 @@ class ServingModelTest {
         assertThat(one.rows()).isEqualTo(1);
         assertThat(one.score(e).rowsFound()).isEqualTo(1);
         // a key of the layout before the model was in it belongs to model 0
-        zero.apply(java.nio.ByteBuffer.allocate(9).put((byte) 'r').putLong(rowKey).array(),
+        zero.apply(ByteBuffer.allocate(9).put((byte) 'r').putLong(rowKey).array(),
                 ModelUpdateCodec.row(0.3f, values, 0, 4, 1, 32));
         assertThat(zero.rows()).isEqualTo(1);
     }
@@ -114,10 +118,10 @@ class ServingModelTest {
         assertThat(ServeEndpoint.parse("{\"features\":{\"a\":\"a1\"}}".getBytes(StandardCharsets.UTF_8)).numerics())
                 .isEmpty();
         assertThatThrownBy(() -> ServeEndpoint.parse("{\"features\":{\"a\":\"a1\"},\"numeric\":{\"x\":\"high\"}}"
-                .getBytes(StandardCharsets.UTF_8))).isInstanceOf(io.inflight.topics.MalformedEventException.class)
+                .getBytes(StandardCharsets.UTF_8))).isInstanceOf(MalformedEventException.class)
                 .hasMessageContaining("'x'").hasMessageContaining("finite number");
         assertThatThrownBy(() -> ServeEndpoint.parse("{\"features\":{\"a\":\"a1\"},\"numeric\":[1]}"
-                .getBytes(StandardCharsets.UTF_8))).isInstanceOf(io.inflight.topics.MalformedEventException.class)
+                .getBytes(StandardCharsets.UTF_8))).isInstanceOf(MalformedEventException.class)
                 .hasMessageContaining("numeric");
     }
 
@@ -150,8 +154,8 @@ class ServingModelTest {
     void shouldScoreAFeatureWithoutARowThroughItsGatedSharedRow() {
         ClickEvent e = new ClickEvent("e", 0, 1, List.of(ClickEvent.Field.of("a", "a1"), ClickEvent.Field.of("b", "b1")),
                 List.of(new ClickEvent.Numeric("x", 2.0)));
-        long a = io.inflight.topics.FeatureKeys.key("a", "a1");
-        long b = io.inflight.topics.FeatureKeys.key("b", "b1");
+        long a = FeatureKeys.key("a", "a1");
+        long b = FeatureKeys.key("b", "b1");
         float[] aValues = {0.5f, -0.25f, 0.125f, 1f};
         float[] table = sharedTable(8);
         float[] gates = {0.5f, 0.25f}; // per field: a, b
@@ -166,7 +170,7 @@ class ServingModelTest {
         assertThat(served.score(e).logit()).as("no gates yet: zeros").isEqualTo(zeros.score(e).logit());
         served.apply(ModelUpdateCodec.gatesKey(0), ModelUpdateCodec.gates(7, 8, 4, new int[] {4}, gates));
         // what the trainer reads for b: gate(b) x shared row slot(b), values and linear weight
-        int r = io.inflight.store.SharedRows.slot(b, 8) * 5;
+        int r = SharedRows.slot(b, 8) * 5;
         float[] gated = new float[4];
         for (int j = 0; j < 4; j++) {
             gated[j] = table[r + j] * gates[1];
@@ -186,7 +190,7 @@ class ServingModelTest {
     @Test
     void shouldReadAPrunedChunkFromTheGatedSharedRow() {
         ClickEvent e = new ClickEvent("e", 0, 0, List.of(ClickEvent.Field.of("a", "a2")), List.of());
-        long a = io.inflight.topics.FeatureKeys.key("a", "a2");
+        long a = FeatureKeys.key("a", "a2");
         float[] table = sharedTable(4);
         List<ServingModel> m = replicas(2);
         ServingModel served = m.get(0);
@@ -195,7 +199,7 @@ class ServingModelTest {
         served.apply(ModelUpdateCodec.sharedKey(0, 0), ModelUpdateCodec.sharedChunk(3, 4, 4, 0, 4, table, 0));
         served.apply(ModelUpdateCodec.gatesKey(0), ModelUpdateCodec.gates(3, 4, 4, new int[] {2, 2}, new float[] {0.75f, 1f}));
         served.apply(ModelUpdateCodec.rowKey(0, a), ModelUpdateCodec.row(0.3f, new float[] {0.5f, -0.25f, 0f, 0f}, 0, 4, 0b01, 8));
-        int r = io.inflight.store.SharedRows.slot(a, 4) * 5;
+        int r = SharedRows.slot(a, 4) * 5;
         explicit.apply(ModelUpdateCodec.rowKey(0, a), ModelUpdateCodec.row(0.3f,
                 new float[] {0.5f, -0.25f, table[r + 2] * 0.75f, table[r + 3] * 0.75f}, 0, 4, 0b11, 32));
         assertThat(served.score(e).rowsFound()).isEqualTo(1);

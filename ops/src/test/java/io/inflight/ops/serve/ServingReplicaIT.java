@@ -2,16 +2,17 @@ package io.inflight.ops.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inflight.ops.Await;
+import io.inflight.ops.ItFixtures;
 import io.inflight.ops.broker.EmbeddedBroker;
-import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.Generation;
+import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.SyntheticStream;
 import io.inflight.ops.generate.TopicSink;
 import io.inflight.ops.train.TrainerApp;
 import io.inflight.ops.train.TrainerRuns;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inflight.policies.PolicySettings;
 import io.inflight.policies.Precision;
 import io.inflight.store.EmbeddingRows;
@@ -23,13 +24,10 @@ import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.model.BatchModels;
 import io.inflight.trainer.model.Losses;
 import io.inflight.trainer.topology.TrainerTasks;
-import java.io.OutputStream;
-import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,8 +49,7 @@ class ServingReplicaIT {
 
     @Test
     void shouldServeExactlyTheRowsTheTrainerCommitted() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "serve");
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
+        ItFixtures.onBroker("serve", (dir, broker) -> {
             InflightConfig cfg = trainOn(dir, broker, "serve", Map.of());
             BatchSettings settings = cfg.batchSettings();
 
@@ -99,7 +96,7 @@ class ServingReplicaIT {
                 assertThat(bad.statusCode()).isEqualTo(400);
                 assertThat(bad.body()).contains("not JSON");
             }
-        }
+        });
     }
 
     /**
@@ -110,8 +107,7 @@ class ServingReplicaIT {
      */
     @Test
     void shouldScoreLikeTheTrainerThroughItsSharedRows() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "serve-shared");
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
+        ItFixtures.onBroker("serve-shared", (dir, broker) -> {
             InflightConfig cfg = trainOn(dir, broker, "shared", Map.of(
                     InflightConfig.APPLICATION_ID, "serve-shared",
                     InflightConfig.PREDICTIONS_ENABLED, "true",
@@ -179,7 +175,7 @@ class ServingReplicaIT {
                             s.features()).isEqualTo(predicted.get(e.id()));
                 }
             }
-        }
+        });
     }
 
     /** Writes {@code events} to the clicks topic and reads the trainer's prediction of each. */
@@ -215,18 +211,16 @@ class ServingReplicaIT {
     /** The topics of {@code prefix} with 5,000 events in clicks; the trainer's config (FM, 8 fields, batch 50). */
     private static InflightConfig trainOn(Path dir, EmbeddedBroker broker, String prefix, Map<String, String> extra)
             throws Exception {
-        Map<String, String> raw = new HashMap<>(extra);
-        raw.put(InflightConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-        raw.put(InflightConfig.TOPIC_PREFIX, prefix);
-        raw.put(InflightConfig.STATE_DIR, dir.resolve("state").toString());
+        Map<String, String> raw = ItFixtures.trainerSettings(broker, prefix, dir.resolve("state"));
         raw.put(InflightConfig.MODEL_TYPE, "fm");
         raw.put(InflightConfig.MODEL_FIELDS, "f0,f1,f2,f3,f4,f5,f6,f7");
         raw.put(InflightConfig.BATCH_SIZE, "50");
         raw.put(InflightConfig.PUBLISH_EVERY, "1");
+        extra.forEach(raw::putIfAbsent); // the settings above win
         InflightConfig cfg = InflightConfig.parse(raw);
         TrainerApp.ensureTopics(cfg);
         Generation.run(GeneratorSpec.defaults(5_000, 3), new TopicSink(cfg.kafkaClientConfigs(), cfg.topics().clicks()),
-                new PrintStream(OutputStream.nullOutputStream()));
+                ItFixtures.quiet());
         return cfg;
     }
 

@@ -3,6 +3,7 @@ package io.inflight.ops.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inflight.ops.Await;
+import io.inflight.ops.ItFixtures;
 import io.inflight.ops.broker.EmbeddedBroker;
 import io.inflight.policies.EmbeddingTable.ChunkInit;
 import io.inflight.policies.Precision;
@@ -154,7 +155,7 @@ class StoreRestoreIT {
 
     @Test
     void shouldRestoreExactlyTheCommittedRowsAfterAKill() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "store-restore");
+        Path dir = ItFixtures.workDir("store-restore");
         Path stateDir = dir.resolve("state");
         try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
             String bootstrap = broker.bootstrapServers();

@@ -2,9 +2,9 @@ package io.inflight.ops.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.inflight.ops.broker.EmbeddedBroker;
-import io.inflight.ops.generate.GeneratorSpec;
+import io.inflight.ops.ItFixtures;
 import io.inflight.ops.generate.Generation;
+import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.TopicSink;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.EventCodec;
@@ -14,15 +14,13 @@ import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.topology.DeadLetters;
 import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
+import java.util.AbstractMap;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,14 +99,14 @@ class MalformedCorpusIT {
         List<ClickEvent.Field> ok = List.of(ClickEvent.Field.of("f0", "x"));
         byte[] good = event("g", NOW, 1, ok, List.of(new ClickEvent.Numeric("n", 1.0)));
         c.put("empty-value", Map.entry(RejectReason.EMPTY, new byte[0]));
-        c.put("null-value", new java.util.AbstractMap.SimpleImmutableEntry<>(RejectReason.EMPTY, (byte[]) null));
+        c.put("null-value", new AbstractMap.SimpleImmutableEntry<>(RejectReason.EMPTY, (byte[]) null));
         c.put("only-version-byte", Map.entry(RejectReason.TRUNCATED, new byte[] {1}));
         c.put("version-0", Map.entry(RejectReason.UNKNOWN_VERSION, withFirst(good, 0)));
         c.put("version-2", Map.entry(RejectReason.UNKNOWN_VERSION, withFirst(good, 2)));
         c.put("version-255", Map.entry(RejectReason.UNKNOWN_VERSION, withFirst(good, 255)));
         c.put("json-on-binary-topic", Map.entry(RejectReason.UNKNOWN_VERSION,
                 "{\"label\":1,\"features\":{\"a\":\"b\"}}".getBytes(StandardCharsets.UTF_8)));
-        c.put("truncated-in-double", Map.entry(RejectReason.TRUNCATED, java.util.Arrays.copyOf(good, good.length - 3)));
+        c.put("truncated-in-double", Map.entry(RejectReason.TRUNCATED, Arrays.copyOf(good, good.length - 3)));
         c.put("truncated-in-string", Map.entry(RejectReason.TRUNCATED,
                 Bin.head(NOW, 1).varlong(1).str("f0").varlong(1).varlong(10).raw((byte) 'a').bytes()));
         c.put("truncated-before-label", Map.entry(RejectReason.TRUNCATED, new Bin().u8(1).u8(0).time(NOW).bytes()));
@@ -169,17 +167,13 @@ class MalformedCorpusIT {
         assertThat(corpus).hasSizeGreaterThanOrEqualTo(30);
         assertThat(corpus.values().stream().map(Map.Entry::getKey).distinct().count()).isGreaterThanOrEqualTo(13);
 
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "corpus");
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
-            Map<String, String> raw = new HashMap<>();
-            raw.put(InflightConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-            raw.put(InflightConfig.TOPIC_PREFIX, "corpus");
-            raw.put(InflightConfig.STATE_DIR, dir.resolve("state").toString());
+        ItFixtures.onBroker("corpus", (dir, broker) -> {
+            Map<String, String> raw = ItFixtures.trainerSettings(broker, "corpus", dir.resolve("state"));
             raw.put(InflightConfig.MODEL_FIELDS, GeneratorSpec.defaults(2_000, 1).fieldNames());
             raw.put(InflightConfig.BATCH_SIZE, "100"); // divides 2,000: every good event is trained before the corpus
             InflightConfig cfg = InflightConfig.parse(raw);
             TrainerApp.ensureTopics(cfg);
-            PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+            PrintStream quiet = ItFixtures.quiet();
             Generation.run(GeneratorSpec.defaults(2_000, 1), new TopicSink(cfg.kafkaClientConfigs(), "corpus.clicks"), quiet);
 
             AtomicReference<Throwable> fatal = new AtomicReference<>();
@@ -217,7 +211,7 @@ class MalformedCorpusIT {
                 assertThat(resumed.events()).isEqualTo(3_000);
                 assertThat(app.modelHash()).isPresent().get().isNotEqualTo(hashBefore);
             }
-        }
+        });
     }
 
     private static byte[] withFirst(byte[] b, int first) {
@@ -227,7 +221,7 @@ class MalformedCorpusIT {
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
-        byte[] c = java.util.Arrays.copyOf(a, a.length + b.length);
+        byte[] c = Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, c, a.length, b.length);
         return c;
     }

@@ -2,7 +2,7 @@ package io.inflight.ops.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.inflight.ops.broker.EmbeddedBroker;
+import io.inflight.ops.ItFixtures;
 import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.SyntheticStream;
 import io.inflight.ops.serve.ServingModel;
@@ -12,11 +12,10 @@ import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.model.BatchModels;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
@@ -41,14 +40,10 @@ class PartitionedModelsIT {
 
     @Test
     void shouldPublishEachPartitionsModelUnderItsOwnKeys() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "partitions");
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
-            Map<String, String> raw = new HashMap<>();
-            raw.put(InflightConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-            raw.put(InflightConfig.TOPIC_PREFIX, "pm");
+        ItFixtures.onBroker("partitions", (dir, broker) -> {
+            Map<String, String> raw = ItFixtures.trainerSettings(broker, "pm", dir.resolve("state"));
             raw.put(InflightConfig.TOPIC_PARTITIONS, "2");
             raw.put(InflightConfig.APPLICATION_ID, "pm-trainer");
-            raw.put(InflightConfig.STATE_DIR, dir.resolve("state").toString());
             raw.put(InflightConfig.MODEL_FIELDS, "f0,f1,f2,f3,f4,f5,f6,f7");
             raw.put(InflightConfig.BATCH_SIZE, "50");
             raw.put(InflightConfig.PUBLISH_EVERY, "10");
@@ -76,7 +71,7 @@ class PartitionedModelsIT {
             Map<String, Object> c = new HashMap<>(config.kafkaClientConfigs());
             c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             try (var consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-                var parts = java.util.List.of(new TopicPartition("pm.model-updates", 0), new TopicPartition("pm.model-updates", 1));
+                var parts = List.of(new TopicPartition("pm.model-updates", 0), new TopicPartition("pm.model-updates", 1));
                 consumer.assign(parts);
                 consumer.seekToBeginning(parts);
                 Map<TopicPartition, Long> end = consumer.endOffsets(parts);
@@ -99,6 +94,6 @@ class PartitionedModelsIT {
             assertThat(shared).isNotEmpty();
             assertThat(one.rows()).isEqualTo(rowsOf.get(1).size()); // no eviction: every row of model 1, none of model 0
             assertThat(one.denseVersion()).isPositive();
-        }
+        });
     }
 }

@@ -2,9 +2,9 @@ package io.inflight.ops.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.inflight.ops.broker.EmbeddedBroker;
-import io.inflight.ops.generate.GeneratorSpec;
+import io.inflight.ops.ItFixtures;
 import io.inflight.ops.generate.Generation;
+import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.TopicSink;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.EventCodec;
@@ -13,14 +13,11 @@ import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.topology.DeadLetters;
 import java.io.ByteArrayOutputStream;
-import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -111,18 +108,14 @@ class PoisonRecordsIT {
         Map<String, byte[]> bad = bad();
         List<byte[]> big = big();
         assertThat(big.get(big.size() - 1).length).isGreaterThan(990_000);
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "poison");
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
-            Map<String, String> raw = new HashMap<>();
-            raw.put(InflightConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-            raw.put(InflightConfig.TOPIC_PREFIX, "poison");
-            raw.put(InflightConfig.STATE_DIR, dir.resolve("state").toString());
+        ItFixtures.onBroker("poison", (dir, broker) -> {
+            Map<String, String> raw = ItFixtures.trainerSettings(broker, "poison", dir.resolve("state"));
             raw.put(InflightConfig.MODEL_FIELDS, "f0,f1,f2,f3,f4,f5,f6,f7");
             raw.put(InflightConfig.BATCH_SIZE, "50");
             raw.put(InflightConfig.CHECKPOINT_INTERVAL_MS, "3600000"); // everything stays in the journal
             InflightConfig cfg = InflightConfig.parse(raw);
             TrainerApp.ensureTopics(cfg);
-            PrintStream quiet = new PrintStream(OutputStream.nullOutputStream());
+            PrintStream quiet = ItFixtures.quiet();
             Generation.run(GeneratorSpec.defaults(2_000, 1), new TopicSink(cfg.kafkaClientConfigs(), "poison.clicks"), quiet);
 
             AtomicReference<Throwable> fatal = new AtomicReference<>();
@@ -153,7 +146,7 @@ class PoisonRecordsIT {
                 ConsumerRecord<byte[], byte[]> g = dead.get("garbage-1048400");
                 assertThat(TrainerRuns.header(g, "inflight.reject.truncated")).isEqualTo("value");
                 assertThat(TrainerRuns.header(g, "inflight.reject.original.size")).isEqualTo("1048400");
-                assertThat(g.value()).isEqualTo(java.util.Arrays.copyOf(bad.get("garbage-1048400"), g.value().length));
+                assertThat(g.value()).isEqualTo(Arrays.copyOf(bad.get("garbage-1048400"), g.value().length));
                 for (String k : bad.keySet()) {
                     assertThat(TrainerRuns.header(dead.get(k), DeadLetters.HEADER_REASON)).as(k).isNotBlank();
                 }
@@ -168,6 +161,6 @@ class PoisonRecordsIT {
                 assertThat(again.modelHash()).contains(hash);
             }
             assertThat(fatal.get()).isNull();
-        }
+        });
     }
 }

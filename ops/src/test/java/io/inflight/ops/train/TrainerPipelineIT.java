@@ -2,16 +2,12 @@ package io.inflight.ops.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.inflight.ops.broker.EmbeddedBroker;
-import io.inflight.ops.generate.GeneratorSpec;
+import io.inflight.ops.ItFixtures;
 import io.inflight.ops.generate.Generation;
+import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.TopicSink;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
-import java.io.PrintStream;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -34,13 +30,9 @@ class TrainerPipelineIT {
 
     @Test
     void shouldTrainCommitAndRestoreTheSameModel() throws Exception {
-        Path dir = Files.createTempDirectory(Files.createDirectories(Path.of("target", "it")), "pipeline");
-        try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
-            Map<String, String> raw = new HashMap<>();
-            raw.put(InflightConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
-            raw.put(InflightConfig.TOPIC_PREFIX, "it");
+        ItFixtures.onBroker("pipeline", (dir, broker) -> {
+            Map<String, String> raw = ItFixtures.trainerSettings(broker, "it", dir.resolve("state-1"));
             raw.put(InflightConfig.APPLICATION_ID, "it-trainer");
-            raw.put(InflightConfig.STATE_DIR, dir.resolve("state-1").toString());
             raw.put(InflightConfig.MODEL_FIELDS, GeneratorSpec.defaults(EVENTS, 11).fieldNames());
             raw.put(InflightConfig.BATCH_SIZE, "100"); // divides EVENTS: every event is trained
             InflightConfig first = InflightConfig.parse(raw);
@@ -52,7 +44,7 @@ class TrainerPipelineIT {
                 assertThat(c.get("cleanup.policy").value()).isEqualTo("compact");
             }
             ProgressiveMetrics.Summary teacher = Generation.run(GeneratorSpec.defaults(EVENTS, 11),
-                    new TopicSink(first.kafkaClientConfigs(), "it.clicks"), new PrintStream(OutputStream.nullOutputStream()));
+                    new TopicSink(first.kafkaClientConfigs(), "it.clicks"), ItFixtures.quiet());
             try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()),
                     new ByteArraySerializer(), new ByteArraySerializer())) {
                 producer.send(new ProducerRecord<>("it.clicks", new byte[] {42})).get();
@@ -81,6 +73,6 @@ class TrainerPipelineIT {
                 assertThat(restored).isEqualTo(trained);
                 assertThat(app.modelHash()).contains(hash);
             }
-        }
+        });
     }
 }

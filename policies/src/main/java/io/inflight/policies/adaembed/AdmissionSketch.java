@@ -1,6 +1,10 @@
 package io.inflight.policies.adaembed;
 
 import io.inflight.policies.util.SplitMix64;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.Arrays;
 
 /**
  * Frequency admission: a new feature gets an embedding row only once it has occurred
@@ -114,7 +118,7 @@ public final class AdmissionSketch {
     }
 
     /** Writes the counters and call counts (a sketch of the same shape reads them back). */
-    public void writeState(java.io.DataOutput out) throws java.io.IOException {
+    public void writeState(DataOutput out) throws IOException {
         out.writeInt(counters.length);
         out.writeLong(calls);
         out.writeLong(admissions);
@@ -134,7 +138,7 @@ public final class AdmissionSketch {
     }
 
     /** Restores what {@link #writeState} wrote. */
-    public void readState(java.io.DataInput in) throws java.io.IOException {
+    public void readState(DataInput in) throws IOException {
         int n = in.readInt();
         if (n != counters.length) {
             throw new IllegalArgumentException("admission sketch state has " + n + " counters, this sketch has "
@@ -145,7 +149,7 @@ public final class AdmissionSketch {
         int i = 0;
         while (i < n) {
             int zeros = -in.readInt() - 1;
-            java.util.Arrays.fill(counters, i, i + zeros, 0);
+            Arrays.fill(counters, i, i + zeros, 0);
             i += zeros;
             if (i < n) {
                 counters[i++] = in.readInt();

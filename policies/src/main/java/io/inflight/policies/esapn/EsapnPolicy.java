@@ -4,6 +4,9 @@ import io.inflight.policies.EmbeddingTable;
 import io.inflight.policies.EmbeddingTable.ChunkInit;
 import io.inflight.policies.Precision;
 import io.inflight.policies.util.SplitMix64;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 import java.util.Arrays;
 
 /**
@@ -224,7 +227,7 @@ public final class EsapnPolicy {
      * the used ones), the growth allowance, excluded chunks, the draw counter and the counts. A
      * policy built with the same settings continues bit-identically after {@link #readState}.
      */
-    public void writeState(java.io.DataOutput out) throws java.io.IOException {
+    public void writeState(DataOutput out) throws IOException {
         out.writeInt(nets.length);
         for (PolicyNet net : nets) {
             out.writeBoolean(net != null);
@@ -262,7 +265,7 @@ public final class EsapnPolicy {
     }
 
     /** Restores what {@link #writeState} wrote, into a policy built with the same settings. */
-    public void readState(java.io.DataInput in) throws java.io.IOException {
+    public void readState(DataInput in) throws IOException {
         int fields = in.readInt();
         if (fields != nets.length) {
             throw new IllegalArgumentException("growth policy state has " + fields + " field nets, this trainer has "

@@ -1,6 +1,9 @@
 package io.inflight.policies.esapn;
 
 import io.inflight.policies.util.SplitMix64;
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
 
 /**
  * ESAPN's per-field policy network in plain float math: input = one-hot of the feature's
@@ -116,7 +119,7 @@ public final class PolicyNet {
     }
 
     /** Writes everything that changes while training: parameters, pending gradients, Adam moments, counters. */
-    void writeState(java.io.DataOutput out) throws java.io.IOException {
+    void writeState(DataOutput out) throws IOException {
         for (float[] a : new float[][] {params, grads, adamM, adamV}) {
             for (float v : a) {
                 out.writeFloat(v);
@@ -127,7 +130,7 @@ public final class PolicyNet {
     }
 
     /** Restores what {@link #writeState} wrote for a net of the same shape. */
-    void readState(java.io.DataInput in) throws java.io.IOException {
+    void readState(DataInput in) throws IOException {
         for (float[] a : new float[][] {params, grads, adamM, adamV}) {
             for (int i = 0; i < a.length; i++) {
                 a[i] = in.readFloat();

@@ -4,6 +4,7 @@ import io.inflight.policies.EmbeddingTable;
 import io.inflight.policies.EmbeddingTable.ChunkInit;
 import io.inflight.policies.util.GrowableLongs;
 import io.inflight.policies.util.Quantiles;
+import java.util.Arrays;
 
 /**
  * One FIITED pass (papers/002, Algorithm 1) over a table:
@@ -78,7 +79,7 @@ public final class FiitedPass {
         int n = table.sampleUtilities(-1, sampleSize, seed, samples);
         float t = Quantiles.thresholdAt(samples, n, ratio);
         float[] out = new float[k];
-        java.util.Arrays.fill(out, t);
+        Arrays.fill(out, t);
         return out;
     }
 

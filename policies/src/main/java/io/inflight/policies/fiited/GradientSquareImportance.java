@@ -1,5 +1,10 @@
 package io.inflight.policies.fiited;
 
+import java.io.DataInput;
+import java.io.DataOutput;
+import java.io.IOException;
+import java.util.Arrays;
+
 /**
  * FIITED-2D's per-dimension utility: the sum of squared gradients over all rows in each dimension.
  * The trainer calls {@link #add(float[], int, int, int)} with each scattered row gradient (or
@@ -36,7 +41,7 @@ public final class GradientSquareImportance implements DimensionImportance {
     }
 
     /** Writes the sums and the observation count. */
-    public void writeState(java.io.DataOutput out) throws java.io.IOException {
+    public void writeState(DataOutput out) throws IOException {
         out.writeInt(sums.length);
         for (double v : sums) {
             out.writeDouble(v);
@@ -45,7 +50,7 @@ public final class GradientSquareImportance implements DimensionImportance {
     }
 
     /** Restores what {@link #writeState} wrote. */
-    public void readState(java.io.DataInput in) throws java.io.IOException {
+    public void readState(DataInput in) throws IOException {
         int n = in.readInt();
         if (n != sums.length) {
             throw new IllegalArgumentException("dimension importance state has " + n + " dimensions, expected "
@@ -58,7 +63,7 @@ public final class GradientSquareImportance implements DimensionImportance {
     }
 
     public void reset() {
-        java.util.Arrays.fill(sums, 0);
+        Arrays.fill(sums, 0);
         observations = 0;
     }
 

@@ -7,6 +7,7 @@ import io.inflight.policies.Precision;
 import io.inflight.policies.UtilityRule;
 import io.inflight.policies.sim.SimTable;
 import io.inflight.policies.util.SplitMix64;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class PrecisionLadderTest {
@@ -30,7 +31,7 @@ class PrecisionLadderTest {
         for (long step = 1; step <= 300; step++) {
             for (int e = 0; e < 200; e++) {
                 double u = SplitMix64.unit(SplitMix64.at(9, step, e)) * sum;
-                int idx = java.util.Arrays.binarySearch(cdf, u);
+                int idx = Arrays.binarySearch(cdf, u);
                 t.access(idx < 0 ? -idx - 1 : idx, step, 1, 1f);
             }
         }

@@ -1,6 +1,7 @@
 package io.inflight.trainer.config;
 
 import io.inflight.topics.EventLimits;
+import java.util.Set;
 
 /**
  * The validated settings the trainer's processor needs, independent of Kafka configuration.
@@ -25,7 +26,7 @@ public record TrainerSettings(String modelType, int dim, double learningRate, do
     public static final long DEFAULT_WINDOW = 100_000L;
 
     public TrainerSettings {
-        if (!java.util.Set.of("lr", "fm", "dnn", "deepfm", "dcn").contains(modelType)) {
+        if (!Set.of("lr", "fm", "dnn", "deepfm", "dcn").contains(modelType)) {
             throw new IllegalArgumentException("modelType must be lr, fm, dnn, deepfm or dcn, got " + modelType);
         }
         if (dim < 1 || dim > 256) {

@@ -1,6 +1,7 @@
 package io.inflight.trainer.metrics;
 
 import io.inflight.trainer.model.Losses;
+import java.nio.ByteBuffer;
 
 /**
  * Test-then-train metrics of a stream: every event is scored before the model learns from it, and
@@ -160,7 +161,7 @@ public final class ProgressiveMetrics {
     /** The scalar part of the state, persisted as one store value. */
     public record Scalars(long count, long positives, double lossSum, double predictionSum, long rejected) {
         public byte[] toBytes() {
-            return java.nio.ByteBuffer.allocate(40).putLong(count).putLong(positives).putDouble(lossSum)
+            return ByteBuffer.allocate(40).putLong(count).putLong(positives).putDouble(lossSum)
                     .putDouble(predictionSum).putLong(rejected).array();
         }
 
@@ -168,7 +169,7 @@ public final class ProgressiveMetrics {
             if (b.length != 40) {
                 throw new IllegalStateException("metric scalars must be 40 bytes, got " + b.length);
             }
-            java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(b);
+            ByteBuffer bb = ByteBuffer.wrap(b);
             return new Scalars(bb.getLong(), bb.getLong(), bb.getDouble(), bb.getDouble(), bb.getLong());
         }
     }

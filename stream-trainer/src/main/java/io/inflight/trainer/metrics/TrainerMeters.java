@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The trainer's meters, registered once per registry. Names are dotted lowercase; the only tag is
@@ -64,6 +65,6 @@ public final class TrainerMeters implements MeterBinder {
     }
 
     public void checkpoint(long nanos) {
-        checkpoints.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        checkpoints.record(nanos, TimeUnit.NANOSECONDS);
     }
 }

@@ -1,5 +1,7 @@
 package io.inflight.trainer.model;
 
+import java.util.Arrays;
+
 /**
  * Factorization machine (or, with {@code interactions = false}, logistic regression) over per-field
  * inputs in plain Java: the whole model is a bias plus per-row state, so there is nothing for a
@@ -86,7 +88,7 @@ public final class PlainFmBatchModel implements BatchModel {
         for (int e = 0; e < b; e++) {
             double g = (1 / (1 + Math.exp(-lastLogits[e])) - labels[e]) / b;
             gb += g;
-            java.util.Arrays.fill(sum, 0);
+            Arrays.fill(sum, 0);
             for (int s = 0; interactions && s < fields; s++) {
                 for (int j = 0; j < dim; j++) {
                     sum[j] += lastEmb[(e * fields + s) * dim + j];

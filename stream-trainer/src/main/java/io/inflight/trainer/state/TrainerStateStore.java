@@ -2,6 +2,7 @@ package io.inflight.trainer.state;
 
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import java.nio.ByteBuffer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 
@@ -66,7 +67,7 @@ public final class TrainerStateStore {
             m.restore(ProgressiveMetrics.Scalars.fromBytes(scalars));
         }
         try (KeyValueIterator<String, byte[]> it = store.prefixScan(prefix + BIN_PREFIX,
-                new org.apache.kafka.common.serialization.StringSerializer())) {
+                new StringSerializer())) {
             while (it.hasNext()) {
                 var kv = it.next();
                 int bin = Integer.parseInt(kv.key.substring(prefix.length() + BIN_PREFIX.length()));

@@ -1,5 +1,9 @@
 package io.inflight.trainer.topology;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.apache.kafka.common.KafkaException;
+
 /**
  * Where the trainer processors let a test make processing one record fail, and how they tell such
  * a failure from a failure of the infrastructure.
@@ -39,8 +43,8 @@ public interface Faults {
      */
     static boolean isInfrastructure(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof Error || c instanceof org.apache.kafka.common.KafkaException
-                    || c instanceof java.io.IOException || c instanceof java.io.UncheckedIOException
+            if (c instanceof Error || c instanceof KafkaException
+                    || c instanceof IOException || c instanceof UncheckedIOException
                     || c instanceof InterruptedException
                     || c.getClass().getName().startsWith("org.rocksdb.")) {
                 return true;

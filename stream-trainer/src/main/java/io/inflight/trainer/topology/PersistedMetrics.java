@@ -3,6 +3,7 @@ package io.inflight.trainer.topology;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.state.TrainerStateStore;
 import java.nio.ByteBuffer;
+import java.util.BitSet;
 import org.apache.kafka.streams.state.KeyValueStore;
 
 /**
@@ -27,9 +28,9 @@ final class PersistedMetrics {
     private int slot;
     private long inSlot;
     private boolean scalarsDirty;
-    private final java.util.BitSet dirtyBins = new java.util.BitSet();
+    private final BitSet dirtyBins = new BitSet();
     /** Per sub-window: bins changed (or cleared) since the last write; scalars changed. */
-    private final java.util.BitSet[] dirtyWindowBins = new java.util.BitSet[SLOTS];
+    private final BitSet[] dirtyWindowBins = new BitSet[SLOTS];
     private final boolean[] dirtyWindowScalars = new boolean[SLOTS];
 
     PersistedMetrics(KeyValueStore<String, byte[]> store, int bins, long windowEvents) {
@@ -39,7 +40,7 @@ final class PersistedMetrics {
         this.metrics = TrainerStateStore.loadMetrics(store, bins);
         for (int s = 0; s < SLOTS; s++) {
             window[s] = TrainerStateStore.loadMetrics(store, bins, TrainerStateStore.windowPrefix(s));
-            dirtyWindowBins[s] = new java.util.BitSet();
+            dirtyWindowBins[s] = new BitSet();
         }
         byte[] meta = store.get(TrainerStateStore.WINDOW_META);
         if (meta != null) {
@@ -75,7 +76,7 @@ final class PersistedMetrics {
         for (int s = 0; s < SLOTS; s++) {
             ProgressiveMetrics w = window[s];
             String prefix = TrainerStateStore.windowPrefix(s);
-            java.util.BitSet dirty = dirtyWindowBins[s];
+            BitSet dirty = dirtyWindowBins[s];
             for (int b = dirty.nextSetBit(0); b >= 0; b = dirty.nextSetBit(b + 1)) {
                 if (w.positiveCount(b) == 0 && w.negativeCount(b) == 0) {
                     store.delete(prefix + TrainerStateStore.binKey(b));

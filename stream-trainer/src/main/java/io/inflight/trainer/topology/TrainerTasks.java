@@ -1,6 +1,7 @@
 package io.inflight.trainer.topology;
 
 import io.inflight.store.EmbeddingRows;
+import io.inflight.trainer.metrics.ProgressiveMetrics;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -41,7 +42,7 @@ public final class TrainerTasks {
          * A copy of the task's progressive metrics as of now (over the whole stream, or over the
          * sliding window): the stored ones lag by up to a checkpoint interval.
          */
-        io.inflight.trainer.metrics.ProgressiveMetrics metrics(boolean window);
+        ProgressiveMetrics metrics(boolean window);
 
         /** What the task's embedding table holds and what its policy passes did. */
         TableStats tableStats();
@@ -132,11 +133,11 @@ public final class TrainerTasks {
     }
 
     /** The metrics of every task of {@code applicationId} here, merged; empty as {@link #call}. */
-    public static Optional<io.inflight.trainer.metrics.ProgressiveMetrics> metrics(String applicationId, boolean window,
+    public static Optional<ProgressiveMetrics> metrics(String applicationId, boolean window,
                                                                                   int partitions, Duration timeout) {
         return call(applicationId, v -> v.metrics(window), timeout).filter(parts -> parts.size() == partitions)
                 .map(parts -> {
-                    io.inflight.trainer.metrics.ProgressiveMetrics total = parts.get(0);
+                    ProgressiveMetrics total = parts.get(0);
                     for (int i = 1; i < parts.size(); i++) {
                         total.merge(parts.get(i));
                     }

@@ -1,19 +1,21 @@
 package io.inflight.trainer.topology;
 
+import io.inflight.policies.PolicySettings;
+import io.inflight.store.StoreConfig;
+import io.inflight.store.streams.EmbeddingStores;
 import io.inflight.topics.TopicCatalogue;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.CadenceSettings;
 import io.inflight.trainer.config.TrainerSettings;
+import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
-import io.inflight.store.StoreConfig;
-import io.inflight.policies.PolicySettings;
-import io.inflight.store.streams.EmbeddingStores;
-import org.apache.kafka.streams.processor.api.ProcessorSupplier;
-import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.state.TrainerStateStore;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -44,14 +46,14 @@ public final class TrainerTopology {
      *
      * @throws org.apache.kafka.common.config.ConfigException naming the key when it is not an integer
      */
-    public static int maxRequestSize(java.util.Map<?, ?> configs) {
+    public static int maxRequestSize(Map<?, ?> configs) {
         for (String key : new String[] {"producer.max.request.size", "max.request.size"}) {
             Object v = configs.get(key);
             if (v != null) {
                 try {
                     return Integer.parseInt(v.toString().trim());
                 } catch (NumberFormatException e) {
-                    throw new org.apache.kafka.common.config.ConfigException("kafka." + key, v,
+                    throw new ConfigException("kafka." + key, v,
                             "must be an integer number of bytes");
                 }
             }
@@ -98,7 +100,7 @@ public final class TrainerTopology {
         // cleans closed segments, so a restore reads little more than the live journal.
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TrainerStateStore.JOURNAL),
                 Serdes.Long(), Serdes.ByteArray()).withCachingDisabled()
-                .withLoggingEnabled(java.util.Map.of("segment.bytes", Integer.toString(32 << 20))), TRAINER);
+                .withLoggingEnabled(Map.of("segment.bytes", Integer.toString(32 << 20))), TRAINER);
         return t;
     }
 

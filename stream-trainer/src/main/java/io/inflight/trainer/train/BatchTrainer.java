@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * One mini-batch step, free of Kafka: gather the rows of a batch's features from the
@@ -99,7 +100,7 @@ public final class BatchTrainer {
      * allocates none per batch (one when prepare and step alternate on one thread, a few when a
      * stream thread prepares ahead of a trainer thread).
      */
-    private final java.util.concurrent.ConcurrentLinkedQueue<Prepared> spare = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Prepared> spare = new ConcurrentLinkedQueue<>();
 
     public BatchTrainer(BatchSettings settings, BatchModel model, EmbeddingRows rows) {
         if (rows.dim() != settings.dim()) {

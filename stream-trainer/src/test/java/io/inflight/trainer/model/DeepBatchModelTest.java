@@ -7,6 +7,7 @@ import io.inflight.policies.util.SplitMix64;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -70,6 +71,27 @@ class DeepBatchModelTest {
                 .isLessThanOrEqualTo(3e-4 + 3e-2 * Math.abs(numeric));
     }
 
+    /**
+     * Checks {@code grad[0, n)} against central differences (step 3e-3) of {@code probe}'s mean loss
+     * on {@code batch} in each input {@code x[i]} (an array of the batch); returns the largest |grad|.
+     */
+    private static double assertCentralDifferences(BatchModel probe, Batch batch, float[] x, int n, float[] grad,
+                                                   String what) {
+        double h = 3e-3;
+        double maxGrad = 0;
+        for (int i = 0; i < n; i++) {
+            float saved = x[i];
+            x[i] = (float) (saved + h);
+            double up = meanLoss(probe, batch, B);
+            x[i] = (float) (saved - h);
+            double down = meanLoss(probe, batch, B);
+            x[i] = saved;
+            assertGradient(grad[i], (up - down) / (2 * h), what + "[" + i + "]");
+            maxGrad = Math.max(maxGrad, Math.abs(grad[i]));
+        }
+        return maxGrad;
+    }
+
     @ParameterizedTest
     @MethodSource("gradientCases")
     void shouldMatchFiniteDifferencesOfTheInputGradients(String type, String activation, int numeric) {
@@ -80,28 +102,9 @@ class DeepBatchModelTest {
              DeepBatchModel probe = new DeepBatchModel(tiny(type, activation, numeric, "adam"))) {
             learner.forward(batch.emb, batch.lin, batch.num, B, new float[B]);
             assertThat(learner.backward(batch.labels, B, embGrad, linGrad)).isTrue();
-            double h = 3e-3;
-            double maxGrad = 0;
-            for (int i = 0; i < B * F * D; i++) {
-                float saved = batch.emb[i];
-                batch.emb[i] = (float) (saved + h);
-                double up = meanLoss(probe, batch, B);
-                batch.emb[i] = (float) (saved - h);
-                double down = meanLoss(probe, batch, B);
-                batch.emb[i] = saved;
-                assertGradient(embGrad[i], (up - down) / (2 * h), type + " emb[" + i + "]");
-                maxGrad = Math.max(maxGrad, Math.abs(embGrad[i]));
-            }
+            double maxGrad = assertCentralDifferences(probe, batch, batch.emb, B * F * D, embGrad, type + " emb");
             assertThat(maxGrad).as("the embedding gradient is not trivially zero").isGreaterThan(1e-3);
-            for (int i = 0; i < B * F; i++) {
-                float saved = batch.lin[i];
-                batch.lin[i] = (float) (saved + h);
-                double up = meanLoss(probe, batch, B);
-                batch.lin[i] = (float) (saved - h);
-                double down = meanLoss(probe, batch, B);
-                batch.lin[i] = saved;
-                assertGradient(linGrad[i], (up - down) / (2 * h), type + " lin[" + i + "]");
-            }
+            assertCentralDifferences(probe, batch, batch.lin, B * F, linGrad, type + " lin");
         }
     }
 
@@ -290,7 +293,7 @@ class DeepBatchModelTest {
             m.forward(batch.emb, batch.lin, batch.num, CAP, full);
             m.forward(batch.emb, batch.lin, batch.num, B, part);
             for (int e = 0; e < B; e++) {
-                assertThat(part[e]).isCloseTo(full[e], org.assertj.core.api.Assertions.within(1e-5f));
+                assertThat(part[e]).isCloseTo(full[e], Assertions.within(1e-5f));
             }
             assertThatThrownBy(() -> m.backward(batch.labels, CAP, new float[CAP * F * D], new float[CAP * F]))
                     .isInstanceOf(IllegalStateException.class).hasMessageContaining("forward");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.inflight.policies.util.SplitMix64;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 class NativeMatrixTest {
@@ -24,7 +25,7 @@ class NativeMatrixTest {
             wm.put(w, 0, n * m);
             dm.put(d, 0, cap * m);
             float[] sentinel = new float[cap * m];
-            java.util.Arrays.fill(sentinel, 7f);
+            Arrays.fill(sentinel, 7f);
             y.put(sentinel, 0, cap * m);
 
             NativeMatrix.gemm(xm.rows(b), false, wm.all(), false, y.rows(b));

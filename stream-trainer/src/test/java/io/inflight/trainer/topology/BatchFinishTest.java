@@ -15,23 +15,17 @@ import io.inflight.trainer.model.PlainFmBatchModel;
 import io.inflight.trainer.state.TrainerStateStore;
 import io.inflight.trainer.train.BatchTrainer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
-import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** A task that finishes: its last, partial batch is trained and scored, at a journaled point. */
-class BatchFinishTest {
+class BatchFinishTest extends TopologyDriverTest {
 
     private static final String APP = "finish-test";
     private static final TopicCatalogue TOPICS = new TopicCatalogue("f", 1, (short) 1);
@@ -39,32 +33,19 @@ class BatchFinishTest {
     private static final BatchSettings BATCH = new BatchSettings("fm", List.of("ad", "user"), 4, 4, List.of(8), "relu",
             "adam", 1e-3, 0.1, 0, 0.01, 7, 0);
 
-    @TempDir
-    Path stateDir;
-
-    private TopologyTestDriver driver;
-
     @AfterEach
-    void close() {
+    void stopTasks() {
         TrainerTasks.stopAt(APP, Map.of());
-        if (driver != null) {
-            driver.close();
-        }
     }
 
     /** A trainer that journals every commit and checkpoints only when closed. */
     private TestInputTopic<byte[], byte[]> start() {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, APP);
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("s" + System.nanoTime()).toString());
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, TrainerSettings.defaults(), BATCH,
+        driver = TopologyFixtures.driver(TrainerTopology.build(TOPICS, TrainerSettings.defaults(), BATCH,
                 BatchTrainer.fullPrecision(BATCH, 1 << 16), PolicySettings.defaults().with(PolicySettings.MODE, "none"),
                 CadenceSettings.checkpoints(3_600_000, 1L << 40),
                 s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
-                TrainerMeters.on(new SimpleMeterRegistry())), p);
-        return driver.createInputTopic(TOPICS.clicks(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+                TrainerMeters.on(new SimpleMeterRegistry())), APP, stateDir.resolve("s" + System.nanoTime()), Map.of());
+        return TopologyFixtures.clicks(driver, TOPICS);
     }
 
     /** Runs {@code fn} on the task, advancing the wall clock so that its punctuation serves the call. */

@@ -1,5 +1,10 @@
 package io.inflight.trainer.topology;
 
+import static io.inflight.trainer.topology.TopologyFixtures.batch;
+import static io.inflight.trainer.topology.TopologyFixtures.clicks;
+import static io.inflight.trainer.topology.TopologyFixtures.driver;
+import static io.inflight.trainer.topology.TopologyFixtures.rows;
+import static io.inflight.trainer.topology.TopologyFixtures.summary;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -15,66 +20,52 @@ import io.inflight.trainer.config.NumericField;
 import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.metrics.TrainerMeters;
+import io.inflight.trainer.model.BatchModel;
+import io.inflight.trainer.model.BatchModelFactory;
+import io.inflight.trainer.model.BatchModels;
 import io.inflight.trainer.model.PlainFmBatchModel;
 import io.inflight.policies.PolicySettings;
-import io.inflight.policies.Precision;
 import io.inflight.store.ChunkLayout;
 import io.inflight.store.EmbeddingStore;
 import io.inflight.store.SharedRows;
 import io.inflight.store.StoreConfig;
-import io.inflight.store.RowSink;
 import io.inflight.store.streams.EmbeddingStateStore;
 import io.inflight.trainer.train.BatchTrainer;
 import io.inflight.trainer.state.TrainerStateStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
+import java.util.Objects;
 import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.KeyValue;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.processor.api.MockProcessorContext;
 import org.apache.kafka.streams.state.KeyValueStore;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class BatchTrainerProcessorTest {
+class BatchTrainerProcessorTest extends TopologyDriverTest {
 
     private static final TopicCatalogue TOPICS = new TopicCatalogue("b", 1, (short) 1);
     private static final EventCodec CODEC = new EventCodec(EventLimits.DEFAULTS);
     private static final TrainerSettings SETTINGS = TrainerSettings.defaults();
-
-    @TempDir
-    Path stateDir;
-
-    private TopologyTestDriver driver;
-
-    @AfterEach
-    void close() {
-        if (driver != null) {
-            driver.close();
-        }
-    }
-
-    private static BatchSettings batch(int size, int publishEvery) {
-        return new BatchSettings("fm", List.of("ad", "user"), 4, size, List.of(8), "relu", "adam", 1e-3, 0.1, 0,
-                0.01, 7, publishEvery);
-    }
 
     private TestInputTopic<byte[], byte[]> start(BatchSettings b) {
         return start(b, s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
                 TrainerMeters.on(new SimpleMeterRegistry()));
     }
 
-    private TestInputTopic<byte[], byte[]> start(BatchSettings b, io.inflight.trainer.model.BatchModelFactory factory,
+    private TestInputTopic<byte[], byte[]> start(BatchSettings b, BatchModelFactory factory,
                                                  TrainerMeters meters) {
         return start(b, BatchTrainer.fullPrecision(b, 1 << 16), PolicySettings.defaults().with(PolicySettings.MODE, "none"),
                 factory, meters);
@@ -82,21 +73,16 @@ class BatchTrainerProcessorTest {
 
     /** Checkpoints at every commit (the driver commits after every record), so the stores can be inspected. */
     private TestInputTopic<byte[], byte[]> start(BatchSettings b, StoreConfig store, PolicySettings policy,
-                                                 io.inflight.trainer.model.BatchModelFactory factory, TrainerMeters meters) {
+                                                 BatchModelFactory factory, TrainerMeters meters) {
         return start(b, store, policy, CadenceSettings.everyCommit(), factory, meters);
     }
 
     private TestInputTopic<byte[], byte[]> start(BatchSettings b, StoreConfig store, PolicySettings policy,
                                                  CadenceSettings checkpoint,
-                                                 io.inflight.trainer.model.BatchModelFactory factory, TrainerMeters meters) {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "batch-test");
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, SETTINGS, b, store, policy, checkpoint, factory,
-                meters), p);
-        return driver.createInputTopic(TOPICS.clicks(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+                                                 BatchModelFactory factory, TrainerMeters meters) {
+        driver = driver(TrainerTopology.build(TOPICS, SETTINGS, b, store, policy, checkpoint, factory, meters), "batch-test",
+                stateDir, Map.of());
+        return clicks(driver, TOPICS);
     }
 
     private static List<ClickEvent> stream(int n, long seed) {
@@ -118,7 +104,7 @@ class BatchTrainerProcessorTest {
      * {@code process} and in a wall-clock punctuation, never during a commit.
      */
     private void forwardTrained() {
-        driver.advanceWallClockTime(java.time.Duration.ofMillis(60));
+        driver.advanceWallClockTime(Duration.ofMillis(60));
     }
 
     /**
@@ -127,9 +113,9 @@ class BatchTrainerProcessorTest {
      * output topics hold everything the input produced. Without a checkpoint at the commit, only
      * this makes it safe to read the stores from the test thread.
      */
-    private <T> T onTask(java.util.function.Function<TrainerTasks.View, T> fn) {
-        var answer = java.util.concurrent.CompletableFuture.supplyAsync(
-                () -> TrainerTasks.call("batch-test", fn, java.time.Duration.ofSeconds(30)));
+    private <T> T onTask(Function<TrainerTasks.View, T> fn) {
+        var answer = CompletableFuture.supplyAsync(
+                () -> TrainerTasks.call("batch-test", fn, Duration.ofSeconds(30)));
         while (!answer.isDone()) {
             forwardTrained(); // the punctuation serves the call once it is queued
             Thread.onSpinWait();
@@ -137,33 +123,9 @@ class BatchTrainerProcessorTest {
         return answer.join().orElseThrow().get(0);
     }
 
-    private ProgressiveMetrics.Summary summary() {
-        return TrainerStateStore.loadMetrics(driver.getKeyValueStore(TrainerStateStore.STATE), SETTINGS.aucBins()).summary();
-    }
-
-    /** Every stored row: its D = 4 values, then its linear weight. */
-    private Map<Long, float[]> rows() {
-        EmbeddingStateStore store = (EmbeddingStateStore) driver.getStateStore(TrainerStateStore.EMBEDDINGS);
-        Map<Long, float[]> out = new HashMap<>();
-        store.store().snapshot(new RowSink() {
-            @Override
-            public void row(long key, int mask, Precision[] precisions, float[] values, float linear) {
-                float[] r = java.util.Arrays.copyOf(values, 5);
-                r[4] = linear;
-                out.put(key, r);
-            }
-
-            @Override
-            public void evicted(long key) {
-                throw new AssertionError("a snapshot has no tombstones");
-            }
-        });
-        return out;
-    }
-
     /** How many pending events the last checkpoint stored (length-prefixed records in parts). */
     private static int pendingStored(KeyValueStore<String, byte[]> state) {
-        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
         for (int i = 0; state.get(BatchTrainerProcessor.PENDING_STREAM + i) != null; i++) {
             all.writeBytes(state.get(BatchTrainerProcessor.PENDING_STREAM + i));
         }
@@ -181,20 +143,20 @@ class BatchTrainerProcessorTest {
     void shouldTrainOnlyWholeBatchesAndKeepTheRestPending() {
         TestInputTopic<byte[], byte[]> in = start(batch(4, 1));
         stream(10, 1).forEach(e -> in.pipeInput(CODEC.encode(e)));
-        assertThat(summary().events()).isEqualTo(8);
+        assertThat(summary(driver, SETTINGS.aucBins()).events()).isEqualTo(8);
         KeyValueStore<String, byte[]> state = driver.getKeyValueStore(TrainerStateStore.STATE);
         assertThat(pendingStored(state)).isEqualTo(2);
         assertThat(state.get(BatchTrainerProcessor.PENDING + "0")).isNull(); // the layout before pending-stream/
         assertThat(ByteBuffer.wrap(state.get(BatchTrainerProcessor.BATCHES)).getLong()).isEqualTo(2);
         // The "ignored" field is not in inflight.model.fields: it never gets a row.
-        assertThat(rows()).doesNotContainKey(FeatureKeys.key("ignored", "x"));
+        assertThat(rows(driver)).doesNotContainKey(FeatureKeys.key("ignored", "x"));
     }
 
     @Test
     void shouldLearnTheStream() {
         TestInputTopic<byte[], byte[]> in = start(batch(16, 4));
         stream(4000, 2).forEach(e -> in.pipeInput(CODEC.encode(e)));
-        ProgressiveMetrics.Summary s = summary();
+        ProgressiveMetrics.Summary s = summary(driver, SETTINGS.aucBins());
         assertThat(s.events()).isEqualTo(4000);
         assertThat(s.auc()).isGreaterThan(0.75);
     }
@@ -204,7 +166,7 @@ class BatchTrainerProcessorTest {
         // the label is x > e^4 - 1; the categorical fields are noise
         BatchSettings b = new BatchSettings("dnn", List.of("ad", "user"), List.of(NumericField.parse("x")), 4, 32,
                 List.of(16, 16), "relu", "adam", 0.01, 0.05, 1e-6, 0.01, 7, 0);
-        TestInputTopic<byte[], byte[]> in = start(b, io.inflight.trainer.model.BatchModels::create,
+        TestInputTopic<byte[], byte[]> in = start(b, BatchModels::create,
                 TrainerMeters.on(new SimpleMeterRegistry()));
         SplittableRandom r = new SplittableRandom(8);
         for (int i = 0; i < 2_048; i++) { // 64 whole batches
@@ -213,11 +175,11 @@ class BatchTrainerProcessorTest {
                     List.of(ClickEvent.Field.of("ad", "a" + r.nextInt(20)), ClickEvent.Field.of("user", "u" + r.nextInt(50))),
                     List.of(new ClickEvent.Numeric("x", x)))));
         }
-        ProgressiveMetrics.Summary s = summary();
+        ProgressiveMetrics.Summary s = summary(driver, SETTINGS.aucBins());
         assertThat(s.events()).isEqualTo(2_048);
         assertThat(s.auc()).isGreaterThan(0.9);
         KeyValueStore<String, byte[]> state = driver.getKeyValueStore(TrainerStateStore.STATE);
-        assertThat(new String(state.get(BatchTrainerProcessor.DENSE_SHAPE), java.nio.charset.StandardCharsets.UTF_8))
+        assertThat(new String(state.get(BatchTrainerProcessor.DENSE_SHAPE), StandardCharsets.UTF_8))
                 .startsWith("dnn fields=[ad, user] numeric=[x:log] D=4");
     }
 
@@ -241,12 +203,12 @@ class BatchTrainerProcessorTest {
             }
         }
         assertThat(dense).isEqualTo(1);
-        Map<Long, float[]> stored = rows();
+        Map<Long, float[]> stored = rows(driver);
         assertThat(published.keySet()).isEqualTo(stored.keySet());
         published.forEach((k, row) -> {
             float[] r = stored.get(k);
             assertThat(row.linear()).isEqualTo(r[4]);
-            assertThat(row.embedding()).containsExactly(java.util.Arrays.copyOfRange(r, 0, 4));
+            assertThat(row.embedding()).containsExactly(Arrays.copyOfRange(r, 0, 4));
             assertThat(row.chunkMask()).isEqualTo(1);
             assertThat(row.bits()).isEqualTo(32);
             assertThat(row.dim()).isEqualTo(4);
@@ -266,24 +228,24 @@ class BatchTrainerProcessorTest {
                 new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true), calls), TrainerMeters.on(registry));
         List<ClickEvent> events = stream(24, 9);
         events.subList(0, 16).forEach(e -> in.pipeInput(CODEC.encode(e)));
-        Map<Long, float[]> before = rows();
+        Map<Long, float[]> before = rows(driver);
         events.subList(16, 24).forEach(e -> in.pipeInput(CODEC.encode(e)));
-        Map<Long, float[]> after = rows();
+        Map<Long, float[]> after = rows(driver);
         assertThat(after.keySet()).isEqualTo(before.keySet());
         after.forEach((k, v) -> assertThat(v).containsExactly(before.get(k)));
         assertThat(registry.get(TrainerMeters.NON_FINITE).counter().count()).isEqualTo(1.0);
-        assertThat(summary().events()).isEqualTo(16); // the poisoned batch's scores are not recorded
+        assertThat(summary(driver, SETTINGS.aucBins()).events()).isEqualTo(16); // the poisoned batch's scores are not recorded
         stream(8, 10).forEach(e -> in.pipeInput(CODEC.encode(e)));
-        assertThat(summary().events()).isEqualTo(24);
-        assertThat(rows().size()).isGreaterThanOrEqualTo(before.size());
+        assertThat(summary(driver, SETTINGS.aucBins()).events()).isEqualTo(24);
+        assertThat(rows(driver).size()).isGreaterThanOrEqualTo(before.size());
     }
 
     /** Delegates, but turns every third forward pass into NaN logits. */
-    private static final class PoisonedModel implements io.inflight.trainer.model.BatchModel {
-        private final io.inflight.trainer.model.BatchModel inner;
+    private static final class PoisonedModel implements BatchModel {
+        private final BatchModel inner;
         private final int[] calls;
 
-        PoisonedModel(io.inflight.trainer.model.BatchModel inner, int[] calls) {
+        PoisonedModel(BatchModel inner, int[] calls) {
             this.inner = inner;
             this.calls = calls;
         }
@@ -292,7 +254,7 @@ class BatchTrainerProcessorTest {
         public void forward(float[] emb, float[] lin, float[] num, int b, float[] logits) {
             inner.forward(emb, lin, num, b, logits);
             if (++calls[0] % 3 == 0) {
-                java.util.Arrays.fill(logits, 0, b, Float.NaN);
+                Arrays.fill(logits, 0, b, Float.NaN);
             }
         }
 
@@ -317,12 +279,12 @@ class BatchTrainerProcessorTest {
         List<ClickEvent> events = stream(600, 5);
         TestInputTopic<byte[], byte[]> in = start(batch(32, 2));
         events.forEach(e -> in.pipeInput(CODEC.encode(e)));
-        Map<Long, float[]> first = rows();
+        Map<Long, float[]> first = rows(driver);
         driver.close();
         driver = null;
         TestInputTopic<byte[], byte[]> in2 = start(batch(32, 2));
         events.forEach(e -> in2.pipeInput(CODEC.encode(e)));
-        Map<Long, float[]> second = rows();
+        Map<Long, float[]> second = rows(driver);
         assertThat(second.keySet()).isEqualTo(first.keySet());
         second.forEach((k, v) -> assertThat(v).containsExactly(first.get(k)));
     }
@@ -381,7 +343,7 @@ class BatchTrainerProcessorTest {
         float[] table = new float[shared.rows() * 5];
         shared.copyRows(0, shared.rows(), table, 0);
         float[] published = new float[table.length];
-        sharedChunks.values().stream().filter(java.util.Objects::nonNull).forEach(c -> {
+        sharedChunks.values().stream().filter(Objects::nonNull).forEach(c -> {
             assertThat(c.tableRows()).isEqualTo(shared.rows());
             System.arraycopy(c.values(), 0, published, c.firstRow() * 5, c.values().length);
         });
@@ -391,7 +353,7 @@ class BatchTrainerProcessorTest {
         assertThat(gates.chunkWidths()).containsExactly(2, 2);
         assertThat(last.values()).anySatisfy(r -> assertThat(r).isNotNull().extracting(ModelUpdateCodec.Row::chunkMask)
                 .isNotEqualTo(3));
-        Map<Long, float[]> stored = rows();
+        Map<Long, float[]> stored = rows(driver);
         assertThat(last.entrySet().stream().filter(e -> e.getValue() != null).map(Map.Entry::getKey).toList())
                 .containsExactlyInAnyOrderElementsOf(stored.keySet());
         last.forEach((k, r) -> {
@@ -438,7 +400,7 @@ class BatchTrainerProcessorTest {
     void shouldJournalEventsBetweenCheckpointsAndTrainTheSameModel() {
         List<ClickEvent> events = stream(100, 13);
         List<KeyValue<byte[], byte[]>> everyCommit = runAndCollectUpdates(CadenceSettings.everyCommit(), events);
-        Map<Long, float[]> expected = rows();
+        Map<Long, float[]> expected = rows(driver);
         assertThat(journalEntries()).isEmpty();
         driver.close();
         driver = null;
@@ -461,7 +423,7 @@ class BatchTrainerProcessorTest {
         assertThat(entries.subList(0, 100)).allSatisfy(n -> assertThat(n).isPositive());
         assertThat(entries.get(100)).isEqualTo(-1);
         // The same training and the same publications, bit for bit.
-        Map<Long, float[]> actual = rows();
+        Map<Long, float[]> actual = rows(driver);
         assertThat(actual.keySet()).isEqualTo(expected.keySet());
         actual.forEach((k, v) -> assertThat(v).containsExactly(expected.get(k)));
         assertThat(deferred).hasSameSizeAs(everyCommit);
@@ -478,7 +440,7 @@ class BatchTrainerProcessorTest {
         KeyValueStore<String, byte[]> state = driver.getKeyValueStore(TrainerStateStore.STATE);
         assertThat(ByteBuffer.wrap(state.get(BatchTrainerProcessor.BATCHES)).getLong()).isEqualTo(2);
         assertThat(pendingStored(state)).isEqualTo(4);
-        assertThat(summary().events()).isEqualTo(16);
+        assertThat(summary(driver, SETTINGS.aucBins()).events()).isEqualTo(16);
     }
 
     @Test
@@ -493,19 +455,19 @@ class BatchTrainerProcessorTest {
         stream(16, 15).forEach(e -> in.pipeInput(CODEC.encode(e)));
         forwardTrained();
         assertThat(updates.readKeyValuesToList()).as("before the interval").isEmpty();
-        driver.advanceWallClockTime(java.time.Duration.ofMillis(1_000));
+        driver.advanceWallClockTime(Duration.ofMillis(1_000));
         onTask(TrainerTasks.View::digest); // the publication is trained and forwarded
         List<KeyValue<byte[], byte[]>> first = updates.readKeyValuesToList();
-        Map<Long, float[]> stored = rows();
+        Map<Long, float[]> stored = rows(driver);
         assertThat(first.stream().filter(kv -> kv.key[0] == 'r').count()).isEqualTo(stored.size());
         assertThat(first.stream().filter(kv -> kv.key[0] == 'd').count()).isEqualTo(1);
         // No batch since: nothing to publish, however long the wait.
-        driver.advanceWallClockTime(java.time.Duration.ofMillis(5_000));
+        driver.advanceWallClockTime(Duration.ofMillis(5_000));
         onTask(TrainerTasks.View::digest);
         assertThat(updates.readKeyValuesToList()).isEmpty();
         // A partial batch changes nothing either; the batch it completes is published at the next interval.
         stream(8, 16).forEach(e -> in.pipeInput(CODEC.encode(e)));
-        driver.advanceWallClockTime(java.time.Duration.ofMillis(1_000));
+        driver.advanceWallClockTime(Duration.ofMillis(1_000));
         onTask(TrainerTasks.View::digest); // the publication is trained and forwarded
         assertThat(updates.readKeyValuesToList()).isNotEmpty();
     }
@@ -519,7 +481,7 @@ class BatchTrainerProcessorTest {
         long afterEvents = registry.get(TrainerMeters.CHECKPOINT).timer().count();
         assertThat(afterEvents).isPositive();
         for (int i = 0; i < 10; i++) {
-            driver.advanceWallClockTime(java.time.Duration.ofSeconds(1)); // punctuations, commits, no events
+            driver.advanceWallClockTime(Duration.ofSeconds(1)); // punctuations, commits, no events
         }
         assertThat(registry.get(TrainerMeters.CHECKPOINT).timer().count()).isEqualTo(afterEvents);
         stream(1, 18).forEach(e -> in.pipeInput(CODEC.encode(e)));
@@ -531,15 +493,15 @@ class BatchTrainerProcessorTest {
         TestInputTopic<byte[], byte[]> in = start(batch(4, 1));
         stream(8, 1).forEach(e -> in.pipeInput(CODEC.encode(e)));
         KeyValueStore<String, byte[]> state = driver.getKeyValueStore(TrainerStateStore.STATE);
-        assertThat(new String(state.get(BatchTrainerProcessor.DENSE_SHAPE), java.nio.charset.StandardCharsets.UTF_8))
+        assertThat(new String(state.get(BatchTrainerProcessor.DENSE_SHAPE), StandardCharsets.UTF_8))
                 .startsWith("fm fields=[ad, user] D=4");
         // as if an earlier run under this application id had trained another model
-        state.put(BatchTrainerProcessor.DENSE_SHAPE, "dnn D=4".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        state.put(BatchTrainerProcessor.DENSE_SHAPE, "dnn D=4".getBytes(StandardCharsets.UTF_8));
         var processor = new BatchTrainerProcessor(SETTINGS, batch(4, 1),
                 PolicySettings.defaults().with(PolicySettings.MODE, "none"),
                 s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
                 TrainerMeters.on(new SimpleMeterRegistry()));
-        var context = new org.apache.kafka.streams.processor.api.MockProcessorContext<byte[], byte[]>();
+        var context = new MockProcessorContext<byte[], byte[]>();
         context.addStateStore(driver.getStateStore(TrainerStateStore.EMBEDDINGS));
         context.addStateStore(state);
         assertThatThrownBy(() -> processor.init(context)).isInstanceOf(IllegalStateException.class)

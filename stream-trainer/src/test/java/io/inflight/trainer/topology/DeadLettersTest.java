@@ -3,6 +3,7 @@ package io.inflight.trainer.topology;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inflight.topics.RejectReason;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -12,6 +13,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.internal.AbstractRecords;
 import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.streams.processor.api.Record;
@@ -43,7 +45,7 @@ class DeadLettersTest {
     void shouldCutAValueTooLargeToSendAgainAndSaySo() throws Exception {
         byte[] value = random(1_048_400, 1); // accepted by a clicks topic with the default limits
         DeadLetters.Source src = new DeadLetters.Source("k".getBytes(StandardCharsets.UTF_8), value,
-                new org.apache.kafka.common.header.internals.RecordHeaders(
+                new RecordHeaders(
                 new Header[] {new RecordHeader("trace", "t-1".getBytes(StandardCharsets.UTF_8))}), 5L, "x.clicks", 3, 77L);
         Record<byte[], byte[]> letter = DeadLetters.letter(src, RejectReason.UNKNOWN_VERSION, "version 173", MAX);
         assertThat(producerSize(letter)).isLessThanOrEqualTo(MAX);
@@ -62,7 +64,7 @@ class DeadLettersTest {
     @Test
     void shouldKeepARecordThatFitsWhole() {
         byte[] value = random(900_000, 2);
-        Record<byte[], byte[]> letter = DeadLetters.letter(new DeadLetters.Source(null, value, new org.apache.kafka.common.header.internals.RecordHeaders(), 1L, "t", 0, 1L),
+        Record<byte[], byte[]> letter = DeadLetters.letter(new DeadLetters.Source(null, value, new RecordHeaders(), 1L, "t", 0, 1L),
                 RejectReason.BAD_SYNTAX, "x", MAX);
         assertThat(letter.value()).isEqualTo(value);
         assertThat(header(letter, DeadLetters.HEADER_TRUNCATED)).isNull();
@@ -76,7 +78,7 @@ class DeadLettersTest {
         }
         byte[] key = random(2_000_000, 9);
         Record<byte[], byte[]> letter = DeadLetters.letter(new DeadLetters.Source(key, random(500_000, 3),
-                new org.apache.kafka.common.header.internals.RecordHeaders(headers), 1L,
+                new RecordHeaders(headers), 1L,
                 "t", 0, 1L), RejectReason.INTERNAL_ERROR, "boom".repeat(2_000), 200_000);
         assertThat(producerSize(letter)).isLessThanOrEqualTo(200_000);
         assertThat(header(letter, DeadLetters.HEADER_TRUNCATED)).isEqualTo("value,headers,key");
@@ -97,10 +99,10 @@ class DeadLettersTest {
     @Test
     void shouldStoreDeadLettersWithTheirHeadersInJobOutputs() {
         Record<byte[], byte[]> letter = DeadLetters.letter(new DeadLetters.Source(new byte[] {1}, new byte[] {2, 3},
-                new org.apache.kafka.common.header.internals.RecordHeaders(new Header[] {new RecordHeader("a", null)}), 9L, "t", 1, 2L), RejectReason.INTERNAL_ERROR, "d", MAX);
+                new RecordHeaders(new Header[] {new RecordHeader("a", null)}), 9L, "t", 1, 2L), RejectReason.INTERNAL_ERROR, "d", MAX);
         JobOutput o = new JobOutput(4, List.of(new JobOutput.Output(TrainerTopology.DEAD_LETTER_SINK, letter),
                 new JobOutput.Output(TrainerTopology.PREDICTIONS_SINK, new Record<>(null, new byte[] {5}, 8L))));
-        JobOutput back = JobOutput.decode(java.nio.ByteBuffer.wrap(JobOutput.encode(List.of(o))));
+        JobOutput back = JobOutput.decode(ByteBuffer.wrap(JobOutput.encode(List.of(o))));
         assertThat(back.seq()).isEqualTo(4);
         assertThat(back.records().get(0).sink()).isEqualTo(TrainerTopology.DEAD_LETTER_SINK);
         assertThat(back.records().get(0).record().value()).isEqualTo(new byte[] {2, 3});

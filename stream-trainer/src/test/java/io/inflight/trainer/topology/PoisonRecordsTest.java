@@ -1,10 +1,13 @@
 package io.inflight.trainer.topology;
 
+import static io.inflight.trainer.topology.TopologyFixtures.batch;
+import static io.inflight.trainer.topology.TopologyFixtures.clicks;
+import static io.inflight.trainer.topology.TopologyFixtures.driver;
+import static io.inflight.trainer.topology.TopologyFixtures.rows;
+import static io.inflight.trainer.topology.TopologyFixtures.summary;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inflight.policies.PolicySettings;
-import io.inflight.store.RowSink;
-import io.inflight.store.streams.EmbeddingStateStore;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.EventCodec;
 import io.inflight.topics.EventLimits;
@@ -12,7 +15,6 @@ import io.inflight.topics.FeatureKeys;
 import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.topics.RejectReason;
 import io.inflight.topics.TopicCatalogue;
-import io.inflight.policies.Precision;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.CadenceSettings;
 import io.inflight.trainer.config.TrainerSettings;
@@ -24,25 +26,20 @@ import io.inflight.trainer.train.BatchTrainer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.SplittableRandom;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
-import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -52,43 +49,20 @@ import org.junit.jupiter.params.provider.EnumSource;
  * are trained, and the model does not learn from it; journal and checkpoint records fit the
  * producer's {@code max.request.size} whatever the events are.
  */
-class PoisonRecordsTest {
+class PoisonRecordsTest extends TopologyDriverTest {
 
     private static final TopicCatalogue TOPICS = new TopicCatalogue("p", 1, (short) 1);
     private static final EventCodec CODEC = new EventCodec(EventLimits.DEFAULTS);
     private static final TrainerSettings SETTINGS = TrainerSettings.defaults();
     private static final String POISON = "poison";
 
-    @TempDir
-    Path stateDir;
-
-    private TopologyTestDriver driver;
-
-    @AfterEach
-    void close() {
-        if (driver != null) {
-            driver.close();
-        }
-    }
-
-    private static BatchSettings batch(int size, int publishEvery) {
-        return new BatchSettings("fm", List.of("ad", "user"), 4, size, List.of(8), "relu", "adam", 1e-3, 0.1, 0,
-                0.01, 7, publishEvery);
-    }
-
     private TestInputTopic<byte[], byte[]> start(BatchSettings b, CadenceSettings cadence, Faults faults,
                                                  Map<String, Object> extra) {
-        Properties p = new Properties();
-        p.put(StreamsConfig.APPLICATION_ID_CONFIG, "poison-test");
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
-        p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.resolve("s" + System.nanoTime()).toString());
-        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-        p.putAll(extra);
-        driver = new TopologyTestDriver(TrainerTopology.build(TOPICS, SETTINGS, b, BatchTrainer.fullPrecision(b, 1 << 16),
+        driver = driver(TrainerTopology.build(TOPICS, SETTINGS, b, BatchTrainer.fullPrecision(b, 1 << 16),
                 PolicySettings.defaults().with(PolicySettings.MODE, "none"), cadence,
                 s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
-                TrainerMeters.on(new SimpleMeterRegistry()), faults), p);
-        return driver.createInputTopic(TOPICS.clicks(), Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer());
+                TrainerMeters.on(new SimpleMeterRegistry()), faults), "poison-test", stateDir.resolve("s" + System.nanoTime()), extra);
+        return clicks(driver, TOPICS);
     }
 
     /** An event with a feature no other event has, so that any learning from it shows as a row. */
@@ -110,28 +84,6 @@ class PoisonRecordsTest {
                 throw new IllegalStateException("injected at " + stage);
             }
         };
-    }
-
-    private ProgressiveMetrics.Summary summary() {
-        return TrainerStateStore.loadMetrics(driver.getKeyValueStore(TrainerStateStore.STATE), SETTINGS.aucBins()).summary();
-    }
-
-    private Map<Long, float[]> rows() {
-        EmbeddingStateStore store = (EmbeddingStateStore) driver.getStateStore(TrainerStateStore.EMBEDDINGS);
-        Map<Long, float[]> out = new HashMap<>();
-        store.store().snapshot(new RowSink() {
-            @Override
-            public void row(long key, int mask, Precision[] precisions, float[] values, float linear) {
-                float[] r = Arrays.copyOf(values, 5);
-                r[4] = linear;
-                out.put(key, r);
-            }
-
-            @Override
-            public void evicted(long key) {
-            }
-        });
-        return out;
     }
 
     private long batches() {
@@ -157,7 +109,7 @@ class PoisonRecordsTest {
             }
             in.pipeInput(CODEC.encode(good.get(i)));
         }
-        driver.advanceWallClockTime(java.time.Duration.ofMillis(60)); // forwards what the trainer thread emitted
+        driver.advanceWallClockTime(Duration.ofMillis(60)); // forwards what the trainer thread emitted
 
         List<TestRecord<byte[], byte[]>> letters = dead.readRecordsToList();
         assertThat(letters).hasSize(1);
@@ -169,11 +121,11 @@ class PoisonRecordsTest {
                 .contains("java.lang.IllegalStateException").contains("injected at " + stage);
         assertThat(header(letter.headers(), DeadLetters.HEADER_SOURCE_OFFSET)).isEqualTo("10");
 
-        ProgressiveMetrics.Summary s = summary();
+        ProgressiveMetrics.Summary s = summary(driver, SETTINGS.aucBins());
         assertThat(s.rejected()).isEqualTo(1);
         // at TRAIN the poison was accepted and took a place in a batch: the 41st record waits pending
         assertThat(s.events()).as("every good event of a whole batch trained").isEqualTo(stage == Faults.Stage.TRAIN ? 39 : 40);
-        Map<Long, float[]> rows = rows();
+        Map<Long, float[]> rows = rows(driver);
         assertThat(rows).as("nothing learned from the poison event")
                 .doesNotContainKeys(FeatureKeys.key("ad", "poison-ad"), FeatureKeys.key("user", "poison-user"));
         if (stage == Faults.Stage.TRAIN) {
@@ -187,7 +139,7 @@ class PoisonRecordsTest {
             driver = null;
             TestInputTopic<byte[], byte[]> clean = start(batch(4, 0), CadenceSettings.everyCommit(), Faults.NONE, Map.of());
             good.forEach(e -> clean.pipeInput(CODEC.encode(e)));
-            Map<Long, float[]> expected = rows();
+            Map<Long, float[]> expected = rows(driver);
             assertThat(poisoned.keySet()).isEqualTo(expected.keySet());
             poisoned.forEach((k, v) -> assertThat(v).containsExactly(expected.get(k)));
         }
@@ -205,7 +157,7 @@ class PoisonRecordsTest {
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
         List<ClickEvent> events = TopologyFixtures.stream(16, 9); // 4 batches: publications at 2 (fails) and 4
         events.forEach(e -> in.pipeInput(CODEC.encode(e)));
-        driver.advanceWallClockTime(java.time.Duration.ofMillis(60));
+        driver.advanceWallClockTime(Duration.ofMillis(60));
         Map<Long, float[]> published = new HashMap<>();
         long denseVersion = -1;
         for (var kv : updates.readKeyValuesToList()) {
@@ -220,8 +172,8 @@ class PoisonRecordsTest {
             }
         }
         assertThat(denseVersion).as("only the publication at batch 4 went out").isEqualTo(4);
-        assertThat(summary().events()).isEqualTo(16);
-        Map<Long, float[]> rows = rows();
+        assertThat(summary(driver, SETTINGS.aucBins()).events()).isEqualTo(16);
+        Map<Long, float[]> rows = rows(driver);
         assertThat(published.keySet()).as("rows changed before the failed publication went out with the next")
                 .isEqualTo(rows.keySet());
         rows.forEach((k, v) -> assertThat(published.get(k)).containsExactly(v));
@@ -268,6 +220,6 @@ class PoisonRecordsTest {
             it.forEachRemaining(kv -> assertThat(kv.value.length).as(kv.key).isLessThanOrEqualTo(maxRequest / 2));
         }
         assertThat(state.get(BatchTrainerProcessor.PENDING_STREAM + "1")).as("the pending events span parts").isNotNull();
-        assertThat(summary().events()).isEqualTo(4);
+        assertThat(summary(driver, SETTINGS.aucBins()).events()).isEqualTo(4);
     }
 }

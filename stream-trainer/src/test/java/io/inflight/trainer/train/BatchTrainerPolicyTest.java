@@ -15,6 +15,7 @@ import io.inflight.topics.FeatureKeys;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.model.PlainFmBatchModel;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -124,7 +125,7 @@ class BatchTrainerPolicyTest {
         rows.newRowMask(runner.initialMask());
         rows.gather(new long[] {FeatureKeys.key("ad", "never")}, 1, unseen);
         assertThat(unseen[0]).isNotZero(); // chunk 0 reads as its random initialisation ...
-        assertThat(java.util.Arrays.copyOfRange(unseen, 2, 8)).containsOnly(0f); // ... the others as pruned
+        assertThat(Arrays.copyOfRange(unseen, 2, 8)).containsOnly(0f); // ... the others as pruned
 
         train(trainer, runner, stream(1600, 3), new long[] {0});
         Map<Long, Integer> masks = masks(rows);

@@ -11,6 +11,7 @@ import io.inflight.topics.EventLimits;
 import io.inflight.topics.MalformedEventException;
 import io.inflight.topics.RejectReason;
 import java.io.ByteArrayOutputStream;
+import java.io.CharConversionException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -19,6 +20,7 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -132,7 +134,7 @@ public final class JsonEventCodec implements EventDecoder {
                 throw new MalformedEventException(RejectReason.BAD_UTF8, detail);
             }
             throw syntax(detail);
-        } catch (java.io.CharConversionException e) { // Jackson's UTF-16/32 readers; checkEncoding keeps them out
+        } catch (CharConversionException e) { // Jackson's UTF-16/32 readers; checkEncoding keeps them out
             throw new MalformedEventException(RejectReason.BAD_UTF8, "record value is not UTF-8 JSON: " + e.getMessage());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read JSON from a byte array", e);
@@ -406,7 +408,7 @@ public final class JsonEventCodec implements EventDecoder {
         }
         if (lone >= 0) {
             throw new MalformedEventException(RejectReason.BAD_UTF8,
-                    what + " has a lone surrogate U+" + Integer.toHexString(s.charAt(lone)).toUpperCase(java.util.Locale.ROOT)
+                    what + " has a lone surrogate U+" + Integer.toHexString(s.charAt(lone)).toUpperCase(Locale.ROOT)
                             + " at char " + lone + " (not encodable in UTF-8)");
         }
         return s;

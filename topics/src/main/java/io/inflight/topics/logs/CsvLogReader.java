@@ -193,9 +193,7 @@ public final class CsvLogReader implements LogReader {
     @Override
     public void close() {
         try {
-            parser.close();
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot close " + source, e);
+            LogInput.close(parser, source);
         } finally {
             input.close();
         }

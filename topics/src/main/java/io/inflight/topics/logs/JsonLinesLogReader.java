@@ -8,12 +8,10 @@ import io.inflight.topics.EventLimits;
 import io.inflight.topics.MalformedEventException;
 import io.inflight.topics.RejectReason;
 import io.inflight.topics.json.JsonEventCodec;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Set;
 
 /**
@@ -21,21 +19,16 @@ import java.util.Set;
  * {@link LogMapping} the object's keys are the columns (arrays are multi-valued fields); without one,
  * each line must be an event in the {@link JsonEventCodec} format.
  */
-public final class JsonLinesLogReader implements LogReader {
+public final class JsonLinesLogReader extends LineLogReader {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final String source;
-    private final LogInput input;
     private final RowMapper mapper;
     private final JsonEventCodec codec;
     private final NodeRow row;
-    private String pending;
-    private long line;
 
-    private JsonLinesLogReader(String source, LogInput input, RowMapper mapper, JsonEventCodec codec, NodeRow row) {
-        this.source = source;
-        this.input = input;
+    private JsonLinesLogReader(Path path, RowMapper mapper, JsonEventCodec codec, NodeRow row) {
+        super(path, l -> !l.isBlank());
         this.mapper = mapper;
         this.codec = codec;
         this.row = row;
@@ -65,31 +58,12 @@ public final class JsonLinesLogReader implements LogReader {
             mapper = RowMapper.bind(mapping, new ArrayList<>(keys));
             row = new NodeRow(mapper.columns());
         }
-        return new JsonLinesLogReader(path.toString(), LogInput.open(path, StandardCharsets.UTF_8), mapper,
-                mapping == null ? new JsonEventCodec(limits) : null, row);
+        return new JsonLinesLogReader(path, mapper, mapping == null ? new JsonEventCodec(limits) : null, row);
     }
 
     @Override
-    public String source() {
-        return source;
-    }
-
-    @Override
-    public boolean hasNext() {
-        if (pending == null) {
-            pending = input.nextLine(l -> !l.isBlank());
-            line = input.lineNumber();
-        }
-        return pending != null;
-    }
-
-    @Override
-    public LogRecord next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException("no more records in " + source);
-        }
-        String text = pending;
-        pending = null;
+    LogRecord parse(String text) {
+        long line = line();
         try {
             ClickEvent e;
             if (codec != null) {
@@ -107,20 +81,10 @@ public final class JsonLinesLogReader implements LogReader {
                 row.node = node;
                 e = mapper.map(row, line);
             }
-            return new LogRecord(source, line, e);
+            return new LogRecord(source(), line, e);
         } catch (MalformedEventException ex) {
-            throw new MalformedLineException(source, line, ex.reason(), CsvLogReader.detail(ex));
+            throw new MalformedLineException(source(), line, ex.reason(), CsvLogReader.detail(ex));
         }
-    }
-
-    @Override
-    public double progress() {
-        return input.progress();
-    }
-
-    @Override
-    public void close() {
-        input.close();
     }
 
     private static final class NodeRow implements RowMapper.Row {

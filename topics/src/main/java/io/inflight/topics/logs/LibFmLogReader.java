@@ -2,11 +2,9 @@ package io.inflight.topics.logs;
 
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.RejectReason;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.NoSuchElementException;
 
 /**
  * Reads a libFM / libSVM log ({@code label idx:val idx:val ...}) or a libFFM one
@@ -21,19 +19,14 @@ import java.util.NoSuchElementException;
  *   <li>event time is synthetic: {@code startMs + (line - 1) * stepMs} (libFM logs carry no time).</li>
  * </ul>
  */
-public final class LibFmLogReader implements LogReader {
+public final class LibFmLogReader extends LineLogReader {
 
-    private final String source;
-    private final LogInput input;
     private final List<String> fieldNames;
     private final long startMs;
     private final long stepMs;
-    private String pending;
-    private long line;
 
-    private LibFmLogReader(String source, LogInput input, List<String> fieldNames, long startMs, long stepMs) {
-        this.source = source;
-        this.input = input;
+    private LibFmLogReader(Path path, List<String> fieldNames, long startMs, long stepMs) {
+        super(path, l -> !l.isBlank() && l.charAt(0) != '#');
         this.fieldNames = List.copyOf(fieldNames);
         this.startMs = startMs;
         this.stepMs = stepMs;
@@ -41,30 +34,13 @@ public final class LibFmLogReader implements LogReader {
 
     /** Opens {@code path}; {@code fieldNames} may be empty (fields are then {@code f0, f1, ...}). */
     public static LibFmLogReader open(Path path, List<String> fieldNames, long startMs, long stepMs) {
-        return new LibFmLogReader(path.toString(), LogInput.open(path, StandardCharsets.UTF_8), fieldNames, startMs, stepMs);
+        return new LibFmLogReader(path, fieldNames, startMs, stepMs);
     }
 
     @Override
-    public String source() {
-        return source;
-    }
-
-    @Override
-    public boolean hasNext() {
-        if (pending == null) {
-            pending = input.nextLine(l -> !l.isBlank() && l.charAt(0) != '#');
-            line = input.lineNumber();
-        }
-        return pending != null;
-    }
-
-    @Override
-    public LogRecord next() {
-        if (!hasNext()) {
-            throw new NoSuchElementException("no more records in " + source);
-        }
-        String l = pending;
-        pending = null;
+    LogRecord parse(String l) {
+        String source = source();
+        long line = line();
         String[] tokens = l.trim().split("[ \t]+");
         int label;
         try {
@@ -125,21 +101,12 @@ public final class LibFmLogReader implements LogReader {
     }
 
     private String fieldName(String f, String tok) {
+        long line = line();
         try {
             int i = Integer.parseInt(f);
             return i >= 0 && i < fieldNames.size() ? fieldNames.get(i) : "f" + f;
         } catch (NumberFormatException e) {
-            throw new MalformedLineException(source, line, RejectReason.BAD_SYNTAX, "field of '" + tok + "' is not an integer");
+            throw new MalformedLineException(source(), line, RejectReason.BAD_SYNTAX, "field of '" + tok + "' is not an integer");
         }
-    }
-
-    @Override
-    public double progress() {
-        return input.progress();
-    }
-
-    @Override
-    public void close() {
-        input.close();
     }
 }

@@ -2,6 +2,7 @@ package io.inflight.topics.logs;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedReader;
+import java.io.Closeable;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +12,7 @@ import java.nio.charset.Charset;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.function.Predicate;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -68,7 +70,7 @@ public final class LogInput implements AutoCloseable {
      * The next line that {@code keep} accepts (lines it rejects, e.g. blank or comment lines, are
      * skipped but counted), or null at the end of the input.
      */
-    public String nextLine(java.util.function.Predicate<String> keep) {
+    public String nextLine(Predicate<String> keep) {
         try {
             for (String l; (l = reader.readLine()) != null; ) {
                 lineNumber++;
@@ -98,10 +100,15 @@ public final class LogInput implements AutoCloseable {
 
     @Override
     public void close() {
+        close(reader, path);
+    }
+
+    /** Closes {@code stream}, read from the log {@code what}; an I/O error becomes an {@link UncheckedIOException}. */
+    static void close(Closeable stream, Object what) {
         try {
-            reader.close();
+            stream.close();
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot close " + path, e);
+            throw new UncheckedIOException("cannot close " + what, e);
         }
     }
 

@@ -7,16 +7,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * How the columns of a generic CSV, TSV or JSON-lines log become {@link io.inflight.topics.ClickEvent}s.
@@ -83,7 +87,7 @@ public record LogMapping(
             throw new IllegalArgumentException("time.step.ms must be >= 0, got " + syntheticStepMs);
         }
         categorical = List.copyOf(categorical);
-        numeric = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(numeric));
+        numeric = Collections.unmodifiableMap(new LinkedHashMap<>(numeric));
         multi = Set.copyOf(multi);
         drop = Set.copyOf(drop);
         if (categorical.isEmpty() && numeric.isEmpty()) {
@@ -125,11 +129,11 @@ public record LogMapping(
     public static LogMapping parse(Map<String, String> m) {
         for (String k : m.keySet()) {
             if (!KEYS.contains(k)) {
-                throw new IllegalArgumentException("unknown mapping key '" + k + "' (known: " + new java.util.TreeSet<>(KEYS) + ")");
+                throw new IllegalArgumentException("unknown mapping key '" + k + "' (known: " + new TreeSet<>(KEYS) + ")");
             }
         }
         List<String> columns = list(m.get("columns"));
-        Header header = switch (m.getOrDefault("header", columns.isEmpty() ? "true" : "false").trim().toLowerCase(java.util.Locale.ROOT)) {
+        Header header = switch (m.getOrDefault("header", columns.isEmpty() ? "true" : "false").trim().toLowerCase(Locale.ROOT)) {
             case "true" -> Header.TRUE;
             case "false" -> Header.FALSE;
             case "auto" -> Header.AUTO;
@@ -147,7 +151,7 @@ public record LogMapping(
         ZoneId zone;
         try {
             zone = ZoneId.of(m.getOrDefault("time.zone", "UTC").trim());
-        } catch (java.time.DateTimeException e) {
+        } catch (DateTimeException e) {
             throw new IllegalArgumentException("time.zone '" + m.get("time.zone") + "' is not a zone id (e.g. UTC, Europe/Paris)");
         }
         long start = DEFAULT_SYNTHETIC_START_MS;

@@ -8,7 +8,9 @@ import io.inflight.topics.EventCodec;
 import io.inflight.topics.EventLimits;
 import io.inflight.topics.MalformedEventException;
 import io.inflight.topics.RejectReason;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -168,7 +170,7 @@ class JsonEventCodecTest {
                 byte[] json = where.equals("value")
                         ? concat("{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"", b, "\"}}")
                         : concat("{\"time\": 1, \"label\": 1, \"fields\": {\"", b, "\": \"x\"}}");
-                assertThatThrownBy(() -> codec.decode(json)).as("%s %s", where, java.util.HexFormat.of().formatHex(b))
+                assertThatThrownBy(() -> codec.decode(json)).as("%s %s", where, HexFormat.of().formatHex(b))
                         .isInstanceOfSatisfying(MalformedEventException.class,
                                 e -> assertThat(e.reason()).isEqualTo(RejectReason.BAD_UTF8));
             }
@@ -182,8 +184,8 @@ class JsonEventCodecTest {
     @Test
     void shouldRejectOtherEncodingsOfJson() { // Jackson would detect UTF-16/32 from the zero bytes and read them
         String json = "{\"time\": 1, \"label\": 1, \"fields\": {\"a\": \"x\"}}";
-        for (java.nio.charset.Charset cs : new java.nio.charset.Charset[] {StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE,
-                java.nio.charset.Charset.forName("UTF-32BE"), java.nio.charset.Charset.forName("UTF-32LE")}) {
+        for (Charset cs : new Charset[] {StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE,
+                Charset.forName("UTF-32BE"), Charset.forName("UTF-32LE")}) {
             assertThatThrownBy(() -> codec.decode(json.getBytes(cs))).as(cs.name())
                     .isInstanceOfSatisfying(MalformedEventException.class,
                             e -> assertThat(e.reason()).isEqualTo(RejectReason.BAD_SYNTAX));
@@ -204,12 +206,12 @@ class JsonEventCodecTest {
 
     @Test
     void shouldRejectABinaryRecordThatJacksonWouldReadAsUtf32() { // was UncheckedIOException (CharConversionException)
-        assertReason(java.util.HexFormat.of().parseHex("01000000020266300100"), RejectReason.BAD_SYNTAX);
+        assertReason(HexFormat.of().parseHex("01000000020266300100"), RejectReason.BAD_SYNTAX);
     }
 
     @Test
     void shouldRejectTheLoneSurrogatesThatDidNotRoundTrip() { // the binary encoder wrote them as '?'
-        assertReason(java.util.HexFormat.of().parseHex("7b2274696d65223a313639373833323339353237362c226c6162656c223a312c22"
+        assertReason(HexFormat.of().parseHex("7b2274696d65223a313639373833323339353237362c226c6162656c223a312c22"
                 + "6669656c6473223a7b226630223a5b5d2c226631223a22222c226632223a225c75444246465c75444246465c5c227d2c226e756d"
                 + "65726963223a7b226e30223a3937313639372e333331333832333738372c226e31223a2d312e37393736393331333438363233"
                 + "313537453330387d7d"), RejectReason.BAD_UTF8);

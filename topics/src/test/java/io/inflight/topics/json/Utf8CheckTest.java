@@ -10,6 +10,7 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -37,7 +38,7 @@ class Utf8CheckTest {
                         b[3] = (byte) c3;
                         b[4] = (byte) c4;
                         compare(b);
-                        compare(java.util.Arrays.copyOf(b, c4 == 0x80 ? 3 : 4)); // and cut short
+                        compare(Arrays.copyOf(b, c4 == 0x80 ? 3 : 4)); // and cut short
                     }
                 }
             }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.RejectReason;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -92,7 +93,7 @@ class CsvLogReaderTest {
             assertThat(recs.get(0).line()).isEqualTo(text.startsWith("id") ? 2 : 1);
             assertThat(e.id()).isEqualTo("1000016934911786");
             assertThat(e.label()).isEqualTo(1);
-            assertThat(e.eventTimeMs()).isEqualTo(java.time.Instant.parse("2014-10-21T23:00:00Z").toEpochMilli());
+            assertThat(e.eventTimeMs()).isEqualTo(Instant.parse("2014-10-21T23:00:00Z").toEpochMilli());
             assertThat(e.fields()).hasSize(21).startsWith(ClickEvent.Field.of("C1", "1005"));
             assertThat(e.fields()).extracting(ClickEvent.Field::name).doesNotContain("id", "click", "hour");
         }
@@ -112,7 +113,7 @@ class CsvLogReaderTest {
         assertThat(recs).hasSize(2);
         ClickEvent a = recs.get(0).event();
         assertThat(a.label()).isEqualTo(1);
-        assertThat(a.eventTimeMs()).isEqualTo(java.time.Instant.parse("2024-01-31T12:00:00Z").toEpochMilli());
+        assertThat(a.eventTimeMs()).isEqualTo(Instant.parse("2024-01-31T12:00:00Z").toEpochMilli());
         assertThat(a.fields()).containsExactly(ClickEvent.Field.of("user", "u1"), ClickEvent.Field.of("movie", "m1"),
                 new ClickEvent.Field("genres", List.of("Drama", "War")), ClickEvent.Field.of("price", "4"),
                 ClickEvent.Field.of("age", "2"));

@@ -4,8 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.inflight.topics.ClickEvent;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,7 +47,7 @@ class RealLogsTest {
     }
 
     private static List<LogRecord> first(LogReader r, int n) {
-        List<LogRecord> out = new java.util.ArrayList<>();
+        List<LogRecord> out = new ArrayList<>();
         try (r) {
             while (r.hasNext() && out.size() < n) {
                 out.add(r.next()); // any malformed line fails the test
@@ -54,7 +57,7 @@ class RealLogsTest {
     }
 
     @Test
-    void shouldReadCriteo() throws java.io.IOException {
+    void shouldReadCriteo() throws IOException {
         Path f = file("criteo-sample/train.tsv");
         List<LogRecord> recs = first(LogFormat.CRITEO.open(f, LogFormat.Options.defaults()), N);
         assertThat(recs).hasSize(N);
@@ -64,7 +67,7 @@ class RealLogsTest {
         }
         for (LogRecord r : recs) {
             String[] cols = lines.get((int) r.line() - 1).split("\t", -1);
-            long present = java.util.Arrays.stream(cols).skip(1).filter(c -> !c.isEmpty()).count();
+            long present = Arrays.stream(cols).skip(1).filter(c -> !c.isEmpty()).count();
             assertThat(cols).hasSize(40);
             assertThat(r.event().fields()).hasSize((int) present);
             assertThat(r.event().fields()).extracting(ClickEvent.Field::name).allMatch(n -> n.matches("[IC]\\d+"));

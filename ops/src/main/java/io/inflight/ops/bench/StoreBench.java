@@ -1,4 +1,4 @@
-package io.inflight.store.bench;
+package io.inflight.ops.bench;
 
 import io.inflight.policies.EmbeddingTable.ChunkInit;
 import io.inflight.policies.Precision;
@@ -16,9 +16,11 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.SplittableRandom;
 import java.util.stream.Stream;
 
 /**
@@ -218,7 +220,7 @@ public final class StoreBench {
         EmbeddingStore s = EmbeddingStore.inMemory("capacity", cfg);
         long[] keys = new long[BATCH];
         float[] grads = new float[BATCH * s.stride()];
-        java.util.Arrays.fill(grads, 0.001f);
+        Arrays.fill(grads, 0.001f);
         for (long from = 0; from < rows; from += BATCH) {
             int c = (int) Math.min(BATCH, rows - from);
             for (int i = 0; i < c; i++) {
@@ -257,7 +259,7 @@ public final class StoreBench {
         byte[] slot = new byte[Quantizer.slotBytes(d, Precision.FP32)];
         double errRow = 0;
         double errChunk = 0;
-        java.util.SplittableRandom rnd = new java.util.SplittableRandom(5);
+        SplittableRandom rnd = new SplittableRandom(5);
         int rows = 20_000;
         for (int r = 0; r < rows; r++) {
             for (int i = 0; i < d; i++) {

@@ -1,4 +1,4 @@
-package io.inflight.policies.bench;
+package io.inflight.ops.bench;
 
 import io.inflight.policies.PassReport;
 import io.inflight.policies.PolicyMode;

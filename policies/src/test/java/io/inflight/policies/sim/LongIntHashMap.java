@@ -1,4 +1,7 @@
-package io.inflight.policies.util;
+package io.inflight.policies.sim;
+
+import io.inflight.policies.util.SplitMix64;
+import java.util.Arrays;
 
 /**
  * Open-addressing map from any {@code long} key to a non-negative {@code int} (linear probing,
@@ -16,7 +19,7 @@ public final class LongIntHashMap {
         int cap = Integer.highestOneBit(Math.max(8, expected * 2 - 1)) << 1;
         keys = new long[cap];
         values = new int[cap];
-        java.util.Arrays.fill(values, -1);
+        Arrays.fill(values, -1);
         mask = cap - 1;
     }
 
@@ -101,7 +104,7 @@ public final class LongIntHashMap {
         int[] oldValues = values;
         keys = new long[oldKeys.length * 2];
         values = new int[oldKeys.length * 2];
-        java.util.Arrays.fill(values, -1);
+        Arrays.fill(values, -1);
         mask = keys.length - 1;
         size = 0;
         for (int i = 0; i < oldKeys.length; i++) {

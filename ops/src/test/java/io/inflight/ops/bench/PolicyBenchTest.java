@@ -1,14 +1,41 @@
-package io.inflight.policies.bench;
+package io.inflight.ops.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inflight.ops.bench.PolicyBench.Options;
+import io.inflight.ops.bench.PolicyBench.Result;
 import io.inflight.policies.PolicyMode;
-import io.inflight.policies.bench.PolicyBench.Options;
-import io.inflight.policies.bench.PolicyBench.Result;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class PolicyBenchTest {
+
+    /** A drifting Zipf stream: 30k events x 8 fields, the hot set shifts every 6k events. */
+    private static Options stream() {
+        return new Options(30_000, 8, 4_000, 1.1, 16, 4, 64, 20, 0.95f, 1024, 6_000, 400, 16, 3,
+                List.of(), List.of());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = PolicyMode.class, names = {"NONE", "HASH"}, mode = EnumSource.Mode.EXCLUDE)
+    void shouldNeverExceedTheBudgetBeyondOnePeriodsNewRows(PolicyMode mode) {
+        long uncompressed = PolicyBench.runOne(stream(), PolicyMode.NONE, 0, 0, 0, null).finalBytes();
+        long budget = uncompressed / 10;
+        long[] checked = new long[1];
+        Result r = PolicyBench.runOne(stream(), mode, 10, budget, uncompressed,
+                (step, table, runner, admitted, newRowBytes) -> {
+                    // The stated slack: target + rows created since the last pass x bytes of a new row.
+                    assertThat(table.storedBytes()).as("step %d", step)
+                            .isLessThanOrEqualTo(runner.budget().targetBytes() + admitted * newRowBytes);
+                    checked[0]++;
+                });
+        assertThat(checked[0]).isGreaterThan(400);
+        assertThat(r.finalBytes()).isLessThanOrEqualTo(budget);
+        assertThat(r.passes()).isGreaterThan(20);
+        assertThat(r.chunksPruned() + r.rowsEvicted() + r.demotions()).as("the budget forced action").isPositive();
+    }
 
     @Test
     void shouldRunEveryModeAtAReducedSizeAndFormatTheResults() {

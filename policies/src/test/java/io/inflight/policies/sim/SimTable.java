@@ -4,10 +4,10 @@ import io.inflight.policies.EmbeddingTable;
 import io.inflight.policies.Precision;
 import io.inflight.policies.RowView;
 import io.inflight.policies.UtilityRule;
-import io.inflight.policies.util.LongIntHashMap;
 import io.inflight.policies.util.SplitMix64;
 import java.util.Arrays;
 import java.util.ConcurrentModificationException;
+import java.util.Objects;
 
 /**
  * A plain in-memory reference {@link EmbeddingTable} for tests and benchmarks. It keeps row
@@ -16,9 +16,9 @@ import java.util.ConcurrentModificationException;
  *
  * <p><b>Layout.</b> Rows live densely in primitive arrays at indices {@code [0, rowCount)}, found by
  * an open-addressing {@code long -> int} map; eviction moves the last row into the hole. No per-row
- * objects.
+ * objects ({@link SimRows}).
  *
- * <p><b>Bytes (exact).</b> A row with mask {@code m} and precisions {@code p} takes
+ * <p><b>Bytes (exact, {@link SimBytes}).</b> A row with mask {@code m} and precisions {@code p} takes
  * <pre>
  *   ROW_METADATA_BYTES (28: key 8, mask 4, access count 8, last access step 8)
  * + K * CHUNK_METADATA_BYTES (5 per chunk, stored or not: utility 4, precision 1; pruned chunks keep
@@ -57,23 +57,15 @@ public final class SimTable implements EmbeddingTable {
     private final UtilityRule rule;
     private final long seed;
     private final float[] decayTable;
-    private final int[] chunkValueBytes; // [chunk * PRECISIONS.length + precision ordinal]
-
-    private final LongIntHashMap index;
-    private long[] keys;
-    private int[] masks;
-    private byte[] precisions;
-    private float[] utilities;
-    private long[] utilityStep;
-    private long[] accessCounts;
-    private long[] lastAccess;
-    private int size;
+    private final SimBytes bytes;
+    private final SimRows rows;
 
     private long storedBytes;
     private long clock;
     private Precision allocationPrecision = Precision.FP32;
     private boolean visiting;
     private final Cursor cursor = new Cursor();
+    private final float[] splitNorms;
 
     private long allocations;
     private long randomInits;
@@ -107,22 +99,9 @@ public final class SimTable implements EmbeddingTable {
         for (int i = 0; i < DECAY_TABLE; i++) {
             decayTable[i] = (float) Math.pow(rule.gamma(), i);
         }
-        this.chunkValueBytes = new int[k * PRECISIONS.length];
-        for (int c = 0; c < k; c++) {
-            for (Precision p : PRECISIONS) {
-                chunkValueBytes[c * PRECISIONS.length + p.ordinal()] =
-                        (p.bits() * widths[c] + 7) / 8 + (p.quantized() ? SCALE_BYTES : 0);
-            }
-        }
-        int cap = 1024;
-        index = new LongIntHashMap(cap);
-        keys = new long[cap];
-        masks = new int[cap];
-        precisions = new byte[cap * k];
-        utilities = new float[cap * k];
-        utilityStep = new long[cap];
-        accessCounts = new long[cap];
-        lastAccess = new long[cap];
+        this.bytes = new SimBytes(widths);
+        this.splitNorms = new float[k];
+        this.rows = new SimRows(k);
     }
 
     /** Equal chunks: {@code k} chunks of {@code dim / k} (which must divide). */
@@ -144,7 +123,7 @@ public final class SimTable implements EmbeddingTable {
 
     @Override
     public long rowCount() {
-        return size;
+        return rows.size;
     }
 
     @Override
@@ -154,13 +133,7 @@ public final class SimTable implements EmbeddingTable {
 
     @Override
     public long rowBytes(int mask, Precision[] precs) {
-        long bytes = ROW_METADATA_BYTES + (long) k * CHUNK_METADATA_BYTES;
-        for (int c = 0; c < k; c++) {
-            if ((mask & (1 << c)) != 0) {
-                bytes += chunkValueBytes[c * PRECISIONS.length + precs[c].ordinal()];
-            }
-        }
-        return bytes;
+        return bytes.rowBytes(mask, precs);
     }
 
     @Override
@@ -170,7 +143,7 @@ public final class SimTable implements EmbeddingTable {
         }
         visiting = true;
         try {
-            for (int r = 0; r < size; r++) {
+            for (int r = 0; r < rows.size; r++) {
                 cursor.moveTo(r);
                 visitor.visit(cursor);
             }
@@ -184,13 +157,13 @@ public final class SimTable implements EmbeddingTable {
         if (chunk < -1 || chunk >= k) {
             throw new IllegalArgumentException("chunk must be -1 or in [0, " + k + "), got " + chunk);
         }
-        if (size == 0) {
+        if (rows.size == 0) {
             return 0;
         }
         int n = Math.min(m, out.length);
         for (int i = 0; i < n; i++) {
             long h = SplitMix64.at(sampleSeed, i);
-            int r = SplitMix64.below(h, size);
+            int r = SplitMix64.below(h, rows.size);
             int c = chunk >= 0 ? chunk : SplitMix64.below(SplitMix64.mix(h), k);
             out[i] = utilityAt(r, c);
         }
@@ -201,11 +174,11 @@ public final class SimTable implements EmbeddingTable {
     public void pruneChunk(long key, int chunk) {
         int r = rowOf(key);
         checkChunk(chunk);
-        if ((masks[r] & (1 << chunk)) == 0) {
+        if ((rows.masks[r] & (1 << chunk)) == 0) {
             throw new IllegalStateException("chunk " + chunk + " of row " + key + " is already pruned");
         }
         storedBytes -= valueBytes(r, chunk);
-        masks[r] &= ~(1 << chunk);
+        rows.masks[r] &= ~(1 << chunk);
         prunes++;
     }
 
@@ -213,11 +186,11 @@ public final class SimTable implements EmbeddingTable {
     public void allocateChunk(long key, int chunk, ChunkInit init) {
         int r = rowOf(key);
         checkChunk(chunk);
-        if ((masks[r] & (1 << chunk)) != 0) {
+        if ((rows.masks[r] & (1 << chunk)) != 0) {
             throw new IllegalStateException("chunk " + chunk + " of row " + key + " is already stored");
         }
-        masks[r] |= 1 << chunk;
-        precisions[r * k + chunk] = (byte) allocationPrecision.ordinal();
+        rows.masks[r] |= 1 << chunk;
+        rows.precisions[r * k + chunk] = (byte) allocationPrecision.ordinal();
         storedBytes += valueBytes(r, chunk);
         allocations++;
         if (init == ChunkInit.RANDOM) {
@@ -229,11 +202,11 @@ public final class SimTable implements EmbeddingTable {
     public void setPrecision(long key, int chunk, Precision precision) {
         int r = rowOf(key);
         checkChunk(chunk);
-        if ((masks[r] & (1 << chunk)) == 0) {
+        if ((rows.masks[r] & (1 << chunk)) == 0) {
             throw new IllegalStateException("chunk " + chunk + " of row " + key + " is pruned; it has no precision");
         }
         storedBytes -= valueBytes(r, chunk);
-        precisions[r * k + chunk] = (byte) precision.ordinal();
+        rows.precisions[r * k + chunk] = (byte) precision.ordinal();
         storedBytes += valueBytes(r, chunk);
         precisionChanges++;
     }
@@ -242,19 +215,7 @@ public final class SimTable implements EmbeddingTable {
     public void evictRow(long key) {
         int r = rowOf(key);
         storedBytes -= bytesOfRow(r);
-        index.remove(key);
-        int last = size - 1;
-        if (r != last) {
-            keys[r] = keys[last];
-            masks[r] = masks[last];
-            System.arraycopy(precisions, last * k, precisions, r * k, k);
-            System.arraycopy(utilities, last * k, utilities, r * k, k);
-            utilityStep[r] = utilityStep[last];
-            accessCounts[r] = accessCounts[last];
-            lastAccess[r] = lastAccess[last];
-            index.put(keys[r], r);
-        }
-        size--;
+        rows.remove(r);
         evictions++;
     }
 
@@ -262,7 +223,7 @@ public final class SimTable implements EmbeddingTable {
 
     /** Whether row {@code key} is stored. */
     public boolean contains(long key) {
-        return index.get(key) >= 0;
+        return rows.indexOf(key) >= 0;
     }
 
     /**
@@ -271,24 +232,13 @@ public final class SimTable implements EmbeddingTable {
      */
     public void addRow(long key, int mask, Precision precision) {
         checkNotVisiting();
-        if (index.get(key) >= 0) {
+        if (rows.indexOf(key) >= 0) {
             throw new IllegalStateException("row " + key + " already exists");
         }
         if ((mask & ~((1 << k) - 1)) != 0) {
             throw new IllegalArgumentException("mask " + Integer.toBinaryString(mask) + " has bits beyond K=" + k);
         }
-        if (size == keys.length) {
-            growArrays();
-        }
-        int r = size++;
-        keys[r] = key;
-        masks[r] = mask;
-        Arrays.fill(precisions, r * k, r * k + k, (byte) precision.ordinal());
-        Arrays.fill(utilities, r * k, r * k + k, 0f);
-        utilityStep[r] = clock;
-        accessCounts[r] = 0;
-        lastAccess[r] = clock;
-        index.put(key, r);
+        int r = rows.add(key, mask, (byte) precision.ordinal(), clock);
         storedBytes += bytesOfRow(r);
     }
 
@@ -299,36 +249,30 @@ public final class SimTable implements EmbeddingTable {
      * @return false when the row is absent (nothing changes)
      */
     public boolean access(long key, long step, int accesses, float gradNorm) {
-        int r = index.get(key);
+        for (int c = 0; c < k; c++) {
+            splitNorms[c] = (float) (gradNorm * Math.sqrt((double) widths[c] / dim));
+        }
+        return access(key, step, accesses, splitNorms);
+    }
+
+    /** Like {@link #access(long, long, int, float)} with one gradient norm per chunk. */
+    public boolean access(long key, long step, int accesses, float[] chunkGradNorms) {
+        int r = rows.indexOf(key);
         if (r < 0) {
             return false;
         }
         advanceTo(step);
         // Eq. 1 once per step: the steps since the last access decay the old value, and several
         // accesses within one step add their signals without decaying again.
-        float f = decayFactor(step - utilityStep[r]);
-        int base = r * k;
-        for (int c = 0; c < k; c++) {
-            float g = (float) (gradNorm * Math.sqrt((double) widths[c] / dim));
-            utilities[base + c] = utilities[base + c] * f + rule.update(0f, accesses, g);
-        }
-        finishAccess(r, step, accesses);
-        return true;
-    }
-
-    /** Like {@link #access(long, long, int, float)} with one gradient norm per chunk. */
-    public boolean access(long key, long step, int accesses, float[] chunkGradNorms) {
-        int r = index.get(key);
-        if (r < 0) {
-            return false;
-        }
-        advanceTo(step);
-        float f = decayFactor(step - utilityStep[r]);
+        float f = decayFactor(step - rows.utilityStep[r]);
+        float[] utilities = rows.utilities;
         int base = r * k;
         for (int c = 0; c < k; c++) {
             utilities[base + c] = utilities[base + c] * f + rule.update(0f, accesses, chunkGradNorms[c]);
         }
-        finishAccess(r, step, accesses);
+        rows.utilityStep[r] = step;
+        rows.accessCounts[r] += accesses;
+        rows.lastAccess[r] = step;
         return true;
     }
 
@@ -341,12 +285,12 @@ public final class SimTable implements EmbeddingTable {
         int r = rowOf(key);
         checkChunk(chunk);
         int base = r * k;
-        float f = decayFactor(clock - utilityStep[r]);
+        float f = decayFactor(clock - rows.utilityStep[r]);
         for (int c = 0; c < k; c++) {
-            utilities[base + c] *= f;
+            rows.utilities[base + c] *= f;
         }
-        utilityStep[r] = clock;
-        utilities[base + chunk] = utility;
+        rows.utilityStep[r] = clock;
+        rows.utilities[base + chunk] = utility;
     }
 
     /**
@@ -354,7 +298,7 @@ public final class SimTable implements EmbeddingTable {
      * to the policies' new-row precision ({@code PolicyRunner.initialPrecision()}).
      */
     public void setAllocationPrecision(Precision precision) {
-        this.allocationPrecision = java.util.Objects.requireNonNull(precision, "precision");
+        this.allocationPrecision = Objects.requireNonNull(precision, "precision");
     }
 
     /** Moves the clock forward to {@code step} (utilities are reported decayed to the clock). */
@@ -370,19 +314,19 @@ public final class SimTable implements EmbeddingTable {
 
     /** Mask of row {@code key}; the row must exist. */
     public int mask(long key) {
-        return masks[rowOf(key)];
+        return rows.masks[rowOf(key)];
     }
 
     /** Accesses of row {@code key} since it was created, or -1 when absent. */
     public long accesses(long key) {
-        int r = index.get(key);
-        return r < 0 ? -1 : accessCounts[r];
+        int r = rows.indexOf(key);
+        return r < 0 ? -1 : rows.accessCounts[r];
     }
 
     /** Precision of chunk {@code chunk} of row {@code key}. */
     public Precision precision(long key, int chunk) {
         checkChunk(chunk);
-        return PRECISIONS[precisions[rowOf(key) * k + chunk]];
+        return PRECISIONS[rows.precisions[rowOf(key) * k + chunk]];
     }
 
     /** Utility of chunk {@code chunk} of row {@code key}, decayed to the clock. */
@@ -394,7 +338,7 @@ public final class SimTable implements EmbeddingTable {
     /** Recomputes the stored bytes from every row (for tests of the running sum). */
     public long recomputeBytes() {
         long total = 0;
-        for (int r = 0; r < size; r++) {
+        for (int r = 0; r < rows.size; r++) {
             total += bytesOfRow(r);
         }
         return total;
@@ -433,14 +377,8 @@ public final class SimTable implements EmbeddingTable {
 
     // ---------------------------------------------------------------- internals
 
-    private void finishAccess(int r, long step, int accesses) {
-        utilityStep[r] = step;
-        accessCounts[r] += accesses;
-        lastAccess[r] = step;
-    }
-
     private float utilityAt(int r, int c) {
-        return utilities[r * k + c] * decayFactor(clock - utilityStep[r]);
+        return rows.utilities[r * k + c] * decayFactor(clock - rows.utilityStep[r]);
     }
 
     private float decayFactor(long steps) {
@@ -451,23 +389,23 @@ public final class SimTable implements EmbeddingTable {
     }
 
     private long valueBytes(int r, int c) {
-        return chunkValueBytes[c * PRECISIONS.length + precisions[r * k + c]];
+        return bytes.valueBytes(c, rows.precisions[r * k + c]);
     }
 
     private long bytesOfRow(int r) {
-        long bytes = ROW_METADATA_BYTES + (long) k * CHUNK_METADATA_BYTES;
-        int m = masks[r];
+        long total = bytes.metadataBytes();
+        int m = rows.masks[r];
         for (int c = 0; c < k; c++) {
             if ((m & (1 << c)) != 0) {
-                bytes += valueBytes(r, c);
+                total += valueBytes(r, c);
             }
         }
-        return bytes;
+        return total;
     }
 
     private int rowOf(long key) {
         checkNotVisiting();
-        int r = index.get(key);
+        int r = rows.indexOf(key);
         if (r < 0) {
             throw new IllegalArgumentException("no row with key " + key);
         }
@@ -486,17 +424,6 @@ public final class SimTable implements EmbeddingTable {
         }
     }
 
-    private void growArrays() {
-        int cap = keys.length * 2;
-        keys = Arrays.copyOf(keys, cap);
-        masks = Arrays.copyOf(masks, cap);
-        precisions = Arrays.copyOf(precisions, cap * k);
-        utilities = Arrays.copyOf(utilities, cap * k);
-        utilityStep = Arrays.copyOf(utilityStep, cap);
-        accessCounts = Arrays.copyOf(accessCounts, cap);
-        lastAccess = Arrays.copyOf(lastAccess, cap);
-    }
-
     /** The reusable row view handed to visitors. */
     private final class Cursor implements RowView {
         private int r;
@@ -504,37 +431,37 @@ public final class SimTable implements EmbeddingTable {
 
         void moveTo(int row) {
             r = row;
-            factor = decayFactor(clock - utilityStep[row]);
+            factor = decayFactor(clock - rows.utilityStep[row]);
         }
 
         @Override
         public long key() {
-            return keys[r];
+            return rows.keys[r];
         }
 
         @Override
         public int mask() {
-            return masks[r];
+            return rows.masks[r];
         }
 
         @Override
         public Precision precision(int chunk) {
-            return PRECISIONS[precisions[r * k + chunk]];
+            return PRECISIONS[rows.precisions[r * k + chunk]];
         }
 
         @Override
         public float utility(int chunk) {
-            return utilities[r * k + chunk] * factor;
+            return rows.utilities[r * k + chunk] * factor;
         }
 
         @Override
         public long accesses() {
-            return accessCounts[r];
+            return rows.accessCounts[r];
         }
 
         @Override
         public long lastAccessStep() {
-            return lastAccess[r];
+            return rows.lastAccess[r];
         }
     }
 }

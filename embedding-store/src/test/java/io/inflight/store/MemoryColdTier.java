@@ -4,8 +4,8 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * A cold tier in a sorted in-memory map: for tests of the two-tier store and for benchmarks that
- * want the cold path without disk. Holds the same encoded bytes as the persistent tiers.
+ * A cold tier in a sorted in-memory map, for tests of the two-tier store that want the cold path
+ * without disk. Holds the same encoded bytes as the persistent tiers.
  */
 public final class MemoryColdTier implements ColdTier {
 

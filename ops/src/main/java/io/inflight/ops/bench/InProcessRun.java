@@ -1,14 +1,15 @@
-package io.inflight.trainer.train;
+package io.inflight.ops.bench;
 
 import io.inflight.policies.PolicyMode;
 import io.inflight.policies.PolicyRunner;
 import io.inflight.policies.PolicySettings;
+import io.inflight.store.EmbeddingStore;
+import io.inflight.store.StoreConfig;
 import io.inflight.topics.ClickEvent;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.model.BatchModel;
-import io.inflight.store.EmbeddingStore;
-import io.inflight.store.StoreConfig;
+import io.inflight.trainer.train.BatchTrainer;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
