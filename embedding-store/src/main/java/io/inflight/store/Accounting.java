@@ -21,10 +21,21 @@ final class Accounting {
     /** Adds ({@code sign} = 1) or removes (-1) a row with this mask and these precision ordinals. */
     void add(int mask, byte[] precision, int off, int sign) {
         rows += sign;
-        metadataBytes += sign * (long) (RowSizes.ROW_METADATA + RowSizes.CHUNK_METADATA * layout.chunks());
+        metadataBytes += sign * (long) RowSizes.fixedMetadataBytes(layout.chunks());
         for (int c = 0; c < layout.chunks(); c++) {
             if ((mask & (1 << c)) != 0) {
                 chunk(c, precision[off + c], sign);
+            }
+        }
+    }
+
+    /** Adds ({@code sign} = 1) or removes (-1) hot entry {@code e}. */
+    void add(HotTier hot, int e, int sign) {
+        rows += sign;
+        metadataBytes += sign * (long) RowSizes.fixedMetadataBytes(layout.chunks());
+        for (int c = 0; c < layout.chunks(); c++) {
+            if (hot.stored(e, c)) {
+                chunk(c, hot.precision(e, c), sign);
             }
         }
     }

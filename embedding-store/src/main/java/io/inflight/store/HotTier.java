@@ -5,10 +5,26 @@ import java.util.Arrays;
 
 /**
  * The VHPI hot tier (FIITED Fig. 6): a {@link KeyIndex} from feature key to an entry number, the
- * entries as parallel primitive arrays (K chunk slot addresses, K precisions, K utilities, K Adagrad
- * accumulators, K scales, mask, access count, last step, update counter, linear weight and its
- * accumulator), and {@link Slab}s of chunk slots per (width, precision) class. Entries are kept in
- * an intrusive least-recently-used list (int links). No per-row objects. Not thread-safe.
+ * entries as parallel primitive arrays (key, access count, last step, update counter, linear weight
+ * and its accumulator; per chunk a 4-bit code, a slot address, a bf16 utility and an Adagrad
+ * accumulator), and {@link Slab}s of chunk slots per (width, precision) class; a slot of a quantized
+ * class holds the chunk's scale ({@link Quantizer#packScale}, 2 bytes) after its value bytes. Entries are kept in an intrusive
+ * least-recently-used list (int links). No per-row objects. Not thread-safe.
+ *
+ * <p>The arrays hold exactly the bytes {@link RowSizes} counts per row (the LRU links, free list and
+ * dirty flags are container overhead, counted only in {@link #allocatedBytes}):
+ * <ul>
+ *   <li>{@link #code}: {@code ceil(K/2)} bytes per row, chunk {@code c} in the nibble
+ *       {@code 4·(c mod 2)} of byte {@code c/2}: bit 3 set when the chunk is stored (the row mask),
+ *       bits 0-2 its {@link Precision} ordinal (kept while pruned);</li>
+ *   <li>{@link #accesses}: saturating at {@link Integer#MAX_VALUE};</li>
+ *   <li>{@link #lastStep}: the low 32 bits of the step, compared as an unsigned difference, exact for
+ *       gaps below 2^32 steps;</li>
+ *   <li>{@link #updates}: the stochastic-rounding counter, wrapping modulo 2^32 (read unsigned, so the
+ *       draws are those of a 64-bit counter until 2^32 updates of one row);</li>
+ *   <li>{@link #utility}: bf16 bits, written with stochastic rounding (unbiased, so the lazy decay of
+ *       {@code gamma = 0.999} per step is not rounded away).</li>
+ * </ul>
  */
 final class HotTier {
 
@@ -18,17 +34,18 @@ final class HotTier {
     final KeyIndex index;
     final Slab[] slabs;
 
+    /** Bytes of {@link #code} per row: one nibble per chunk. */
+    final int codeBytes;
+
     int capacity;
     long[] key;
-    int[] mask;
-    byte[] precision;
+    byte[] code;
     int[] slot;
-    float[] scale;
-    float[] utility;
+    short[] utility;
     float[] accumulator;
-    long[] accesses;
-    long[] lastStep;
-    long[] updates;
+    int[] accesses;
+    int[] lastStep;
+    int[] updates;
     float[] linear;
     float[] linearAcc;
     boolean[] dirty;
@@ -44,6 +61,7 @@ final class HotTier {
     HotTier(ChunkLayout layout, int maxEntries) {
         this.layout = layout;
         this.k = layout.chunks();
+        this.codeBytes = RowSizes.codeBytes(k);
         this.maxEntries = maxEntries;
         this.index = new KeyIndex(Math.min(maxEntries, 1 << 16));
         this.slabs = new Slab[layout.widthClasses() * RowBuffer.PRECISIONS.length];
@@ -53,15 +71,13 @@ final class HotTier {
     private void allocateArrays(int cap) {
         capacity = cap;
         key = Arrays.copyOf(key == null ? new long[0] : key, cap);
-        mask = Arrays.copyOf(mask == null ? new int[0] : mask, cap);
-        precision = Arrays.copyOf(precision == null ? new byte[0] : precision, cap * k);
+        code = Arrays.copyOf(code == null ? new byte[0] : code, cap * codeBytes);
         slot = Arrays.copyOf(slot == null ? new int[0] : slot, cap * k);
-        scale = Arrays.copyOf(scale == null ? new float[0] : scale, cap * k);
-        utility = Arrays.copyOf(utility == null ? new float[0] : utility, cap * k);
+        utility = Arrays.copyOf(utility == null ? new short[0] : utility, cap * k);
         accumulator = Arrays.copyOf(accumulator == null ? new float[0] : accumulator, cap * k);
-        accesses = Arrays.copyOf(accesses == null ? new long[0] : accesses, cap);
-        lastStep = Arrays.copyOf(lastStep == null ? new long[0] : lastStep, cap);
-        updates = Arrays.copyOf(updates == null ? new long[0] : updates, cap);
+        accesses = Arrays.copyOf(accesses == null ? new int[0] : accesses, cap);
+        lastStep = Arrays.copyOf(lastStep == null ? new int[0] : lastStep, cap);
+        updates = Arrays.copyOf(updates == null ? new int[0] : updates, cap);
         linear = Arrays.copyOf(linear == null ? new float[0] : linear, cap);
         linearAcc = Arrays.copyOf(linearAcc == null ? new float[0] : linearAcc, cap);
         dirty = Arrays.copyOf(dirty == null ? new boolean[0] : dirty, cap);
@@ -113,13 +129,11 @@ final class HotTier {
         }
         size++;
         key[e] = rowKey;
-        mask[e] = 0;
+        Arrays.fill(code, e * codeBytes, (e + 1) * codeBytes, (byte) 0);
         int base = e * k;
         for (int c = 0; c < k; c++) {
-            precision[base + c] = 0;
             slot[base + c] = -1;
-            scale[base + c] = 0f;
-            utility[base + c] = 0f;
+            utility[base + c] = 0;
             accumulator[base + c] = 0f;
         }
         accesses[e] = 0;
@@ -137,12 +151,12 @@ final class HotTier {
     void release(int e) {
         int base = e * k;
         for (int c = 0; c < k; c++) {
-            if ((mask[e] & (1 << c)) != 0) {
-                slab(c, precision[base + c]).release(slot[base + c]);
+            if (stored(e, c)) {
+                slab(c, precision(e, c)).release(slot[base + c]);
                 slot[base + c] = -1;
             }
         }
-        mask[e] = 0;
+        Arrays.fill(code, e * codeBytes, (e + 1) * codeBytes, (byte) 0);
         dirty[e] = false;
         unlink(e);
         index.remove(key[e]);
@@ -154,56 +168,150 @@ final class HotTier {
         int cls = layout.widthClass(chunk) * RowBuffer.PRECISIONS.length + precisionOrdinal;
         Slab s = slabs[cls];
         if (s == null) {
-            s = new Slab(Quantizer.slotBytes(layout.width(chunk), RowBuffer.PRECISIONS[precisionOrdinal]), 1024);
+            Precision p = RowBuffer.PRECISIONS[precisionOrdinal];
+            s = new Slab(Quantizer.slotBytes(layout.width(chunk), p) + (p.quantized() ? RowSizes.SCALE_BYTES : 0), 1024);
             slabs[cls] = s;
         }
         return s;
     }
 
-    /** Allocates a slot for chunk {@code c} of {@code e} at its current precision and sets the mask bit. */
-    void allocateSlot(int e, int c) {
-        int i = e * k + c;
-        slot[i] = slab(c, precision[i]).allocate();
-        mask[e] |= 1 << c;
+    /** The 4-bit code of chunk {@code c} of {@code e}: bit 3 stored, bits 0-2 precision ordinal. */
+    private int nibble(int e, int c) {
+        return (code[e * codeBytes + (c >>> 1)] >>> ((c & 1) << 2)) & 0xf;
     }
 
-    /** Frees the slot of chunk {@code c} of {@code e} and clears the mask bit. */
+    private void setNibble(int e, int c, int v) {
+        int i = e * codeBytes + (c >>> 1);
+        int shift = (c & 1) << 2;
+        code[i] = (byte) ((code[i] & ~(0xf << shift)) | (v << shift));
+    }
+
+    /** The row mask of {@code e} (bit c = chunk c stored), assembled from the codes. */
+    int mask(int e) {
+        int m = 0;
+        int off = e * codeBytes;
+        for (int c = 0; c < k; c++) {
+            if ((code[off + (c >>> 1)] & (8 << ((c & 1) << 2))) != 0) {
+                m |= 1 << c;
+            }
+        }
+        return m;
+    }
+
+    boolean stored(int e, int c) {
+        return (nibble(e, c) & 8) != 0;
+    }
+
+    /** The precision ordinal of chunk {@code c} of {@code e} (kept while pruned). */
+    byte precision(int e, int c) {
+        return (byte) (nibble(e, c) & 7);
+    }
+
+    /** Sets the precision of chunk {@code c} of {@code e}; its slot, if any, must be released first. */
+    void setPrecision(int e, int c, byte p) {
+        setNibble(e, c, (nibble(e, c) & 8) | p);
+    }
+
+    float utility(int e, int c) {
+        return Float.intBitsToFloat(utility[e * k + c] << 16);
+    }
+
+    /** Stores utility {@code u} of chunk {@code c} of {@code e} as bf16, stochastically rounded by {@code r16}. */
+    void setUtility(int e, int c, float u, int r16) {
+        utility[e * k + c] = (short) Quantizer.bf16Stochastic(u, r16);
+    }
+
+    /** Adds {@code a} accesses to {@code e}, saturating. */
+    void addAccesses(int e, int a) {
+        accesses[e] = (int) Math.min(Integer.MAX_VALUE, (long) accesses[e] + a);
+    }
+
+    /** The update counter of {@code e} as the unsigned value that keys stochastic rounding. */
+    long updates(int e) {
+        return Integer.toUnsignedLong(updates[e]);
+    }
+
+    /** Steps strictly between the last access of {@code e} and {@code step} (unsigned 32-bit difference). */
+    long skippedSteps(int e, long step) {
+        return Integer.toUnsignedLong((int) step - lastStep[e]) - 1;
+    }
+
+    /** The last access step of {@code e} as stored (its low 32 bits, unsigned). */
+    long lastStep(int e) {
+        return Integer.toUnsignedLong(lastStep[e]);
+    }
+
+    /** Allocates a slot for chunk {@code c} of {@code e} at its current precision and marks it stored. */
+    void allocateSlot(int e, int c) {
+        int i = e * k + c;
+        slot[i] = slab(c, precision(e, c)).allocate();
+        setNibble(e, c, nibble(e, c) | 8);
+    }
+
+    /** Frees the slot of chunk {@code c} of {@code e} and marks it pruned. */
     void releaseSlot(int e, int c) {
         int i = e * k + c;
-        slab(c, precision[i]).release(slot[i]);
+        slab(c, precision(e, c)).release(slot[i]);
         slot[i] = -1;
-        mask[e] &= ~(1 << c);
+        setNibble(e, c, nibble(e, c) & 7);
+    }
+
+    /** The scale of stored chunk {@code c} of {@code e} (0 for float precisions). */
+    float scale(int e, int c) {
+        Precision p = RowBuffer.PRECISIONS[precision(e, c)];
+        if (!p.quantized()) {
+            return 0f;
+        }
+        Slab s = slab(c, precision(e, c));
+        int at = s.offset(slot[e * k + c]) + Quantizer.slotBytes(layout.width(c), p);
+        return Quantizer.unpackScale((s.data[at] & 0xff) | ((s.data[at + 1] & 0xff) << 8), p);
+    }
+
+    private void setScale(int e, int c, Precision p, float scale) {
+        Slab s = slab(c, p.ordinal());
+        int at = s.offset(slot[e * k + c]) + Quantizer.slotBytes(layout.width(c), p);
+        int bits = Quantizer.packScale(scale, p);
+        s.data[at] = (byte) bits;
+        s.data[at + 1] = (byte) (bits >>> 8);
     }
 
     /** Dequantized values of stored chunk {@code c} of {@code e} into {@code dst[off ..]}. */
     void decode(int e, int c, float[] dst, int off) {
         int i = e * k + c;
-        Slab s = slab(c, precision[i]);
-        Quantizer.decode(s.data, s.offset(slot[i]), layout.width(c), RowBuffer.PRECISIONS[precision[i]], scale[i], dst, off);
+        byte po = precision(e, c);
+        Slab s = slab(c, po);
+        Quantizer.decode(s.data, s.offset(slot[i]), layout.width(c), RowBuffer.PRECISIONS[po], scale(e, c), dst, off);
     }
 
     /** Stores {@code src[off ..]} into stored chunk {@code c} of {@code e} with stochastic rounding. */
     void encode(int e, int c, float[] src, int off, long rngBase) {
         int i = e * k + c;
-        Slab s = slab(c, precision[i]);
-        scale[i] = Quantizer.encode(src, off, layout.width(c), RowBuffer.PRECISIONS[precision[i]], s.data,
-                s.offset(slot[i]), rngBase, layout.offset(c));
+        Precision p = RowBuffer.PRECISIONS[precision(e, c)];
+        Slab s = slab(c, p.ordinal());
+        float scale = Quantizer.encode(src, off, layout.width(c), p, s.data, s.offset(slot[i]), rngBase, layout.offset(c));
+        if (p.quantized()) {
+            setScale(e, c, p, scale);
+        }
     }
 
     /** Copies entry {@code e} into {@code row} (values byte for byte). */
     void copyOut(int e, RowBuffer row) {
         row.key = key[e];
-        row.mask = mask[e];
+        row.mask = mask(e);
         int base = e * k;
         for (int c = 0; c < k; c++) {
             int i = base + c;
-            row.precision[c] = precision[i];
-            row.utility[c] = utility[i];
+            byte po = precision(e, c);
+            row.precision[c] = po;
+            row.utility[c] = utility(e, c);
             row.accumulator[c] = accumulator[i];
-            row.scale[c] = scale[i];
-            if ((mask[e] & (1 << c)) != 0) {
-                Slab s = slab(c, precision[i]);
-                System.arraycopy(s.data, s.offset(slot[i]), row.raw, row.rawOffset(c), s.slotBytes);
+            if (stored(e, c)) {
+                Slab s = slab(c, po);
+                System.arraycopy(s.data, s.offset(slot[i]), row.raw, row.rawOffset(c),
+                        Quantizer.slotBytes(layout.width(c), RowBuffer.PRECISIONS[po]));
+                row.scale[c] = scale(e, c);
+            } else {
+                row.scale[c] = 0f;
             }
         }
         row.accesses = accesses[e];
@@ -213,19 +321,26 @@ final class HotTier {
         row.linearAcc = linearAcc[e];
     }
 
-    /** Fills fresh entry {@code e} from {@code row}, allocating its slots. */
+    /**
+     * Fills fresh entry {@code e} from {@code row}, allocating its slots. Utilities and scales are
+     * rounded to their 2-byte forms (exact for rows this build wrote; a version-1 row's fp32 fields round).
+     */
     void copyIn(int e, RowBuffer row) {
         int base = e * k;
         for (int c = 0; c < k; c++) {
             int i = base + c;
-            precision[i] = row.precision[c];
-            utility[i] = row.utility[c];
+            byte po = row.precision[c];
+            setPrecision(e, c, po);
+            utility[i] = (short) Quantizer.bf16Nearest(row.utility[c]);
             accumulator[i] = row.accumulator[c];
-            scale[i] = row.scale[c];
             if ((row.mask & (1 << c)) != 0) {
                 allocateSlot(e, c);
-                Slab s = slab(c, precision[i]);
-                System.arraycopy(row.raw, row.rawOffset(c), s.data, s.offset(slot[i]), s.slotBytes);
+                Slab s = slab(c, po);
+                Precision p = RowBuffer.PRECISIONS[po];
+                System.arraycopy(row.raw, row.rawOffset(c), s.data, s.offset(slot[i]), Quantizer.slotBytes(layout.width(c), p));
+                if (p.quantized()) {
+                    setScale(e, c, p, row.scale[c]);
+                }
             }
         }
         accesses[e] = row.accesses;
@@ -261,7 +376,8 @@ final class HotTier {
 
     /** Bytes held by every array of this tier (index, entries at capacity, slabs). */
     long allocatedBytes() {
-        long perEntry = 8 + 4 + 8 + 8 + 8 + 4 + 4 + 1 + 4 + 4 + 4 + (long) k * (1 + 4 + 4 + 4 + 4);
+        // RowSizes's fields (the scales live in the slabs), then dirty flag, LRU links and free list.
+        long perEntry = RowSizes.rowMetadataBytes(k) + (long) k * RowSizes.CHUNK_METADATA + 1 + 4 + 4 + 4;
         long bytes = index.allocatedBytes() + perEntry * capacity;
         for (Slab s : slabs) {
             if (s != null) {

@@ -62,7 +62,7 @@ final class PolicyOps {
             @Override
             public void hot(int e) {
                 for (int c = chunk < 0 ? 0 : chunk; c < (chunk < 0 ? k : chunk + 1); c++) {
-                    offer(CounterRng.bits(seed, hot.key[e], c) >>> 1, hot.utility[e * k + c]);
+                    offer(CounterRng.bits(seed, hot.key[e], c) >>> 1, hot.utility(e, c));
                 }
             }
 
@@ -133,57 +133,55 @@ final class PolicyOps {
 
     void pruneChunk(long key, int chunk) {
         int e = rows.existing(key, chunk);
-        if ((hot.mask[e] & (1 << chunk)) == 0) {
+        if (!hot.stored(e, chunk)) {
             return;
         }
         int i = e * k + chunk;
-        rows.total.chunk(chunk, hot.precision[i], -1);
-        rows.hotTotal.chunk(chunk, hot.precision[i], -1);
+        rows.total.chunk(chunk, hot.precision(e, chunk), -1);
+        rows.hotTotal.chunk(chunk, hot.precision(e, chunk), -1);
         hot.releaseSlot(e, chunk);
         hot.accumulator[i] = 0f;
-        hot.scale[i] = 0f;
         rows.log.markDirty(e);
     }
 
     /** Allocates a pruned chunk at the precision it last had (optimizer state zero); no-op if stored. */
     void allocateChunk(long key, int chunk, ChunkInit init) {
         int e = rows.existing(key, chunk);
-        if ((hot.mask[e] & (1 << chunk)) != 0) {
+        if (hot.stored(e, chunk)) {
             return;
         }
         int i = e * k + chunk;
         hot.allocateSlot(e, chunk);
-        long counter = hot.updates[e];
+        long counter = hot.updates(e);
         rows.initInto(init, key, counter + 1, rows.layout.offset(chunk), rows.layout.width(chunk), work, 0);
         hot.encode(e, chunk, work, 0, CounterRng.bits(rows.config.seed(), key, counter));
         hot.accumulator[i] = 0f;
         hot.updates[e]++;
-        rows.total.chunk(chunk, hot.precision[i], 1);
-        rows.hotTotal.chunk(chunk, hot.precision[i], 1);
+        rows.total.chunk(chunk, hot.precision(e, chunk), 1);
+        rows.hotTotal.chunk(chunk, hot.precision(e, chunk), 1);
         rows.log.markDirty(e);
     }
 
     /** Re-quantizes a stored chunk (stochastic rounding); for a pruned chunk sets the precision it will get. */
     void setPrecision(long key, int chunk, Precision precision) {
         int e = rows.existing(key, chunk);
-        int i = e * k + chunk;
         byte p = (byte) precision.ordinal();
-        if (hot.precision[i] == p) {
+        if (hot.precision(e, chunk) == p) {
             return;
         }
-        if ((hot.mask[e] & (1 << chunk)) != 0) {
+        if (hot.stored(e, chunk)) {
             hot.decode(e, chunk, work, 0);
-            rows.total.chunk(chunk, hot.precision[i], -1);
-            rows.hotTotal.chunk(chunk, hot.precision[i], -1);
+            rows.total.chunk(chunk, hot.precision(e, chunk), -1);
+            rows.hotTotal.chunk(chunk, hot.precision(e, chunk), -1);
             hot.releaseSlot(e, chunk);
-            hot.precision[i] = p;
+            hot.setPrecision(e, chunk, p);
             hot.allocateSlot(e, chunk);
-            hot.encode(e, chunk, work, 0, CounterRng.bits(rows.config.seed(), key, hot.updates[e]));
+            hot.encode(e, chunk, work, 0, CounterRng.bits(rows.config.seed(), key, hot.updates(e)));
             hot.updates[e]++;
             rows.total.chunk(chunk, p, 1);
             rows.hotTotal.chunk(chunk, p, 1);
         } else {
-            hot.precision[i] = p;
+            hot.setPrecision(e, chunk, p);
         }
         rows.log.markDirty(e);
     }
@@ -193,8 +191,8 @@ final class PolicyOps {
         boolean existed = false;
         int e = hot.find(key);
         if (e >= 0) {
-            rows.total.add(hot.mask[e], hot.precision, e * k, -1);
-            rows.hotTotal.add(hot.mask[e], hot.precision, e * k, -1);
+            rows.total.add(hot, e, -1);
+            rows.hotTotal.add(hot, e, -1);
             hot.release(e);
             existed = true;
         } else if (rows.readCold(key, rows.loadBuf)) {
@@ -220,17 +218,17 @@ final class PolicyOps {
 
         @Override
         public int mask() {
-            return hot.mask[e];
+            return hot.mask(e);
         }
 
         @Override
         public Precision precision(int chunk) {
-            return RowBuffer.PRECISIONS[hot.precision[e * k + chunk]];
+            return RowBuffer.PRECISIONS[hot.precision(e, chunk)];
         }
 
         @Override
         public float utility(int chunk) {
-            return hot.utility[e * k + chunk];
+            return hot.utility(e, chunk);
         }
 
         @Override
@@ -240,7 +238,7 @@ final class PolicyOps {
 
         @Override
         public long lastAccessStep() {
-            return hot.lastStep[e];
+            return hot.lastStep(e);
         }
     }
 }

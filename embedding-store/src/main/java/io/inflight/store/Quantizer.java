@@ -16,7 +16,10 @@ import java.nio.ByteOrder;
  *   <li>BF16: the upper 16 bits of binary32, stochastically rounded (random low 16 bits added
  *       before truncation);</li>
  *   <li>INT8/INT4/INT2: two's complement integers {@code q} with a per-chunk scale {@code α},
- *       {@code x̂ = α·q}, {@code α = max|x| / (2^(b-1) - 1)} recomputed at every write, and ALPT
+ *       {@code x̂ = α·q}, {@code α = m / (2^(b-1) - 1)} with {@code m = max|x|} rounded up to a
+ *       bfloat16 (stored in 2 bytes: {@link #packScale}; rounding up keeps every code in range, costs
+ *       under 0.4% of the code range, and leaves {@code ±max|x|} exact whenever it is a bfloat16; the
+ *       codes are computed with this α, so decoding is exact) recomputed at every write, and ALPT
  *       stochastic rounding {@code q = clamp(floor(x/α + U[0,1)), -2^(b-1), 2^(b-1) - 1)}. INT4 packs
  *       two values per byte (even index in the low nibble), INT2 four (index i at bits 2·(i mod 4)).</li>
  * </ul>
@@ -95,8 +98,9 @@ public final class Quantizer {
         if (maxAbs == 0f) {
             return 0f;
         }
-        float scale = maxAbs / qmax;
-        float inv = qmax / maxAbs;
+        float top = bf16Ceil(maxAbs);
+        float scale = top / qmax;
+        float inv = qmax / top;
         int bits = p.bits();
         for (int i = 0; i < width; i++) {
             float u = CounterRng.unit(CounterRng.at(rngBase, rngIndex + i));
@@ -195,6 +199,39 @@ public final class Quantizer {
         }
         float hi = Math.abs(halfToFloat(h0 + 1));
         return u < (a - lo) / (hi - lo) ? h0 + 1 : h0;
+    }
+
+    /**
+     * The 2 stored bytes (bfloat16 bits of {@code α·qmax}) of a scale {@link #encode} returned for
+     * {@code p}; exact for such scales, nearest for any other (a version-1 row's fp32 scale).
+     */
+    public static int packScale(float scale, Precision p) {
+        return bf16Nearest(scale * qmax(p));
+    }
+
+    /** The scale of {@link #packScale} bits: {@code bf16 / qmax}, bit-identical to what {@link #encode} returned. */
+    public static float unpackScale(int bits, Precision p) {
+        return Float.intBitsToFloat((bits & 0xffff) << 16) / qmax(p);
+    }
+
+    /** The smallest bfloat16 value {@code >= f} for finite {@code f > 0} (the largest finite bf16 at most). */
+    static float bf16Ceil(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if ((bits & 0xffff) == 0) {
+            return f;
+        }
+        int up = (bits & 0xffff0000) + 0x10000;
+        return (up & 0x7fffffff) >= 0x7f800000 ? Float.intBitsToFloat(0x7f7f0000) : Float.intBitsToFloat(up);
+    }
+
+    /** float -> bfloat16 bits rounded to nearest (ties to even); finite values only. */
+    static int bf16Nearest(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        int rounded = bits + 0x7fff + ((bits >>> 16) & 1);
+        if ((rounded & 0x7fffffff) >= 0x7f800000) {
+            return ((bits >>> 16) & 0x8000) | 0x7f7f;
+        }
+        return (rounded >>> 16) & 0xffff;
     }
 
     /** float -> bfloat16 bits with stochastic rounding driven by 16 random bits {@code r16}. */

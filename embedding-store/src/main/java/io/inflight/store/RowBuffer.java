@@ -20,9 +20,10 @@ final class RowBuffer implements RowView {
     final float[] utility;
     final float[] accumulator;
     final float[] scale;
-    long accesses;
-    long lastStep;
-    long updates;
+    /** Saturating access count, low 32 bits of the last access step, wrapping update counter (see {@link HotTier}). */
+    int accesses;
+    int lastStep;
+    int updates;
     float linear;
     float linearAcc;
     final byte[] raw;
@@ -80,6 +81,6 @@ final class RowBuffer implements RowView {
 
     @Override
     public long lastAccessStep() {
-        return lastStep;
+        return Integer.toUnsignedLong(lastStep);
     }
 }

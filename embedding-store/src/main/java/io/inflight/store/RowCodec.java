@@ -6,27 +6,37 @@ import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 /**
- * The versioned binary form of one row in the cold tier and its changelog.
+ * The versioned binary form of one row in the cold tier and its changelog: the fields of
+ * {@link RowSizes} (without the hot tier's slot addresses) in the same widths.
  *
- * <p>Version 1 (little-endian):
+ * <p>Version 2 (little-endian), written by this build:
  * <pre>
- * u8  version = 1
- * u8  K (chunks)            u16 D (dimensions)       i32 mask (bit c = chunk c stored)
- * i64 accesses              i64 last access step     i64 update counter (keys stochastic rounding)
+ * u8  version = 2
+ * u8  K (chunks)            u16 D (dimensions)
+ * i32 accesses (saturating) i32 last access step (low 32 bits)   i32 update counter (wrapping; keys stochastic rounding)
  * f32 linear weight         f32 linear Adagrad accumulator
- * K × u8  precision (Precision ordinal; kept for pruned chunks)
- * K × f32 utility (kept for pruned chunks)
+ * ceil(K/2) × u8 chunk codes: chunk c in the nibble 4·(c mod 2) of byte c/2, bit 3 = stored (the
+ *                 mask), bits 0-2 = Precision ordinal (kept for pruned chunks); an odd K's last nibble is 0
+ * K × u16 utility, bfloat16 (kept for pruned chunks)
  * for each stored chunk c, ascending:
- *     f32 Adagrad accumulator | f32 scale (quantized precisions only) | slotBytes(width_c, precision_c) value bytes
+ *     f32 Adagrad accumulator | u16 scale (quantized precisions only: bfloat16 bits of scale·qmax, i.e. of
+ *     max|x| rounded up; see {@link Quantizer#packScale}) | slotBytes(width_c, precision_c) value bytes
  * u32 CRC32C of every preceding byte
  * </pre>
+ * Version 1 (read only): {@code u8 1, u8 K, u16 D, i32 mask, i64 accesses, i64 last step, i64 update
+ * counter, f32 linear, f32 linear accumulator, K × u8 precision, K × f32 utility}, then per stored
+ * chunk {@code f32 accumulator | f32 scale (quantized) | values}, then the CRC32C. Its counters are
+ * narrowed as the hot tier narrows them (access count saturating, step and counter to their low 32
+ * bits); its fp32 utilities and scales are rounded to the nearest bfloat16 when the row enters the
+ * hot tier or is written again (a quantized chunk's values then decode up to 0.4% off).
  * Decoding rejects unknown versions, a K or D other than the store's layout, unknown precisions,
  * wrong lengths and checksum mismatches with a {@link StoreException} naming the store and the key.
  */
 public final class RowCodec {
 
-    public static final byte VERSION = 1;
-    static final int HEADER = 40;
+    public static final byte VERSION = 2;
+    static final int HEADER = 24;
+    static final int V1_HEADER = 40;
 
     private RowCodec() {
     }
@@ -34,10 +44,22 @@ public final class RowCodec {
     /** Encoded length of a row with this mask and these precisions (ordinals). */
     static int encodedLength(ChunkLayout layout, int mask, byte[] precision, int precOff) {
         int k = layout.chunks();
-        int n = HEADER + 5 * k + 4;
+        int n = HEADER + RowSizes.codeBytes(k) + 2 * k + 4;
         for (int c = 0; c < k; c++) {
             if ((mask & (1 << c)) != 0) {
                 Precision p = RowBuffer.PRECISIONS[precision[precOff + c]];
+                n += 4 + (p.quantized() ? RowSizes.SCALE_BYTES : 0) + Quantizer.slotBytes(layout.width(c), p);
+            }
+        }
+        return n;
+    }
+
+    private static int v1Length(ChunkLayout layout, int mask, byte[] precision) {
+        int k = layout.chunks();
+        int n = V1_HEADER + 5 * k + 4;
+        for (int c = 0; c < k; c++) {
+            if ((mask & (1 << c)) != 0) {
+                Precision p = RowBuffer.PRECISIONS[precision[c]];
                 n += 4 + (p.quantized() ? 4 : 0) + Quantizer.slotBytes(layout.width(c), p);
             }
         }
@@ -49,19 +71,23 @@ public final class RowCodec {
         int k = layout.chunks();
         byte[] out = new byte[encodedLength(layout, row.mask, row.precision, 0)];
         ByteBuffer b = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(VERSION).put((byte) k).putShort((short) layout.dim()).putInt(row.mask);
-        b.putLong(row.accesses).putLong(row.lastStep).putLong(row.updates);
+        b.put(VERSION).put((byte) k).putShort((short) layout.dim());
+        b.putInt(row.accesses).putInt(row.lastStep).putInt(row.updates);
         b.putFloat(row.linear).putFloat(row.linearAcc);
-        b.put(row.precision, 0, k);
+        for (int c = 0; c < k; c += 2) {
+            int lo = row.precision[c] | ((row.mask & (1 << c)) != 0 ? 8 : 0);
+            int hi = c + 1 < k ? row.precision[c + 1] | ((row.mask & (1 << (c + 1))) != 0 ? 8 : 0) : 0;
+            b.put((byte) (lo | (hi << 4)));
+        }
         for (int c = 0; c < k; c++) {
-            b.putFloat(row.utility[c]);
+            b.putShort((short) Quantizer.bf16Nearest(row.utility[c]));
         }
         for (int c = 0; c < k; c++) {
             if ((row.mask & (1 << c)) != 0) {
                 Precision p = RowBuffer.PRECISIONS[row.precision[c]];
                 b.putFloat(row.accumulator[c]);
                 if (p.quantized()) {
-                    b.putFloat(row.scale[c]);
+                    b.putShort((short) Quantizer.packScale(row.scale[c], p));
                 }
                 b.put(row.raw, row.rawOffset(c), Quantizer.slotBytes(layout.width(c), p));
             }
@@ -78,13 +104,14 @@ public final class RowCodec {
             throw new StoreException(store, key, "stored row is empty");
         }
         int version = bytes[0] & 0xff;
-        if (version != VERSION) {
+        if (version != VERSION && version != 1) {
             throw new StoreException(store, key, "row format version " + version
-                    + " is not supported (this build reads version " + VERSION + ")");
+                    + " is not supported (this build reads versions 1 and " + VERSION + ")");
         }
         ChunkLayout layout = row.layout;
         int k = layout.chunks();
-        if (bytes.length < HEADER + 5 * k + 4) {
+        int minimum = version == 1 ? V1_HEADER + 5 * k + 4 : HEADER + RowSizes.codeBytes(k) + 2 * k + 4;
+        if (bytes.length < minimum) {
             throw new StoreException(store, key, "stored row of " + bytes.length + " bytes is truncated");
         }
         CRC32C crc = new CRC32C();
@@ -102,26 +129,54 @@ public final class RowCodec {
                     + " but the store is configured with chunk widths " + layout + " (K=" + k + ", D=" + layout.dim() + ")");
         }
         row.key = key;
-        row.mask = b.getInt();
-        if (k < 32 && (row.mask >>> k) != 0) {
-            throw new StoreException(store, key, "row mask 0x" + Integer.toHexString(row.mask) + " names chunks beyond K=" + k);
-        }
-        row.accesses = b.getLong();
-        row.lastStep = b.getLong();
-        row.updates = b.getLong();
-        row.linear = b.getFloat();
-        row.linearAcc = b.getFloat();
-        for (int c = 0; c < k; c++) {
-            int p = b.get() & 0xff;
-            if (p >= RowBuffer.PRECISIONS.length) {
-                throw new StoreException(store, key, "chunk " + c + " has unknown precision code " + p);
+        int expected;
+        if (version == 1) {
+            row.mask = b.getInt();
+            if (k < 32 && (row.mask >>> k) != 0) {
+                throw new StoreException(store, key, "row mask 0x" + Integer.toHexString(row.mask) + " names chunks beyond K=" + k);
             }
-            row.precision[c] = (byte) p;
+            row.accesses = (int) Math.min(Integer.MAX_VALUE, Math.max(0L, b.getLong()));
+            row.lastStep = (int) b.getLong();
+            row.updates = (int) b.getLong();
+            row.linear = b.getFloat();
+            row.linearAcc = b.getFloat();
+            for (int c = 0; c < k; c++) {
+                row.precision[c] = precisionCode(b.get() & 0xff, c, store, key);
+            }
+            for (int c = 0; c < k; c++) {
+                row.utility[c] = b.getFloat();
+            }
+            expected = v1Length(layout, row.mask, row.precision);
+        } else {
+            row.accesses = b.getInt();
+            row.lastStep = b.getInt();
+            row.updates = b.getInt();
+            row.linear = b.getFloat();
+            row.linearAcc = b.getFloat();
+            int mask = 0;
+            for (int c = 0; c < k; c += 2) {
+                int codes = b.get() & 0xff;
+                for (int j = 0; j < 2; j++) {
+                    int nibble = (codes >>> (4 * j)) & 0xf;
+                    if (c + j >= k) {
+                        if (nibble != 0) {
+                            throw new StoreException(store, key, "row code byte 0x" + Integer.toHexString(codes)
+                                    + " names a chunk beyond K=" + k);
+                        }
+                        continue;
+                    }
+                    row.precision[c + j] = precisionCode(nibble & 7, c + j, store, key);
+                    if ((nibble & 8) != 0) {
+                        mask |= 1 << (c + j);
+                    }
+                }
+            }
+            row.mask = mask;
+            for (int c = 0; c < k; c++) {
+                row.utility[c] = Float.intBitsToFloat(b.getShort() << 16);
+            }
+            expected = encodedLength(layout, row.mask, row.precision, 0);
         }
-        for (int c = 0; c < k; c++) {
-            row.utility[c] = b.getFloat();
-        }
-        int expected = encodedLength(layout, row.mask, row.precision, 0);
         if (bytes.length != expected) {
             throw new StoreException(store, key, "stored row has " + bytes.length + " bytes, its header implies " + expected);
         }
@@ -129,12 +184,25 @@ public final class RowCodec {
             if ((row.mask & (1 << c)) != 0) {
                 Precision p = RowBuffer.PRECISIONS[row.precision[c]];
                 row.accumulator[c] = b.getFloat();
-                row.scale[c] = p.quantized() ? b.getFloat() : 0f;
+                if (!p.quantized()) {
+                    row.scale[c] = 0f;
+                } else if (version == 1) {
+                    row.scale[c] = b.getFloat();
+                } else {
+                    row.scale[c] = Quantizer.unpackScale(b.getShort(), p);
+                }
                 b.get(row.raw, row.rawOffset(c), Quantizer.slotBytes(layout.width(c), p));
             } else {
                 row.accumulator[c] = 0f;
                 row.scale[c] = 0f;
             }
         }
+    }
+
+    private static byte precisionCode(int p, int chunk, String store, long key) {
+        if (p >= RowBuffer.PRECISIONS.length) {
+            throw new StoreException(store, key, "chunk " + chunk + " has unknown precision code " + p);
+        }
+        return (byte) p;
     }
 }

@@ -7,22 +7,44 @@ import io.inflight.policies.Precision;
  *
  * <ul>
  *   <li>values: {@code ceil(width · bits / 8)} bytes per stored chunk (0 for a pruned chunk);</li>
- *   <li>metadata per row, {@value #ROW_METADATA} bytes: key 8, mask 4, access count 8, last access
- *       step 8, update counter 8, linear weight 4, linear Adagrad accumulator 4;</li>
+ *   <li>metadata per row, {@value #ROW_FIXED} + {@code ceil(K/2)} bytes: key 8, access count 4
+ *       (saturating), last access step 4 (low 32 bits, compared as an unsigned difference), update
+ *       counter 4 (the stochastic-rounding counter, wrapping), linear weight 4, linear Adagrad
+ *       accumulator 4, and one 4-bit code per chunk (stored bit = the mask, 3-bit precision);</li>
  *   <li>metadata per chunk, {@value #CHUNK_METADATA} bytes (stored or pruned): slot address 4,
- *       utility 4, Adagrad accumulator 4, precision 1; plus a 4-byte scale per stored quantized chunk.</li>
+ *       utility 2 (bf16, stochastically rounded), Adagrad accumulator 4; plus a 2-byte scale per
+ *       stored quantized chunk (bfloat16 of {@code max|x|} rounded up, {@link Quantizer#packScale}; kept
+ *       in the chunk's slab slot after its values).</li>
  * </ul>
- * These are the bytes the hot tier's entry arrays and slabs hold for a row and (rounded to the same
- * fields) what the cold encoding carries; container overheads (hash index slack, LRU links, slab
+ * For D = 16 in 4 chunks that is 70 bytes of an fp32 row (was 96 before issue #18: 64-bit counters,
+ * an int mask, a byte per precision, fp32 utility and scale), 78 of an int8 row (was 112).
+ * These are the bytes the hot tier's entry arrays and slabs hold for a row and what the cold
+ * encoding carries ({@link RowCodec}); container overheads (hash index slack, LRU links, slab
  * growth, RocksDB) are reported separately as allocated bytes.
  */
 public final class RowSizes {
 
-    public static final int ROW_METADATA = 44;
-    public static final int CHUNK_METADATA = 13;
-    public static final int SCALE_BYTES = 4;
+    /** Per-row metadata without the chunk codes: key, access count, last step, update counter, linear weight and accumulator. */
+    public static final int ROW_FIXED = 28;
+    public static final int CHUNK_METADATA = 10;
+    public static final int SCALE_BYTES = 2;
 
     private RowSizes() {
+    }
+
+    /** Bytes of the per-chunk 4-bit codes (mask bit and precision) of a row of {@code k} chunks. */
+    public static int codeBytes(int k) {
+        return (k + 1) >>> 1;
+    }
+
+    /** Per-row metadata bytes (everything but the per-chunk fields and scales) of a row of {@code k} chunks. */
+    public static int rowMetadataBytes(int k) {
+        return ROW_FIXED + codeBytes(k);
+    }
+
+    /** Metadata bytes of a row of {@code k} chunks before scales: per-row fields and per-chunk fields. */
+    public static int fixedMetadataBytes(int k) {
+        return rowMetadataBytes(k) + CHUNK_METADATA * k;
     }
 
     public static long valueBytes(ChunkLayout layout, int mask, Precision[] precisions) {
@@ -36,7 +58,7 @@ public final class RowSizes {
     }
 
     public static long metadataBytes(ChunkLayout layout, int mask, Precision[] precisions) {
-        long n = ROW_METADATA + (long) CHUNK_METADATA * layout.chunks();
+        long n = fixedMetadataBytes(layout.chunks());
         for (int c = 0; c < layout.chunks(); c++) {
             if ((mask & (1 << c)) != 0 && precisions[c].quantized()) {
                 n += SCALE_BYTES;

@@ -70,7 +70,7 @@ final class RowUpdates {
                 }
                 continue;
             }
-            int m = hot.mask[e];
+            int m = hot.mask(e);
             if (masks != null) {
                 masks[i] = m;
             }
@@ -122,12 +122,12 @@ final class RowUpdates {
                     hot.linear[e] = initial[g0 + d];
                 }
             }
-            long rng = CounterRng.bits(config.seed(), key, hot.updates[e]);
+            long rng = CounterRng.bits(config.seed(), key, hot.updates(e));
             int base = e * k;
             // Eq. 1 decays once per step; steps that did not touch the row are folded in here (lazily).
-            long skipped = fresh ? 0 : step - hot.lastStep[e] - 1;
+            long skipped = fresh ? 0 : hot.skippedSteps(e, step);
             double decay = skipped > 0 ? Math.pow(utilityRule.gamma(), skipped) : 1.0;
-            int m = hot.mask[e];
+            int m = hot.mask(e);
             for (int c = 0; c < k; c++) {
                 int off = layout.offset(c);
                 int w = layout.width(c);
@@ -136,8 +136,12 @@ final class RowUpdates {
                     float g = grads[g0 + off + j];
                     sq += g * g;
                 }
-                float u = skipped > 0 ? (float) (hot.utility[base + c] * decay) : hot.utility[base + c];
-                hot.utility[base + c] = utilityRule.update(u, a, (float) Math.sqrt(sq));
+                float u = hot.utility(e, c);
+                if (skipped > 0) {
+                    u = (float) (u * decay);
+                }
+                // bf16 with stochastic rounding: draw D + c of the row's stream (the values use 0 .. D-1).
+                hot.setUtility(e, c, utilityRule.update(u, a, (float) Math.sqrt(sq)), (int) (CounterRng.at(rng, d + c) >>> 48));
                 if ((m & (1 << c)) == 0) {
                     if (shared != null) {
                         shared.accumulate(key, grads, g0, off, w, false);
@@ -158,8 +162,8 @@ final class RowUpdates {
             float linAcc = hot.linearAcc[e] + lg * lg;
             hot.linearAcc[e] = linAcc;
             hot.linear[e] -= lr * lg / ((float) Math.sqrt(linAcc) + eps);
-            hot.accesses[e] += a;
-            hot.lastStep[e] = step;
+            hot.addAccesses(e, a);
+            hot.lastStep[e] = (int) step;
             hot.updates[e]++;
             rows.log.markDirty(e);
         }

@@ -97,8 +97,7 @@ final class TieredRows {
         }
         e = admit(key);
         hot.copyIn(e, loadBuf);
-        hot.mask[e] = loadBuf.mask;
-        hotTotal.add(hot.mask[e], hot.precision, e * k, 1);
+        hotTotal.add(hot, e, 1);
         return e;
     }
 
@@ -141,7 +140,7 @@ final class TieredRows {
                 cold.put(hot.key[v], RowCodec.encode(evictBuf));
                 hot.dirty[v] = false;
             }
-            hotTotal.add(hot.mask[v], hot.precision, v * k, -1);
+            hotTotal.add(hot, v, -1);
             hot.release(v);
         }
         return hot.allocate(key);
@@ -152,13 +151,13 @@ final class TieredRows {
         int e = admit(key);
         byte p = (byte) config.defaultPrecision().ordinal();
         for (int c = 0; c < k; c++) {
-            hot.precision[e * k + c] = p;
+            hot.setPrecision(e, c, p);
             if ((newRowMask & (1 << c)) != 0) {
                 hot.allocateSlot(e, c);
             }
         }
-        total.add(hot.mask[e], hot.precision, e * k, 1);
-        hotTotal.add(hot.mask[e], hot.precision, e * k, 1);
+        total.add(hot, e, 1);
+        hotTotal.add(hot, e, 1);
         return e;
     }
 

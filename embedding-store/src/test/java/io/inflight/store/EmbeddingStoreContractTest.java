@@ -3,6 +3,7 @@ package io.inflight.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
 import io.inflight.policies.EmbeddingTable.ChunkInit;
 import io.inflight.policies.Precision;
@@ -208,7 +209,8 @@ abstract class EmbeddingStoreContractTest {
                     n += g[LAYOUT.offset(c) + j] * g[LAYOUT.offset(c) + j];
                 }
                 double u = 0.5 * (3 * Math.sqrt(n)) + 2 * Math.sqrt(n);
-                assertThat(row.utility(c)).isCloseTo((float) u, within(1e-5f));
+                // stored as bf16, stochastically rounded: within one bf16 step (2^-7 relative)
+                assertThat(row.utility(c)).isCloseTo((float) u, withinPercentage(0.8));
             }
         });
         // three steps later: two untouched steps decay first (0.5^2), then the step's own decay and signal
@@ -225,7 +227,7 @@ abstract class EmbeddingStoreContractTest {
                 for (int j = 0; j < LAYOUT.width(c); j++) {
                     n += g[LAYOUT.offset(c) + j] * g[LAYOUT.offset(c) + j];
                 }
-                assertThat(row.utility(c)).isCloseTo((float) (0.5 * 0.25 * before[c] + Math.sqrt(n)), within(1e-5f));
+                assertThat(row.utility(c)).isCloseTo((float) (0.5 * 0.25 * before[c] + Math.sqrt(n)), withinPercentage(0.8));
             }
         });
     }
@@ -274,10 +276,11 @@ abstract class EmbeddingStoreContractTest {
             maxAbs = Math.max(maxAbs, Math.abs(before[j]));
         }
         for (int j = 4; j < 8; j++) {
-            assertThat(Math.abs(q[j] - before[j])).isLessThanOrEqualTo(maxAbs / 7 * 1.0001f);
+            // one code step: max|x| rounded up to bf16 (at most 2^-8 more), over 7
+            assertThat(Math.abs(q[j] - before[j])).isLessThanOrEqualTo(maxAbs / 7 * 1.004f);
         }
-        // 4 values: 16 fp32 bytes -> 2 bytes of int4 plus a 4-byte scale
-        assertThat(s.storedBytes()).isEqualTo(bytes - 16 + 2 + 4);
+        // 4 values: 16 fp32 bytes -> 2 bytes of int4 plus a 2-byte scale
+        assertThat(s.storedBytes()).isEqualTo(bytes - 16 + 2 + 2);
         s.forEachRow(row -> assertThat(row.precision(2)).isEqualTo(Precision.INT4));
         assertThatThrownBy(() -> s.pruneChunk(12345, 0)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("12345");

@@ -12,7 +12,7 @@ class RowCodecTest {
 
     static final ChunkLayout LAYOUT = ChunkLayout.of(2, 2, 4, 8);
 
-    /** The row stored in {@code rows/v1-row.bin}: chunks at FP32, (pruned INT8), INT4, BF16. */
+    /** The row stored in {@code rows/v2-row.bin} (and, with an fp32 scale, {@code rows/v1-row.bin}): chunks at FP32, (pruned INT8), INT4, BF16. */
     static RowBuffer fixtureRow() {
         RowBuffer r = new RowBuffer(LAYOUT);
         r.key = 0x0123456789abcdefL;
@@ -39,15 +39,63 @@ class RowCodecTest {
     }
 
     static byte[] fixture() throws IOException {
-        try (InputStream in = RowCodecTest.class.getResourceAsStream("/rows/v1-row.bin")) {
+        return resource("/rows/v2-row.bin");
+    }
+
+    static byte[] resource(String name) throws IOException {
+        try (InputStream in = RowCodecTest.class.getResourceAsStream(name)) {
             return in.readAllBytes();
         }
     }
 
     @Test
+    void shouldReadTheCheckedInVersionTwoFixtureAndWriteItAgain() throws IOException {
+        byte[] bytes = fixture();
+        // header 24, codes 2, utilities 8, chunks 0/2/3: (4 + 8) + (4 + 2 + 2) + (4 + 16), CRC 4
+        assertThat(bytes).hasSize(78);
+        RowBuffer r = new RowBuffer(LAYOUT);
+        RowCodec.decode(bytes, r, "s", 0x0123456789abcdefL);
+        assertThat(r.mask).isEqualTo(0b1101);
+        assertThat(r.precision(0)).isEqualTo(Precision.FP32);
+        assertThat(r.precision(1)).isEqualTo(Precision.INT8);
+        assertThat(r.precision(2)).isEqualTo(Precision.INT4);
+        assertThat(r.precision(3)).isEqualTo(Precision.BF16);
+        assertThat(r.accesses()).isEqualTo(17);
+        assertThat(r.lastAccessStep()).isEqualTo(1234);
+        assertThat(r.updates).isEqualTo(9);
+        assertThat(r.linear).isEqualTo(-0.25f);
+        assertThat(r.linearAcc).isEqualTo(2.5f);
+        assertThat(r.utility).containsExactly(0.5f, 1.5f, 2.5f, 3.5f);
+        assertThat(r.accumulator).containsExactly(0.125f, 0f, 0.375f, 0.5f);
+        // max|x| = 0.7 rounded up to bf16 (0.703125), over 7; the codes were computed with it.
+        assertThat(r.scale[2]).isEqualTo(0.703125f / 7);
+        float[] v = new float[16];
+        r.values(v, 0);
+        assertThat(v).containsExactly(0.5f, -1.5f, 0, 0, r.scale[2] * 7, r.scale[2] * -7, r.scale[2] * 4,
+                0f, 1f, 2f, 3f, 4f, -1f, -2f, -3f, -4f);
+        // The encoder still writes exactly these bytes.
+        assertThat(RowCodec.encode(fixtureRow())).isEqualTo(bytes);
+        assertThat(RowCodec.encode(r)).isEqualTo(bytes);
+    }
+
+    @Test
+    void shouldRejectNonZeroPaddingNibbles() {
+        ChunkLayout odd = ChunkLayout.of(4, 4, 4);
+        RowBuffer r = new RowBuffer(odd);
+        r.mask = 0b101;
+        byte[] b = RowCodec.encode(r);
+        b[24 + 1] |= (byte) 0x80; // the unused high nibble of the second code byte
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(b, 0, b.length - 4);
+        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(b.length - 4, (int) crc.getValue());
+        assertThatThrownBy(() -> RowCodec.decode(b, new RowBuffer(odd), "emb", 3))
+                .isInstanceOf(StoreException.class).hasMessageContaining("beyond K=3");
+    }
+
+    @Test
     void shouldReadTheCheckedInVersionOneFixture() throws IOException {
         RowBuffer r = new RowBuffer(LAYOUT);
-        RowCodec.decode(fixture(), r, "s", 0x0123456789abcdefL);
+        RowCodec.decode(resource("/rows/v1-row.bin"), r, "s", 0x0123456789abcdefL);
         assertThat(r.mask).isEqualTo(0b1101);
         assertThat(r.precision(0)).isEqualTo(Precision.FP32);
         assertThat(r.precision(1)).isEqualTo(Precision.INT8);
@@ -66,8 +114,12 @@ class RowCodecTest {
         assertThat(v).containsExactly(0.5f, -1.5f, 0, 0, r.scale[2] * 7, r.scale[2] * -7, r.scale[2] * 4,
                 0f, 1f, 2f, 3f, 4f, -1f, -2f, -3f, -4f);
         assertThat(r.scale[2]).isEqualTo(0.1f);
-        // The encoder still writes exactly these bytes.
-        assertThat(RowCodec.encode(fixtureRow())).isEqualTo(fixture());
+        // Written again as version 2: the same fields, the scale rounded to the nearest bf16.
+        RowBuffer again = new RowBuffer(LAYOUT);
+        RowCodec.decode(RowCodec.encode(r), again, "s", 0x0123456789abcdefL);
+        assertThat(again.mask).isEqualTo(0b1101);
+        assertThat(again.utility).containsExactly(0.5f, 1.5f, 2.5f, 3.5f);
+        assertThat(again.scale[2]).isEqualTo(Quantizer.unpackScale(Quantizer.bf16Nearest(0.7f), Precision.INT4));
     }
 
     @Test
@@ -78,6 +130,7 @@ class RowCodecTest {
                 .isInstanceOf(StoreException.class)
                 .hasMessageContaining("store emb").hasMessageContaining("row key 77")
                 .hasMessageContaining("version 9 is not supported");
+        assertThat(RowCodec.VERSION).isEqualTo((byte) 2);
     }
 
     @Test
