@@ -244,7 +244,7 @@ public final class EmbeddingStore implements EmbeddingRows {
 
     @Override
     public long rowBytes(int mask, Precision[] precisions) {
-        return RowSizes.valueBytes(rows.layout, mask, precisions) + RowSizes.metadataBytes(rows.layout, mask, precisions);
+        return RowSizes.valueBytes(rows.layout, mask, precisions) + RowSizes.metadataBytes(rows.layout, mask, precisions, rows.config.rowAdagrad());
     }
 
     @Override
