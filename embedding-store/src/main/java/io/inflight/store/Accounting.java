@@ -7,21 +7,23 @@ import java.util.Arrays;
 final class Accounting {
 
     private final ChunkLayout layout;
+    private final boolean rowAdagrad;
     long rows;
     long valueBytes;
     long metadataBytes;
     final long[] valueBytesByPrecision = new long[RowBuffer.PRECISIONS.length];
     final long[] valueBytesByChunk;
 
-    Accounting(ChunkLayout layout) {
+    Accounting(ChunkLayout layout, boolean rowAdagrad) {
         this.layout = layout;
+        this.rowAdagrad = rowAdagrad;
         this.valueBytesByChunk = new long[layout.chunks()];
     }
 
     /** Adds ({@code sign} = 1) or removes (-1) a row with this mask and these precision ordinals. */
     void add(int mask, byte[] precision, int off, int sign) {
         rows += sign;
-        metadataBytes += sign * (long) RowSizes.fixedMetadataBytes(layout.chunks());
+        metadataBytes += sign * (long) RowSizes.fixedMetadataBytes(layout.chunks(), rowAdagrad);
         for (int c = 0; c < layout.chunks(); c++) {
             if ((mask & (1 << c)) != 0) {
                 chunk(c, precision[off + c], sign);
@@ -32,7 +34,7 @@ final class Accounting {
     /** Adds ({@code sign} = 1) or removes (-1) hot entry {@code e}. */
     void add(HotTier hot, int e, int sign) {
         rows += sign;
-        metadataBytes += sign * (long) RowSizes.fixedMetadataBytes(layout.chunks());
+        metadataBytes += sign * (long) RowSizes.fixedMetadataBytes(layout.chunks(), rowAdagrad);
         for (int c = 0; c < layout.chunks(); c++) {
             if (hot.stored(e, c)) {
                 chunk(c, hot.precision(e, c), sign);

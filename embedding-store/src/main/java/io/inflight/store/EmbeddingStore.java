@@ -11,9 +11,11 @@ import io.inflight.policies.Precision;
  *
  * <h2>Rows</h2>
  * A row has D dimensions in K chunks ({@link ChunkLayout}); each chunk is stored at a
- * {@link Precision} or pruned (reads as zeros), and keeps a FIITED utility and a row-wise Adagrad
- * accumulator. A row also has a fp32 linear weight with its own accumulator, an access count, the
- * step of its last update and an update counter that keys stochastic rounding: a replay of the same
+ * {@link Precision} or pruned (reads as zeros), and keeps a FIITED utility (bf16) and a row-wise Adagrad
+ * accumulator (one per row instead with {@link StoreConfig#rowAdagrad}). A row also has a fp32 linear
+ * weight with its own accumulator, an access count (32-bit, saturating), the step of its last update
+ * (its low 32 bits) and a 32-bit update counter that keys stochastic rounding ({@link RowSizes} has
+ * the bytes of each): a replay of the same
  * calls reproduces every bit, whatever rows moved between tiers in between (moves copy stored bytes).
  * A row that is not stored reads as its initialisation ({@link StoreConfig#newRowInit}) and is
  * created by its first scatter; an evicted row comes back as a new row (optimizer state zero).
@@ -249,7 +251,7 @@ public final class EmbeddingStore implements EmbeddingRows {
 
     @Override
     public long rowBytes(int mask, Precision[] precisions) {
-        return RowSizes.valueBytes(rows.layout, mask, precisions) + RowSizes.metadataBytes(rows.layout, mask, precisions);
+        return RowSizes.valueBytes(rows.layout, mask, precisions) + RowSizes.metadataBytes(rows.layout, mask, precisions, rows.config.rowAdagrad());
     }
 
     @Override

@@ -23,7 +23,9 @@ import java.util.Arrays;
  *   <li>{@link #updates}: the stochastic-rounding counter, wrapping modulo 2^32 (read unsigned, so the
  *       draws are those of a 64-bit counter until 2^32 updates of one row);</li>
  *   <li>{@link #utility}: bf16 bits, written with stochastic rounding (unbiased, so the lazy decay of
- *       {@code gamma = 0.999} per step is not rounded away).</li>
+ *       {@code gamma = 0.999} per step is not rounded away);</li>
+ *   <li>{@link #accumulator}: one per chunk, or one per row with {@link StoreConfig#rowAdagrad}
+ *       ({@link #acc}).</li>
  * </ul>
  */
 final class HotTier {
@@ -31,6 +33,9 @@ final class HotTier {
     final ChunkLayout layout;
     final int k;
     final int maxEntries;
+    /** One Adagrad accumulator per row instead of one per chunk. */
+    final boolean rowAdagrad;
+    private final int accPerRow;
     final KeyIndex index;
     final Slab[] slabs;
 
@@ -58,9 +63,11 @@ final class HotTier {
     private int highWater;
     private int size;
 
-    HotTier(ChunkLayout layout, int maxEntries) {
+    HotTier(ChunkLayout layout, int maxEntries, boolean rowAdagrad) {
         this.layout = layout;
         this.k = layout.chunks();
+        this.rowAdagrad = rowAdagrad;
+        this.accPerRow = rowAdagrad ? 1 : k;
         this.codeBytes = RowSizes.codeBytes(k);
         this.maxEntries = maxEntries;
         this.index = new KeyIndex(Math.min(maxEntries, 1 << 16));
@@ -74,7 +81,7 @@ final class HotTier {
         code = Arrays.copyOf(code == null ? new byte[0] : code, cap * codeBytes);
         slot = Arrays.copyOf(slot == null ? new int[0] : slot, cap * k);
         utility = Arrays.copyOf(utility == null ? new short[0] : utility, cap * k);
-        accumulator = Arrays.copyOf(accumulator == null ? new float[0] : accumulator, cap * k);
+        accumulator = Arrays.copyOf(accumulator == null ? new float[0] : accumulator, cap * accPerRow);
         accesses = Arrays.copyOf(accesses == null ? new int[0] : accesses, cap);
         lastStep = Arrays.copyOf(lastStep == null ? new int[0] : lastStep, cap);
         updates = Arrays.copyOf(updates == null ? new int[0] : updates, cap);
@@ -134,8 +141,8 @@ final class HotTier {
         for (int c = 0; c < k; c++) {
             slot[base + c] = -1;
             utility[base + c] = 0;
-            accumulator[base + c] = 0f;
         }
+        Arrays.fill(accumulator, e * accPerRow, (e + 1) * accPerRow, 0f);
         accesses[e] = 0;
         lastStep[e] = 0;
         updates[e] = 0;
@@ -173,6 +180,11 @@ final class HotTier {
             slabs[cls] = s;
         }
         return s;
+    }
+
+    /** Index into {@link #accumulator} of chunk {@code c} of {@code e}: the row's one with {@link #rowAdagrad}. */
+    int acc(int e, int c) {
+        return rowAdagrad ? e : e * k + c;
     }
 
     /** The 4-bit code of chunk {@code c} of {@code e}: bit 3 stored, bits 0-2 precision ordinal. */
@@ -304,7 +316,7 @@ final class HotTier {
             byte po = precision(e, c);
             row.precision[c] = po;
             row.utility[c] = utility(e, c);
-            row.accumulator[c] = accumulator[i];
+            row.accumulator[c] = rowAdagrad ? 0f : accumulator[i];
             if (stored(e, c)) {
                 Slab s = slab(c, po);
                 System.arraycopy(s.data, s.offset(slot[i]), row.raw, row.rawOffset(c),
@@ -314,6 +326,8 @@ final class HotTier {
                 row.scale[c] = 0f;
             }
         }
+        row.rowAdagrad = rowAdagrad;
+        row.rowAccumulator = rowAdagrad ? accumulator[e] : 0f;
         row.accesses = accesses[e];
         row.lastStep = lastStep[e];
         row.updates = updates[e];
@@ -332,7 +346,10 @@ final class HotTier {
             byte po = row.precision[c];
             setPrecision(e, c, po);
             utility[i] = (short) Quantizer.bf16Nearest(row.utility[c]);
-            accumulator[i] = row.accumulator[c];
+            if (!rowAdagrad) {
+                // a row written with one accumulator per row gives it to each chunk
+                accumulator[i] = row.rowAdagrad ? ((row.mask & (1 << c)) != 0 ? row.rowAccumulator : 0f) : row.accumulator[c];
+            }
             if ((row.mask & (1 << c)) != 0) {
                 allocateSlot(e, c);
                 Slab s = slab(c, po);
@@ -342,6 +359,9 @@ final class HotTier {
                     setScale(e, c, p, row.scale[c]);
                 }
             }
+        }
+        if (rowAdagrad) {
+            accumulator[e] = row.rowAdagrad ? row.rowAccumulator : row.meanAccumulator();
         }
         accesses[e] = row.accesses;
         lastStep[e] = row.lastStep;
@@ -377,7 +397,7 @@ final class HotTier {
     /** Bytes held by every array of this tier (index, entries at capacity, slabs). */
     long allocatedBytes() {
         // RowSizes's fields (the scales live in the slabs), then dirty flag, LRU links and free list.
-        long perEntry = RowSizes.rowMetadataBytes(k) + (long) k * RowSizes.CHUNK_METADATA + 1 + 4 + 4 + 4;
+        long perEntry = RowSizes.fixedMetadataBytes(k, rowAdagrad) + 1 + 4 + 4 + 4;
         long bytes = index.allocatedBytes() + perEntry * capacity;
         for (Slab s : slabs) {
             if (s != null) {

@@ -140,7 +140,9 @@ final class PolicyOps {
         rows.total.chunk(chunk, hot.precision(e, chunk), -1);
         rows.hotTotal.chunk(chunk, hot.precision(e, chunk), -1);
         hot.releaseSlot(e, chunk);
-        hot.accumulator[i] = 0f;
+        if (!hot.rowAdagrad) {
+            hot.accumulator[i] = 0f;
+        }
         rows.log.markDirty(e);
     }
 
@@ -155,7 +157,9 @@ final class PolicyOps {
         long counter = hot.updates(e);
         rows.initInto(init, key, counter + 1, rows.layout.offset(chunk), rows.layout.width(chunk), work, 0);
         hot.encode(e, chunk, work, 0, CounterRng.bits(rows.config.seed(), key, counter));
-        hot.accumulator[i] = 0f;
+        if (!hot.rowAdagrad) {
+            hot.accumulator[i] = 0f; // a row's one accumulator carries on
+        }
         hot.updates[e]++;
         rows.total.chunk(chunk, hot.precision(e, chunk), 1);
         rows.hotTotal.chunk(chunk, hot.precision(e, chunk), 1);

@@ -18,7 +18,11 @@ final class RowBuffer implements RowView {
     int mask;
     final byte[] precision;
     final float[] utility;
+    /** Per-chunk Adagrad accumulators (all 0 when {@link #rowAdagrad}). */
     final float[] accumulator;
+    /** Whether the row has one Adagrad accumulator, {@link #rowAccumulator}, instead of one per chunk. */
+    boolean rowAdagrad;
+    float rowAccumulator;
     final float[] scale;
     /** Saturating access count, low 32 bits of the last access step, wrapping update counter (see {@link HotTier}). */
     int accesses;
@@ -36,6 +40,19 @@ final class RowBuffer implements RowView {
         accumulator = new float[k];
         scale = new float[k];
         raw = new byte[4 * layout.dim()];
+    }
+
+    /** The per-chunk accumulators as one: their mean over the stored dimensions (0 with none stored). */
+    float meanAccumulator() {
+        double sum = 0;
+        int w = 0;
+        for (int c = 0; c < layout.chunks(); c++) {
+            if ((mask & (1 << c)) != 0) {
+                sum += (double) accumulator[c] * layout.width(c);
+                w += layout.width(c);
+            }
+        }
+        return w == 0 ? 0f : (float) (sum / w);
     }
 
     int rawOffset(int chunk) {

@@ -12,14 +12,16 @@ import java.util.zip.CRC32C;
  * <p>Version 2 (little-endian), written by this build:
  * <pre>
  * u8  version = 2
- * u8  K (chunks)            u16 D (dimensions)
+ * u8  K (chunks, bits 0-6) | 0x80 when the row has one Adagrad accumulator ({@link StoreConfig#rowAdagrad})
+ * u16 D (dimensions)
  * i32 accesses (saturating) i32 last access step (low 32 bits)   i32 update counter (wrapping; keys stochastic rounding)
  * f32 linear weight         f32 linear Adagrad accumulator
  * ceil(K/2) × u8 chunk codes: chunk c in the nibble 4·(c mod 2) of byte c/2, bit 3 = stored (the
  *                 mask), bits 0-2 = Precision ordinal (kept for pruned chunks); an odd K's last nibble is 0
  * K × u16 utility, bfloat16 (kept for pruned chunks)
+ * f32 the row's Adagrad accumulator (only with flag 0x80)
  * for each stored chunk c, ascending:
- *     f32 Adagrad accumulator | u16 scale (quantized precisions only: bfloat16 bits of scale·qmax, i.e. of
+ *     f32 Adagrad accumulator (only without flag 0x80) | u16 scale (quantized precisions only: bfloat16 bits of scale·qmax, i.e. of
  *     max|x| rounded up; see {@link Quantizer#packScale}) | slotBytes(width_c, precision_c) value bytes
  * u32 CRC32C of every preceding byte
  * </pre>
@@ -28,7 +30,9 @@ import java.util.zip.CRC32C;
  * chunk {@code f32 accumulator | f32 scale (quantized) | values}, then the CRC32C. Its counters are
  * narrowed as the hot tier narrows them (access count saturating, step and counter to their low 32
  * bits); its fp32 utilities and scales are rounded to the nearest bfloat16 when the row enters the
- * hot tier or is written again (a quantized chunk's values then decode up to 0.4% off).
+ * hot tier or is written again (a quantized chunk's values then decode up to 0.4% off). A row read
+ * by a store with the other accumulator form converts: the row's accumulator goes to each stored
+ * chunk, or the chunks' mean over their stored dimensions becomes the row's.
  * Decoding rejects unknown versions, a K or D other than the store's layout, unknown precisions,
  * wrong lengths and checksum mismatches with a {@link StoreException} naming the store and the key.
  */
@@ -37,18 +41,20 @@ public final class RowCodec {
     public static final byte VERSION = 2;
     static final int HEADER = 24;
     static final int V1_HEADER = 40;
+    /** Flag in the K byte: one Adagrad accumulator per row. */
+    static final int ROW_ADAGRAD = 0x80;
 
     private RowCodec() {
     }
 
     /** Encoded length of a row with this mask and these precisions (ordinals). */
-    static int encodedLength(ChunkLayout layout, int mask, byte[] precision, int precOff) {
+    static int encodedLength(ChunkLayout layout, int mask, byte[] precision, int precOff, boolean rowAdagrad) {
         int k = layout.chunks();
-        int n = HEADER + RowSizes.codeBytes(k) + 2 * k + 4;
+        int n = HEADER + RowSizes.codeBytes(k) + 2 * k + 4 + (rowAdagrad ? 4 : 0);
         for (int c = 0; c < k; c++) {
             if ((mask & (1 << c)) != 0) {
                 Precision p = RowBuffer.PRECISIONS[precision[precOff + c]];
-                n += 4 + (p.quantized() ? RowSizes.SCALE_BYTES : 0) + Quantizer.slotBytes(layout.width(c), p);
+                n += (rowAdagrad ? 0 : 4) + (p.quantized() ? RowSizes.SCALE_BYTES : 0) + Quantizer.slotBytes(layout.width(c), p);
             }
         }
         return n;
@@ -69,9 +75,9 @@ public final class RowCodec {
     static byte[] encode(RowBuffer row) {
         ChunkLayout layout = row.layout;
         int k = layout.chunks();
-        byte[] out = new byte[encodedLength(layout, row.mask, row.precision, 0)];
+        byte[] out = new byte[encodedLength(layout, row.mask, row.precision, 0, row.rowAdagrad)];
         ByteBuffer b = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(VERSION).put((byte) k).putShort((short) layout.dim());
+        b.put(VERSION).put((byte) (k | (row.rowAdagrad ? ROW_ADAGRAD : 0))).putShort((short) layout.dim());
         b.putInt(row.accesses).putInt(row.lastStep).putInt(row.updates);
         b.putFloat(row.linear).putFloat(row.linearAcc);
         for (int c = 0; c < k; c += 2) {
@@ -82,10 +88,15 @@ public final class RowCodec {
         for (int c = 0; c < k; c++) {
             b.putShort((short) Quantizer.bf16Nearest(row.utility[c]));
         }
+        if (row.rowAdagrad) {
+            b.putFloat(row.rowAccumulator);
+        }
         for (int c = 0; c < k; c++) {
             if ((row.mask & (1 << c)) != 0) {
                 Precision p = RowBuffer.PRECISIONS[row.precision[c]];
-                b.putFloat(row.accumulator[c]);
+                if (!row.rowAdagrad) {
+                    b.putFloat(row.accumulator[c]);
+                }
                 if (p.quantized()) {
                     b.putShort((short) Quantizer.packScale(row.scale[c], p));
                 }
@@ -122,13 +133,17 @@ public final class RowCodec {
             throw new StoreException(store, key, "stored row is corrupt (checksum mismatch over " + bytes.length + " bytes)");
         }
         b.position(1);
-        int rk = b.get() & 0xff;
+        int kByte = b.get() & 0xff;
+        boolean rowAdagrad = version != 1 && (kByte & ROW_ADAGRAD) != 0;
+        int rk = version == 1 ? kByte : kByte & 0x7f;
         int rd = b.getShort() & 0xffff;
         if (rk != k || rd != layout.dim()) {
             throw new StoreException(store, key, "row has K=" + rk + " chunks and D=" + rd
                     + " but the store is configured with chunk widths " + layout + " (K=" + k + ", D=" + layout.dim() + ")");
         }
         row.key = key;
+        row.rowAdagrad = rowAdagrad;
+        row.rowAccumulator = 0f;
         int expected;
         if (version == 1) {
             row.mask = b.getInt();
@@ -175,15 +190,18 @@ public final class RowCodec {
             for (int c = 0; c < k; c++) {
                 row.utility[c] = Float.intBitsToFloat(b.getShort() << 16);
             }
-            expected = encodedLength(layout, row.mask, row.precision, 0);
+            expected = encodedLength(layout, row.mask, row.precision, 0, rowAdagrad);
         }
         if (bytes.length != expected) {
             throw new StoreException(store, key, "stored row has " + bytes.length + " bytes, its header implies " + expected);
         }
+        if (rowAdagrad) {
+            row.rowAccumulator = b.getFloat();
+        }
         for (int c = 0; c < k; c++) {
             if ((row.mask & (1 << c)) != 0) {
                 Precision p = RowBuffer.PRECISIONS[row.precision[c]];
-                row.accumulator[c] = b.getFloat();
+                row.accumulator[c] = rowAdagrad ? 0f : b.getFloat();
                 if (!p.quantized()) {
                     row.scale[c] = 0f;
                 } else if (version == 1) {

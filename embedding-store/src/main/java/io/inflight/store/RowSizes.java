@@ -16,6 +16,8 @@ import io.inflight.policies.Precision;
  *       stored quantized chunk (bfloat16 of {@code max|x|} rounded up, {@link Quantizer#packScale}; kept
  *       in the chunk's slab slot after its values).</li>
  * </ul>
+ * With {@link StoreConfig#rowAdagrad} the Adagrad accumulator is one per row: 4 bytes move from each
+ * chunk to the row (32 + ceil(K/2) per row, 6 per chunk).
  * For D = 16 in 4 chunks that is 70 bytes of an fp32 row (was 96 before issue #18: 64-bit counters,
  * an int mask, a byte per precision, fp32 utility and scale), 78 of an int8 row (was 112).
  * These are the bytes the hot tier's entry arrays and slabs hold for a row and what the cold
@@ -28,6 +30,8 @@ public final class RowSizes {
     public static final int ROW_FIXED = 28;
     public static final int CHUNK_METADATA = 10;
     public static final int SCALE_BYTES = 2;
+    /** The Adagrad accumulator: per chunk by default, per row with {@link StoreConfig#rowAdagrad}. */
+    public static final int ACCUMULATOR_BYTES = 4;
 
     private RowSizes() {
     }
@@ -44,7 +48,12 @@ public final class RowSizes {
 
     /** Metadata bytes of a row of {@code k} chunks before scales: per-row fields and per-chunk fields. */
     public static int fixedMetadataBytes(int k) {
-        return rowMetadataBytes(k) + CHUNK_METADATA * k;
+        return fixedMetadataBytes(k, false);
+    }
+
+    /** {@link #fixedMetadataBytes(int)} with one Adagrad accumulator per row ({@code rowAdagrad}) or per chunk. */
+    public static int fixedMetadataBytes(int k, boolean rowAdagrad) {
+        return rowMetadataBytes(k) + CHUNK_METADATA * k - (rowAdagrad ? ACCUMULATOR_BYTES * (k - 1) : 0);
     }
 
     public static long valueBytes(ChunkLayout layout, int mask, Precision[] precisions) {
@@ -58,7 +67,12 @@ public final class RowSizes {
     }
 
     public static long metadataBytes(ChunkLayout layout, int mask, Precision[] precisions) {
-        long n = fixedMetadataBytes(layout.chunks());
+        return metadataBytes(layout, mask, precisions, false);
+    }
+
+    /** Metadata bytes of a row with one Adagrad accumulator per row ({@code rowAdagrad}) or per chunk. */
+    public static long metadataBytes(ChunkLayout layout, int mask, Precision[] precisions, boolean rowAdagrad) {
+        long n = fixedMetadataBytes(layout.chunks(), rowAdagrad);
         for (int c = 0; c < layout.chunks(); c++) {
             if ((mask & (1 << c)) != 0 && precisions[c].quantized()) {
                 n += SCALE_BYTES;

@@ -128,6 +128,8 @@ final class RowUpdates {
             long skipped = fresh ? 0 : hot.skippedSteps(e, step);
             double decay = skipped > 0 ? Math.pow(utilityRule.gamma(), skipped) : 1.0;
             int m = hot.mask(e);
+            int rowDims = 0;
+            float rowSq = 0f;
             for (int c = 0; c < k; c++) {
                 int off = layout.offset(c);
                 int w = layout.width(c);
@@ -148,6 +150,23 @@ final class RowUpdates {
                     }
                     continue;
                 }
+                if (hot.rowAdagrad) {
+                    // one accumulator for the row: collect the stored chunks, update them all below
+                    if (fresh && initial != null) {
+                        System.arraycopy(initial, g0 + off, work, off, w);
+                    } else if (fresh) {
+                        rows.initInto(config.newRowInit(), key, 0, off, w, work, off);
+                    } else {
+                        hot.decode(e, c, work, off);
+                    }
+                    for (int j = 0; j < w; j++) {
+                        float gj = grads[g0 + off + j] + l2 * work[off + j];
+                        gradWork[off + j] = gj;
+                        rowSq += gj * gj;
+                    }
+                    rowDims += w;
+                    continue;
+                }
                 if (fresh && initial != null) {
                     System.arraycopy(initial, g0 + off, work, 0, w);
                 } else if (fresh) {
@@ -155,8 +174,11 @@ final class RowUpdates {
                 } else {
                     hot.decode(e, c, work, 0);
                 }
-                adagrad(base + c, key, off, w, grads, g0 + off, lr, l2, eps);
+                adagrad(hot.acc(e, c), key, off, w, grads, g0 + off, lr, l2, eps);
                 hot.encode(e, c, work, 0, rng);
+            }
+            if (rowDims > 0) {
+                rowAdagrad(e, key, m, rowSq / rowDims, lr, eps, rng);
             }
             float lg = grads[g0 + d] + l2 * hot.linear[e];
             float linAcc = hot.linearAcc[e] + lg * lg;
@@ -172,7 +194,32 @@ final class RowUpdates {
         }
     }
 
-    /** Row-wise Adagrad with L2 on the chunk values in {@link #work}, accumulator at {@code hot.accumulator[i]}. */
+    /**
+     * Adagrad with one accumulator per row ({@link StoreConfig#rowAdagrad}): the stored chunks' values
+     * are in {@link #work} and their gradients (with L2) in {@link #gradWork}, both at the chunks'
+     * dimension offsets; {@code meanSq} is the mean squared gradient over the stored dimensions.
+     */
+    private void rowAdagrad(int e, long key, int m, float meanSq, float lr, float eps, long rng) {
+        float acc = hot.accumulator[e] + meanSq;
+        hot.accumulator[e] = acc;
+        float rate = lr / ((float) Math.sqrt(acc) + eps);
+        for (int c = 0; c < k; c++) {
+            if ((m & (1 << c)) == 0) {
+                continue;
+            }
+            int off = layout.offset(c);
+            for (int j = off; j < off + layout.width(c); j++) {
+                float v = work[j] - rate * gradWork[j];
+                if (!Float.isFinite(v)) {
+                    throw new StoreException(rows.name, key, "update made dimension " + j + " non-finite");
+                }
+                work[j] = v;
+            }
+            hot.encode(e, c, work, off, rng);
+        }
+    }
+
+    /** Chunk-wise Adagrad with L2 on the chunk values in {@link #work}, accumulator at {@code hot.accumulator[i]}. */
     private void adagrad(int i, long key, int off, int w, float[] grads, int g, float lr, float l2, float eps) {
         float s2 = 0f;
         for (int j = 0; j < w; j++) {

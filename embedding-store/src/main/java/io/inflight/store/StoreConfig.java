@@ -20,10 +20,20 @@ import io.inflight.policies.UtilityRule;
  * @param newRowInit       weights of a row that is not stored (first seen, or back after eviction):
  *                         ZERO (AdaEmbed) or RANDOM uniform in {@code ±initScale}
  * @param initScale        half-width of the RANDOM initialisation (also used by {@code allocateChunk})
+ * @param rowAdagrad       one Adagrad accumulator per row (the mean squared gradient over the row's
+ *                         stored dimensions, as FBGEMM's and AdaEmbed's row-wise Adagrad) instead of one
+ *                         per chunk: 4 bytes per row instead of 4 per chunk ({@link RowSizes})
  */
 public record StoreConfig(ChunkLayout layout, Precision defaultPrecision, int hotCapacity, long seed,
                           float learningRate, float l2, float adagradEps, UtilityRule utility,
-                          ChunkInit newRowInit, float initScale) {
+                          ChunkInit newRowInit, float initScale, boolean rowAdagrad) {
+
+    /** Settings with one Adagrad accumulator per chunk. */
+    public StoreConfig(ChunkLayout layout, Precision defaultPrecision, int hotCapacity, long seed,
+                       float learningRate, float l2, float adagradEps, UtilityRule utility,
+                       ChunkInit newRowInit, float initScale) {
+        this(layout, defaultPrecision, hotCapacity, seed, learningRate, l2, adagradEps, utility, newRowInit, initScale, false);
+    }
 
     public StoreConfig {
         if (layout == null || defaultPrecision == null || utility == null || newRowInit == null) {
@@ -55,26 +65,31 @@ public record StoreConfig(ChunkLayout layout, Precision defaultPrecision, int ho
     }
 
     public StoreConfig withPrecision(Precision p) {
-        return new StoreConfig(layout, p, hotCapacity, seed, learningRate, l2, adagradEps, utility, newRowInit, initScale);
+        return new StoreConfig(layout, p, hotCapacity, seed, learningRate, l2, adagradEps, utility, newRowInit, initScale, rowAdagrad);
     }
 
     public StoreConfig withHotCapacity(int rows) {
-        return new StoreConfig(layout, defaultPrecision, rows, seed, learningRate, l2, adagradEps, utility, newRowInit, initScale);
+        return new StoreConfig(layout, defaultPrecision, rows, seed, learningRate, l2, adagradEps, utility, newRowInit, initScale, rowAdagrad);
     }
 
     public StoreConfig withSeed(long s) {
-        return new StoreConfig(layout, defaultPrecision, hotCapacity, s, learningRate, l2, adagradEps, utility, newRowInit, initScale);
+        return new StoreConfig(layout, defaultPrecision, hotCapacity, s, learningRate, l2, adagradEps, utility, newRowInit, initScale, rowAdagrad);
     }
 
     public StoreConfig withOptimizer(float lr, float l2Penalty, float eps) {
-        return new StoreConfig(layout, defaultPrecision, hotCapacity, seed, lr, l2Penalty, eps, utility, newRowInit, initScale);
+        return new StoreConfig(layout, defaultPrecision, hotCapacity, seed, lr, l2Penalty, eps, utility, newRowInit, initScale, rowAdagrad);
     }
 
     public StoreConfig withUtility(UtilityRule rule) {
-        return new StoreConfig(layout, defaultPrecision, hotCapacity, seed, learningRate, l2, adagradEps, rule, newRowInit, initScale);
+        return new StoreConfig(layout, defaultPrecision, hotCapacity, seed, learningRate, l2, adagradEps, rule, newRowInit, initScale, rowAdagrad);
+    }
+
+    /** The same settings with one Adagrad accumulator per row ({@code true}) or per chunk. */
+    public StoreConfig withRowAdagrad(boolean perRow) {
+        return new StoreConfig(layout, defaultPrecision, hotCapacity, seed, learningRate, l2, adagradEps, utility, newRowInit, initScale, perRow);
     }
 
     public StoreConfig withInit(ChunkInit init, float scale) {
-        return new StoreConfig(layout, defaultPrecision, hotCapacity, seed, learningRate, l2, adagradEps, utility, init, scale);
+        return new StoreConfig(layout, defaultPrecision, hotCapacity, seed, learningRate, l2, adagradEps, utility, init, scale, rowAdagrad);
     }
 }

@@ -43,9 +43,9 @@ final class TieredRows {
         this.k = layout.chunks();
         this.d = layout.dim();
         this.cold = cold;
-        this.hot = new HotTier(layout, config.hotCapacity());
-        this.total = new Accounting(layout);
-        this.hotTotal = new Accounting(layout);
+        this.hot = new HotTier(layout, config.hotCapacity(), config.rowAdagrad());
+        this.total = new Accounting(layout, config.rowAdagrad());
+        this.hotTotal = new Accounting(layout, config.rowAdagrad());
         this.log = new ChangedKeys(name, layout, hot, cold);
         this.loadBuf = new RowBuffer(layout);
         this.evictBuf = new RowBuffer(layout);

@@ -164,6 +164,52 @@ abstract class EmbeddingStoreContractTest {
     }
 
     @Test
+    void shouldApplyOneAdagradAccumulatorPerRowWhenConfigured() {
+        EmbeddingStore s = newStore(config().withOptimizer(0.1f, 0.01f, 1e-8f).withInit(ChunkInit.RANDOM, 0.05f)
+                .withRowAdagrad(true));
+        long[] key = {42};
+        float[] w0 = new float[D + 1];
+        s.gather(key, 1, w0);
+        float[] g = grads(1, 3);
+        s.scatter(key, null, 1, g, 1);
+        float[] w1 = new float[D + 1];
+        s.gather(key, 1, w1);
+        double acc = 0;
+        for (int j = 0; j < D; j++) {
+            double gj = g[j] + 0.01 * w0[j];
+            acc += gj * gj;
+        }
+        acc /= D;
+        for (int j = 0; j < D; j++) {
+            double gj = g[j] + 0.01 * w0[j];
+            assertThat(w1[j]).isCloseTo((float) (w0[j] - 0.1 * gj / Math.sqrt(acc)), within(1e-6f));
+        }
+        // 4 bytes of accumulator per row instead of per chunk
+        Precision[] fp32 = {Precision.FP32, Precision.FP32, Precision.FP32, Precision.FP32};
+        EmbeddingStore chunkWise = newStore(config());
+        chunkWise.scatter(key, null, 1, g, 1);
+        assertThat(s.storedBytes()).isEqualTo(chunkWise.storedBytes() - 4 * (LAYOUT.chunks() - 1))
+                .isEqualTo(s.rowBytes(LAYOUT.fullMask(), fp32));
+    }
+
+    @Test
+    void shouldReplayBitIdenticallyWithOneAccumulatorPerRow() {
+        StoreConfig cfg = config().withPrecision(Precision.INT8).withInit(ChunkInit.RANDOM, 0.05f).withRowAdagrad(true);
+        EmbeddingStore a = newStore(cfg);
+        EmbeddingStore b = newStore(cfg);
+        workload(a);
+        workload(b);
+        assertThat(dump(a)).isEqualTo(dump(b)).isNotEmpty();
+        EmbeddingStore ref = EmbeddingStore.inMemory("ref", cfg);
+        workload(ref);
+        assertThat(dump(a)).isEqualTo(dump(ref));
+        assertThat(a.storedBytes()).isEqualTo(ref.storedBytes());
+        EmbeddingStore chunkWise = EmbeddingStore.inMemory("chunks", cfg.withRowAdagrad(false));
+        workload(chunkWise);
+        assertThat(dump(a)).isNotEqualTo(dump(chunkWise));
+    }
+
+    @Test
     void shouldApplyRowWiseAdagradAtFullPrecision() {
         EmbeddingStore s = newStore(config().withOptimizer(0.1f, 0.01f, 1e-8f).withInit(ChunkInit.RANDOM, 0.05f));
         long[] key = {42};

@@ -79,6 +79,35 @@ class RowCodecTest {
     }
 
     @Test
+    void shouldCarryOneAccumulatorPerRowAndConvertBetweenTheForms() throws IOException {
+        RowBuffer r = fixtureRow();
+        r.rowAdagrad = true;
+        r.rowAccumulator = 0.75f;
+        byte[] b = RowCodec.encode(r);
+        assertThat(b).hasSize(fixture().length + 4 - 3 * 4); // one accumulator instead of three (stored chunks)
+        assertThat(b[1]).isEqualTo((byte) (4 | RowCodec.ROW_ADAGRAD));
+        RowBuffer back = new RowBuffer(LAYOUT);
+        RowCodec.decode(b, back, "s", r.key);
+        assertThat(back.rowAdagrad).isTrue();
+        assertThat(back.rowAccumulator).isEqualTo(0.75f);
+        assertThat(back.accumulator).containsOnly(0f);
+        assertThat(RowCodec.encode(back)).isEqualTo(b);
+        // a chunk-wise row read by a row-wise store: the mean over the stored dimensions
+        RowBuffer chunks = new RowBuffer(LAYOUT);
+        RowCodec.decode(fixture(), chunks, "s", r.key);
+        assertThat(chunks.rowAdagrad).isFalse();
+        assertThat(chunks.meanAccumulator()).isEqualTo((float) ((0.125 * 2 + 0.375 * 4 + 0.5 * 8) / 14));
+        HotTier rowWise = new HotTier(LAYOUT, 4, true);
+        int e = rowWise.allocate(r.key);
+        rowWise.copyIn(e, chunks);
+        assertThat(rowWise.accumulator[e]).isEqualTo(chunks.meanAccumulator());
+        HotTier chunkWise = new HotTier(LAYOUT, 4, false);
+        int f = chunkWise.allocate(r.key);
+        chunkWise.copyIn(f, back);
+        assertThat(java.util.Arrays.copyOfRange(chunkWise.accumulator, 0, 4)).containsExactly(0.75f, 0f, 0.75f, 0.75f);
+    }
+
+    @Test
     void shouldRejectNonZeroPaddingNibbles() {
         ChunkLayout odd = ChunkLayout.of(4, 4, 4);
         RowBuffer r = new RowBuffer(odd);

@@ -1,0 +1,70 @@
+package io.inflight.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inflight.policies.Precision;
+import org.junit.jupiter.api.Test;
+
+/** The narrow per-row fields of {@link HotTier} (issue #18): what they hold at their limits. */
+class HotTierFieldsTest {
+
+    static final ChunkLayout LAYOUT = ChunkLayout.of(4, 4, 4);
+
+    @Test
+    void shouldSaturateAccessesAndReadStepsAndCountersUnsigned() {
+        HotTier hot = new HotTier(LAYOUT, 4, false);
+        int e = hot.allocate(7);
+        hot.addAccesses(e, Integer.MAX_VALUE - 1);
+        hot.addAccesses(e, 5);
+        assertThat(hot.accesses[e]).isEqualTo(Integer.MAX_VALUE);
+        // a step past 2^32 (low 32 bits stored): the gap is still exact
+        long step = (1L << 32) + 10;
+        hot.lastStep[e] = (int) step;
+        assertThat(hot.skippedSteps(e, step + 1)).isZero();
+        assertThat(hot.skippedSteps(e, step + 1001)).isEqualTo(1000);
+        hot.lastStep[e] = (int) ((1L << 32) - 3);
+        assertThat(hot.skippedSteps(e, 1L << 32)).isEqualTo(2);
+        hot.updates[e] = -1; // 2^32 - 1 updates: keys rounding as the 64-bit counter did
+        assertThat(hot.updates(e)).isEqualTo((1L << 32) - 1);
+    }
+
+    @Test
+    void shouldPackMaskAndPrecisionInOneNibblePerChunk() {
+        HotTier hot = new HotTier(LAYOUT, 4, false);
+        assertThat(hot.codeBytes).isEqualTo(2);
+        int e = hot.allocate(1);
+        hot.setPrecision(e, 0, (byte) Precision.INT2.ordinal());
+        hot.setPrecision(e, 2, (byte) Precision.BF16.ordinal());
+        hot.allocateSlot(e, 2);
+        assertThat(hot.mask(e)).isEqualTo(0b100);
+        assertThat(hot.precision(e, 0)).isEqualTo((byte) Precision.INT2.ordinal());
+        assertThat(hot.precision(e, 1)).isEqualTo((byte) Precision.FP32.ordinal());
+        assertThat(hot.precision(e, 2)).isEqualTo((byte) Precision.BF16.ordinal());
+        hot.allocateSlot(e, 0);
+        hot.releaseSlot(e, 2);
+        assertThat(hot.mask(e)).isEqualTo(0b001);
+        assertThat(hot.precision(e, 2)).isEqualTo((byte) Precision.BF16.ordinal()); // kept while pruned
+        int f = hot.allocate(2); // the neighbouring entry's codes are its own
+        assertThat(hot.mask(f)).isZero();
+        assertThat(hot.mask(e)).isEqualTo(0b001);
+    }
+
+    @Test
+    void shouldKeepTheScaleOfAQuantizedChunkInItsSlot() {
+        HotTier hot = new HotTier(LAYOUT, 4, false);
+        int e = hot.allocate(1);
+        hot.setPrecision(e, 1, (byte) Precision.INT8.ordinal());
+        hot.allocateSlot(e, 1);
+        assertThat(hot.slab(1, Precision.INT8.ordinal()).slotBytes).isEqualTo(4 + RowSizes.SCALE_BYTES);
+        float[] x = {0.3f, -0.2f, 0.1f, 0f};
+        hot.encode(e, 1, x, 0, 9);
+        float[] back = new float[4];
+        hot.decode(e, 1, back, 0);
+        float scale = hot.scale(e, 1);
+        // max|x| rounded up to bf16, over 127, read back from the 2 bytes after the values
+        assertThat(scale).isEqualTo(Quantizer.bf16Ceil(0.3f) / 127);
+        for (int j = 0; j < 4; j++) {
+            assertThat(Math.abs(back[j] - x[j])).isLessThanOrEqualTo(scale);
+        }
+    }
+}
