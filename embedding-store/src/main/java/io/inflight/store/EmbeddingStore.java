@@ -280,6 +280,11 @@ public final class EmbeddingStore implements EmbeddingRows {
         policies.allocateChunk(key, chunk, init);
     }
 
+    @Override
+    public void allocateChunkFromShared(long key, int chunk, int field, ChunkInit fallback) {
+        policies.allocateChunk(key, chunk, fallback, field);
+    }
+
     /** Re-quantizes a stored chunk (stochastic rounding); for a pruned chunk sets the precision it will get. */
     @Override
     public void setPrecision(long key, int chunk, Precision precision) {

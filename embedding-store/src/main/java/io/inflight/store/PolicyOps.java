@@ -148,6 +148,15 @@ final class PolicyOps {
 
     /** Allocates a pruned chunk at the precision it last had (optimizer state zero); no-op if stored. */
     void allocateChunk(long key, int chunk, ChunkInit init) {
+        allocateChunk(key, chunk, init, -1);
+    }
+
+    /**
+     * Allocates a pruned chunk; with shared rows and a {@code field} >= 0 it starts from the chunk's
+     * dimensions of the key's shared row times the field's gate (what it read while pruned), else as
+     * {@code init} says.
+     */
+    void allocateChunk(long key, int chunk, ChunkInit init, int field) {
         int e = rows.existing(key, chunk);
         if (hot.stored(e, chunk)) {
             return;
@@ -155,7 +164,18 @@ final class PolicyOps {
         int i = e * k + chunk;
         hot.allocateSlot(e, chunk);
         long counter = hot.updates(e);
-        rows.initInto(init, key, counter + 1, rows.layout.offset(chunk), rows.layout.width(chunk), work, 0);
+        int off = rows.layout.offset(chunk);
+        int w = rows.layout.width(chunk);
+        SharedRows shared = rows.shared;
+        if (shared != null && field >= 0 && field < shared.fields()) {
+            shared.read(key, off, w, work, 0);
+            float g = shared.gate(field);
+            for (int j = 0; j < w; j++) {
+                work[j] *= g;
+            }
+        } else {
+            rows.initInto(init, key, counter + 1, off, w, work, 0);
+        }
         hot.encode(e, chunk, work, 0, CounterRng.bits(rows.config.seed(), key, counter));
         if (!hot.rowAdagrad) {
             hot.accumulator[i] = 0f; // a row's one accumulator carries on

@@ -2,6 +2,7 @@ package io.inflight.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inflight.policies.EmbeddingTable.ChunkInit;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -9,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class SharedRowsTest {
 
     private static final StoreConfig CONFIG = StoreConfig.defaults(ChunkLayout.of(2, 2)).withInit(
-            io.inflight.policies.EmbeddingTable.ChunkInit.RANDOM, 0.05f);
+            ChunkInit.RANDOM, 0.05f);
 
     @Test
     void shouldApplyAStepsSummedGradientsOncePerRow() {
@@ -84,6 +85,28 @@ class SharedRowsTest {
         store.scatter(new long[0], new int[0], 0, grad, 2);
         assertThat(shared.exportState()).as("a refused feature's gradient is applied with the next scatter")
                 .isNotEqualTo(mid);
+    }
+
+    @Test
+    void shouldStartAnAllocatedChunkFromItsGatedSharedRow() {
+        EmbeddingStore store = EmbeddingStore.inMemory("s", CONFIG);
+        SharedRows shared = new SharedRows(8, 2, CONFIG);
+        store.attachShared(shared);
+        store.scatter(new long[] {42, 43}, new int[] {1, 1}, 2, new float[] {0.5f, -0.5f, 1f, 1f, 0.1f,
+            0.5f, -0.5f, 1f, 1f, 0.1f}, 0);
+        store.pruneChunk(42, 1);
+        store.pruneChunk(43, 1);
+        store.allocateChunkFromShared(42, 1, 1, ChunkInit.ZERO);
+        store.allocateChunk(43, 1, ChunkInit.ZERO);
+        float[] out = new float[10];
+        store.gather(new long[] {42, 43}, 2, out);
+        float[] tail = new float[2];
+        shared.read(42, 2, 2, tail, 0);
+        float g = shared.gate(1);
+        assertThat(tail[0] * g).as("the shared row is not zero").isNotZero();
+        assertThat(new float[] {out[2], out[3]}).as("what it read while pruned: the gated shared row")
+                .containsExactly(tail[0] * g, tail[1] * g);
+        assertThat(new float[] {out[7], out[8]}).as("the plain allocation: zeros").containsExactly(0f, 0f);
     }
 
     @Test

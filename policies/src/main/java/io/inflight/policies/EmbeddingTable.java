@@ -44,6 +44,15 @@ public interface EmbeddingTable {
     /** Allocates chunk {@code chunk} of row {@code key} again, initialised as {@code init} says. */
     void allocateChunk(long key, int chunk, ChunkInit init);
 
+    /**
+     * Allocates chunk {@code chunk} of row {@code key} starting from what the feature read there
+     * while the chunk was not stored: its shared hashed row's dimensions scaled by the gate of field
+     * {@code field} (CAFE); initialised as {@code fallback} says when the table has no shared rows.
+     */
+    default void allocateChunkFromShared(long key, int chunk, int field, ChunkInit fallback) {
+        allocateChunk(key, chunk, fallback);
+    }
+
     /** Re-quantizes chunk {@code chunk} of row {@code key} in place at {@code precision}. */
     void setPrecision(long key, int chunk, Precision precision);
 

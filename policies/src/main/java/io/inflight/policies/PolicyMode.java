@@ -57,8 +57,9 @@ public enum PolicyMode {
         return this == ADAEMBED || this == ALL;
     }
 
+    /** FIITED's chunk pruning and re-allocation (not in {@link #ALL}: measured costlier there). */
     public boolean fiited() {
-        return this == FIITED_MANUAL || this == FIITED_ADAPTIVE || this == FIITED_2D || this == ALL;
+        return this == FIITED_MANUAL || this == FIITED_ADAPTIVE || this == FIITED_2D;
     }
 
     public boolean growth() {

@@ -102,6 +102,7 @@ public final class PolicyRunner {
         this.esapn = new EsapnPolicy(fields, k, settings.esapnBuckets(), settings.esapnHidden(),
                 settings.esapnLearningRate(), settings.esapnBaseline(), settings.chunkInit(),
                 stateSlots, initialPrecision(), SplitMix64.at(settings.seed(), 2));
+        esapn.setInitFromShared(settings.sharedInit());
         // the table gets what the policies' state leaves of the budget
         long state = limited > 0 ? stateBytes() : 0;
         if (limited > 0 && limited - state < limited / 2) {
@@ -373,7 +374,7 @@ public final class PolicyRunner {
                 esapn.setExcludedChunks(droppedMask);
                 pruned += pruneColumns(table, droppedMask);
             }
-            if (mode.fiited() && mode != PolicyMode.ALL) {
+            if (mode.fiited()) {
                 float[] thresholds = mode == PolicyMode.FIITED_MANUAL
                         ? fiited.manualThresholds(table,
                                 PruningRatios.powerLaw(k, plan.fiitedRatio(), settings.fiitedExponent()), seed)

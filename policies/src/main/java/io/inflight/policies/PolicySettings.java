@@ -177,9 +177,10 @@ public record PolicySettings(
                     "Every pass re-sizes the shared rows (powers of two) to the share of accesses they served, "
                             + "between 1/16 and 3/4 of the table's budget; false keeps the shared fraction fixed.")
             .define(SHARED_INIT, Type.BOOLEAN, true, Importance.LOW,
-                    "A feature admitted to a row of its own starts it from the gated shared row it read until then "
-                            + "(CAFE), so admission keeps what the shared row learned for it; false starts it from the "
-                            + "store's own initialisation.");
+                    "A feature admitted to a row of its own starts it from the gated shared row it read until then, "
+                            + "and a chunk ESAPN grows starts from the gated shared dimensions it read (CAFE), so "
+                            + "what the shared rows learned for the feature is kept; false starts them from the store's "
+                            + "own initialisation and " + CHUNK_INIT + ".");
 
     /** Copies the ladder's lists; every other check is {@link #DEF}'s, made by {@link #fromMap}. */
     public PolicySettings {

@@ -48,6 +48,7 @@ public final class EsapnPolicy {
     private final float learningRate;
     private final Baseline baseline;
     private final ChunkInit init;
+    private boolean fromShared;
     private final Precision growPrecision;
     private final long seed;
     private final PolicyNet[] nets;
@@ -171,7 +172,11 @@ public final class EsapnPolicy {
                 return false;
             }
             long before = table.storedBytes();
-            table.allocateChunk(key, next, init);
+            if (fromShared) {
+                table.allocateChunkFromShared(key, next, field, init);
+            } else {
+                table.allocateChunk(key, next, init);
+            }
             if (allowance != Long.MAX_VALUE) {
                 // Charge what the store really added (it chooses the new chunk's precision).
                 allowance = Math.max(0, allowance - Math.max(delta, table.storedBytes() - before));
@@ -188,6 +193,14 @@ public final class EsapnPolicy {
                 net.step(learningRate);
             }
         }
+    }
+
+    /**
+     * Whether a grown chunk starts from what the feature read there before (its gated shared row,
+     * {@link EmbeddingTable#allocateChunkFromShared}) instead of the configured initialisation.
+     */
+    public void setInitFromShared(boolean on) {
+        this.fromShared = on;
     }
 
     /** Growth may add at most this many bytes until the next call ({@link Long#MAX_VALUE} = unlimited). */

@@ -107,7 +107,7 @@ final class ConfigChecks {
         Precision[] precisions = new Precision[layout.chunks()];
         Arrays.fill(precisions, store.defaultPrecision());
         long rowBytes = RowSizes.valueBytes(layout, mask, precisions)
-                + RowSizes.metadataBytes(layout, mask, precisions);
+                + RowSizes.metadataBytes(layout, mask, precisions, store.rowAdagrad());
         long eventBytes = rowBytes * batch.slots();
         // the policies' per-feature state (sketch, ESAPN slots) and the shared rows take their share first
         long state = PolicyRunner.plannedStateBytes(p);

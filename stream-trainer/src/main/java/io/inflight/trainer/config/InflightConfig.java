@@ -68,6 +68,7 @@ public final class InflightConfig extends AbstractConfig {
     public static final String STORE_CHUNKS = "inflight.store.chunks";
     public static final String STORE_PRECISION = "inflight.store.precision";
     public static final String STORE_HOT_ROWS = "inflight.store.hot.rows";
+    public static final String STORE_ADAGRAD_PER_ROW = "inflight.store.adagrad.per.row";
     public static final String CHECKPOINT_INTERVAL_MS = "inflight.checkpoint.interval.ms";
     public static final String CHECKPOINT_MAX_BYTES = "inflight.checkpoint.max.bytes";
     public static final String PUBLISH_INTERVAL_MS = "inflight.publish.interval.ms";
@@ -150,6 +151,10 @@ public final class InflightConfig extends AbstractConfig {
                     Importance.MEDIUM, "Precision new rows are stored at (mini-batch trainer); int* use stochastic rounding.")
             .define(STORE_HOT_ROWS, Type.INT, 1 << 20, Range.between(1, 1 << 28), Importance.MEDIUM,
                     "Rows per task kept in the in-memory hot tier; colder rows live in RocksDB (mini-batch trainer).")
+            .define(STORE_ADAGRAD_PER_ROW, Type.BOOLEAN, true, Importance.LOW,
+                    "One Adagrad accumulator per embedding row (row-wise Adagrad, as FBGEMM and AdaEmbed use: the mean "
+                            + "squared gradient over the row's stored dimensions), 4 bytes a row; false: one per chunk, "
+                            + "4 bytes a chunk. Measured: the same or higher AUC in fewer bytes (README, bench compression).")
             .define(CHECKPOINT_INTERVAL_MS, Type.LONG, CadenceSettings.DEFAULT_CHECKPOINT_INTERVAL_MS, Range.atLeast(0),
                     Importance.MEDIUM, "Mini-batch trainer: rows and dense parameters are made durable at the first commit "
                             + "this long after the last checkpoint; in between each commit writes only a journal of the "
@@ -298,7 +303,8 @@ public final class InflightConfig extends AbstractConfig {
         io.inflight.policies.Precision precision = policy.mode().precision() ? policy.initialPrecision()
                 : io.inflight.policies.Precision.valueOf(getString(STORE_PRECISION).toUpperCase(java.util.Locale.ROOT));
         return new io.inflight.store.StoreConfig(layout, precision, full.hotCapacity(), full.seed(), full.learningRate(),
-                full.l2(), full.adagradEps(), policy.utilityRule(), full.newRowInit(), full.initScale());
+                full.l2(), full.adagradEps(), policy.utilityRule(), full.newRowInit(), full.initScale(),
+                getBoolean(STORE_ADAGRAD_PER_ROW));
     }
 
     /** Client configs shared by every Kafka client (the {@code kafka.*} keys without prefix). */

@@ -138,7 +138,7 @@ public final class BatchTrainer {
     public static StoreConfig fullPrecision(BatchSettings s, int hotRows) {
         return new StoreConfig(ChunkLayout.of(s.dim()), Precision.FP32, hotRows, s.seed(), (float) s.embeddingLearningRate(),
                 (float) s.l2(), 1e-8f, new UtilityRule(UtilityRule.Kind.ACCESS_GRAD, 0.9f), ChunkInit.RANDOM,
-                (float) (Math.sqrt(3) * s.initStddev()));
+                (float) (Math.sqrt(3) * s.initStddev()), true);
     }
 
     /**

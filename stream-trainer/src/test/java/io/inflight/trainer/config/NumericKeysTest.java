@@ -157,25 +157,25 @@ class NumericKeysTest {
         m.put(InflightConfig.MODEL_DIM, "16");
         m.put(InflightConfig.STORE_CHUNKS, "4,4,4,4");
         m.put(PolicySettings.MODE, "fiited-adaptive");
-        // a row of 4 x 4 fp32: 64 bytes of values + 28 + 2 + 4 x 10 of metadata = 134 bytes
+        // a row of 4 x 4 fp32: 64 bytes of values + 32 + 2 + 4 x 6 of metadata (row-wise Adagrad) = 122 bytes
         m.put(PolicySettings.BUDGET_BYTES, "100");
         assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("100")
-                .hasMessageContaining("smaller than one row").hasMessageContaining("134 bytes")
-                .hasMessageContaining("give at least 283"); // 2 fields x 134 / 0.95
+                .hasMessageContaining("smaller than one row").hasMessageContaining("122 bytes")
+                .hasMessageContaining("give at least 257"); // 2 fields x 122 / 0.95
         // larger than a row, but a pass aims at 95% of it: less than the two rows of one event
-        m.put(PolicySettings.BUDGET_BYTES, "280");
+        m.put(PolicySettings.BUDGET_BYTES, "256");
         assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("280")
+                .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("256")
                 .hasMessageContaining("every pass would evict");
-        m.put(PolicySettings.BUDGET_BYTES, "283");
-        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(283);
-        // ESAPN rows start at one chunk: 16 + 30 + 40 = 86 bytes, so a smaller budget is enough, but its
-        // per-feature state (at least 16 slots of 34 bytes) counts in the budget too: 2 x 86 / 0.95 + 544
+        m.put(PolicySettings.BUDGET_BYTES, "257");
+        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(257);
+        // ESAPN rows start at one chunk: 16 + 34 + 24 = 74 bytes, so a smaller budget is enough, but its
+        // per-feature state (at least 16 slots of 34 bytes) counts in the budget too: 2 x 74 / 0.95 + 544
         m.put(PolicySettings.MODE, "esapn");
-        m.put(PolicySettings.BUDGET_BYTES, "726");
-        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(726);
-        m.put(PolicySettings.BUDGET_BYTES, "725");
+        m.put(PolicySettings.BUDGET_BYTES, "700");
+        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(700);
+        m.put(PolicySettings.BUDGET_BYTES, "699");
         assertThatThrownBy(() -> InflightConfig.parse(m)).hasMessageContaining("one chunk, mode esapn");
     }
 
