@@ -138,7 +138,7 @@ public final class StoreBench {
 
     private static StoreConfig config(int dim, Precision p, int hotRows) {
         return StoreConfig.defaults(ChunkLayout.uniform(4, dim / 4)).withPrecision(p).withHotCapacity(hotRows)
-                .withInit(ChunkInit.RANDOM, 0.05f);
+                .withInit(ChunkInit.RANDOM, 0.05f).withRowAdagrad(true); // the trainer's default
     }
 
     private static Throughput throughput(int dim, Precision p, boolean withCold, Options o) {
@@ -193,7 +193,7 @@ public final class StoreBench {
             double coldFraction = (double) (s.coldReads() - coldBefore) / ((double) BATCH * o.batches());
             Precision[] ps = {p, p, p, p};
             long values = RowSizes.valueBytes(cfg.layout(), cfg.layout().fullMask(), ps);
-            long meta = RowSizes.metadataBytes(cfg.layout(), cfg.layout().fullMask(), ps);
+            long meta = RowSizes.metadataBytes(cfg.layout(), cfg.layout().fullMask(), ps, cfg.rowAdagrad());
             return new Throughput(dim, p, withCold ? "10%-rocksdb" : "hot", (double) BATCH * o.batches() / (nanos / 1e9),
                     coldFraction, values, meta);
         } finally {

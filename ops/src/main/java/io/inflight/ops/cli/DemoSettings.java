@@ -6,6 +6,7 @@ import io.inflight.policies.PolicySettings;
 import io.inflight.policies.Precision;
 import io.inflight.store.ChunkLayout;
 import io.inflight.store.RowSizes;
+import io.inflight.store.StoreConfig;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.InflightConfig;
 import java.util.Arrays;
@@ -47,11 +48,12 @@ final class DemoSettings {
 
     /** Bytes of one row with every chunk at fp32, metadata included: what the table holds per feature without a policy. */
     static long fp32RowBytes(InflightConfig cfg) {
-        ChunkLayout layout = cfg.storeConfig(cfg.batchSettings()).layout();
+        StoreConfig store = cfg.storeConfig(cfg.batchSettings());
+        ChunkLayout layout = store.layout();
         Precision[] fp32 = new Precision[layout.chunks()];
         Arrays.fill(fp32, Precision.FP32);
         int all = (1 << layout.chunks()) - 1;
-        return RowSizes.valueBytes(layout, all, fp32) + RowSizes.metadataBytes(layout, all, fp32);
+        return RowSizes.valueBytes(layout, all, fp32) + RowSizes.metadataBytes(layout, all, fp32, store.rowAdagrad());
     }
 
     /**
