@@ -27,8 +27,4 @@ public final class CounterRng {
     public static float unit(long bits) {
         return (bits >>> 40) * 0x1.0p-24f;
     }
-
-    static long mix(long z) {
-        return SplitMix64.mix(z);
-    }
 }

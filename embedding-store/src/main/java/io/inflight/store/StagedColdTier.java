@@ -95,19 +95,14 @@ public final class StagedColdTier implements ColdTier {
 
     @Override
     public byte[] get(long key) {
-        if (!rows.isEmpty()) {
-            byte[] v = rows.get(key);
-            if (v != null) {
-                return v == DELETED ? null : v;
-            }
-        }
-        return inner.get(key);
+        byte[] v = rows.isEmpty() ? null : rows.get(key);
+        return v == null ? inner.get(key) : live(v);
     }
 
     @Override
     public void put(long key, byte[] row) {
         if (staging) {
-            stageRow(key, row);
+            stage(rows, key, row);
         } else {
             inner.put(key, row);
         }
@@ -117,7 +112,7 @@ public final class StagedColdTier implements ColdTier {
     public void putAll(long[] keys, byte[][] values, int n) {
         if (staging) {
             for (int i = 0; i < n; i++) {
-                stageRow(keys[i], values[i]);
+                stage(rows, keys[i], values[i]);
             }
         } else {
             inner.putAll(keys, values, n);
@@ -127,19 +122,20 @@ public final class StagedColdTier implements ColdTier {
     @Override
     public void delete(long key) {
         if (staging) {
-            stageRow(key, DELETED);
+            stage(rows, key, DELETED);
         } else {
             inner.delete(key);
         }
     }
 
-    private void stageRow(long key, byte[] value) {
-        byte[] old = rows.put(key, value);
-        stagedBytes += value.length - (old == null ? -ENTRY_OVERHEAD : old.length);
+    /** A staged value as a read sees it: null for a staged delete. */
+    private static byte[] live(byte[] staged) {
+        return staged == DELETED ? null : staged;
     }
 
-    private void stageMeta(String name, byte[] value) {
-        byte[] old = meta.put(name, value);
+    /** Stages {@code value} (or {@link #DELETED}) under {@code key} in {@code overlay}, counting its bytes. */
+    private <K> void stage(TreeMap<K, byte[]> overlay, K key, byte[] value) {
+        byte[] old = overlay.put(key, value);
         stagedBytes += value.length - (old == null ? -ENTRY_OVERHEAD : old.length);
     }
 
@@ -184,16 +180,13 @@ public final class StagedColdTier implements ColdTier {
     @Override
     public byte[] getMeta(String name) {
         byte[] v = meta.get(name);
-        if (v != null) {
-            return v == DELETED ? null : v;
-        }
-        return inner.getMeta(name);
+        return v == null ? inner.getMeta(name) : live(v);
     }
 
     @Override
     public void putMeta(String name, byte[] value) {
         if (staging) {
-            stageMeta(name, value);
+            stage(meta, name, value);
         } else {
             inner.putMeta(name, value);
         }
@@ -202,7 +195,7 @@ public final class StagedColdTier implements ColdTier {
     @Override
     public void deleteMeta(String name) {
         if (staging) {
-            stageMeta(name, DELETED);
+            stage(meta, name, DELETED);
         } else {
             inner.deleteMeta(name);
         }

@@ -55,18 +55,7 @@ class RowCodecTest {
         assertThat(bytes).hasSize(78);
         RowBuffer r = new RowBuffer(LAYOUT);
         RowCodec.decode(bytes, r, "s", 0x0123456789abcdefL);
-        assertThat(r.mask).isEqualTo(0b1101);
-        assertThat(r.precision(0)).isEqualTo(Precision.FP32);
-        assertThat(r.precision(1)).isEqualTo(Precision.INT8);
-        assertThat(r.precision(2)).isEqualTo(Precision.INT4);
-        assertThat(r.precision(3)).isEqualTo(Precision.BF16);
-        assertThat(r.accesses()).isEqualTo(17);
-        assertThat(r.lastAccessStep()).isEqualTo(1234);
-        assertThat(r.updates).isEqualTo(9);
-        assertThat(r.linear).isEqualTo(-0.25f);
-        assertThat(r.linearAcc).isEqualTo(2.5f);
-        assertThat(r.utility).containsExactly(0.5f, 1.5f, 2.5f, 3.5f);
-        assertThat(r.accumulator).containsExactly(0.125f, 0f, 0.375f, 0.5f);
+        assertFixtureFields(r);
         // max|x| = 0.7 rounded up to bf16 (0.703125), over 7; the codes were computed with it.
         assertThat(r.scale[2]).isEqualTo(0.703125f / 7);
         float[] v = new float[16];
@@ -125,18 +114,7 @@ class RowCodecTest {
     void shouldReadTheCheckedInVersionOneFixture() throws IOException {
         RowBuffer r = new RowBuffer(LAYOUT);
         RowCodec.decode(resource("/rows/v1-row.bin"), r, "s", 0x0123456789abcdefL);
-        assertThat(r.mask).isEqualTo(0b1101);
-        assertThat(r.precision(0)).isEqualTo(Precision.FP32);
-        assertThat(r.precision(1)).isEqualTo(Precision.INT8);
-        assertThat(r.precision(2)).isEqualTo(Precision.INT4);
-        assertThat(r.precision(3)).isEqualTo(Precision.BF16);
-        assertThat(r.accesses()).isEqualTo(17);
-        assertThat(r.lastAccessStep()).isEqualTo(1234);
-        assertThat(r.updates).isEqualTo(9);
-        assertThat(r.linear).isEqualTo(-0.25f);
-        assertThat(r.linearAcc).isEqualTo(2.5f);
-        assertThat(r.utility).containsExactly(0.5f, 1.5f, 2.5f, 3.5f);
-        assertThat(r.accumulator).containsExactly(0.125f, 0f, 0.375f, 0.5f);
+        assertFixtureFields(r);
         float[] v = new float[16];
         r.values(v, 0);
         // FP32 and BF16 values here are exact; INT4 (scale 0.1) stored codes 7, -7, 4 (0.35 rounded up), 0.
@@ -176,5 +154,21 @@ class RowCodecTest {
                 .isInstanceOf(StoreException.class).hasMessageContaining("K=4").hasMessageContaining("8,8");
         assertThatThrownBy(() -> RowCodec.decode(new byte[0], new RowBuffer(LAYOUT), "emb", 5))
                 .isInstanceOf(StoreException.class).hasMessageContaining("empty");
+    }
+
+    /** The fields both checked-in fixtures hold besides their values: mask, precisions, counters, linear part, utilities. */
+    private static void assertFixtureFields(RowBuffer r) {
+        assertThat(r.mask).isEqualTo(0b1101);
+        assertThat(r.precision(0)).isEqualTo(Precision.FP32);
+        assertThat(r.precision(1)).isEqualTo(Precision.INT8);
+        assertThat(r.precision(2)).isEqualTo(Precision.INT4);
+        assertThat(r.precision(3)).isEqualTo(Precision.BF16);
+        assertThat(r.accesses()).isEqualTo(17);
+        assertThat(r.lastAccessStep()).isEqualTo(1234);
+        assertThat(r.updates).isEqualTo(9);
+        assertThat(r.linear).isEqualTo(-0.25f);
+        assertThat(r.linearAcc).isEqualTo(2.5f);
+        assertThat(r.utility).containsExactly(0.5f, 1.5f, 2.5f, 3.5f);
+        assertThat(r.accumulator).containsExactly(0.125f, 0f, 0.375f, 0.5f);
     }
 }

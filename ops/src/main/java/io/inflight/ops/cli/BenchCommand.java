@@ -21,6 +21,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
@@ -29,6 +30,34 @@ import picocli.CommandLine.Option;
                 BenchCommand.Store.class, BenchCommand.Policies.class, BenchCommand.Serve.class,
                 BenchCompressionCommand.class})
 final class BenchCommand {
+
+    /** Where a bench prints its progress: nowhere with --json, whose one line is all it prints. */
+    static PrintStream progress(boolean json) {
+        return json ? new PrintStream(OutputStream.nullOutputStream()) : System.out;
+    }
+
+    /** A bench run against a cluster, given its bootstrap servers (null: it needs none); returns the exit code. */
+    @FunctionalInterface
+    interface ClusterRun {
+        int run(String bootstrap) throws Exception;
+    }
+
+    /**
+     * Empties {@code workDir}, then runs {@code run} against {@code bootstrap} or, when that is null
+     * and a cluster is {@code needed}, against an embedded broker in {@code workDir/broker}, started
+     * for the run and closed after it.
+     */
+    static int onCluster(String bootstrap, boolean needed, Path workDir, ClusterRun run) throws Exception {
+        DemoCommand.deleteRecursively(workDir);
+        EmbeddedBroker broker = needed && bootstrap == null ? EmbeddedBroker.start(workDir.resolve("broker"), 0, 0) : null;
+        try {
+            return run.run(bootstrap != null ? bootstrap : broker != null ? broker.bootstrapServers() : null);
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+    }
 
     @Command(name = "recovery", mixinStandardHelpOptions = true,
             description = {"Exactly-once under SIGKILL: model hashes, events lost / twice, resume time.",
@@ -67,34 +96,28 @@ final class BenchCommand {
             if (kills < 0 || kills > 100) {
                 throw new IllegalArgumentException("--kills must be in [0, 100], got " + kills);
             }
-            DemoCommand.deleteRecursively(workDir);
-            PrintStream progress = json ? new PrintStream(OutputStream.nullOutputStream()) : System.out;
-            EmbeddedBroker broker = bootstrap == null ? EmbeddedBroker.start(workDir.resolve("broker"), 0, 0) : null;
-            try {
-                String servers = bootstrap == null ? broker.bootstrapServers() : bootstrap;
-                RecoveryBench.Result r = new RecoveryBench(servers, workDir, progress).run(events, kills, seed, trainer);
-                if (json) {
-                    System.out.println(r.json());
-                } else {
-                    System.out.printf(Locale.ROOT, "events                 %,d%n", r.events());
-                    System.out.printf(Locale.ROOT, "killed at offsets      %s%n", r.killOffsets());
-                    System.out.printf(Locale.ROOT, "uninterrupted hash     %s (%,d events)%n", r.cleanHash(), r.cleanEvents());
-                    System.out.printf(Locale.ROOT, "killed+restarted hash  %s (%,d events)%n", r.crashedHash(), r.crashedEvents());
-                    System.out.printf(Locale.ROOT, "identical              %s%n", r.identical() ? "yes" : "NO");
-                    System.out.printf(Locale.ROOT, "events lost / twice    %d / %d%n", r.lost(), r.appliedTwice());
-                    System.out.printf(Locale.ROOT, "restart-to-resume s    %s%n", r.resumeSeconds().stream()
-                            .map(d -> String.format(Locale.ROOT, "%.2f", d)).toList());
-                    if (r.publishedRows() >= 0) {
-                        System.out.printf(Locale.ROOT, "published rows         %,d rows, %d whose latest update differs%n",
-                                r.publishedRows(), r.publicationMismatches());
-                    }
-                }
-                return r.identical() && r.lost() == 0 && r.appliedTwice() == 0 && r.publicationMismatches() <= 0 ? 0 : 1;
-            } finally {
-                if (broker != null) {
-                    broker.close();
+            return onCluster(bootstrap, true, workDir, this::run);
+        }
+
+        private int run(String servers) throws Exception {
+            RecoveryBench.Result r = new RecoveryBench(servers, workDir, progress(json)).run(events, kills, seed, trainer);
+            if (json) {
+                System.out.println(r.json());
+            } else {
+                System.out.printf(Locale.ROOT, "events                 %,d%n", r.events());
+                System.out.printf(Locale.ROOT, "killed at offsets      %s%n", r.killOffsets());
+                System.out.printf(Locale.ROOT, "uninterrupted hash     %s (%,d events)%n", r.cleanHash(), r.cleanEvents());
+                System.out.printf(Locale.ROOT, "killed+restarted hash  %s (%,d events)%n", r.crashedHash(), r.crashedEvents());
+                System.out.printf(Locale.ROOT, "identical              %s%n", r.identical() ? "yes" : "NO");
+                System.out.printf(Locale.ROOT, "events lost / twice    %d / %d%n", r.lost(), r.appliedTwice());
+                System.out.printf(Locale.ROOT, "restart-to-resume s    %s%n", r.resumeSeconds().stream()
+                        .map(d -> String.format(Locale.ROOT, "%.2f", d)).toList());
+                if (r.publishedRows() >= 0) {
+                    System.out.printf(Locale.ROOT, "published rows         %,d rows, %d whose latest update differs%n",
+                            r.publishedRows(), r.publicationMismatches());
                 }
             }
+            return r.identical() && r.lost() == 0 && r.appliedTwice() == 0 && r.publicationMismatches() <= 0 ? 0 : 1;
         }
     }
 
@@ -147,33 +170,26 @@ final class BenchCommand {
                 throw new IllegalArgumentException("--events, --fields and --dim must be >= 1, got " + events + ", "
                         + fields + ", " + dim);
             }
-            DemoCommand.deleteRecursively(workDir);
-            PrintStream progress = json ? new PrintStream(OutputStream.nullOutputStream()) : System.out;
-            boolean pipeline = !noPipeline;
-            EmbeddedBroker broker = pipeline && bootstrap == null ? EmbeddedBroker.start(workDir.resolve("broker"), 0, 0) : null;
-            try {
-                String servers = bootstrap != null ? bootstrap : broker != null ? broker.bootstrapServers() : null;
-                var rows = new TrainerBench(servers, workDir, BatchModels::create, progress)
-                        .run(models, batches, events, fields, dim, hidden, pipeline, extra);
-                if (json) {
-                    System.out.println(TrainerBench.json(rows, events, fields, dim));
-                } else {
-                    System.out.printf(Locale.ROOT, "%-8s %6s %14s %14s %7s %14s %14s %7s %8s%n", "model", "batch",
-                            "in-process ev/s", "pipeline ev/s", "ratio", "in-proc steady", "pipe steady", "ratio", "AUC");
-                    for (var r : rows) {
-                        System.out.printf(Locale.ROOT, "%-8s %6d %14.0f %14.0f %7.2f %14.0f %14.0f %7.2f %8.4f%n", r.model(),
-                                r.batch(), r.inProcessEventsPerSecond(), r.pipelineEventsPerSecond(), r.ratio(),
-                                r.inProcessSteady(), r.pipelineSteady(), r.steadyRatio(), r.inProcessAuc());
-                    }
-                    System.out.println("steady: after the first quarter of the events on both sides (JIT warm-up; in the "
-                            + "pipeline also the broker's and Kafka clients' code)");
+            return onCluster(bootstrap, !noPipeline, workDir, this::run);
+        }
+
+        private int run(String servers) throws Exception {
+            var rows = new TrainerBench(servers, workDir, BatchModels::create, progress(json))
+                    .run(models, batches, events, fields, dim, hidden, !noPipeline, extra);
+            if (json) {
+                System.out.println(TrainerBench.json(rows, events, fields, dim));
+            } else {
+                System.out.printf(Locale.ROOT, "%-8s %6s %14s %14s %7s %14s %14s %7s %8s%n", "model", "batch",
+                        "in-process ev/s", "pipeline ev/s", "ratio", "in-proc steady", "pipe steady", "ratio", "AUC");
+                for (var r : rows) {
+                    System.out.printf(Locale.ROOT, "%-8s %6d %14.0f %14.0f %7.2f %14.0f %14.0f %7.2f %8.4f%n", r.model(),
+                            r.batch(), r.inProcessEventsPerSecond(), r.pipelineEventsPerSecond(), r.ratio(),
+                            r.inProcessSteady(), r.pipelineSteady(), r.steadyRatio(), r.inProcessAuc());
                 }
-                return 0;
-            } finally {
-                if (broker != null) {
-                    broker.close();
-                }
+                System.out.println("steady: after the first quarter of the events on both sides (JIT warm-up; in the "
+                        + "pipeline also the broker's and Kafka clients' code)");
             }
+            return 0;
         }
     }
 
@@ -233,7 +249,7 @@ final class BenchCommand {
             }
             var settings = new BaselinesBench.Settings(dim, batch, hidden, denseLr, embeddingLr, 1e-6,
                     42L, integers);
-            PrintStream progress = json ? new PrintStream(OutputStream.nullOutputStream()) : System.out;
+            PrintStream progress = progress(json);
             progress.println(BaselinesBench.header());
             var rows = BaselinesBench.run(data, datasets, models, settings, progress);
             if (json) {
@@ -351,21 +367,8 @@ final class BenchCommand {
         @Option(names = "--dim", defaultValue = "8", description = "Embedding dimension (default: ${DEFAULT-VALUE}).")
         int dim;
 
-        @Option(names = "--threads", defaultValue = "" + ServeEndpoint.Options.DEFAULT_THREADS,
-                description = "As serve --threads (default: ${DEFAULT-VALUE}).")
-        int threads;
-
-        @Option(names = "--backlog", defaultValue = "" + ServeEndpoint.Options.DEFAULT_BACKLOG,
-                description = "As serve --backlog (default: ${DEFAULT-VALUE}).")
-        int backlog;
-
-        @Option(names = "--read-timeout-ms", defaultValue = "" + ServeEndpoint.Options.DEFAULT_READ_TIMEOUT_MS,
-                description = "As serve --read-timeout-ms (default: ${DEFAULT-VALUE}).")
-        long readTimeoutMs;
-
-        @Option(names = "--idle-timeout-ms", defaultValue = "" + ServeEndpoint.Options.DEFAULT_IDLE_TIMEOUT_MS,
-                description = "As serve --idle-timeout-ms (default: ${DEFAULT-VALUE}).")
-        long idleTimeoutMs;
+        @Mixin
+        HttpServerOptions http;
 
         @Option(names = "--json", description = "Print one JSON line.")
         boolean json;
@@ -383,11 +386,10 @@ final class BenchCommand {
                 throw new IllegalArgumentException("--fields, --vocabulary and --dim must be >= 1, got " + fields + ", "
                         + vocabulary + ", " + dim);
             }
-            ServeEndpoint.Options server = new ServeEndpoint.Options("127.0.0.1", 0, threads, backlog, readTimeoutMs,
-                    idleTimeoutMs, ServeEndpoint.Options.DEFAULT_MAX_BODY_BYTES, EventLimits.DEFAULTS);
-            PrintStream progress = json ? new PrintStream(OutputStream.nullOutputStream()) : System.out;
+            ServeEndpoint.Options server = http.endpoint("127.0.0.1", 0, ServeEndpoint.Options.DEFAULT_MAX_BODY_BYTES,
+                    EventLimits.DEFAULTS);
             var result = ServeBench.run(new ServeBench.Options(clients, seconds,
-                    warmupSeconds, modelType, fields, vocabulary, dim, server), progress);
+                    warmupSeconds, modelType, fields, vocabulary, dim, server), progress(json));
             System.out.println(json ? result.json() : result.table());
             return result.errors() == 0 ? 0 : 1;
         }

@@ -31,22 +31,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "Which model replica to serve: each clicks partition trains its own (default: ${DEFAULT-VALUE}).")
     int modelId;
 
-    @Option(names = "--threads", defaultValue = "" + ServeEndpoint.Options.DEFAULT_THREADS,
-            description = "HTTP worker threads (bodies are read without holding one) (default: ${DEFAULT-VALUE}).")
-    int threads;
-
-    @Option(names = "--backlog", defaultValue = "" + ServeEndpoint.Options.DEFAULT_BACKLOG,
-            description = "Accept queue of the listening socket, capped by the kernel's somaxconn (default: ${DEFAULT-VALUE}).")
-    int backlog;
-
-    @Option(names = "--read-timeout-ms", defaultValue = "" + ServeEndpoint.Options.DEFAULT_READ_TIMEOUT_MS,
-            description = "Most time to receive a request body; then 408 and the connection is closed "
-                    + "(default: ${DEFAULT-VALUE}).")
-    long readTimeoutMs;
-
-    @Option(names = "--idle-timeout-ms", defaultValue = "" + ServeEndpoint.Options.DEFAULT_IDLE_TIMEOUT_MS,
-            description = "A connection silent this long is closed (default: ${DEFAULT-VALUE}).")
-    long idleTimeoutMs;
+    @Mixin
+    HttpServerOptions http;
 
     @Option(names = "--max-body-bytes", defaultValue = "" + ServeEndpoint.Options.DEFAULT_MAX_BODY_BYTES,
             description = "Longest /score body; longer gets 413 (default: ${DEFAULT-VALUE}).")
@@ -55,7 +41,7 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // Checked before anything connects: a bad value exits 2 naming the option.
-        ServeEndpoint.Options.validate(host, port, threads, backlog, readTimeoutMs, idleTimeoutMs, maxBodyBytes);
+        http.validate(host, port, maxBodyBytes);
         if (modelId < 0) {
             throw new IllegalArgumentException("--model must be a clicks partition (>= 0), got " + modelId);
         }
@@ -72,11 +58,11 @@ final class ServeCommand implements Callable<Integer> {
         try (Shutdown shutdown = new Shutdown();
              ServingReplica replica = new ServingReplica(cfg.kafkaClientConfigs(), cfg.topics().modelUpdates(),
                      new ServingModel(settings, BatchModels::create, modelId));
-             ServeEndpoint endpoint = new ServeEndpoint(replica, new ServeEndpoint.Options(host, port, threads, backlog,
-                     readTimeoutMs, idleTimeoutMs, maxBodyBytes, cfg.limits()))) {
+             ServeEndpoint endpoint = new ServeEndpoint(replica, http.endpoint(host, port, maxBodyBytes, cfg.limits()))) {
             System.out.printf(Locale.ROOT, "Serving model %d of %s (%s, D=%d) from %s at http://%s:%d/score (status: /status), "
                             + "%d threads, backlog %d. Ctrl-C to stop.%n", modelId, cfg.topics().modelUpdates(),
-                    settings.modelType(), settings.dim(), cfg.bootstrapServers(), host, endpoint.port(), threads, backlog);
+                    settings.modelType(), settings.dim(), cfg.bootstrapServers(), host, endpoint.port(), http.threads,
+                    http.backlog);
             while (!shutdown.awaitRequest(5_000)) {
                 if (replica.failure() != null) {
                     throw new IllegalStateException("replica stopped: " + replica.failure(), replica.failure());

@@ -25,9 +25,7 @@ public sealed interface Pacer permits Pacer.FullSpeed, Pacer.Rate, Pacer.Speedup
     /** {@code eventsPerSecond} on average since the start (so a slow moment is caught up, not lost). */
     record Rate(double eventsPerSecond) implements Pacer {
         public Rate {
-            if (!(eventsPerSecond > 0) || Double.isInfinite(eventsPerSecond)) {
-                throw new IllegalArgumentException("--rate must be a positive number of events/s, got " + eventsPerSecond);
-            }
+            requirePositive(eventsPerSecond, "--rate must be a positive number of events/s");
         }
 
         @Override
@@ -39,14 +37,19 @@ public sealed interface Pacer permits Pacer.FullSpeed, Pacer.Rate, Pacer.Speedup
     /** Event-time gaps divided by {@code factor}: 1 is real time, 60 is an hour per minute. */
     record Speedup(double factor) implements Pacer {
         public Speedup {
-            if (!(factor > 0) || Double.isInfinite(factor)) {
-                throw new IllegalArgumentException("--speedup must be a positive factor, got " + factor);
-            }
+            requirePositive(factor, "--speedup must be a positive factor");
         }
 
         @Override
         public long waitNanos(long index, long eventTimeMs, long firstEventTimeMs, long startNanos, long nowNanos) {
             return startNanos + (long) ((eventTimeMs - firstEventTimeMs) * 1e6 / factor) - nowNanos;
+        }
+    }
+
+    /** Throws naming {@code what} unless {@code x} is positive and finite. */
+    private static void requirePositive(double x, String what) {
+        if (!(x > 0) || Double.isInfinite(x)) {
+            throw new IllegalArgumentException(what + ", got " + x);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.inflight.policies.sim;
 
+import io.inflight.policies.util.LongIntHashMap;
 import java.util.Arrays;
 
 /**

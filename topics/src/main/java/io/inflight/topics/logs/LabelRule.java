@@ -8,7 +8,7 @@ import io.inflight.topics.RejectReason;
  * is a click, {@code 0}/{@code -1}/{@code false} is not), {@code >=X}, {@code >X} (numeric
  * threshold, e.g. {@code >=4} for ratings) or {@code ==V} (a click iff the text equals {@code V}).
  */
-public sealed interface LabelRule permits LabelRule.Binary, LabelRule.AtLeast, LabelRule.Above, LabelRule.EqualTo {
+public sealed interface LabelRule permits LabelRule.Binary, LabelRule.Threshold, LabelRule.EqualTo {
 
     /** The label of {@code text}; throws {@link MalformedEventException} (BAD_LABEL) when unreadable. */
     int label(String text);
@@ -35,29 +35,17 @@ public sealed interface LabelRule permits LabelRule.Binary, LabelRule.AtLeast, L
         }
     }
 
-    /** A click iff the value is at least {@code threshold}. */
-    record AtLeast(double threshold) implements LabelRule {
+    /** A click iff the value is above {@code threshold} ({@code >X}), or at least it ({@code >=X}) when {@code inclusive}. */
+    record Threshold(double threshold, boolean inclusive) implements LabelRule {
         @Override
         public int label(String t) {
-            return number(t) >= threshold ? 1 : 0;
+            double x = number(t);
+            return x > threshold || inclusive && x == threshold ? 1 : 0;
         }
 
         @Override
         public String toString() {
-            return ">=" + threshold;
-        }
-    }
-
-    /** A click iff the value is greater than {@code threshold}. */
-    record Above(double threshold) implements LabelRule {
-        @Override
-        public int label(String t) {
-            return number(t) > threshold ? 1 : 0;
-        }
-
-        @Override
-        public String toString() {
-            return ">" + threshold;
+            return (inclusive ? ">=" : ">") + threshold;
         }
     }
 
@@ -90,10 +78,10 @@ public sealed interface LabelRule permits LabelRule.Binary, LabelRule.AtLeast, L
                 return new Binary();
             }
             if (s.startsWith(">=")) {
-                return new AtLeast(Double.parseDouble(s.substring(2).trim()));
+                return new Threshold(Double.parseDouble(s.substring(2).trim()), true);
             }
             if (s.startsWith(">")) {
-                return new Above(Double.parseDouble(s.substring(1).trim()));
+                return new Threshold(Double.parseDouble(s.substring(1).trim()), false);
             }
             if (s.startsWith("==")) {
                 return new EqualTo(s.substring(2).trim());
