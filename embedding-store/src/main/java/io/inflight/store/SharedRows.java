@@ -1,6 +1,8 @@
 package io.inflight.store;
 
+import io.inflight.policies.PolicySettings;
 import java.nio.ByteBuffer;
+import java.security.MessageDigest;
 import java.util.Arrays;
 import java.util.BitSet;
 
@@ -117,7 +119,7 @@ public final class SharedRows {
 
     /** Bytes a table of {@code rows} shared rows of dimension {@code dim} holds (without gates). */
     public static long bytesFor(long rows, int dim) {
-        return rows * io.inflight.policies.PolicySettings.sharedRowBytes(dim);
+        return rows * PolicySettings.sharedRowBytes(dim);
     }
 
     /** What a field's gate starts at. */
@@ -406,7 +408,7 @@ public final class SharedRows {
     }
 
     /** Adds the table to a model hash. */
-    public void digest(java.security.MessageDigest md) {
+    public void digest(MessageDigest md) {
         md.update(exportState());
     }
 }

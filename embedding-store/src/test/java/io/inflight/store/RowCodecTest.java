@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.inflight.policies.Precision;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 
 class RowCodecTest {
@@ -93,7 +97,7 @@ class RowCodecTest {
         HotTier chunkWise = new HotTier(LAYOUT, 4, false);
         int f = chunkWise.allocate(r.key);
         chunkWise.copyIn(f, back);
-        assertThat(java.util.Arrays.copyOfRange(chunkWise.accumulator, 0, 4)).containsExactly(0.75f, 0f, 0.75f, 0.75f);
+        assertThat(Arrays.copyOfRange(chunkWise.accumulator, 0, 4)).containsExactly(0.75f, 0f, 0.75f, 0.75f);
     }
 
     @Test
@@ -103,9 +107,9 @@ class RowCodecTest {
         r.mask = 0b101;
         byte[] b = RowCodec.encode(r);
         b[24 + 1] |= (byte) 0x80; // the unused high nibble of the second code byte
-        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        CRC32C crc = new CRC32C();
         crc.update(b, 0, b.length - 4);
-        java.nio.ByteBuffer.wrap(b).order(java.nio.ByteOrder.LITTLE_ENDIAN).putInt(b.length - 4, (int) crc.getValue());
+        ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(b.length - 4, (int) crc.getValue());
         assertThatThrownBy(() -> RowCodec.decode(b, new RowBuffer(odd), "emb", 3))
                 .isInstanceOf(StoreException.class).hasMessageContaining("beyond K=3");
     }
@@ -147,7 +151,7 @@ class RowCodecTest {
         assertThatThrownBy(() -> RowCodec.decode(flipped, new RowBuffer(LAYOUT), "emb", 5))
                 .isInstanceOf(StoreException.class).hasMessageContaining("corrupt").hasMessageContaining("row key 5");
         byte[] whole = fixture();
-        byte[] cut = java.util.Arrays.copyOf(whole, 20);
+        byte[] cut = Arrays.copyOf(whole, 20);
         assertThatThrownBy(() -> RowCodec.decode(cut, new RowBuffer(LAYOUT), "emb", 5))
                 .isInstanceOf(StoreException.class).hasMessageContaining("truncated");
         assertThatThrownBy(() -> RowCodec.decode(whole, new RowBuffer(ChunkLayout.of(8, 8)), "emb", 5))

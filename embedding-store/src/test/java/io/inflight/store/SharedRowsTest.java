@@ -3,7 +3,11 @@ package io.inflight.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inflight.policies.EmbeddingTable.ChunkInit;
+import io.inflight.policies.PolicySettings;
+import java.nio.ByteBuffer;
 import java.util.SplittableRandom;
+import org.assertj.core.api.Assertions;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 
 /** Shared hashed rows: what reads them, what trains them, and that a step applies each row's summed gradient once. */
@@ -36,8 +40,8 @@ class SharedRowsTest {
         c.apply();
         assertThat(c.exportState()).as("the same keys in the same order: the same bits").isEqualTo(a.exportState());
         // another order sums the same gradients in another float order: equal up to rounding
-        java.nio.ByteBuffer x = java.nio.ByteBuffer.wrap(a.exportState());
-        java.nio.ByteBuffer y = java.nio.ByteBuffer.wrap(b.exportState());
+        ByteBuffer x = ByteBuffer.wrap(a.exportState());
+        ByteBuffer y = ByteBuffer.wrap(b.exportState());
         for (int i = 0; i < 3; i++) {
             assertThat(y.getInt()).as("format, H, D").isEqualTo(x.getInt());
         }
@@ -45,13 +49,13 @@ class SharedRowsTest {
         for (int i = 0; i < 7 * 5; i++) { // binary16 values, rounded stochastically: within two units of 2^-10
             float vx = Quantizer.halfToFloat(x.getShort() & 0xffff);
             float vy = Quantizer.halfToFloat(y.getShort() & 0xffff);
-            assertThat(vy).isCloseTo(vx, org.assertj.core.data.Offset.offset(Math.max(1e-4f, Math.abs(vx) * 0x1p-9f)));
+            assertThat(vy).isCloseTo(vx, Offset.offset(Math.max(1e-4f, Math.abs(vx) * 0x1p-9f)));
         }
         while (x.hasRemaining()) {
-            assertThat(y.getFloat()).isCloseTo(x.getFloat(), org.assertj.core.data.Offset.offset(1e-4f));
+            assertThat(y.getFloat()).isCloseTo(x.getFloat(), Offset.offset(1e-4f));
         }
         assertThat(a.exportState()).isNotEqualTo(new SharedRows(7, CONFIG).exportState());
-        assertThat(a.bytes()).isEqualTo(7 * io.inflight.policies.PolicySettings.sharedRowBytes(4));
+        assertThat(a.bytes()).isEqualTo(7 * PolicySettings.sharedRowBytes(4));
         for (long key = 0; key < 1000; key++) {
             assertThat(a.slot(key)).isBetween(0, 6);
         }
@@ -123,7 +127,7 @@ class SharedRowsTest {
         }
         a.resize(16);
         assertThat(a.rows()).isEqualTo(16);
-        assertThat(a.bytes()).isEqualTo(16 * io.inflight.policies.PolicySettings.sharedRowBytes(4) + 2 * SharedRows.GATE_BYTES);
+        assertThat(a.bytes()).isEqualTo(16 * PolicySettings.sharedRowBytes(4) + 2 * SharedRows.GATE_BYTES);
         float[] now = new float[4];
         for (int key = 0; key < 200; key++) {
             a.read(key, 0, 4, now, 0);
@@ -153,10 +157,10 @@ class SharedRowsTest {
             for (int j = 0; j < 4; j++) {
                 float mean = 0.5f * (bySlot[slot][j] + bySlot[slot + 4][j]);
                 assertThat(now[j]).as("the mean, rounded to binary16")
-                        .isCloseTo(mean, org.assertj.core.data.Offset.offset(Math.abs(mean) * 0x1p-10f + 1e-7f));
+                        .isCloseTo(mean, Offset.offset(Math.abs(mean) * 0x1p-10f + 1e-7f));
             }
         }
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> a.resize(3)).hasMessageContaining("power of two");
+        Assertions.assertThatThrownBy(() -> a.resize(3)).hasMessageContaining("power of two");
     }
 
     @Test
@@ -175,7 +179,7 @@ class SharedRowsTest {
         assertThat(b.rows()).isEqualTo(16);
         assertThat(b.exportState()).isEqualTo(a.exportState());
         assertThat(b.takeServedShare()).as("smoothed: half the last window, half the one before").isEqualTo(0.4);
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new SharedRows(8, 2, CONFIG).importState(a.exportState()))
+        Assertions.assertThatThrownBy(() -> new SharedRows(8, 2, CONFIG).importState(a.exportState()))
                 .hasMessageContaining("gate 3 fields");
     }
 

@@ -14,9 +14,22 @@ import io.inflight.policies.fiited.PruningRatios;
 import io.inflight.policies.precision.PrecisionLadder;
 import io.inflight.policies.util.GrowableLongs;
 import io.inflight.policies.util.SplitMix64;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.zip.Deflater;
+import java.util.zip.DeflaterOutputStream;
+import java.util.zip.Inflater;
+import java.util.zip.InflaterInputStream;
 
 /**
  * The entry point the trainer drives: per access {@link #admit}, per batch {@link #observeFeature}
@@ -243,10 +256,10 @@ public final class PolicyRunner {
      * zeros.
      */
     public byte[] exportState() {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        java.util.zip.Deflater deflater = new java.util.zip.Deflater(java.util.zip.Deflater.BEST_SPEED);
-        try (java.io.DataOutputStream out = new java.io.DataOutputStream(new java.io.BufferedOutputStream(
-                new java.util.zip.DeflaterOutputStream(bytes, deflater), 1 << 16))) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        Deflater deflater = new Deflater(Deflater.BEST_SPEED);
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
+                new DeflaterOutputStream(bytes, deflater), 1 << 16))) {
             out.writeByte(STATE_VERSION);
             out.writeUTF(mode.configName());
             out.writeLong(passes);
@@ -270,8 +283,8 @@ public final class PolicyRunner {
             if (mode == PolicyMode.FIITED_2D) {
                 importance.writeState(out);
             }
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e); // in memory: cannot happen
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // in memory: cannot happen
         } finally {
             deflater.end();
         }
@@ -286,16 +299,16 @@ public final class PolicyRunner {
      */
     public void importState(byte[] state) {
         if (state.length == 37 && state[0] == PASS_STATE_VERSION) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(state, 1, 36);
+            ByteBuffer b = ByteBuffer.wrap(state, 1, 36);
             passes = b.getLong();
             lastPassStep = b.getLong();
             droppedMask = b.getInt();
             budget.restore(b.getDouble(), b.getDouble());
             return;
         }
-        java.util.zip.Inflater inflater = new java.util.zip.Inflater();
-        try (java.io.DataInputStream in = new java.io.DataInputStream(new java.io.BufferedInputStream(
-                new java.util.zip.InflaterInputStream(new java.io.ByteArrayInputStream(state), inflater), 1 << 16))) {
+        Inflater inflater = new Inflater();
+        try (DataInputStream in = new DataInputStream(new BufferedInputStream(
+                new InflaterInputStream(new ByteArrayInputStream(state), inflater), 1 << 16))) {
             byte version = in.readByte();
             if (version != STATE_VERSION) {
                 throw new IllegalArgumentException("policy state: unknown format version " + version + " (expected "
@@ -323,7 +336,7 @@ public final class PolicyRunner {
             if (in.readBoolean()) {
                 importance.readState(in);
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalArgumentException("policy state is unreadable (" + state.length + " bytes): " + e, e);
         } finally {
             inflater.end();

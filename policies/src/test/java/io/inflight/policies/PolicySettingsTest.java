@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 
 class PolicySettingsTest {
@@ -79,11 +80,11 @@ class PolicySettingsTest {
         assertThat(ada.sharedRows(16)).as("adaptive: a power of two at most the share").isEqualTo(128);
         assertThat(ada.with(PolicySettings.SHARED_ADAPTIVE, "false").sharedRows(16)).as("fixed").isEqualTo(250);
         assertThat(PolicySettings.fromMap(Map.of(PolicySettings.MODE, "adaembed")).sharedRows(16)).as("no budget").isZero();
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash")))
+        Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash")))
                 .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("mode hash");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.SHARED_FRACTION, "1")))
+        Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.SHARED_FRACTION, "1")))
                 .hasMessageContaining(PolicySettings.SHARED_FRACTION).hasMessageContaining("value 1.0 ");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash",
+        Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash",
                 PolicySettings.BUDGET_BYTES, "40")).sharedRows(16)).hasMessageContaining("no room for one shared row");
     }
 }

@@ -1,5 +1,16 @@
 package io.inflight.trainer.config;
 
+import io.inflight.policies.ConfigValidators.FiniteRange;
+import io.inflight.policies.PolicySettings;
+import io.inflight.policies.Precision;
+import io.inflight.store.ChunkLayout;
+import io.inflight.store.StoreConfig;
+import io.inflight.topics.EventLimits;
+import io.inflight.topics.TopicCatalogue;
+import io.inflight.trainer.train.BatchTrainer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.TreeMap;
@@ -13,10 +24,6 @@ import org.apache.kafka.common.config.ConfigDef.ValidString;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.StreamsConfig;
-import io.inflight.policies.ConfigValidators.FiniteRange;
-import io.inflight.policies.PolicySettings;
-import io.inflight.topics.EventLimits;
-import io.inflight.topics.TopicCatalogue;
 
 /**
  * Inflight's configuration: one flat map of keys in three namespaces.
@@ -181,7 +188,7 @@ public final class InflightConfig extends AbstractConfig {
     private final Map<String, String> kafka;
     private final Map<String, String> streams;
     private final PolicySettings policy;
-    private final java.util.List<String> warnings = new java.util.ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
 
     private InflightConfig(Map<String, String> inflight, Map<String, String> kafka, Map<String, String> streams,
                            PolicySettings policy) {
@@ -235,13 +242,13 @@ public final class InflightConfig extends AbstractConfig {
     }
 
     /** Settings that are allowed but probably not meant (e.g. a budget no policy enforces), one line each. */
-    public java.util.List<String> warnings() {
-        return java.util.List.copyOf(warnings);
+    public List<String> warnings() {
+        return List.copyOf(warnings);
     }
 
 
     /** The parsed {@value #MODEL_NUMERIC_FIELDS} (empty by default). */
-    public java.util.List<NumericField> numericFields() {
+    public List<NumericField> numericFields() {
         return NumericField.parseList(getList(MODEL_NUMERIC_FIELDS));
     }
 
@@ -250,7 +257,7 @@ public final class InflightConfig extends AbstractConfig {
         return !modelFields().isEmpty();
     }
 
-    private java.util.List<String> modelFields() {
+    private List<String> modelFields() {
         return getList(MODEL_FIELDS).stream().map(String::trim).filter(f -> !f.isEmpty()).toList();
     }
 
@@ -262,7 +269,7 @@ public final class InflightConfig extends AbstractConfig {
      *                         from a stream that has not been read yet
      */
     public BatchSettings batchSettings() {
-        java.util.List<String> fields = modelFields();
+        List<String> fields = modelFields();
         if (fields.isEmpty()) {
             throw new ConfigException(MODEL_FIELDS, "", "training needs the categorical fields of the events, one "
                     + "embedding slot each, e.g. " + MODEL_FIELDS + "=site,app,device (the generator's and the demo's "
@@ -290,19 +297,19 @@ public final class InflightConfig extends AbstractConfig {
     }
 
     /** The embedding store of the mini-batch trainer: {@code batch}'s optimizer settings, the store.* keys. */
-    public io.inflight.store.StoreConfig storeConfig(BatchSettings batch) {
-        io.inflight.store.StoreConfig full = io.inflight.trainer.train.BatchTrainer.fullPrecision(batch, getInt(STORE_HOT_ROWS));
-        java.util.List<String> widths = getList(STORE_CHUNKS).stream().map(String::trim).filter(w -> !w.isEmpty()).toList();
-        io.inflight.store.ChunkLayout layout = widths.isEmpty() ? full.layout()
-                : io.inflight.store.ChunkLayout.parse(String.join(",", widths));
+    public StoreConfig storeConfig(BatchSettings batch) {
+        StoreConfig full = BatchTrainer.fullPrecision(batch, getInt(STORE_HOT_ROWS));
+        List<String> widths = getList(STORE_CHUNKS).stream().map(String::trim).filter(w -> !w.isEmpty()).toList();
+        ChunkLayout layout = widths.isEmpty() ? full.layout()
+                : ChunkLayout.parse(String.join(",", widths));
         if (layout.dim() != batch.dim()) {
             throw new IllegalArgumentException("chunk widths " + widths + " sum to " + layout.dim() + ", not to "
                     + MODEL_DIM + " = " + batch.dim());
         }
         // with the precision policy on, new rows start at the ladder's floor
-        io.inflight.policies.Precision precision = policy.mode().precision() ? policy.initialPrecision()
-                : io.inflight.policies.Precision.valueOf(getString(STORE_PRECISION).toUpperCase(java.util.Locale.ROOT));
-        return new io.inflight.store.StoreConfig(layout, precision, full.hotCapacity(), full.seed(), full.learningRate(),
+        Precision precision = policy.mode().precision() ? policy.initialPrecision()
+                : Precision.valueOf(getString(STORE_PRECISION).toUpperCase(Locale.ROOT));
+        return new StoreConfig(layout, precision, full.hotCapacity(), full.seed(), full.learningRate(),
                 full.l2(), full.adagradEps(), policy.utilityRule(), full.newRowInit(), full.initScale(),
                 getBoolean(STORE_ADAGRAD_PER_ROW));
     }

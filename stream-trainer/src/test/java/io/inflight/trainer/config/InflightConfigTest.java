@@ -3,6 +3,7 @@ package io.inflight.trainer.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.inflight.trainer.model.DeepModelSpec;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -198,7 +199,7 @@ class InflightConfigTest {
         BatchSettings b = InflightConfig.parse(m).batchSettings();
         assertThat(b.numericFields()).containsExactly(new NumericField("price", NumericField.Transform.LOG),
                 new NumericField("age", NumericField.Transform.NONE), new NumericField("count", NumericField.Transform.LOG));
-        assertThat(io.inflight.trainer.model.DeepModelSpec.from(b).numericFields()).isEqualTo(3);
+        assertThat(DeepModelSpec.from(b).numericFields()).isEqualTo(3);
     }
 
     @Test
