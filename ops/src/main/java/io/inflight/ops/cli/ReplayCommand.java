@@ -67,7 +67,10 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Option(names = "--mapping", paramLabel = "FILE",
             description = "Generic mapping (.properties) for csv, tsv and jsonl: label=, label.rule=, time=, time.format=, id=, "
-                    + "categorical=, numeric=, multi=, columns=, header= (see LogMapping).")
+                    + "categorical=, numeric=, multi=, columns=, header=, separator=, quote= (see LogMapping). "
+                    + "time.format: epoch-s | epoch-ms (default) | a java.time pattern such as yyyy-MM-dd HH:mm:ss or yyMMddHH "
+                    + "(time.zone=UTC by default). separator: any string, e.g. , | ; :: or \\t (default , for csv, tab for tsv); "
+                    + "quote: true | false (default true for csv, false for tsv).")
     Path mappingFile;
 
     @Option(names = "--map", paramLabel = "KEY=VALUE",

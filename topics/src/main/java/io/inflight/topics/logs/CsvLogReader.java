@@ -18,7 +18,8 @@ import org.apache.commons.csv.CSVRecord;
  * Reads a CSV or TSV log (plain or gzip) through commons-csv and maps each record with a
  * {@link LogMapping}: the Criteo and Avazu readers are this class with their preset mappings.
  *
- * <p>CSV is RFC 4180 (comma, double quotes); TSV is tab-separated without quoting. Blank lines are
+ * <p>CSV is RFC 4180 (comma, double quotes); TSV is tab-separated without quoting; the mapping's
+ * {@code separator} (any string, e.g. {@code ::}) and {@code quote} (on/off) override either. Blank lines are
  * skipped. A record with a different number of columns than the header is malformed. A broken quote
  * ends the file (the parser cannot resynchronise): it is reported once as malformed, then
  * {@link #hasNext()} is false.
@@ -67,7 +68,7 @@ public final class CsvLogReader implements LogReader {
     public static CsvLogReader open(Path path, Dialect dialect, LogMapping mapping) {
         LogInput input = LogInput.open(path, StandardCharsets.UTF_8);
         try {
-            CSVParser parser = CSVParser.parse(input.reader(), dialect.format);
+            CSVParser parser = CSVParser.parse(input.reader(), format(dialect, mapping));
             Iterator<CSVRecord> it = parser.iterator();
             CSVRecord first = it.hasNext() ? it.next() : null;
             long firstLine = parser.getCurrentLineNumber();
@@ -94,8 +95,14 @@ public final class CsvLogReader implements LogReader {
             try {
                 mapper = RowMapper.bind(mapping, columns);
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(path + ": " + e.getMessage(), e);
+                String hint = columns.size() == 1 && first != null
+                        ? " (each line is one column: is the separator right? it is '"
+                                + (mapping.separator() == null ? (dialect == Dialect.CSV ? "," : "\\t") : mapping.separator())
+                                + "'; set separator=..., e.g. separator=::)"
+                        : "";
+                throw new IllegalArgumentException(path + ": " + e.getMessage() + hint, e);
             }
+            mapper.warnAs(path.toString());
             return new CsvLogReader(path.toString(), input, parser, it, mapper, pending, firstLine);
         } catch (IOException e) {
             input.close();
@@ -103,6 +110,26 @@ public final class CsvLogReader implements LogReader {
         } catch (RuntimeException e) {
             input.close();
             throw e;
+        }
+    }
+
+    /** The dialect's format with the mapping's {@code separator} and {@code quote}, when it sets them. */
+    static CSVFormat format(Dialect dialect, LogMapping mapping) {
+        if (mapping.separator() == null && mapping.quote() == null) {
+            return dialect.format;
+        }
+        CSVFormat.Builder b = dialect.format.builder();
+        if (mapping.separator() != null) {
+            b.setDelimiter(mapping.separator());
+        }
+        if (mapping.quote() != null) {
+            b.setQuote(mapping.quote() ? Character.valueOf('"') : null);
+        }
+        try {
+            return b.get();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("separator '" + mapping.separator() + "' with quote=" + mapping.quote() + ": "
+                    + e.getMessage(), e);
         }
     }
 

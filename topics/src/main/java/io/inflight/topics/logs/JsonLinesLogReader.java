@@ -57,6 +57,7 @@ public final class JsonLinesLogReader extends LineLogReader {
             keys.addAll(mapping.numeric().keySet());
             mapper = RowMapper.bind(mapping, new ArrayList<>(keys));
             row = new NodeRow(mapper.columns());
+            mapper.warnAs(path.toString());
         }
         return new JsonLinesLogReader(path, mapper, mapping == null ? new JsonEventCodec(limits) : null, row);
     }

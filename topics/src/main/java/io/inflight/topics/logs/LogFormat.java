@@ -85,7 +85,8 @@ public enum LogFormat {
 
     private static LogMapping withClock(LogMapping m, Options o) {
         return new LogMapping(m.columns(), m.header(), m.label(), m.labelRule(), m.time(), m.timeFormat(), m.zone(), o.startMs(),
-                o.stepMs(), m.id(), m.categorical(), m.numeric(), m.multi(), m.multiSeparator(), m.drop());
+                o.stepMs(), m.id(), m.categorical(), m.numeric(), m.multi(), m.multiSeparator(), m.drop(), m.separator(),
+                m.quote());
     }
 
     @Override

@@ -42,6 +42,8 @@ import java.util.TreeSet;
  * multi=tags              categorical columns holding several values: in CSV/TSV split on multi.separator
  *                         (default |), in JSON lines an array (or a string split on the separator)
  * drop=a,b                columns ignored by categorical=*
+ * separator=,             CSV/TSV field separator, any string: , | ; :: (\t or tab, space); default , for csv, tab for tsv
+ * quote=true              CSV/TSV double-quoting on (default for csv) or off (default for tsv): quotes are then plain text
  * columns=a,b,c           column names of a CSV/TSV without a header line
  * header=auto             true | false | auto (skip the first line if it repeats the column names);
  *                         default: false when columns is given, else true
@@ -64,7 +66,9 @@ public record LogMapping(
         Map<String, Bucketing> numeric,
         Set<String> multi,
         String multiSeparator,
-        Set<String> drop) {
+        Set<String> drop,
+        String separator,
+        Boolean quote) {
 
     /** Whether a CSV/TSV file starts with a header line. */
     public enum Header { TRUE, FALSE, AUTO }
@@ -73,7 +77,8 @@ public record LogMapping(
     public static final long DEFAULT_SYNTHETIC_START_MS = 1_577_836_800_000L;
 
     private static final Set<String> KEYS = Set.of("format", "columns", "header", "label", "label.rule", "time", "time.format",
-            "time.zone", "time.start", "time.step.ms", "id", "categorical", "numeric", "multi", "multi.separator", "drop");
+            "time.zone", "time.start", "time.step.ms", "id", "categorical", "numeric", "multi", "multi.separator", "drop",
+            "separator", "quote");
 
     public LogMapping {
         columns = List.copyOf(columns);
@@ -99,6 +104,17 @@ public record LogMapping(
         if (multiSeparator == null || multiSeparator.isEmpty()) {
             throw new IllegalArgumentException("multi.separator must not be empty");
         }
+        if (separator != null && (separator.isEmpty() || separator.indexOf('\n') >= 0 || separator.indexOf('\r') >= 0)) {
+            throw new IllegalArgumentException("separator must be a non-empty string without line breaks, got '" + separator + "'");
+        }
+    }
+
+    /** The same mapping without a CSV/TSV separator or quoting of its own (for the preset formats). */
+    public LogMapping(List<String> columns, Header header, String label, LabelRule labelRule, String time, String timeFormat,
+            ZoneId zone, long syntheticStartMs, long syntheticStepMs, String id, List<String> categorical,
+            Map<String, Bucketing> numeric, Set<String> multi, String multiSeparator, Set<String> drop) {
+        this(columns, header, label, labelRule, time, timeFormat, zone, syntheticStartMs, syntheticStepMs, id, categorical, numeric,
+                multi, multiSeparator, drop, null, null);
     }
 
     /** True when {@code categorical=*}: every column not used otherwise. */
@@ -171,7 +187,43 @@ public record LogMapping(
         return new LogMapping(columns, header, blankToNull(m.get("label")), LabelRule.parse(m.getOrDefault("label.rule", "binary")),
                 blankToNull(m.get("time")), m.getOrDefault("time.format", "epoch-ms"), zone, start, step,
                 blankToNull(m.get("id")), list(m.get("categorical")), numeric, Set.copyOf(list(m.get("multi"))),
-                m.getOrDefault("multi.separator", "|"), Set.copyOf(list(m.get("drop"))));
+                m.getOrDefault("multi.separator", "|"), Set.copyOf(list(m.get("drop"))), separator(m.get("separator")),
+                quote(m.get("quote")));
+    }
+
+    /**
+     * The {@code separator} key: any string ({@code ,} {@code |} {@code ::} ...); {@code \t} or {@code tab} is a tab,
+     * {@code space} a space; null when absent (the format's own: comma for csv, tab for tsv).
+     */
+    static String separator(String s) {
+        if (s == null) {
+            return null;
+        }
+        String t = s.isBlank() ? s : s.strip(); // a tab or space stays itself
+        switch (t.toLowerCase(Locale.ROOT)) {
+            case "\\t", "tab" -> {
+                return "\t";
+            }
+            case "space" -> {
+                return " ";
+            }
+            case "" -> throw new IllegalArgumentException("separator must not be empty (use tab or space for whitespace)");
+            default -> {
+                return t.replace("\\t", "\t");
+            }
+        }
+    }
+
+    /** The {@code quote} key: true/on (double quotes, RFC 4180) or false/off (quotes are text); null when absent. */
+    static Boolean quote(String s) {
+        if (s == null) {
+            return null;
+        }
+        return switch (s.strip().toLowerCase(Locale.ROOT)) {
+            case "true", "on", "yes" -> Boolean.TRUE;
+            case "false", "off", "no", "none" -> Boolean.FALSE;
+            default -> throw new IllegalArgumentException("quote must be true (double quotes) or false (none), got '" + s + "'");
+        };
     }
 
     /** The Criteo display-ad log: label, I1..I13 (bucketised with {@code integers}), C1..C26; no header, no time. */

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * A {@link LogMapping} bound to the columns of one input: every column name resolved to an index once,
@@ -52,6 +53,9 @@ public final class RowMapper {
     private final int[] cols;
     private final Bucketing[] buckets;
     private final boolean[] multi;
+    private String source = "log";
+    private Consumer<String> warnings = System.err::println;
+    private boolean warned;
 
     private RowMapper(LogMapping mapping, List<String> columns) {
         this.mapping = mapping;
@@ -131,6 +135,18 @@ public final class RowMapper {
         return i;
     }
 
+    /** Names the input in the time warning (see {@link #map}); {@code "log"} by default. */
+    public RowMapper warnAs(String source) {
+        this.source = source;
+        return this;
+    }
+
+    /** Where the time warning goes (standard error by default). */
+    public RowMapper warnings(Consumer<String> sink) {
+        this.warnings = sink;
+        return this;
+    }
+
     public LogMapping mapping() {
         return mapping;
     }
@@ -146,7 +162,8 @@ public final class RowMapper {
     }
 
     /**
-     * Maps one row; {@code line} numbers synthetic event times when the mapping has no time column.
+     * Maps one row; {@code line} numbers synthetic event times when the mapping has no time column. The
+     * first time before 1971 or after 2100 (e.g. seconds read as milliseconds) is warned about, once.
      * Throws {@link MalformedEventException} for a missing or bad label, a bad time or a bad number.
      */
     public ClickEvent map(Row row, long line) {
@@ -162,6 +179,11 @@ public final class RowMapper {
                 throw new MalformedEventException(RejectReason.BAD_TIME, "time column '" + mapping.time() + "' is empty");
             }
             time = timeFormat.toEpochMs(t);
+            if (!warned && TimeFormat.implausible(time)) {
+                warned = true;
+                warnings.accept("warning: " + source + ":" + line + ": " + timeFormat.implausibleMessage(mapping.time(), t, time)
+                        + " (warned once per file)");
+            }
         } else {
             time = mapping.syntheticStartMs() + (line - 1) * mapping.syntheticStepMs();
         }

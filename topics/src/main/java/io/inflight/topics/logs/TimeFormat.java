@@ -97,6 +97,56 @@ public final class TimeFormat {
         return date.atTime(time == null ? LocalTime.MIDNIGHT : time).atZone(zone).toInstant().toEpochMilli();
     }
 
+    /** Event times before this (1971-01-01T00:00:00Z) look wrong: seconds read as milliseconds, or a bad pattern. */
+    public static final long PLAUSIBLE_FROM_MS = 31_536_000_000L;
+
+    /** Event times from this (2100-01-01T00:00:00Z) on look wrong: milliseconds read as seconds, say. */
+    public static final long PLAUSIBLE_UNTIL_MS = 4_102_444_800_000L;
+
+    /** True when {@code ms} is before 1971 or after 2100. */
+    public static boolean implausible(long ms) {
+        return ms < PLAUSIBLE_FROM_MS || ms >= PLAUSIBLE_UNTIL_MS;
+    }
+
+    /**
+     * Why the time {@code ms} read from {@code text} in column {@code column} looks wrong, with the
+     * format that would read it plausibly when there is one.
+     */
+    String implausibleMessage(String column, String text, long ms) {
+        String when = ms < PLAUSIBLE_FROM_MS ? "before 1971" : "after 2100";
+        String shown;
+        try {
+            shown = Instant.ofEpochMilli(ms).toString();
+        } catch (DateTimeException e) {
+            shown = ms + " ms";
+        }
+        String head = "time column '" + column + "' value '" + text.trim() + "' read as " + spec + " is " + shown + " (" + when
+                + "): ";
+        String other = null;
+        long otherMs = 0;
+        try {
+            if (kind == 1) {
+                other = "epoch-s";
+                otherMs = epochSeconds(text);
+            } else if (kind == 0) {
+                other = "epoch-ms";
+                otherMs = Math.round(Double.parseDouble(text.trim()));
+            }
+        } catch (NumberFormatException | ArithmeticException e) {
+            other = null;
+        }
+        if (other != null && !implausible(otherMs)) {
+            return head + "the column looks like " + other + " (" + Instant.ofEpochMilli(otherMs) + "): set time.format=" + other;
+        }
+        if (kind == 2) {
+            return head + "check time.format (a java.time pattern, e.g. yyyy-MM-dd HH:mm:ss) and time.zone";
+        }
+        if (kind == 1 && text.trim().length() >= 16) {
+            return head + "the values may be microseconds or nanoseconds since the epoch, which time.format cannot read";
+        }
+        return head + "check time.format (epoch-s, epoch-ms or a java.time pattern)";
+    }
+
     @Override
     public String toString() {
         return spec;
