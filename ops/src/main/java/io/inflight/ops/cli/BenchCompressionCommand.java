@@ -98,7 +98,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
                     + "by time).")
     List<String> logs = new ArrayList<>();
 
-    @Option(names = "--format", paramLabel = "FORMAT", description = "--log: criteo | avazu | movielens | libfm | csv | tsv | jsonl.")
+    @Option(names = "--format", paramLabel = "FORMAT", description = "--log: criteo | avazu | movielens | ml-100k | ml-1m | ml-10m | ml-20m | libfm | csv | tsv | jsonl.")
     String format;
 
     @Option(names = "--mapping", paramLabel = "FILE", description = "--log: generic mapping (.properties), as in replay.")

@@ -51,18 +51,24 @@ import picocli.CommandLine.Parameters;
                 "Examples:",
                 "  inflight replay --format criteo shared/data/criteo-sample/train.tsv",
                 "  inflight replay --format movielens shared/data/ml-100k --speedup 86400",
+                "  inflight replay --format ml-1m shared/data/ml-1m --dry-run",
+                "  inflight replay --format csv --map separator=:: --map header=false \\",
+                "      --map columns=user,item,rating,ts --map label=rating \\",
+                "      --map 'label.rule=>=4' --map time=ts --map time.format=epoch-s \\",
+                "      --map categorical=user,item ratings.dat --dry-run",
                 "  inflight replay --mapping talkingdata.properties 'logs/day-*.csv.gz' --rate 5000",
                 "  inflight replay --from-topic old.clicks --from-timestamp 2024-01-01T00:00:00Z",
                 ""})
 final class ReplayCommand implements Callable<Integer> {
 
     @Parameters(paramLabel = "FILE", arity = "0..*",
-            description = "Log files (plain or gzip), the ml-100k directory, or globs such as 'logs/day-*.tsv.gz' (quote them).")
+            description = "Log files (plain or gzip), a MovieLens directory, or globs such as 'logs/day-*.tsv.gz' (quote them).")
     List<String> inputs = new ArrayList<>();
 
     @Option(names = "--format", paramLabel = "FORMAT",
-            description = "criteo | avazu | movielens | libfm | csv | tsv | jsonl (default: from the mapping's 'format' key "
-                    + "or the file name: .libfm/.libsvm, .jsonl/.ndjson, a directory = movielens).")
+            description = "criteo | avazu | movielens | ml-100k | ml-1m | ml-10m | ml-20m | libfm | csv | tsv | jsonl "
+                    + "(movielens tells the MovieLens release by its files; default: from the mapping's 'format' key "
+                    + "or the file name: .libfm/.libsvm, .jsonl/.ndjson, a directory, u.data or ratings.dat = movielens).")
     String format;
 
     @Option(names = "--mapping", paramLabel = "FILE",
@@ -364,7 +370,7 @@ final class ReplayCommand implements Callable<Integer> {
             return LogFormat.parse(mapKeys.get("format"));
         }
         String name = first.getFileName().toString().toLowerCase(Locale.ROOT).replaceFirst("\\.gz$", "");
-        if (Files.isDirectory(first) || name.equals("u.data")) {
+        if (Files.isDirectory(first) || name.equals("u.data") || name.equals("ratings.dat")) {
             return LogFormat.MOVIELENS;
         }
         if (name.endsWith(".libfm") || name.endsWith(".libsvm") || name.endsWith(".ffm")) {
@@ -373,7 +379,7 @@ final class ReplayCommand implements Callable<Integer> {
         if (name.endsWith(".jsonl") || name.endsWith(".ndjson")) {
             return LogFormat.JSONL;
         }
-        throw new IllegalArgumentException("cannot tell the format of " + first + ": give --format criteo|avazu|movielens|libfm|csv|tsv|jsonl");
+        throw new IllegalArgumentException("cannot tell the format of " + first + ": give --format " + LogFormat.names().replace(", ", "|"));
     }
 
     /** Expands globs (sorted by name) and checks that every file exists. */

@@ -11,8 +11,16 @@ public enum LogFormat {
     CRITEO,
     /** Avazu CSV: id, click, hour (yyMMddHH), categorical columns; header optional. */
     AVAZU,
-    /** MovieLens 100k directory (u.data + u.user + u.item), sorted by time. */
+    /** A MovieLens directory of any {@link MovieLensLayout}, detected by its files; sorted by time. */
     MOVIELENS,
+    /** MovieLens 100k directory (u.data + u.user + u.item), sorted by time. */
+    ML_100K,
+    /** MovieLens 1M directory (ratings.dat + movies.dat + users.dat, {@code ::}-separated), sorted by time. */
+    ML_1M,
+    /** MovieLens 10M directory (ratings.dat + movies.dat, {@code ::}-separated), sorted by time. */
+    ML_10M,
+    /** MovieLens 20M (also 25M, latest) directory (ratings.csv + movies.csv), sorted by time. */
+    ML_20M,
     /** libFM / libSVM / libFFM text. */
     LIBFM,
     /** Any CSV, with a {@link LogMapping}. */
@@ -53,11 +61,19 @@ public enum LogFormat {
     /** Parses a format name, case-insensitively. */
     public static LogFormat parse(String name) {
         try {
-            return valueOf(name.trim().toUpperCase(Locale.ROOT));
+            return valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("log format must be one of criteo, avazu, movielens, libfm, csv, tsv, jsonl; got '"
-                    + name + "'");
+            throw new IllegalArgumentException("log format must be one of " + names() + "; got '" + name + "'");
         }
+    }
+
+    /** The format names, e.g. {@code criteo, avazu, movielens, ml-100k, ...}. */
+    public static String names() {
+        StringBuilder sb = new StringBuilder();
+        for (LogFormat f : values()) {
+            sb.append(sb.length() == 0 ? "" : ", ").append(f);
+        }
+        return sb.toString();
     }
 
     /** True when this format needs a {@link LogMapping}. */
@@ -70,7 +86,11 @@ public enum LogFormat {
         return switch (this) {
             case CRITEO -> CsvLogReader.open(path, CsvLogReader.Dialect.TSV, withClock(LogMapping.criteo(o.criteoIntegers()), o));
             case AVAZU -> CsvLogReader.open(path, CsvLogReader.Dialect.CSV, LogMapping.avazu());
-            case MOVIELENS -> MovieLensLogReader.open(path);
+            case MOVIELENS -> MovieLensLayout.openDetected(path);
+            case ML_100K -> MovieLensLogReader.open(path);
+            case ML_1M -> MovieLensRatingsReader.open(path, MovieLensLayout.ML_1M);
+            case ML_10M -> MovieLensRatingsReader.open(path, MovieLensLayout.ML_10M);
+            case ML_20M -> MovieLensRatingsReader.open(path, MovieLensLayout.ML_20M);
             case LIBFM -> LibFmLogReader.open(path, o.libFmFields(), o.startMs(), o.stepMs());
             case CSV, TSV -> {
                 if (o.mapping() == null) {
@@ -91,6 +111,6 @@ public enum LogFormat {
 
     @Override
     public String toString() {
-        return name().toLowerCase(Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 }

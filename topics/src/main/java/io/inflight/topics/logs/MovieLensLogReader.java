@@ -24,7 +24,8 @@ import java.util.NoSuchElementException;
  *
  * <p>The whole file is read and sorted by time at open (stable: ties keep file order), because
  * {@code u.data} is not in time order. Malformed rating lines are reported first, in line order,
- * before any event; broken side files fail {@link #open} with the file and line.
+ * before any event; broken side files fail {@link #open} with the file and line, and so does a folder of
+ * another {@link MovieLensLayout} or a {@code u.data} whose first line is not tab-separated.
  */
 public final class MovieLensLogReader implements LogReader {
 
@@ -44,8 +45,8 @@ public final class MovieLensLogReader implements LogReader {
 
     /** Opens the ml-100k directory, or its {@code u.data} (side files are looked up next to it). */
     public static MovieLensLogReader open(Path dirOrData) {
-        Path dir = Files.isDirectory(dirOrData) ? dirOrData : dirOrData.toAbsolutePath().getParent();
-        Path data = Files.isDirectory(dirOrData) ? dirOrData.resolve("u.data") : dirOrData;
+        Path data = MovieLensLayout.ML_100K.ratingsIn(dirOrData);
+        Path dir = MovieLensLayout.directory(dirOrData);
         Map<String, List<ClickEvent.Field>> users = new HashMap<>();
         readSide(dir.resolve("u.user"), 5, cols -> users.put(cols[0], List.of(
                 ClickEvent.Field.of("age", ageBucket(cols[1])),
@@ -69,6 +70,10 @@ public final class MovieLensLogReader implements LogReader {
         try (LogInput in = LogInput.open(data, StandardCharsets.ISO_8859_1)) {
             for (String l; (l = in.nextLine(x -> !x.isBlank())) != null; ) {
                 long line = in.lineNumber();
+                if (records.isEmpty() && malformed.isEmpty() && l.split("\t", -1).length != 4) {
+                    throw new IllegalArgumentException("ml-100k expects " + data + " lines user<TAB>item<TAB>rating<TAB>timestamp; line "
+                            + line + " is '" + (l.length() <= 80 ? l : l.substring(0, 80) + "...") + "'");
+                }
                 try {
                     records.add(new LogRecord(source, line, rating(l, source, line, users, genres)));
                 } catch (MalformedLineException e) {
