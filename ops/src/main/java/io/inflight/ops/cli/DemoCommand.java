@@ -143,7 +143,7 @@ final class DemoCommand implements Callable<Integer> {
             last.ifPresent(s -> printSummary(s, teacher, trainSecs, (System.nanoTime() - t0) / 1e9));
             if (last.isPresent() && table.isPresent()) {
                 System.out.println("  " + status.table(table.get(), last.get().events()));
-                System.out.println("  " + DemoStatus.rows(table.get()));
+                System.out.println("  " + TableLine.rows(table.get()));
             }
             System.out.println("  serving " + status.replica() + (caughtUp ? ", caught up with the trainer's last batch"
                     : ", NOT caught up with the trainer's last batch within 30 s"));

@@ -80,7 +80,7 @@ final class DemoSettings {
         long full = features * fp32RowBytes(cfg);
         String budget = p.budgetBytes() == 0 ? "no byte budget"
                 : String.format(Locale.ROOT, "a budget of %s = 1/%.1f of the %s that the stream's %,d features take "
-                        + "at fp32", DemoStatus.mb(p.budgetBytes()), full / (double) p.budgetBytes(), DemoStatus.mb(full),
+                        + "at fp32", TableLine.mb(p.budgetBytes()), full / (double) p.budgetBytes(), TableLine.mb(full),
                         features);
         return String.format(Locale.ROOT, "Training %s (D=%d, batches of %d, rows of chunks %s) with policy mode %s and %s;"
                         + "%n  exactly-once Kafka Streams, model updates to %s, followed by a serving replica in this process...",

@@ -3,7 +3,6 @@ package io.inflight.ops.cli;
 import io.inflight.ops.generate.DistinctFeatures;
 import io.inflight.ops.serve.ServingModel;
 import io.inflight.ops.serve.ServingReplica;
-import io.inflight.policies.Precision;
 import io.inflight.topics.ClickEvent;
 import io.inflight.trainer.topology.TableStats;
 import io.inflight.trainer.topology.TrainerTasks;
@@ -40,7 +39,7 @@ final class DemoStatus {
 
     /** The progress line's second line, after {@code events} trained events. */
     String line(long events) {
-        return "           " + table().map(t -> table(t, events) + " | " + rows(t)).orElse("table: not readable now")
+        return TableLine.INDENT + table().map(t -> table(t, events) + " | " + TableLine.rows(t)).orElse("table: not readable now")
                 + " | " + replica();
     }
 
@@ -48,34 +47,8 @@ final class DemoStatus {
     String table(TableStats t, long events) {
         long features = stream.distinctAt(events);
         long full = features * t.fp32RowBytes();
-        return String.format(Locale.ROOT, "table %s%s = 1/%.1f of fp32 (%s for the %,d features seen)", mb(t.bytes()),
-                budgetBytes > 0 ? " (budget " + mb(budgetBytes) + ")" : "", full / (double) Math.max(1, t.bytes()),
-                mb(full), features);
-    }
-
-    /** Rows by stored chunks and by precision, and the policies' totals. */
-    static String rows(TableStats t) {
-        StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "rows %,d, by chunks", t.rows()));
-        long[] byChunks = t.rowsByChunks();
-        for (int c = byChunks.length - 1; c >= 1; c--) {
-            if (byChunks[c] > 0) {
-                sb.append(String.format(Locale.ROOT, " %d/%d: %,d", c, byChunks.length - 1, byChunks[c]));
-            }
-        }
-        sb.append(", by precision");
-        for (Precision p : Precision.values()) {
-            if (t.rowsAt(p) > 0) {
-                sb.append(String.format(Locale.ROOT, " %s: %,d", p.name().toLowerCase(Locale.ROOT), t.rowsAt(p)));
-            }
-        }
-        if (t.mixedRows() > 0) {
-            sb.append(String.format(Locale.ROOT, " mixed: %,d", t.mixedRows()));
-        }
-        if (t.sharedRows() > 0) {
-            sb.append(String.format(Locale.ROOT, ", shared rows %,d", t.sharedRows()));
-        }
-        return sb.append(String.format(Locale.ROOT, " | admitted %,d evicted %,d grown %,d", t.admitted(), t.evicted(),
-                t.grown())).toString();
+        return TableLine.bytes(t, budgetBytes) + String.format(Locale.ROOT, " = 1/%.1f of fp32 (%s for the %,d features seen)",
+                full / (double) Math.max(1, t.bytes()), TableLine.mb(full), features);
     }
 
     String replica() {
@@ -110,11 +83,5 @@ final class DemoStatus {
         ServingModel.Score s = replica.model().score(sample);
         return String.format(Locale.ROOT, "replica's score of the stream's first event (label %d): p %.4f (%d of %d "
                 + "features have a row)", sample.label(), s.p(), s.rowsFound(), s.features());
-    }
-
-    /** Bytes in MB with two decimals, or in kB with one below 1 MB. */
-    static String mb(long bytes) {
-        return bytes < 1_000_000 ? String.format(Locale.ROOT, "%.1f kB", bytes / 1e3)
-                : String.format(Locale.ROOT, "%.2f MB", bytes / 1e6);
     }
 }

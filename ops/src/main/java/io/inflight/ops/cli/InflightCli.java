@@ -20,6 +20,7 @@ public final class InflightCli {
      * when every non-daemon thread has stopped, so a thread left running is visible, not hidden.
      */
     public static void main(String[] args) {
+        ConcurrentTransactionsFilter.install();
         int rc = run(args);
         if (rc != 0) {
             System.exit(rc);

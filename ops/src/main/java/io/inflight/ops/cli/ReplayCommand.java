@@ -120,7 +120,8 @@ final class ReplayCommand implements Callable<Integer> {
             + "instead of reporting and skipping it.")
     boolean strict;
 
-    @Option(names = "--dry-run", description = "Validate the log and print per-field statistics; produce nothing.")
+    @Option(names = "--dry-run", description = {"Validate the log and print per-field statistics; produce nothing.",
+            "Exits 1 when no line validated (a wrong --format or mapping, say), 0 when at least one did."})
     boolean dryRun;
 
     @Option(names = "--distinct-cap", paramLabel = "N", defaultValue = "100000",
@@ -212,7 +213,18 @@ final class ReplayCommand implements Callable<Integer> {
         }
         stats.print(System.out);
         System.out.println(summary.line("Validated"));
+        if (summary.produced() == 0) {
+            System.err.println(noneValidated(summary));
+            return 1;
+        }
         return 0;
+    }
+
+    /** The line a dry run ends with when no line validated (it then exits 1). */
+    static String noneValidated(ReplaySummary s) {
+        return String.format(Locale.ROOT, "error: no line validated (%,d malformed%s)%s", s.skipped(),
+                s.resumeSkipped() > 0 ? String.format(Locale.ROOT, ", %,d before the resume point", s.resumeSkipped()) : "",
+                s.skipped() > 0 ? ": check --format and the mapping against the file" : "");
     }
 
     private Integer replayFiles(LogFormat fmt, List<Path> files, LogFormat.Options options, long fromTimeMs, LogReplay.Settings settings)

@@ -5,8 +5,11 @@ import io.inflight.ops.train.MetricsEndpoint;
 import io.inflight.ops.train.ProgressLine;
 import io.inflight.ops.train.StopOffsets;
 import io.inflight.ops.train.TrainerApp;
+import io.inflight.policies.PolicyMode;
+import io.inflight.policies.PolicySettings;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
+import io.inflight.trainer.topology.TableStats;
 import io.inflight.trainer.topology.TrainerTasks;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
@@ -98,12 +101,14 @@ final class TrainCommand implements Callable<Integer> {
                     System.out.println("Metrics at http://127.0.0.1:" + endpoint.port() + "/metrics");
                 }
                 long t0 = System.nanoTime();
+                long budget = budgetShown(cfg);
                 TrainerTasks.stopAt(appId, stop == null ? Map.of() : stop.stop());
                 try (TrainerApp app = TrainerApp.start(cfg, fatal::set, endpoint != null ? endpoint.registry()
                         : new SimpleMeterRegistry());
                      Admin admin = stop == null ? null : Admin.create(new HashMap<>(cfg.kafkaClientConfigs()))) {
                     long[] nextCheck = {0};
-                    var seen = new TrainingLoop(app, fatal, System.out, progressSeconds * 1000L).run(shutdown, s -> {
+                    var seen = new TrainingLoop(app, fatal, System.out, progressSeconds * 1000L, events -> TableLine.INDENT
+                            + table(appId).map(t -> TableLine.line(t, budget)).orElse("table: not readable now")).run(shutdown, s -> {
                         if (stop == null || System.nanoTime() < nextCheck[0]) {
                             return false;
                         }
@@ -124,10 +129,11 @@ final class TrainCommand implements Callable<Integer> {
                         System.out.println("Stopping...");
                     }
                     long pending = TrainerTasks.pending(appId, Duration.ofSeconds(60)).orElse(-1L);
+                    Optional<TableStats> table = table(appId);
                     // computed on the tasks' own threads, so before the Streams threads stop (as demo does)
                     String hash = app.modelHash().orElse("unavailable");
                     app.close(Duration.ofSeconds(60));
-                    System.out.print(summary(last, pending, ended, cfg.batchSettings().batchSize(), hash,
+                    System.out.print(summary(last, pending, ended, cfg.batchSettings().batchSize(), table, budget, hash,
                             (System.nanoTime() - t0) / 1e9));
                 } finally {
                     TrainerTasks.stopAt(appId, Map.of());
@@ -140,6 +146,17 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The byte budget the policy passes hold the table to, 0 for none (no budget, or mode none: not enforced). */
+    static long budgetShown(InflightConfig cfg) {
+        PolicySettings p = cfg.policySettings();
+        return p.mode() == PolicyMode.NONE ? 0 : p.budgetBytes();
+    }
+
+    /** The trainer's table now, summed over its tasks here (read on their threads); empty while they do not answer. */
+    private static Optional<TableStats> table(String appId) {
+        return TrainerTasks.tableStats(appId, Duration.ofSeconds(10));
     }
 
     /** The stop offsets of --until-caught-up or --max-events (the topics made first), null for neither. */
@@ -161,10 +178,12 @@ final class TrainCommand implements Callable<Integer> {
      * What {@code train} prints when it stops: the metrics of the last progress reading (when the stores
      * were ever readable), how many accepted events were scored and how many were not ({@code pending},
      * -1 when unknown: after the stop offsets were reached ({@code ended}) the events read past them,
-     * else those waiting for a whole batch), and the model hash, computed like {@code demo}'s.
+     * else those waiting for a whole batch), the table's bytes (against {@code budgetBytes} when above 0)
+     * and rows as {@code demo} prints them (when the tasks answered), and the model hash, computed like
+     * {@code demo}'s.
      */
-    static String summary(Optional<ProgressiveMetrics.Summary> last, long pending,
-                          boolean ended, int batchSize, String hash, double seconds) {
+    static String summary(Optional<ProgressiveMetrics.Summary> last, long pending, boolean ended, int batchSize,
+                          Optional<TableStats> table, long budgetBytes, String hash, double seconds) {
         StringBuilder sb = new StringBuilder("=== Inflight train summary ===").append(System.lineSeparator());
         sb.append("  ").append(last.map(ProgressLine::summary).orElse("no metrics (the trainer's stores never became readable)"))
                 .append(System.lineSeparator());
@@ -176,6 +195,9 @@ final class TrainCommand implements Callable<Integer> {
                                 + "--max-events train a last partial batch)", pending, batchSize)
                         : pending == 0 ? "; none waits for a batch" : "")
                 .append(System.lineSeparator()));
+        sb.append("  ").append(table.map(t -> TableLine.bytes(t, budgetBytes)).orElse("table: not readable (the trainer's tasks did not answer)"))
+                .append(System.lineSeparator());
+        table.ifPresent(t -> sb.append("  ").append(TableLine.rows(t)).append(System.lineSeparator()));
         sb.append(String.format(Locale.ROOT, "  trained for %.1f s", seconds)).append(System.lineSeparator());
         sb.append("  model hash (rows, optimizer state, dense): ").append(hash).append(System.lineSeparator());
         return sb.toString();

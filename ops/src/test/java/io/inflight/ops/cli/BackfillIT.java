@@ -66,6 +66,8 @@ class BackfillIT {
                     .contains("; none waits for a batch");
             assertThat(scored(r.out())).as("every event scored, the last 16 in a partial batch").isEqualTo(produced);
             assertThat(r.out()).as("no progress line of AUC NaN").doesNotContain("AUC NaN");
+            assertThat(r.out()).as("the table's bytes and rows in the summary")
+                    .containsPattern("(?m)^  table [0-9.]+ (kB|MB)$").containsPattern("(?m)^  rows [0-9,]+, by chunks ");
             hashes.add(hash(r.out()));
         }
         assertThat(hashes.get(1)).as("the same model on a second run").isEqualTo(hashes.get(0));

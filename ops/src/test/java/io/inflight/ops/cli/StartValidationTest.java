@@ -3,7 +3,9 @@ package io.inflight.ops.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inflight.ops.train.ProgressLine;
+import io.inflight.policies.Precision;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
+import io.inflight.trainer.topology.TableStats;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -195,17 +197,40 @@ class StartValidationTest {
         ProgressiveMetrics m = new ProgressiveMetrics(64);
         m.record(0.7, 1);
         m.record(-0.2, 0);
-        String s = TrainCommand.summary(Optional.of(m.summary()), 3, false, 32, "ab12", 12.34);
+        String s = TrainCommand.summary(Optional.of(m.summary()), 3, false, 32, Optional.empty(), 0, "ab12", 12.34);
         assertThat(s.lines().toList()).containsExactly("=== Inflight train summary ===",
                 "  " + ProgressLine.summary(m.summary()),
                 "  scored 2 events (each before learning from it); 3 accepted events wait for a whole batch of 32 and were "
                         + "not scored (--until-caught-up or --max-events train a last partial batch)",
+                "  table: not readable (the trainer's tasks did not answer)",
                 "  trained for 12.3 s", "  model hash (rows, optimizer state, dense): ab12");
-        assertThat(TrainCommand.summary(Optional.of(m.summary()), 0, true, 32, "ab12", 1))
+        assertThat(TrainCommand.summary(Optional.of(m.summary()), 0, true, 32, Optional.empty(), 0, "ab12", 1))
                 .contains("  scored 2 events (each before learning from it); none waits for a batch");
-        assertThat(TrainCommand.summary(Optional.of(m.summary()), 5, true, 32, "ab12", 1))
+        assertThat(TrainCommand.summary(Optional.of(m.summary()), 5, true, 32, Optional.empty(), 0, "ab12", 1))
                 .contains("; 5 events read past the stop offsets are held, not trained, for the next run");
-        assertThat(TrainCommand.summary(Optional.empty(), -1, false, 32, "unavailable", 1)).contains("no metrics")
+        assertThat(TrainCommand.summary(Optional.empty(), -1, false, 32, Optional.empty(), 0, "unavailable", 1)).contains("no metrics")
                 .contains("model hash (rows, optimizer state, dense): unavailable");
+    }
+
+    @Test
+    void shouldPrintTheTablesBytesAgainstTheBudgetAndItsRowsInTrainsSummary() {
+        ProgressiveMetrics m = new ProgressiveMetrics(64);
+        m.record(0.7, 1);
+        long[] byChunks = {0, 1_000, 0, 0, 234};
+        long[] byPrecision = new long[Precision.values().length];
+        byPrecision[Precision.FP32.ordinal()] = 1_234;
+        TableStats t = new TableStats(1_234, 1_500_000, 272, byChunks, byPrecision, 0, 7, 2_000, 766, 234, 0);
+
+        List<String> budget = TrainCommand.summary(Optional.of(m.summary()), 0, true, 32, Optional.of(t), 2_000_000,
+                "ab12", 1).lines().toList();
+        assertThat(budget).containsSequence("  table 1.50 MB (budget 2.00 MB)",
+                "  rows 1,234, by chunks 4/4: 234 1/4: 1,000, by precision fp32: 1,234 | admitted 2,000 evicted 766 grown 234",
+                "  trained for 1.0 s");
+        String none = TrainCommand.summary(Optional.of(m.summary()), 0, true, 32, Optional.of(t), 0, "ab12", 1);
+        assertThat(none.lines().toList()).contains("  table 1.50 MB");
+        assertThat(none).doesNotContain("budget").contains("  rows 1,234, by chunks");
+        // the progress line's second line says the same
+        assertThat(TableLine.line(t, 2_000_000)).isEqualTo("table 1.50 MB (budget 2.00 MB) | rows 1,234, by chunks 4/4: 234 "
+                + "1/4: 1,000, by precision fp32: 1,234 | admitted 2,000 evicted 766 grown 234");
     }
 }

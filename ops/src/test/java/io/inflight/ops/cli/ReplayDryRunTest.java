@@ -1,0 +1,84 @@
+package io.inflight.ops.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code replay --dry-run} needs no broker: exit 0 when a line validated, 1 with one line saying so when none did. */
+@Timeout(60)
+class ReplayDryRunTest {
+
+    private static final String HEADER = "t,click,site\n";
+
+    @TempDir
+    Path tmp;
+
+    private record Run(int rc, String out, String err) {
+        String all() {
+            return out + err;
+        }
+    }
+
+    private Run dryRun(String name, String content, String... more) throws Exception {
+        Path log = Files.writeString(tmp.resolve(name), content);
+        String[] args = {"replay", "--dry-run", "--format", "csv", "--map", "label=click", "--map", "time=t",
+                "--map", "categorical=site", "--progress-interval", "0", log.toString()};
+        String[] all = new String[args.length + more.length];
+        System.arraycopy(args, 0, all, 0, args.length);
+        System.arraycopy(more, 0, all, args.length, more.length);
+        return cli(all);
+    }
+
+    @Test
+    void shouldExitZeroWhenSomeLinesValidated() throws Exception {
+        Run r = dryRun("some.csv", HEADER + "1000,1,s1\nnot-a-time,0,s2\n2000,0,s3\n");
+        assertThat(r.rc()).as(r.all()).isZero();
+        assertThat(r.out()).contains("Validated 2 events, skipped 1 (malformed)");
+        assertThat(r.err()).doesNotContain("no line validated");
+    }
+
+    @Test
+    void shouldExitOneWithOneLineWhenNoLineValidated() throws Exception {
+        Run r = dryRun("none.csv", HEADER + "not-a-time,1,s1\nlater,0,s2\n");
+        assertThat(r.rc()).as(r.all()).isEqualTo(1);
+        assertThat(r.out()).contains("Validated 0 events, skipped 2 (malformed)");
+        assertThat(r.err().lines().filter(l -> l.startsWith("error:")).toList()).containsExactly(
+                "error: no line validated (2 malformed): check --format and the mapping against the file");
+        assertThat(r.err()).doesNotContain("\tat ");
+    }
+
+    @Test
+    void shouldExitOneForALogWithoutEvents() throws Exception {
+        Run r = dryRun("empty.csv", HEADER);
+        assertThat(r.rc()).as(r.all()).isEqualTo(1);
+        assertThat(r.err()).contains("error: no line validated (0 malformed)\n".replace("\n", System.lineSeparator()));
+
+        Run resumed = dryRun("past.csv", HEADER + "1000,1,s1\n2000,0,s3\n", "--from-line", "10");
+        assertThat(resumed.rc()).as(resumed.all()).isEqualTo(1);
+        assertThat(resumed.err()).contains("error: no line validated (0 malformed, 2 before the resume point)");
+    }
+
+    private static synchronized Run cli(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int rc;
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            rc = InflightCli.run(args);
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+        return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
