@@ -40,7 +40,7 @@ import picocli.CommandLine.Option;
                 "Default selection: generated (100,000 events x 26 fields, drift at 1/4, 1/2, 3/4), ml-100k, "
                 + "talkingdata-100k, avazu-sample, criteo-sample; deepfm and fm; modes hash, adaembed, fiited-manual, "
                 + "fiited-adaptive, esapn, precision, all; budgets 1/2, 1/4, 1/10, 1/50, 1/200: 5 x 2 x (1 + 7 x 5) = "
-                + "360 runs, 12.4 minutes on 2 shared cores here (13.4 with hash unavailable). The chart is "
+                + "360 runs, 12-22 minutes on 2 shared cores here. The chart is "
                 + "redrawn after every stream, so an interrupted run leaves the streams done so far.",
                 "--quick: 20,000 generated events, fm, adaembed and fiited-adaptive at 1/4 and 1/10 (about 15 s).",
                 "Examples:",
