@@ -2,9 +2,6 @@ package io.inflight.ops.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -20,13 +17,8 @@ class ReplayDryRunTest {
     @TempDir
     Path tmp;
 
-    private record Run(int rc, String out, String err) {
-        String all() {
-            return out + err;
-        }
-    }
 
-    private Run dryRun(String name, String content, String... more) throws Exception {
+    private CliRun dryRun(String name, String content, String... more) throws Exception {
         Path log = Files.writeString(tmp.resolve(name), content);
         String[] args = {"replay", "--dry-run", "--format", "csv", "--map", "label=click", "--map", "time=t",
                 "--map", "categorical=site", "--progress-interval", "0", log.toString()};
@@ -38,7 +30,7 @@ class ReplayDryRunTest {
 
     @Test
     void shouldExitZeroWhenSomeLinesValidated() throws Exception {
-        Run r = dryRun("some.csv", HEADER + "1000,1,s1\nnot-a-time,0,s2\n2000,0,s3\n");
+        CliRun r = dryRun("some.csv", HEADER + "1000,1,s1\nnot-a-time,0,s2\n2000,0,s3\n");
         assertThat(r.rc()).as(r.all()).isZero();
         assertThat(r.out()).contains("Validated 2 events, skipped 1 (malformed)");
         assertThat(r.err()).doesNotContain("no line validated");
@@ -46,7 +38,7 @@ class ReplayDryRunTest {
 
     @Test
     void shouldExitOneWithOneLineWhenNoLineValidated() throws Exception {
-        Run r = dryRun("none.csv", HEADER + "not-a-time,1,s1\nlater,0,s2\n");
+        CliRun r = dryRun("none.csv", HEADER + "not-a-time,1,s1\nlater,0,s2\n");
         assertThat(r.rc()).as(r.all()).isEqualTo(1);
         assertThat(r.out()).contains("Validated 0 events, skipped 2 (malformed)");
         assertThat(r.err().lines().filter(l -> l.startsWith("error:")).toList()).containsExactly(
@@ -56,29 +48,16 @@ class ReplayDryRunTest {
 
     @Test
     void shouldExitOneForALogWithoutEvents() throws Exception {
-        Run r = dryRun("empty.csv", HEADER);
+        CliRun r = dryRun("empty.csv", HEADER);
         assertThat(r.rc()).as(r.all()).isEqualTo(1);
         assertThat(r.err()).contains("error: no line validated (0 malformed)\n".replace("\n", System.lineSeparator()));
 
-        Run resumed = dryRun("past.csv", HEADER + "1000,1,s1\n2000,0,s3\n", "--from-line", "10");
+        CliRun resumed = dryRun("past.csv", HEADER + "1000,1,s1\n2000,0,s3\n", "--from-line", "10");
         assertThat(resumed.rc()).as(resumed.all()).isEqualTo(1);
         assertThat(resumed.err()).contains("error: no line validated (0 malformed, 2 before the resume point)");
     }
 
-    private static synchronized Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            rc = InflightCli.run(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        return new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    private static CliRun cli(String... args) {
+        return CliRun.of(args);
     }
 }

@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inflight.ops.ItFixtures;
 import io.inflight.ops.broker.EmbeddedBroker;
-import io.inflight.ops.cli.InflightCli;
+import io.inflight.ops.cli.CliRun;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.EventCodec;
 import io.inflight.topics.EventLimits;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -42,10 +39,10 @@ class ReplayIT {
         try (EmbeddedBroker broker = EmbeddedBroker.start(dir.resolve("broker"), 0, 0)) {
             String bs = broker.bootstrapServers();
 
-            Run run = cli("replay", "--mapping", mapping.toString(), dir + "/*.csv", "-b", bs, "--set", "inflight.topic.prefix=it");
-            assertThat(run.rc).as(run.all()).isZero();
-            assertThat(run.err).contains("skipped " + a + ":4: bad-time").contains("skipped " + b + ":3: no-features");
-            assertThat(run.out).contains("Produced 5 events, skipped 2 (malformed)");
+            CliRun run = cli("replay", "--mapping", mapping.toString(), dir + "/*.csv", "-b", bs, "--set", "inflight.topic.prefix=it");
+            assertThat(run.rc()).as(run.all()).isZero();
+            assertThat(run.err()).contains("skipped " + a + ":4: bad-time").contains("skipped " + b + ":3: no-features");
+            assertThat(run.out()).contains("Produced 5 events, skipped 2 (malformed)");
 
             List<ClickEvent> events = consume(bs, "it.clicks", 5);
             assertThat(events).extracting(ClickEvent::eventTimeMs).containsExactly(1000L, 2000L, 3000L, 5000L, 6000L);
@@ -53,13 +50,13 @@ class ReplayIT {
                     List.of(ClickEvent.Field.of("site", "s1"), new ClickEvent.Field("tags", List.of("x", "y"))), List.of()));
             assertThat(events).extracting(ClickEvent::label).containsExactly(1, 0, 0, 1, 0);
 
-            Run strict = cli("replay", "--mapping", mapping.toString(), a.toString(), "--strict", "-b", bs, "--set", "inflight.topic.prefix=it3");
-            assertThat(strict.rc).isEqualTo(1);
-            assertThat(strict.err).contains("error: stopped at " + a + ":4: bad-time");
+            CliRun strict = cli("replay", "--mapping", mapping.toString(), a.toString(), "--strict", "-b", bs, "--set", "inflight.topic.prefix=it3");
+            assertThat(strict.rc()).isEqualTo(1);
+            assertThat(strict.err()).contains("error: stopped at " + a + ":4: bad-time");
 
-            Run copy = cli("replay", "--from-topic", "it.clicks", "--from-offset", "2", "-b", bs, "--set", "inflight.topic.prefix=it2");
-            assertThat(copy.rc).as(copy.all()).isZero();
-            assertThat(copy.out).contains("Produced 3 events");
+            CliRun copy = cli("replay", "--from-topic", "it.clicks", "--from-offset", "2", "-b", bs, "--set", "inflight.topic.prefix=it2");
+            assertThat(copy.rc()).as(copy.all()).isZero();
+            assertThat(copy.out()).contains("Produced 3 events");
             assertThat(consume(bs, "it2.clicks", 3)).isEqualTo(events.subList(2, 5));
         }
     }
@@ -68,38 +65,19 @@ class ReplayIT {
     void shouldPrintFieldStatisticsOnADryRunWithoutABroker() throws Exception {
         Path dir = ItFixtures.workDir("dryrun");
         Path a = Files.writeString(dir.resolve("a.csv"), A);
-        Run run = cli("replay", "--dry-run", "--format", "csv", "--map", "label=click", "--map", "time=t", "--map", "categorical=site,tags",
+        CliRun run = cli("replay", "--dry-run", "--format", "csv", "--map", "label=click", "--map", "time=t", "--map", "categorical=site,tags",
                 "--map", "multi=tags", a.toString());
-        assertThat(run.rc).as(run.all()).isZero();
-        assertThat(run.out).contains("events 3, clicks 2 (rate 0.6667)")
+        assertThat(run.rc()).as(run.all()).isZero();
+        assertThat(run.out()).contains("events 3, clicks 2 (rate 0.6667)")
                 .containsPattern("site +0\\.00% +3 +s1 \\(1\\), s3 \\(1\\), s5 \\(1\\)")
                 .containsPattern("tags +33\\.33% +3 +x \\(1\\), y \\(1\\), z \\(1\\)")
                 .contains("Validated 3 events, skipped 1 (malformed)");
-        assertThat(run.err).contains("skipped " + a + ":4: bad-time");
+        assertThat(run.err()).contains("skipped " + a + ":4: bad-time");
     }
 
-    private record Run(int rc, String out, String err) {
-        String all() {
-            return out + err;
-        }
-    }
-
-    private static synchronized Run cli(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int rc;
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            rc = InflightCli.run(args);
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-        Run r = new Run(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        oldOut.print(r.out);
+    private static CliRun cli(String... args) {
+        CliRun r = CliRun.of(args);
+        System.out.print(r.out());
         return r;
     }
 
