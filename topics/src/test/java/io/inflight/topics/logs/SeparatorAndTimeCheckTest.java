@@ -99,10 +99,7 @@ class SeparatorAndTimeCheckTest {
     @Test
     void shouldWarnOnceWithTheFirstLineWhenSecondsAreReadAsMilliseconds() {
         Path f = LogTestFiles.write(dir, "s.csv", "l,ts,a\n1,1600000000,x\n0,1600000001,y\n");
-        CsvLogReader r = CsvLogReader.open(f, CsvLogReader.Dialect.CSV, mapping("label", "l", "time", "ts", "categorical", "a"));
-        List<String> warnings = new ArrayList<>();
-        r.mapper().warnings(warnings::add);
-        assertThat(LogTestFiles.drain(r)).hasSize(2);
+        List<String> warnings = timeWarnings(f, mapping("label", "l", "time", "ts", "categorical", "a"), 2);
         assertThat(warnings).hasSize(1);
         assertThat(warnings.get(0)).startsWith("warning: " + f + ":2: ").contains("before 1971")
                 .contains("set time.format=epoch-s");
@@ -111,20 +108,21 @@ class SeparatorAndTimeCheckTest {
     @Test
     void shouldWarnWhenMillisecondsAreReadAsSecondsAndNotWhenTimesArePlausible() {
         Path f = LogTestFiles.write(dir, "ms.csv", "l,ts,a\n1,1600000000123,x\n");
-        CsvLogReader r = CsvLogReader.open(f, CsvLogReader.Dialect.CSV,
-                mapping("label", "l", "time", "ts", "time.format", "epoch-s", "categorical", "a"));
-        List<String> warnings = new ArrayList<>();
-        r.mapper().warnings(warnings::add);
-        LogTestFiles.drain(r);
-        assertThat(warnings).singleElement().asString().contains(":2: ").contains("after 2100").contains("set time.format=epoch-ms");
+        LogMapping seconds = mapping("label", "l", "time", "ts", "time.format", "epoch-s", "categorical", "a");
+        assertThat(timeWarnings(f, seconds, 1)).singleElement().asString().contains(":2: ").contains("after 2100")
+                .contains("set time.format=epoch-ms");
 
         Path ok = LogTestFiles.write(dir, "ok.csv", "l,ts,a\n1,1600000000,x\n");
-        CsvLogReader r2 = CsvLogReader.open(ok, CsvLogReader.Dialect.CSV,
-                mapping("label", "l", "time", "ts", "time.format", "epoch-s", "categorical", "a"));
-        List<String> none = new ArrayList<>();
-        r2.mapper().warnings(none::add);
-        LogTestFiles.drain(r2);
-        assertThat(none).isEmpty();
+        assertThat(timeWarnings(ok, seconds, 1)).isEmpty();
+    }
+
+    /** Reads csv file {@code f} with {@code m} (expecting {@code events} events) and returns the warnings it gave. */
+    private static List<String> timeWarnings(Path f, LogMapping m, int events) {
+        CsvLogReader r = CsvLogReader.open(f, CsvLogReader.Dialect.CSV, m);
+        List<String> warnings = new ArrayList<>();
+        r.mapper().warnings(warnings::add);
+        assertThat(LogTestFiles.drain(r)).hasSize(events);
+        return warnings;
     }
 
     @Test
