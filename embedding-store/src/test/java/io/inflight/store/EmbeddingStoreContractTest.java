@@ -126,16 +126,18 @@ abstract class EmbeddingStoreContractTest {
                 .containsExactly(Arrays.copyOfRange(initial, D + 1, 2 * (D + 1)));
 
         float[] g = grads(1, 9);
-        EmbeddingStore a = newStore(config());
-        EmbeddingStore b = newStore(config());
-        a.scatter(new long[] {5}, null, 1, g, 0, Arrays.copyOfRange(initial, 0, D + 1));
-        b.scatter(new long[] {5}, null, 1, g, 0);
-        float[] ra = new float[D + 1];
-        float[] rb = new float[D + 1];
-        a.gather(new long[] {5}, 1, ra);
-        b.gather(new long[] {5}, 1, rb);
-        for (int i = 0; i < D + 1; i++) { // the same update, from the initial values instead of zeros
-            assertThat(ra[i] - rb[i]).as("dimension %d", i).isCloseTo(initial[i], within(1e-6f));
+        for (boolean rowAdagrad : new boolean[] {false, true}) {
+            EmbeddingStore a = newStore(config().withRowAdagrad(rowAdagrad));
+            EmbeddingStore b = newStore(config().withRowAdagrad(rowAdagrad));
+            a.scatter(new long[] {5}, null, 1, g, 0, Arrays.copyOfRange(initial, 0, D + 1));
+            b.scatter(new long[] {5}, null, 1, g, 0);
+            float[] ra = new float[D + 1];
+            float[] rb = new float[D + 1];
+            a.gather(new long[] {5}, 1, ra);
+            b.gather(new long[] {5}, 1, rb);
+            for (int i = 0; i < D + 1; i++) { // the same update, from the initial values instead of zeros
+                assertThat(ra[i] - rb[i]).as("row-wise %s, dimension %d", rowAdagrad, i).isCloseTo(initial[i], within(1e-6f));
+            }
         }
     }
 
