@@ -203,7 +203,9 @@ public final class BaselinesBench {
     public static String json(List<Row> rows, Settings s) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "{\"bench\":\"baselines\",\"dim\":%d,\"batch\":%d,\"hidden\":%s,"
-                        + "\"criteo_integers\":\"%s\",\"runs\":[", s.dim(), s.batch(), s.hidden(), s.criteoIntegers()));
+                        + "\"criteo_integers\":\"%s\",\"set\":{%s},\"runs\":[", s.dim(), s.batch(), s.hidden(),
+                s.criteoIntegers(), s.extra().entrySet().stream().map(e -> quote(e.getKey()) + ":" + quote(e.getValue()))
+                        .collect(Collectors.joining(","))));
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             ProgressiveMetrics.Summary m = r.metrics();
@@ -214,5 +216,9 @@ public final class BaselinesBench {
                     m.calibration(), r.seconds()));
         }
         return b.append("]}").toString();
+    }
+
+    private static String quote(String v) {
+        return "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }

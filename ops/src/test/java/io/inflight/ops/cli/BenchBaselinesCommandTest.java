@@ -39,6 +39,7 @@ class BenchBaselinesCommandTest {
                 "--set", "inflight.policy.mode=adaembed", "--json");
         assertThat(r.rc()).as(r.all()).isEqualTo(0);
         assertThat(r.out()).startsWith("{\"bench\":\"baselines\"")
+                .contains("\"set\":{\"inflight.store.precision\":\"int8\",\"inflight.policy.mode\":\"adaembed\"}")
                 .containsPattern("\\{\"data\":\"log:tiny.csv\",\"model\":\"lr\",\"fields\":3,\"numeric\":0,"
                         + "\"events\":1500,\"auc\":0\\.\\d+")
                 .contains("{\"data\":\"log:tiny.csv\",\"model\":\"fm\"");
