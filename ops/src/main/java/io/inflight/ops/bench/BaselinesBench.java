@@ -1,5 +1,7 @@
 package io.inflight.ops.bench;
 
+import io.inflight.policies.PolicySettings;
+import io.inflight.store.StoreConfig;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.logs.Bucketing;
 import io.inflight.topics.logs.LogFormat;
@@ -7,6 +9,7 @@ import io.inflight.topics.logs.LogMapping;
 import io.inflight.topics.logs.LogReader;
 import io.inflight.topics.logs.MalformedLineException;
 import io.inflight.trainer.config.BatchSettings;
+import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.config.NumericField;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.model.BatchModel;
@@ -15,11 +18,13 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Uncompressed baselines on the real logs in {@code ../shared/data}: each model at full precision and
@@ -63,9 +68,50 @@ public final class BaselinesBench {
      *
      * @param criteoIntegers how Criteo's I1..I13 are read: bucketised into categorical fields, or
      *                       {@link Bucketing.None} to keep them numeric (fed to the dense layers)
+     * @param extra          store, policy and model settings ({@code --set}) applied to every run after the above;
+     *                       not {@link #OWN_KEYS}
      */
     public record Settings(int dim, int batch, List<Integer> hidden, double denseLearningRate,
-                           double embeddingLearningRate, double l2, long seed, Bucketing criteoIntegers) {
+                           double embeddingLearningRate, double l2, long seed, Bucketing criteoIntegers,
+                           Map<String, String> extra) {
+    }
+
+    /** Settings the bench chooses per run (model, fields) or has options for: not accepted in {@link Settings#extra()}. */
+    public static final List<String> OWN_KEYS = List.of(InflightConfig.MODEL_TYPE, InflightConfig.MODEL_FIELDS,
+            InflightConfig.MODEL_NUMERIC_FIELDS, InflightConfig.MODEL_DIM, InflightConfig.BATCH_SIZE,
+            InflightConfig.MODEL_HIDDEN, InflightConfig.DENSE_LEARNING_RATE, InflightConfig.LEARNING_RATE);
+
+    /** What one run trains with: the model, its rows (in memory, up to {@link InProcessRun#MAX_ROWS}) and the policies. */
+    public record RunConfig(BatchSettings batch, StoreConfig store, PolicySettings policy) {
+    }
+
+    /**
+     * The settings of {@code model} over {@code fields} and {@code numeric} (fed to the dense layers of dnn, deepfm
+     * and dcn with the signed log): {@code s}, then {@link Settings#extra()}, validated as the trainer validates
+     * them; a bad key or value throws ({@link org.apache.kafka.common.config.ConfigException} or
+     * {@link IllegalArgumentException}). Without extra settings: full precision, fixed dimension, no policy.
+     */
+    public static RunConfig config(Settings s, String model, List<String> fields, List<String> numeric) {
+        Map<String, String> cfg = new LinkedHashMap<>();
+        cfg.put(InflightConfig.BOOTSTRAP_SERVERS, "localhost:9092"); // required by the parser, never used
+        cfg.put(InflightConfig.MODEL_DIM, Integer.toString(s.dim()));
+        cfg.put(InflightConfig.BATCH_SIZE, Integer.toString(s.batch()));
+        cfg.put(InflightConfig.MODEL_HIDDEN, s.hidden().stream().map(String::valueOf).collect(Collectors.joining(",")));
+        cfg.put(InflightConfig.DENSE_LEARNING_RATE, Double.toString(s.denseLearningRate()));
+        cfg.put(InflightConfig.LEARNING_RATE, Double.toString(s.embeddingLearningRate()));
+        cfg.put(InflightConfig.L2, Double.toString(s.l2()));
+        cfg.put(InflightConfig.SEED, Long.toString(s.seed()));
+        cfg.putAll(s.extra());
+        cfg.put(InflightConfig.MODEL_TYPE, model);
+        cfg.put(InflightConfig.MODEL_FIELDS, String.join(",", fields));
+        boolean dense = !model.equals("lr") && !model.equals("fm");
+        if (dense && !numeric.isEmpty()) {
+            cfg.put(InflightConfig.MODEL_NUMERIC_FIELDS, numeric.stream().map(n -> n + ":log")
+                    .collect(Collectors.joining(",")));
+        }
+        InflightConfig c = InflightConfig.parse(cfg);
+        BatchSettings bs = c.batchSettings();
+        return new RunConfig(bs, c.storeConfig(bs).withHotCapacity(InProcessRun.MAX_ROWS), c.policySettings());
     }
 
     private BaselinesBench() {
@@ -107,34 +153,39 @@ public final class BaselinesBench {
         return List.copyOf(names);
     }
 
-    public static List<Row> run(Path dataDir, List<String> datasets, List<String> models, Settings s, PrintStream out) {
-        if (!Files.isDirectory(dataDir)) {
+    /**
+     * Each model on each of {@code datasets} (read from {@code dataDir}), then on each of {@code logs} (name: its
+     * events, read by the caller).
+     */
+    public static List<Row> run(Path dataDir, List<String> datasets, Map<String, List<ClickEvent>> logs,
+                                List<String> models, Settings s, PrintStream out) {
+        if (!datasets.isEmpty() && !Files.isDirectory(dataDir)) {
             throw new IllegalArgumentException("data directory " + dataDir.toAbsolutePath() + " does not exist");
         }
         List<Row> rows = new ArrayList<>();
         for (Dataset d : DATASETS) {
-            if (!datasets.contains(d.name())) {
-                continue;
-            }
-            List<ClickEvent> events = read(d, dataDir, s.criteoIntegers(), out);
-            List<String> fields = fields(events);
-            List<NumericField> numeric = numerics(events).stream()
-                    .map(n -> new NumericField(n, NumericField.Transform.LOG)).toList();
-            for (String model : models) {
-                boolean dense = !model.equals("lr") && !model.equals("fm");
-                BatchSettings bs = new BatchSettings(model, fields, dense ? numeric : List.of(), s.dim(), s.batch(),
-                        s.hidden(), "relu", "adam", s.denseLearningRate(), s.embeddingLearningRate(), s.l2(), 0.01,
-                        s.seed(), 1);
-                try (BatchModel m = BatchModels.create(bs)) {
-                    InProcessRun.Result r = InProcessRun.run(bs, m, events.iterator(), 4096);
-                    Row row = new Row(d.name(), model, s.batch(), fields.size(), bs.numericInputs(), r.metrics(),
-                            r.seconds());
-                    rows.add(row);
-                    out.println(line(row));
-                }
+            if (datasets.contains(d.name())) {
+                run(d.name(), read(d, dataDir, s.criteoIntegers(), out), models, s, out, rows);
             }
         }
+        logs.forEach((name, events) -> run(name, events, models, s, out, rows));
         return rows;
+    }
+
+    private static void run(String name, List<ClickEvent> events, List<String> models, Settings s, PrintStream out,
+                            List<Row> rows) {
+        List<String> fields = fields(events);
+        List<String> numeric = numerics(events);
+        for (String model : models) {
+            RunConfig c = config(s, model, fields, numeric);
+            BatchSettings bs = c.batch();
+            try (BatchModel m = BatchModels.create(bs)) {
+                InProcessRun.Result r = InProcessRun.run(bs, c.store(), c.policy(), m, events.iterator(), 4096, 0);
+                Row row = new Row(name, model, s.batch(), fields.size(), bs.numericInputs(), r.metrics(), r.seconds());
+                rows.add(row);
+                out.println(line(row));
+            }
+        }
     }
 
     public static String header() {
@@ -152,7 +203,9 @@ public final class BaselinesBench {
     public static String json(List<Row> rows, Settings s) {
         StringBuilder b = new StringBuilder();
         b.append(String.format(Locale.ROOT, "{\"bench\":\"baselines\",\"dim\":%d,\"batch\":%d,\"hidden\":%s,"
-                        + "\"criteo_integers\":\"%s\",\"runs\":[", s.dim(), s.batch(), s.hidden(), s.criteoIntegers()));
+                        + "\"criteo_integers\":\"%s\",\"set\":{%s},\"runs\":[", s.dim(), s.batch(), s.hidden(),
+                s.criteoIntegers(), s.extra().entrySet().stream().map(e -> quote(e.getKey()) + ":" + quote(e.getValue()))
+                        .collect(Collectors.joining(","))));
         for (int i = 0; i < rows.size(); i++) {
             Row r = rows.get(i);
             ProgressiveMetrics.Summary m = r.metrics();
@@ -163,5 +216,9 @@ public final class BaselinesBench {
                     m.calibration(), r.seconds()));
         }
         return b.append("]}").toString();
+    }
+
+    private static String quote(String v) {
+        return "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 }

@@ -9,6 +9,7 @@ import io.inflight.ops.bench.TrainerBench;
 import io.inflight.ops.broker.EmbeddedBroker;
 import io.inflight.ops.serve.ServeEndpoint;
 import io.inflight.policies.PolicyMode;
+import io.inflight.topics.ClickEvent;
 import io.inflight.topics.EventLimits;
 import io.inflight.topics.logs.Bucketing;
 import io.inflight.trainer.model.BatchModels;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -193,18 +195,29 @@ final class BenchCommand {
         }
     }
 
-    @Command(name = "baselines", mixinStandardHelpOptions = true,
-            description = {"Uncompressed baselines on the real logs in ../shared/data.",
+    @Command(name = "baselines", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
+            description = {"Uncompressed baselines on the real logs in ../shared/data, or on any log replay reads.",
                     "Progressive AUC, log-loss, NE and calibration of each model at full precision and fixed "
-                    + "dimension, one pass in file order."})
+                    + "dimension, one pass in file order (a --log: merged by time, as replay reads it). --set changes "
+                    + "the store, the policies or the model of every run.",
+                    "Examples:",
+                    "  inflight bench baselines --datasets ml-100k --models lr,fm",
+                    "  inflight bench baselines --log day1.csv --format csv --map label=click --map categorical=a,b,c",
+                    "  inflight bench baselines --datasets criteo-sample --set inflight.store.precision=int8",
+                    ""})
     static final class Baselines implements Callable<Integer> {
+
+        static final String DATASETS = "criteo-sample,avazu-sample,ml-100k,talkingdata-100k";
 
         @Option(names = "--data", defaultValue = "../shared/data", description = "Folder of the logs (default: ${DEFAULT-VALUE}).")
         Path data;
 
-        @Option(names = "--datasets", split = ",", defaultValue = "criteo-sample,avazu-sample,ml-100k,talkingdata-100k",
-                description = "Logs (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--datasets", split = ",", paramLabel = "NAME",
+                description = "Logs in --data (default: " + DATASETS + "; with --log: none but the log).")
         List<String> datasets;
+
+        @Mixin
+        LogOptions logOptions = new LogOptions();
 
         @Option(names = "--models", split = ",", defaultValue = "lr,fm,dnn,deepfm,dcn", description = "Models (default: ${DEFAULT-VALUE}).")
         List<String> models;
@@ -225,20 +238,33 @@ final class BenchCommand {
         double embeddingLr;
 
         @Option(names = "--criteo-integers", paramLabel = "BUCKETING", defaultValue = "criteo",
-                description = "Criteo I1..I13: criteo (floor(ln(x)^2) categories), log2 or bounds:b1|b2|... (categorical "
-                        + "fields), or none: numeric fields fed to the MLP of dnn, deepfm and dcn with the signed log "
-                        + "(lr and fm train without them) (default: ${DEFAULT-VALUE}).")
+                description = "Criteo I1..I13 (criteo-sample and a criteo --log): criteo (floor(ln(x)^2) categories), "
+                        + "log2 or bounds:b1|b2|... (categorical fields), or none: numeric fields fed to the MLP of dnn, "
+                        + "deepfm and dcn with the signed log (lr and fm train without them) (default: ${DEFAULT-VALUE}).")
         String criteoIntegers;
+
+        @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
+                description = "Store, policy or model setting for every run, e.g. --set inflight.store.precision=int8 or "
+                        + "--set inflight.policy.mode=adaembed (repeatable); not the model type, fields, dimension, "
+                        + "batch, hidden sizes or learning rates (their options).")
+        Map<String, String> extra = new LinkedHashMap<>();
 
         @Option(names = "--json", description = "Print one JSON line.")
         boolean json;
 
         @Override
         public Integer call() {
+            List<String> sets = datasets != null ? datasets : logOptions.isEmpty() ? List.of(DATASETS.split(",")) : List.of();
             var known = BaselinesBench.DATASETS.stream().map(d -> d.name()).toList();
-            for (String d : datasets) {
+            for (String d : sets) {
                 if (!known.contains(d)) {
                     throw new IllegalArgumentException("--datasets: unknown log " + d + " (known: " + known + ")");
+                }
+            }
+            for (String m : models) {
+                if (!BenchCompressionCommand.MODELS.contains(m)) {
+                    throw new IllegalArgumentException("--models: unknown model '" + m + "' (known: "
+                            + BenchCompressionCommand.MODELS + ")");
                 }
             }
             Bucketing integers;
@@ -247,11 +273,34 @@ final class BenchCommand {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--criteo-integers: " + e.getMessage(), e);
             }
+            for (String k : extra.keySet()) {
+                if (BaselinesBench.OWN_KEYS.contains(k)) {
+                    throw new IllegalArgumentException("--set: " + k + " is chosen by the bench (use --models, --dim, "
+                            + "--batch, --hidden, --dense-lr, --embedding-lr)");
+                }
+            }
             var settings = new BaselinesBench.Settings(dim, batch, hidden, denseLr, embeddingLr, 1e-6,
-                    42L, integers);
+                    42L, integers, extra);
+            // every model's settings checked once before the first run: a bad key or value exits 2 naming it
+            for (String model : models) {
+                try {
+                    BaselinesBench.config(settings, model, List.of("f0"), List.of());
+                } catch (ConfigException | IllegalArgumentException e) {
+                    throw new IllegalArgumentException((extra.isEmpty() ? "" : "--set: ") + e.getMessage(), e);
+                }
+            }
+            if (sets.isEmpty() && logOptions.isEmpty()) {
+                throw new IllegalArgumentException("--datasets: nothing to run");
+            }
             PrintStream progress = progress(json);
+            Map<String, List<ClickEvent>> logs = new LinkedHashMap<>();
+            if (!logOptions.isEmpty()) {
+                LogOptions.Log log = logOptions.read(integers, System.err);
+                System.err.println("[baselines] " + log.name() + ": " + log.description());
+                logs.put(log.name(), log.events());
+            }
             progress.println(BaselinesBench.header());
-            var rows = BaselinesBench.run(data, datasets, models, settings, progress);
+            var rows = BaselinesBench.run(data, sets, logs, models, settings, progress);
             if (json) {
                 System.out.println(BaselinesBench.json(rows, settings));
             }

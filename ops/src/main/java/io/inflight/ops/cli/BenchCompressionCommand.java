@@ -3,15 +3,9 @@ package io.inflight.ops.cli;
 import io.inflight.ops.bench.BaselinesBench;
 import io.inflight.ops.bench.CompressionBench;
 import io.inflight.ops.bench.CompressionChart;
-import io.inflight.ops.replay.MergedLogSource;
-import io.inflight.ops.replay.SkipReporter;
 import io.inflight.policies.PolicySettings;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.logs.Bucketing;
-import io.inflight.topics.logs.LogFormat;
-import io.inflight.topics.logs.LogMapping;
-import io.inflight.topics.logs.LogReader;
-import io.inflight.topics.logs.LogRecord;
 import io.inflight.trainer.config.InflightConfig;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,6 +20,7 @@ import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(name = "compression", mixinStandardHelpOptions = true, sortOptions = false, usageHelpWidth = 110,
@@ -93,19 +88,8 @@ final class BenchCompressionCommand implements Callable<Integer> {
     @Option(names = "--data", defaultValue = "../shared/data", description = "Folder of the logs (default: ${DEFAULT-VALUE}).")
     Path data;
 
-    @Option(names = "--log", paramLabel = "FILE",
-            description = "A log to add as a stream, read as 'replay' reads it (repeatable; globs; several files are merged "
-                    + "by time).")
-    List<String> logs = new ArrayList<>();
-
-    @Option(names = "--format", paramLabel = "FORMAT", description = "--log: criteo | avazu | movielens | ml-100k | ml-1m | ml-10m | ml-20m | libfm | csv | tsv | jsonl.")
-    String format;
-
-    @Option(names = "--mapping", paramLabel = "FILE", description = "--log: generic mapping (.properties), as in replay.")
-    Path mappingFile;
-
-    @Option(names = "--map", paramLabel = "KEY=VALUE", description = "--log: one mapping key, as in replay (repeatable).")
-    Map<String, String> mapOptions = new LinkedHashMap<>();
+    @Mixin
+    LogOptions logOptions = new LogOptions();
 
     @Option(names = "--criteo-integers", paramLabel = "BUCKETING", defaultValue = "criteo",
             description = "Criteo I1..I13 (criteo-sample and --log): criteo, log2, none or bounds:... (default: ${DEFAULT-VALUE}).")
@@ -130,7 +114,8 @@ final class BenchCompressionCommand implements Callable<Integer> {
         if (replot != null) {
             return replot(png != null ? png : Path.of("target", "compression.png"));
         }
-        List<String> s = streams != null ? streams : quick ? List.of("generated") : logs.isEmpty() ? STREAMS : List.of();
+        List<String> s = streams != null ? streams : quick ? List.of("generated")
+                : logOptions.isEmpty() ? STREAMS : List.of();
         List<String> ms = models != null ? models : quick ? List.of("fm") : List.of("deepfm", "fm");
         List<String> md = modes != null ? modes : quick ? List.of("adaembed", "fiited-adaptive")
                 : CompressionBench.DEFAULT_MODES;
@@ -194,7 +179,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--data: " + data.toAbsolutePath() + " is not a directory (the logs of "
                     + s.stream().filter(x -> !x.equals("generated")).toList() + ")");
         }
-        if (s.isEmpty() && logs.isEmpty()) {
+        if (s.isEmpty() && logOptions.isEmpty()) {
             throw new IllegalArgumentException("--streams: nothing to run");
         }
         var options = new CompressionBench.Options(ms, md, bd, batch, 16, "4,4,4,4", List.of(400, 400), passes, extra);
@@ -207,7 +192,9 @@ final class BenchCompressionCommand implements Callable<Integer> {
         PrintStream log = System.err;
         long t0 = System.nanoTime();
         // a --log is read (and its options checked) before anything runs
-        CompressionBench.Stream custom = logs.isEmpty() ? null : customLog(integers, log);
+        LogOptions.Log read = logOptions.isEmpty() ? null : logOptions.read(integers, log);
+        CompressionBench.Stream custom = read == null ? null : CompressionBench.of(read.name(), read.description(),
+                read.events());
         List<CompressionBench.Run> runs = new ArrayList<>();
         if (!json) {
             System.out.println(CompressionBench.header());
@@ -287,46 +274,5 @@ final class BenchCompressionCommand implements Callable<Integer> {
         List<ClickEvent> ev = BaselinesBench.read(d, data, integers, log);
         return CompressionBench.of(name, String.format(Locale.ROOT, "%,d events from %s", ev.size(), data.resolve(d.path())),
                 ev);
-    }
-
-    /** The --log files, read as replay reads them (merged by time, malformed lines reported and skipped). */
-    private CompressionBench.Stream customLog(Bucketing integers, PrintStream log) {
-        Map<String, String> mapKeys = ReplayCommand.mappingKeys(mappingFile, mapOptions);
-        List<Path> files;
-        try {
-            files = ReplayCommand.expand(logs);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--log: " + e.getMessage(), e);
-        }
-        LogFormat fmt;
-        try {
-            fmt = ReplayCommand.format(format, mapKeys, files.get(0));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("--format: " + e.getMessage(), e);
-        }
-        LogMapping mapping = mapKeys.isEmpty() ? null : LogMapping.parse(mapKeys);
-        if (fmt.needsMapping() && mapping == null) {
-            throw new IllegalArgumentException("--format " + fmt + " needs --mapping FILE or --map KEY=VALUE options");
-        }
-        LogFormat.Options d = LogFormat.Options.defaults();
-        LogFormat.Options o = new LogFormat.Options(mapping, integers, d.libFmFields(), d.startMs(), d.stepMs(), d.limits());
-        List<LogReader> readers = new ArrayList<>();
-        for (Path f : files) {
-            readers.add(fmt.open(f, o));
-        }
-        List<ClickEvent> ev = new ArrayList<>();
-        SkipReporter skips = new SkipReporter(false, log, 100);
-        try (MergedLogSource source = new MergedLogSource(readers, 1, Long.MIN_VALUE, skips)) {
-            LogRecord r;
-            while ((r = source.next()) != null) {
-                ev.add(r.event());
-            }
-        }
-        if (ev.isEmpty()) {
-            throw new IllegalArgumentException("--log: no events in " + files);
-        }
-        String name = "log:" + files.get(0).getFileName();
-        return CompressionBench.of(name, String.format(Locale.ROOT, "%,d events from %d %s file(s), %,d lines skipped",
-                ev.size(), files.size(), fmt, skips.skipped()), ev);
     }
 }
