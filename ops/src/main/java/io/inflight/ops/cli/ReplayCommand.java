@@ -266,7 +266,8 @@ final class ReplayCommand implements Callable<Integer> {
         SortedLogSource sorted = new SortedLogSource(MergedLogSource.concatenated(readers, fromLine, fromTimeMs, skips), sortChunk,
                 SORT_CHUNK_BYTES, sortDir, System.err, progressNanos);
         System.out.printf(Locale.ROOT, "Sorted %,d events by time in %.2f s (%s)%n", sorted.events(), (System.nanoTime() - t0) / 1e9,
-                sorted.spilledRuns() == 0 ? "in memory" : sorted.spilledRuns() + " runs spilled to " + sortDir);
+                sorted.spilledRuns() == 0 ? "in memory"
+                        : sorted.spilledRuns() + (sorted.spilledRuns() == 1 ? " run" : " runs") + " spilled to " + sortDir);
         return sorted;
     }
 

@@ -82,12 +82,12 @@ public final class SortedLogSource implements ReplaySource {
                     sources.add(s);
                     return sources.size() - 1;
                 });
-                chunk.add(src, rec.line(), rec.event().eventTimeMs(), CODEC.encode(rec.event()));
-                count++;
-                if (chunk.size == chunkEvents || chunk.bytes >= chunkBytes) {
+                if (chunk.size == chunkEvents || chunk.bytes >= chunkBytes) { // full, and there is more: spill
                     spill(chunk, workDir);
                     chunk = new Chunk(Math.min(chunkEvents, 1 << 16));
                 }
+                chunk.add(src, rec.line(), rec.event().eventTimeMs(), CODEC.encode(rec.event()));
+                count++;
                 if (progressIntervalNanos > 0 && (count & 0x3FF) == 0 && System.nanoTime() >= nextPrint) {
                     progress.printf(Locale.ROOT, "  sorting: read %,d events, %d run(s) spilled%n", count, runs.size());
                     nextPrint = System.nanoTime() + progressIntervalNanos;

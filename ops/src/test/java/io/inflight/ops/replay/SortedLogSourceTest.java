@@ -121,6 +121,9 @@ class SortedLogSourceTest {
             assertThat(leftovers()).isEmpty();
             assertThat(drain(s)).extracting(LogRecord::line).containsExactly(2L, 4L, 3L, 1L);
         }
+        try (SortedLogSource s = new SortedLogSource(new ListSource(in, -1), 4, Long.MAX_VALUE, dir.resolve("sort"), ItFixtures.quiet(), 0)) {
+            assertThat(s.spilledRuns()).as("exactly one chunk").isZero();
+        }
         try (SortedLogSource s = new SortedLogSource(new ListSource(in, -1), 100, 1, dir.resolve("sort"), ItFixtures.quiet(), 0)) {
             assertThat(s.spilledRuns()).isEqualTo(4);
             assertThat(drain(s)).extracting(LogRecord::line).containsExactly(2L, 4L, 3L, 1L);
