@@ -5,10 +5,13 @@ import io.inflight.ops.replay.ClicksProducer;
 import io.inflight.ops.replay.LogReplay;
 import io.inflight.ops.replay.LogStatistics;
 import io.inflight.ops.replay.MergedLogSource;
+import io.inflight.ops.replay.OutOfOrderException;
 import io.inflight.ops.replay.Pacer;
+import io.inflight.ops.replay.ReplaySource;
 import io.inflight.ops.replay.ReplayStoppedException;
 import io.inflight.ops.replay.ReplaySummary;
 import io.inflight.ops.replay.SkipReporter;
+import io.inflight.ops.replay.SortedLogSource;
 import io.inflight.ops.replay.TopicReplay;
 import io.inflight.ops.train.TrainerApp;
 import io.inflight.topics.ClickEvent;
@@ -44,7 +47,9 @@ import picocli.CommandLine.Parameters;
         description = {"Replay click logs (or another topic) into <prefix>.clicks in event-time order, at full speed, "
                 + "at --rate events/s or at --speedup x real time.",
                 "Files are assumed "
-                + "sorted by time; several files are merged by time. Without --bootstrap-servers an "
+                + "sorted by time; several files are merged by time. An event earlier than the one before it "
+                + "stops the replay (exit 2, naming file:line and both times); --sort sorts the input by time "
+                + "first (an external merge sort: bounded memory, runs spilled to --sort-dir). Without --bootstrap-servers an "
                 + "embedded broker is started (data in --data-dir, so a later 'inflight train' "
                 + "without --bootstrap-servers sees the events). --dry-run validates the log and "
                 + "prints per-field statistics without producing.",
@@ -60,6 +65,9 @@ import picocli.CommandLine.Parameters;
                 "  inflight replay --from-topic old.clicks --from-timestamp 2024-01-01T00:00:00Z",
                 ""})
 final class ReplayCommand implements Callable<Integer> {
+
+    /** With --sort, a chunk is also cut at this many bytes of encoded events. */
+    static final long SORT_CHUNK_BYTES = 256L << 20;
 
     @Parameters(paramLabel = "FILE", arity = "0..*",
             description = "Log files (plain or gzip), a MovieLens directory, or globs such as 'logs/day-*.tsv.gz' (quote them).")
@@ -120,6 +128,26 @@ final class ReplayCommand implements Callable<Integer> {
             + "instead of reporting and skipping it.")
     boolean strict;
 
+    @Option(names = "--sort", description = {"Sort the input by event time before replaying it: chunks of --sort-chunk events "
+            + "(at most 256 MiB encoded) are sorted in memory and spilled to --sort-dir, then merged. Stable: ties keep "
+            + "the order of the files and of their lines. Without --sort, input out of time order is refused (exit 2)."})
+    boolean sort;
+
+    @Option(names = "--sort-chunk", paramLabel = "EVENTS", defaultValue = "1000000",
+            description = "With --sort: most events sorted in memory at once (default: ${DEFAULT-VALUE}).")
+    int sortChunk;
+
+    @Option(names = "--sort-dir", paramLabel = "DIR", defaultValue = ".inflight/sort",
+            description = "With --sort: where the sorted runs are spilled (a temporary directory in it, deleted at the end; "
+                    + "default: ${DEFAULT-VALUE}).")
+    Path sortDir;
+
+    @Option(names = "--order-tolerance-ms", paramLabel = "MS", defaultValue = "0",
+            description = "Accept (and send as they come) events at most MS earlier than the latest one before them, "
+                    + "e.g. for logs of several servers with small clock differences (default: ${DEFAULT-VALUE}: "
+                    + "the input must be in time order).")
+    long orderToleranceMs;
+
     @Option(names = "--dry-run", description = {"Validate the log and print per-field statistics; produce nothing.",
             "Exits 1 when no line validated (a wrong --format or mapping, say), 0 when at least one did."})
     boolean dryRun;
@@ -161,6 +189,12 @@ final class ReplayCommand implements Callable<Integer> {
         if (fromOffset != null && fromOffset < 0) {
             throw new IllegalArgumentException("--from-offset must be >= 0, got " + fromOffset);
         }
+        if (sortChunk < 1) {
+            throw new IllegalArgumentException("--sort-chunk must be >= 1, got " + sortChunk);
+        }
+        if (orderToleranceMs < 0) {
+            throw new IllegalArgumentException("--order-tolerance-ms must be >= 0, got " + orderToleranceMs);
+        }
         if (distinctCap < 1) {
             throw new IllegalArgumentException("--distinct-cap must be >= 1, got " + distinctCap);
         }
@@ -169,8 +203,8 @@ final class ReplayCommand implements Callable<Integer> {
         }
         long progressNanos = (long) (progressSeconds * 1e9);
         if (fromTopic != null) {
-            if (!inputs.isEmpty() || dryRun) {
-                throw new IllegalArgumentException("--from-topic replays a topic: give no files and no --dry-run");
+            if (!inputs.isEmpty() || dryRun || sort) {
+                throw new IllegalArgumentException("--from-topic replays a topic: give no files, no --dry-run and no --sort");
             }
             return replayTopic(new TopicReplay.Start(fromOffset, fromTimestamp == null ? null : instant("--from-timestamp", fromTimestamp)),
                     pacer, progressNanos);
@@ -195,7 +229,7 @@ final class ReplayCommand implements Callable<Integer> {
                 instant("--synthetic-start", syntheticStart), syntheticStepMs, checked.limits());
         long fromTimeMs = fromTime == null ? Long.MIN_VALUE : timeArg("--from-time", fromTime);
         LogReplay.Settings settings = new LogReplay.Settings(pacer, new EventValidator(checked.limits()), progressNanos,
-                limit == null ? Long.MAX_VALUE : limit);
+                limit == null ? Long.MAX_VALUE : limit, orderToleranceMs);
         return dryRun ? dryRun(fmt, files, options, fromTimeMs, settings) : replayFiles(fmt, files, options, fromTimeMs, settings);
     }
 
@@ -204,12 +238,15 @@ final class ReplayCommand implements Callable<Integer> {
         LogStatistics stats = new LogStatistics(distinctCap);
         SkipReporter skips = new SkipReporter(strict, System.err, 100);
         ReplaySummary summary;
-        try (MergedLogSource source = new MergedLogSource(open(fmt, files, options), fromLine, fromTimeMs, skips)) {
+        try (ReplaySource source = source(open(fmt, files, options), fromTimeMs, skips, settings.progressIntervalNanos())) {
             summary = LogReplay.run(source, skips, r -> stats.add(r.event()), withPacer(settings, new Pacer.FullSpeed()),
                     System.err, () -> false);
         } catch (ReplayStoppedException e) {
             System.err.println("error: " + e.getMessage());
             return 1;
+        } catch (OutOfOrderException e) {
+            System.err.println(notInTimeOrder(e, "validated"));
+            return 2;
         }
         stats.print(System.out);
         System.out.println(summary.line("Validated"));
@@ -218,6 +255,26 @@ final class ReplayCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /** The records to replay: the files merged by time, or with --sort all of them sorted by time. */
+    private ReplaySource source(List<LogReader> readers, long fromTimeMs, SkipReporter skips, long progressNanos) {
+        if (!sort) {
+            return new MergedLogSource(readers, fromLine, fromTimeMs, skips);
+        }
+        long t0 = System.nanoTime();
+        SortedLogSource sorted = new SortedLogSource(MergedLogSource.concatenated(readers, fromLine, fromTimeMs, skips), sortChunk,
+                SORT_CHUNK_BYTES, sortDir, System.err, progressNanos);
+        System.out.printf(Locale.ROOT, "Sorted %,d events by time in %.2f s (%s)%n", sorted.events(), (System.nanoTime() - t0) / 1e9,
+                sorted.spilledRuns() == 0 ? "in memory"
+                        : sorted.spilledRuns() + (sorted.spilledRuns() == 1 ? " run" : " runs") + " spilled to " + sortDir);
+        return sorted;
+    }
+
+    /** The one line of a replay refused because its input is not in time order (it then exits 2). */
+    static String notInTimeOrder(OutOfOrderException e, String verb) {
+        return String.format(Locale.ROOT, "error: not in time order: %s; %,d events %s before it. Pass --sort to sort the input by time "
+                + "(or --order-tolerance-ms to accept small differences)", e.getMessage(), e.sentBefore(), verb);
     }
 
     /** The line a dry run ends with when no line validated (it then exits 1). */
@@ -249,7 +306,7 @@ final class ReplayCommand implements Callable<Integer> {
             SkipReporter skips = new SkipReporter(strict, System.err, 100);
             long t0 = System.nanoTime();
             ReplaySummary summary;
-            try (MergedLogSource source = new MergedLogSource(readers, fromLine, fromTimeMs, skips)) {
+            try (ReplaySource source = source(readers, fromTimeMs, skips, settings.progressIntervalNanos())) {
                 summary = LogReplay.run(source, skips, r -> target.producer.send(
                         r.event().id() == null ? null : r.event().id().getBytes(StandardCharsets.UTF_8), encoder.apply(r.event())),
                         settings, System.err, shutdown::requested);
@@ -257,6 +314,10 @@ final class ReplayCommand implements Callable<Integer> {
                 target.producer.flush();
                 System.err.println("error: " + e.getMessage());
                 return 1;
+            } catch (OutOfOrderException e) {
+                target.producer.flush();
+                System.err.println(notInTimeOrder(e, "produced"));
+                return 2;
             }
             target.producer.flush();
             summary = withElapsed(summary, System.nanoTime() - t0);
@@ -322,7 +383,7 @@ final class ReplayCommand implements Callable<Integer> {
     }
 
     private static LogReplay.Settings withPacer(LogReplay.Settings s, Pacer p) {
-        return new LogReplay.Settings(p, s.validator(), s.progressIntervalNanos(), s.limit());
+        return new LogReplay.Settings(p, s.validator(), s.progressIntervalNanos(), s.limit(), s.orderToleranceMs());
     }
 
     private static String describe(Pacer p) {

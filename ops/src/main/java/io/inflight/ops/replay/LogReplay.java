@@ -12,8 +12,10 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
- * The replay loop: takes events from a {@link MergedLogSource} in event-time order, validates them
- * (an invalid event is treated like a malformed line), paces them with a {@link Pacer} and hands them
+ * The replay loop: takes events from a {@link ReplaySource} in event-time order, validates them
+ * (an invalid event is treated like a malformed line), checks their time order (an event earlier than
+ * the latest one before it by more than the tolerance stops the loop with {@link OutOfOrderException};
+ * within the tolerance it is sent and counted), paces them with a {@link Pacer} and hands them
  * to a sink (the clicks producer, or the statistics of a dry run). Prints a progress line every
  * {@code progressIntervalNanos} (events, rate, skipped, ETA when the inputs can tell their progress).
  */
@@ -24,8 +26,20 @@ public final class LogReplay {
      * @param validator             semantic checks of each event
      * @param progressIntervalNanos time between progress lines (0 = none)
      * @param limit                 most events to send ({@link Long#MAX_VALUE} = all)
+     * @param orderToleranceMs      how much earlier than the latest event an event may be (0 = none)
      */
-    public record Settings(Pacer pacer, EventValidator validator, long progressIntervalNanos, long limit) {
+    public record Settings(Pacer pacer, EventValidator validator, long progressIntervalNanos, long limit, long orderToleranceMs) {
+
+        public Settings {
+            if (orderToleranceMs < 0) {
+                throw new IllegalArgumentException("order tolerance must be >= 0 ms, got " + orderToleranceMs);
+            }
+        }
+
+        /** Without tolerance: the events must be in time order. */
+        public Settings(Pacer pacer, EventValidator validator, long progressIntervalNanos, long limit) {
+            this(pacer, validator, progressIntervalNanos, limit, 0);
+        }
     }
 
     private LogReplay() {
@@ -33,9 +47,10 @@ public final class LogReplay {
 
     /**
      * Runs until the inputs end, {@code limit} events were sent or {@code stop} says so.
-     * Malformed lines go to {@code skips} (which throws {@link ReplayStoppedException} when strict).
+     * Malformed lines go to {@code skips} (which throws {@link ReplayStoppedException} when strict);
+     * an event out of time order beyond the tolerance throws {@link OutOfOrderException}.
      */
-    public static ReplaySummary run(MergedLogSource source, SkipReporter skips, Consumer<LogRecord> sink, Settings s,
+    public static ReplaySummary run(ReplaySource source, SkipReporter skips, Consumer<LogRecord> sink, Settings s,
             PrintStream progress, BooleanSupplier stop) {
         long start = System.nanoTime();
         long nextPrint = start + s.progressIntervalNanos();
@@ -44,6 +59,8 @@ public final class LogReplay {
         long produced = 0;
         long firstTime = Long.MIN_VALUE;
         long lastTime = Long.MIN_VALUE;
+        LogRecord latest = null;
+        long outOfOrder = 0;
         boolean stopped = false;
         LogRecord rec;
         while ((rec = source.next()) != null) {
@@ -60,6 +77,14 @@ public final class LogReplay {
                 continue;
             }
             long t = rec.event().eventTimeMs();
+            if (latest != null && t < latest.event().eventTimeMs()) {
+                if (latest.event().eventTimeMs() - t > s.orderToleranceMs()) {
+                    throw new OutOfOrderException(rec, latest, produced);
+                }
+                outOfOrder++;
+            } else {
+                latest = rec;
+            }
             if (firstTime == Long.MIN_VALUE) {
                 firstTime = t;
             }
@@ -81,7 +106,7 @@ public final class LogReplay {
                 }
             }
         }
-        return new ReplaySummary(produced, skips.skipped(), source.resumeSkipped(), source.outOfOrder(), System.nanoTime() - start,
+        return new ReplaySummary(produced, skips.skipped(), source.resumeSkipped(), outOfOrder, System.nanoTime() - start,
                 lastTime, stopped);
     }
 

@@ -57,6 +57,31 @@ class ReplayDryRunTest {
         assertThat(resumed.err()).contains("error: no line validated (0 malformed, 2 before the resume point)");
     }
 
+    @Test
+    void shouldRefuseALogOutOfTimeOrderWithExitTwoAndSortItWithSort() throws Exception {
+        String body = HEADER + "1000,1,s1\n3000,0,s2\n2000,1,s3\n3000,0,s4\n";
+        CliRun r = dryRun("unsorted.csv", body);
+        assertThat(r.rc()).as(r.all()).isEqualTo(2);
+        assertThat(r.err().lines().filter(l -> l.startsWith("error:")).toList()).containsExactly("error: not in time order: "
+                + tmp.resolve("unsorted.csv") + ":4: event time 1970-01-01T00:00:02Z is earlier than 1970-01-01T00:00:03Z of the event "
+                + "before it (" + tmp.resolve("unsorted.csv") + ":3); 2 events validated before it. Pass --sort to sort the input by time "
+                + "(or --order-tolerance-ms to accept small differences)");
+        assertThat(r.err()).doesNotContain("\tat ");
+
+        Path sortDir = tmp.resolve("sort");
+        CliRun sorted = dryRun("unsorted.csv", body, "--sort", "--sort-chunk", "2", "--sort-dir", sortDir.toString());
+        assertThat(sorted.rc()).as(sorted.all()).isZero();
+        assertThat(sorted.out()).contains("Sorted 4 events by time in ").contains("(2 runs spilled to " + sortDir + ")")
+                .contains("Validated 4 events, skipped 0 (malformed)");
+        try (var left = Files.list(sortDir)) {
+            assertThat(left).isEmpty();
+        }
+
+        CliRun tolerant = dryRun("unsorted.csv", body, "--order-tolerance-ms", "1000");
+        assertThat(tolerant.rc()).as(tolerant.all()).isZero();
+        assertThat(tolerant.out()).contains("Validated 4 events, skipped 0 (malformed)").contains("1 out of time order within the tolerance");
+    }
+
     private static CliRun cli(String... args) {
         return CliRun.of(args);
     }
