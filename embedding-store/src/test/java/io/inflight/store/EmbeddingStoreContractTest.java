@@ -170,22 +170,9 @@ abstract class EmbeddingStoreContractTest {
         EmbeddingStore s = newStore(config().withOptimizer(0.1f, 0.01f, 1e-8f).withInit(ChunkInit.RANDOM, 0.05f)
                 .withRowAdagrad(true));
         long[] key = {42};
-        float[] w0 = new float[D + 1];
-        s.gather(key, 1, w0);
         float[] g = grads(1, 3);
-        s.scatter(key, null, 1, g, 1);
-        float[] w1 = new float[D + 1];
-        s.gather(key, 1, w1);
-        double acc = 0;
-        for (int j = 0; j < D; j++) {
-            double gj = g[j] + 0.01 * w0[j];
-            acc += gj * gj;
-        }
-        acc /= D;
-        for (int j = 0; j < D; j++) {
-            double gj = g[j] + 0.01 * w0[j];
-            assertThat(w1[j]).isCloseTo((float) (w0[j] - 0.1 * gj / Math.sqrt(acc)), within(1e-6f));
-        }
+        float[][] w = oneStep(s, key, g);
+        assertAdagradStep(w[0], w[1], g, 0, D); // one accumulator over the whole row
         // 4 bytes of accumulator per row instead of per chunk
         Precision[] fp32 = {Precision.FP32, Precision.FP32, Precision.FP32, Precision.FP32};
         EmbeddingStore chunkWise = newStore(config());
@@ -211,29 +198,40 @@ abstract class EmbeddingStoreContractTest {
         assertThat(dump(a)).isNotEqualTo(dump(chunkWise));
     }
 
+    /** Gathers row {@code key}, scatters {@code g} at step 1 and gathers it again: {before, after}. */
+    private static float[][] oneStep(EmbeddingStore s, long[] key, float[] g) {
+        float[] w0 = new float[D + 1];
+        s.gather(key, 1, w0);
+        s.scatter(key, null, 1, g, 1);
+        float[] w1 = new float[D + 1];
+        s.gather(key, 1, w1);
+        return new float[][] {w0, w1};
+    }
+
+    /** Dimensions off .. off + n moved by one Adagrad step (lr 0.1, L2 0.01) with one accumulator over them. */
+    private static void assertAdagradStep(float[] w0, float[] w1, float[] g, int off, int n) {
+        double acc = 0;
+        for (int j = 0; j < n; j++) {
+            double gj = g[off + j] + 0.01 * w0[off + j];
+            acc += gj * gj;
+        }
+        acc /= n;
+        for (int j = 0; j < n; j++) {
+            double gj = g[off + j] + 0.01 * w0[off + j];
+            assertThat(w1[off + j]).isCloseTo((float) (w0[off + j] - 0.1 * gj / Math.sqrt(acc)), within(1e-6f));
+        }
+    }
+
     @Test
     void shouldApplyRowWiseAdagradAtFullPrecision() {
         EmbeddingStore s = newStore(config().withOptimizer(0.1f, 0.01f, 1e-8f).withInit(ChunkInit.RANDOM, 0.05f));
         long[] key = {42};
-        float[] w0 = new float[D + 1];
-        s.gather(key, 1, w0);
         float[] g = grads(1, 3);
-        s.scatter(key, null, 1, g, 1);
-        float[] w1 = new float[D + 1];
-        s.gather(key, 1, w1);
+        float[][] w = oneStep(s, key, g);
+        float[] w0 = w[0];
+        float[] w1 = w[1];
         for (int c = 0; c < LAYOUT.chunks(); c++) {
-            int off = LAYOUT.offset(c);
-            int w = LAYOUT.width(c);
-            double acc = 0;
-            for (int j = 0; j < w; j++) {
-                double gj = g[off + j] + 0.01 * w0[off + j];
-                acc += gj * gj;
-            }
-            acc /= w;
-            for (int j = 0; j < w; j++) {
-                double gj = g[off + j] + 0.01 * w0[off + j];
-                assertThat(w1[off + j]).isCloseTo((float) (w0[off + j] - 0.1 * gj / Math.sqrt(acc)), within(1e-6f));
-            }
+            assertAdagradStep(w0, w1, g, LAYOUT.offset(c), LAYOUT.width(c)); // one accumulator per chunk
         }
         double lg = g[D];
         assertThat(w1[D]).isCloseTo((float) (-0.1 * lg / Math.abs(lg)), within(1e-6f));

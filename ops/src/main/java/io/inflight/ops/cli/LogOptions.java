@@ -52,16 +52,16 @@ final class LogOptions {
      * missing file or a log without events is an {@link IllegalArgumentException} naming the option (exit 2).
      */
     Log read(Bucketing integers, PrintStream log) {
-        Map<String, String> mapKeys = ReplayCommand.mappingKeys(mappingFile, mapOptions);
+        Map<String, String> mapKeys = LogFiles.mappingKeys(mappingFile, mapOptions);
         List<Path> files;
         try {
-            files = ReplayCommand.expand(logs);
+            files = LogFiles.expand(logs);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--log: " + e.getMessage(), e);
         }
         LogFormat fmt;
         try {
-            fmt = ReplayCommand.format(format, mapKeys, files.get(0));
+            fmt = LogFiles.format(format, mapKeys, files.get(0));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--format: " + e.getMessage(), e);
         }

@@ -6,32 +6,18 @@ import java.util.Locale;
 
 /**
  * The input is not in time order: an event is earlier than the latest one before it (of the merged
- * stream) by more than the tolerance. The message names the event's {@code file:line}, both times
- * and how many events were sent before it.
+ * stream) by more than the tolerance. The message names the event's {@code file:line} and both times;
+ * {@link #sentBefore()} says how many events were sent before it.
  */
 public final class OutOfOrderException extends RuntimeException {
 
-    private final LogRecord record;
-    private final LogRecord latest;
     private final long sentBefore;
 
     public OutOfOrderException(LogRecord record, LogRecord latest, long sentBefore) {
         super(String.format(Locale.ROOT, "%s:%d: event time %s is earlier than %s of the event before it (%s:%d)",
                 record.source(), record.line(), Instant.ofEpochMilli(record.event().eventTimeMs()),
                 Instant.ofEpochMilli(latest.event().eventTimeMs()), latest.source(), latest.line()));
-        this.record = record;
-        this.latest = latest;
         this.sentBefore = sentBefore;
-    }
-
-    /** The first event out of order. */
-    public LogRecord record() {
-        return record;
-    }
-
-    /** The latest event before it. */
-    public LogRecord latest() {
-        return latest;
     }
 
     /** Events sent (or, in a dry run, validated) before it. */

@@ -2,9 +2,7 @@ package io.inflight.ops.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,16 +16,7 @@ class BenchBaselinesCommandTest {
     Path dir;
 
     private Path tinyCsv() throws Exception {
-        Path csv = dir.resolve("tiny.csv");
-        StringBuilder b = new StringBuilder("click,a,b,c\n");
-        Random rnd = new Random(1);
-        for (int i = 0; i < 1500; i++) {
-            int a = rnd.nextInt(30);
-            b.append(a % 3 == 0 ^ rnd.nextDouble() < 0.2 ? 1 : 0).append(",a").append(a).append(",b")
-                    .append(rnd.nextInt(200)).append(",c").append(rnd.nextInt(5)).append('\n');
-        }
-        Files.writeString(csv, b.toString());
-        return csv;
+        return CliRun.tinyCsv(dir);
     }
 
     @Test

@@ -2,14 +2,10 @@ package io.inflight.ops.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,19 +20,8 @@ class BenchCompressionCommandTest {
 
     /** Runs the command line; returns {exit code, stdout, stderr}. */
     private static Object[] run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream o = new ByteArrayOutputStream();
-        ByteArrayOutputStream e = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-            int rc = InflightCli.run(args);
-            return new Object[] {rc, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8)};
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+        CliRun r = CliRun.of(args);
+        return new Object[] {r.rc(), r.out(), r.err()};
     }
 
     @Test
@@ -72,15 +57,7 @@ class BenchCompressionCommandTest {
 
     @Test
     void aLogIsReadAsReplayReadsIt() throws Exception {
-        Path csv = dir.resolve("tiny.csv");
-        StringBuilder b = new StringBuilder("click,a,b,c\n");
-        Random rnd = new Random(1);
-        for (int i = 0; i < 1500; i++) {
-            int a = rnd.nextInt(30);
-            b.append(a % 3 == 0 ^ rnd.nextDouble() < 0.2 ? 1 : 0).append(",a").append(a).append(",b")
-                    .append(rnd.nextInt(200)).append(",c").append(rnd.nextInt(5)).append('\n');
-        }
-        Files.writeString(csv, b.toString());
+        Path csv = CliRun.tinyCsv(dir);
         Object[] r = run("bench", "compression", "--log", csv.toString(), "--format", "csv", "--map", "label=click",
                 "--map", "categorical=a,b,c", "--models", "fm", "--modes", "adaembed", "--budgets", "4", "--json",
                 "--png", dir.resolve("l.png").toString());

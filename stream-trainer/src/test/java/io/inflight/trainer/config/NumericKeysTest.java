@@ -79,11 +79,15 @@ class NumericKeysTest {
             PolicySettings.PRECISION_LADDER, "fp32:%s,int8");
 
     /** A mini-batch deep model, so that every key (store.*, dropout, hidden) is read and validated. */
-    private static Map<String, String> base() {
+    /** A valid deepfm configuration with fields a, b, then the given key, value pairs. */
+    private static Map<String, String> base(String... keysAndValues) {
         Map<String, String> m = new HashMap<>();
         m.put("kafka.bootstrap.servers", "localhost:9092");
         m.put(InflightConfig.MODEL_TYPE, "deepfm");
         m.put(InflightConfig.MODEL_FIELDS, "a,b");
+        for (int i = 0; i < keysAndValues.length; i += 2) {
+            m.put(keysAndValues[i], keysAndValues[i + 1]);
+        }
         return m;
     }
 
@@ -138,13 +142,9 @@ class NumericKeysTest {
 
     @Test
     void shouldAcceptTheDefaultsAndTheEdgesOfTheRanges() {
-        Map<String, String> m = base();
-        m.put(InflightConfig.INIT_STDDEV, "0");
-        m.put(InflightConfig.MODEL_DROPOUT, "0.99");
-        m.put(InflightConfig.DENSE_LEARNING_RATE, "10");
-        m.put(PolicySettings.SAMPLE_SIZE, "16777216");
-        m.put(PolicySettings.ADMISSION_SKETCH_WIDTH, "33554432");
-        m.put(PolicySettings.ADMISSION_SKETCH_DEPTH, "4");
+        Map<String, String> m = base(InflightConfig.INIT_STDDEV, "0", InflightConfig.MODEL_DROPOUT, "0.99",
+                InflightConfig.DENSE_LEARNING_RATE, "10", PolicySettings.SAMPLE_SIZE, "16777216",
+                PolicySettings.ADMISSION_SKETCH_WIDTH, "33554432", PolicySettings.ADMISSION_SKETCH_DEPTH, "4");
         InflightConfig c = InflightConfig.parse(m);
         assertThat(c.batchSettings().initStddev()).isZero();
         assertThat(c.policySettings().sampleSize()).isEqualTo(16_777_216);
@@ -153,10 +153,8 @@ class NumericKeysTest {
 
     @Test
     void shouldRefuseABudgetSmallerThanOneRowNamingKeyAndValue() {
-        Map<String, String> m = base();
-        m.put(InflightConfig.MODEL_DIM, "16");
-        m.put(InflightConfig.STORE_CHUNKS, "4,4,4,4");
-        m.put(PolicySettings.MODE, "fiited-adaptive");
+        Map<String, String> m = base(InflightConfig.MODEL_DIM, "16", InflightConfig.STORE_CHUNKS, "4,4,4,4",
+                PolicySettings.MODE, "fiited-adaptive");
         // a row of 4 x 4 fp32: 64 bytes of values + 32 + 2 + 4 x 6 of metadata (row-wise Adagrad) = 122 bytes
         m.put(PolicySettings.BUDGET_BYTES, "100");
         assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)

@@ -20,12 +20,18 @@ class MovieLensLayoutsTest {
     @TempDir
     Path tmp;
 
-    private Path folder(String name) {
+    /** Folder {@code name} holding the files given as name, content pairs. */
+    private Path folder(String name, String... files) {
+        Path d;
         try {
-            return Files.createDirectories(tmp.resolve(name));
+            d = Files.createDirectories(tmp.resolve(name));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        for (int i = 0; i < files.length; i += 2) {
+            LogTestFiles.write(d, files[i], files[i + 1]);
+        }
+        return d;
     }
 
     private Path ml1m() {
@@ -39,10 +45,8 @@ class MovieLensLayoutsTest {
     }
 
     private Path ml100k() {
-        Path d = folder("ml-100k");
-        LogTestFiles.write(d, "u.user", "1|24|M|technician|85711\n");
-        LogTestFiles.write(d, "u.item", "10|Toy|01-Jan-1995||http://x|0|1" + "|0".repeat(17) + "\n");
-        LogTestFiles.write(d, "u.data", "1\t10\t5\t300\n");
+        Path d = folder("ml-100k", "u.user", "1|24|M|technician|85711\n",
+                "u.item", "10|Toy|01-Jan-1995||http://x|0|1" + "|0".repeat(17) + "\n", "u.data", "1\t10\t5\t300\n");
         return d;
     }
 
@@ -69,10 +73,10 @@ class MovieLensLayoutsTest {
 
     @Test
     void shouldReadMovieLens10mWithHalfStarsAndNoUsers() {
-        Path d = folder("ml-10M100K");
-        LogTestFiles.write(d, "movies.dat", "122::Boomerang (1992)::Comedy|Romance\n185::Net, The (1995)::Action|Crime|Thriller\n");
-        LogTestFiles.write(d, "tags.dat", "15::4973::excellent!::1215184630\n");
-        LogTestFiles.write(d, "ratings.dat", "1::122::5::838985046\n1::185::3.5::838983525\n2::122::4.5::838983421\n");
+        Path d = folder("ml-10M100K",
+                "movies.dat", "122::Boomerang (1992)::Comedy|Romance\n185::Net, The (1995)::Action|Crime|Thriller\n",
+                "tags.dat", "15::4973::excellent!::1215184630\n",
+                "ratings.dat", "1::122::5::838985046\n1::185::3.5::838983525\n2::122::4.5::838983421\n");
         List<LogRecord> recs = LogTestFiles.drain(LogFormat.ML_10M.open(d, LogFormat.Options.defaults()));
         assertThat(recs).extracting(r -> r.event().id()).containsExactly("2:122", "1:185", "1:122");
         assertThat(recs).extracting(r -> r.event().label()).containsExactly(1, 0, 1);
@@ -128,10 +132,8 @@ class MovieLensLayoutsTest {
 
     @Test
     void shouldRejectARatingsFileWhoseLinesAreOfAnotherLayout() {
-        Path d = folder("renamed");
-        LogTestFiles.write(d, "users.dat", "1::F::1::10::48067\n");
-        LogTestFiles.write(d, "movies.dat", "1::A::Drama\n");
-        LogTestFiles.write(d, "ratings.dat", "1\t1\t5\t978300760\n");
+        Path d = folder("renamed", "users.dat", "1::F::1::10::48067\n", "movies.dat", "1::A::Drama\n",
+                "ratings.dat", "1\t1\t5\t978300760\n");
         assertThatThrownBy(() -> LogFormat.ML_1M.open(d, LogFormat.Options.defaults()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("UserID::MovieID::Rating::Timestamp").hasMessageContaining("line 1");
