@@ -152,13 +152,7 @@ final class RowUpdates {
                 }
                 if (hot.rowAdagrad) {
                     // one accumulator for the row: collect the stored chunks, update them all below
-                    if (fresh && initial != null) {
-                        System.arraycopy(initial, g0 + off, work, off, w);
-                    } else if (fresh) {
-                        rows.initInto(config.newRowInit(), key, 0, off, w, work, off);
-                    } else {
-                        hot.decode(e, c, work, off);
-                    }
+                    chunkValues(fresh, initial, g0, key, e, c, off);
                     for (int j = 0; j < w; j++) {
                         float gj = grads[g0 + off + j] + l2 * work[off + j];
                         gradWork[off + j] = gj;
@@ -167,13 +161,7 @@ final class RowUpdates {
                     rowDims += w;
                     continue;
                 }
-                if (fresh && initial != null) {
-                    System.arraycopy(initial, g0 + off, work, 0, w);
-                } else if (fresh) {
-                    rows.initInto(config.newRowInit(), key, 0, off, w, work, 0);
-                } else {
-                    hot.decode(e, c, work, 0);
-                }
+                chunkValues(fresh, initial, g0, key, e, c, 0);
                 adagrad(hot.acc(e, c), key, off, w, grads, g0 + off, lr, l2, eps);
                 hot.encode(e, c, work, 0, rng);
             }
@@ -216,6 +204,23 @@ final class RowUpdates {
                 work[j] = v;
             }
             hot.encode(e, c, work, off, rng);
+        }
+    }
+
+    /**
+     * Chunk {@code c}'s values before the step into {@link #work} at {@code dst}: a row the scatter
+     * creates starts from {@code initial} (at {@code g0}) when given, else from the store's own
+     * initialisation; a stored row's chunk is decoded.
+     */
+    private void chunkValues(boolean fresh, float[] initial, int g0, long key, int e, int c, int dst) {
+        int off = layout.offset(c);
+        int w = layout.width(c);
+        if (fresh && initial != null) {
+            System.arraycopy(initial, g0 + off, work, dst, w);
+        } else if (fresh) {
+            rows.initInto(config.newRowInit(), key, 0, off, w, work, dst);
+        } else {
+            hot.decode(e, c, work, dst);
         }
     }
 

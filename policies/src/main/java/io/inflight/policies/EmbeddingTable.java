@@ -47,7 +47,8 @@ public interface EmbeddingTable {
     /**
      * Allocates chunk {@code chunk} of row {@code key} starting from what the feature read there
      * while the chunk was not stored: its shared hashed row's dimensions scaled by the gate of field
-     * {@code field} (CAFE); initialised as {@code fallback} says when the table has no shared rows.
+     * {@code field} (CAFE); initialised as {@code fallback} says when the table has no shared rows or
+     * {@code field} is negative.
      */
     default void allocateChunkFromShared(long key, int chunk, int field, ChunkInit fallback) {
         allocateChunk(key, chunk, fallback);

@@ -172,11 +172,7 @@ public final class EsapnPolicy {
                 return false;
             }
             long before = table.storedBytes();
-            if (fromShared) {
-                table.allocateChunkFromShared(key, next, field, init);
-            } else {
-                table.allocateChunk(key, next, init);
-            }
+            table.allocateChunkFromShared(key, next, fromShared ? field : -1, init);
             if (allowance != Long.MAX_VALUE) {
                 // Charge what the store really added (it chooses the new chunk's precision).
                 allowance = Math.max(0, allowance - Math.max(delta, table.storedBytes() - before));
