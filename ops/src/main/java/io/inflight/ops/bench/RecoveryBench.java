@@ -123,10 +123,13 @@ public final class RecoveryBench {
         crashed.put(InflightConfig.INSTANCE_ID, "recovery-child");
         SplittableRandom rnd = new SplittableRandom(seed);
         List<Long> killAt = new ArrayList<>();
+        // Spread the kills over the first 90% of the stream, one random point in each of `kills` equal
+        // slices: a kill lands at the first commit at or past its point, and a fast trainer's commits can
+        // step thousands of events at once, so a point near the end could be passed by the last commit.
+        long span = events - events / 10;
         for (int i = 0; i < kills; i++) {
-            // Spread the kills over the stream: one random point in each of `kills` equal slices.
-            long lo = events * i / kills;
-            long hi = events * (i + 1) / kills;
+            long lo = span * i / kills;
+            long hi = span * (i + 1) / kills;
             killAt.add(lo + 1 + rnd.nextLong(Math.max(1, hi - lo - 1)));
         }
         List<Long> killedAt = new ArrayList<>();
