@@ -55,6 +55,7 @@ class StatusPageIT {
             GeneratorSpec spec = GeneratorSpec.defaults(EVENTS, 5);
             raw.put(InflightConfig.MODEL_FIELDS, spec.fieldNames());
             raw.put(InflightConfig.STORE_CHUNKS, "2,2,2,2");
+            raw.put(InflightConfig.WINDOW_EVENTS, "10000"); // the window AUC apart from the progressive one
             raw.put(PolicySettings.MODE, "all");
             raw.put(PolicySettings.BUDGET_BYTES, "300000");
             raw.put(PolicySettings.INTERVAL_STEPS, "100");
