@@ -93,9 +93,9 @@ public final class MeterCatalogue {
             train(TABLE_ROWS, Type.GAUGE, "rows", List.of(CHUNKS), "rows storing this many chunks"),
             train(TABLE_BUDGET, Type.GAUGE, "bytes", List.of(), "the byte budget the policy passes hold the table to (0: none)"),
             train(SHARED_BYTES, Type.GAUGE, "bytes", List.of(), "bytes of the shared hashed rows (0 without)"),
-            train(POLICY_ACTIONS, Type.COUNTER, "", List.of(ACTION), "policy pass counts: admitted (admission "
-                    + "decisions that let a feature have a row), evicted, grown (rows); pruned, reallocated, promoted, demoted "
-                    + "(chunks)"),
+            train(POLICY_ACTIONS, Type.COUNTER, "", List.of(ACTION), "policy pass counts: admitted (features the "
+                    + "frequency admission let through; the budget may still refuse their row), evicted, grown (rows); pruned, "
+                    + "reallocated, promoted, demoted (chunks)"),
             train(POLICY_PASS, Type.TIMER, "", List.of(), "policy passes and the time they took"),
             train(CHECKPOINT, Type.TIMER, "", List.of(), "checkpoints written and the time they took"),
             train(CHECKPOINT_BYTES, Type.SUMMARY, "bytes", List.of(), "bytes held until a checkpoint (journal and staged rows)"),
