@@ -1,6 +1,10 @@
 package io.inflight.ops.cli;
 
 import io.inflight.ops.serve.ServeEndpoint;
+import io.inflight.ops.serve.ServeMeters;
+import io.inflight.ops.status.StatusPages;
+import io.inflight.ops.status.StatusSampler;
+import io.inflight.ops.train.MetricsEndpoint;
 import io.inflight.ops.serve.ServingModel;
 import io.inflight.ops.serve.ServingReplica;
 import io.inflight.trainer.config.BatchSettings;
@@ -34,6 +38,9 @@ final class ServeCommand implements Callable<Integer> {
     @Mixin
     HttpServerOptions http;
 
+    @Mixin
+    MetricsOptions metrics;
+
     @Option(names = "--max-body-bytes", defaultValue = "" + ServeEndpoint.Options.DEFAULT_MAX_BODY_BYTES,
             description = "Longest /score body; longer gets 413 (default: ${DEFAULT-VALUE}).")
     int maxBodyBytes;
@@ -42,6 +49,7 @@ final class ServeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         // Checked before anything connects: a bad value exits 2 naming the option.
         http.validate(host, port, maxBodyBytes);
+        metrics.validate();
         if (modelId < 0) {
             throw new IllegalArgumentException("--model must be a clicks partition (>= 0), got " + modelId);
         }
@@ -56,13 +64,19 @@ final class ServeCommand implements Callable<Integer> {
         }
         BatchSettings settings = cfg.batchSettings();
         try (Shutdown shutdown = new Shutdown();
+             MetricsEndpoint metricsEndpoint = metrics.open();
              ServingReplica replica = new ServingReplica(cfg.kafkaClientConfigs(), cfg.topics().modelUpdates(),
                      new ServingModel(settings, BatchModels::create, modelId));
-             ServeEndpoint endpoint = new ServeEndpoint(replica, http.endpoint(host, port, maxBodyBytes, cfg.limits()))) {
+             ServeEndpoint endpoint = new ServeEndpoint(replica, http.endpoint(host, port, maxBodyBytes, cfg.limits()));
+             StatusSampler sampler = metricsEndpoint == null ? null : StatusPages.serve(metricsEndpoint,
+                     served(replica, endpoint, metricsEndpoint), cfg.inflightValues(), StatusPages.INTERVAL)) {
             System.out.printf(Locale.ROOT, "Serving model %d of %s (%s, D=%d) from %s at http://%s:%d/score (status: /status), "
                             + "%d threads, backlog %d. Ctrl-C to stop.%n", modelId, cfg.topics().modelUpdates(),
                     settings.modelType(), settings.dim(), cfg.bootstrapServers(), host, endpoint.port(), http.threads,
                     http.backlog);
+            if (metricsEndpoint != null) {
+                System.out.println(MetricsOptions.describe(metricsEndpoint));
+            }
             while (!shutdown.awaitRequest(5_000)) {
                 if (replica.failure() != null) {
                     throw new IllegalStateException("replica stopped: " + replica.failure(), replica.failure());
@@ -74,5 +88,12 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The replica's meters on the metrics endpoint's registry, timing the scoring requests of {@code endpoint}. */
+    private static ServeMeters served(ServingReplica replica, ServeEndpoint endpoint, MetricsEndpoint metricsEndpoint) {
+        ServeMeters m = ServeMeters.on(replica, metricsEndpoint.registry());
+        endpoint.meters(m);
+        return m;
     }
 }

@@ -1,12 +1,12 @@
 package io.inflight.ops.cli;
 
 import io.inflight.ops.broker.EmbeddedBroker;
+import io.inflight.ops.status.StatusPages;
+import io.inflight.ops.status.StatusSampler;
 import io.inflight.ops.train.MetricsEndpoint;
 import io.inflight.ops.train.ProgressLine;
 import io.inflight.ops.train.StopOffsets;
 import io.inflight.ops.train.TrainerApp;
-import io.inflight.policies.PolicyMode;
-import io.inflight.policies.PolicySettings;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.topology.TableStats;
@@ -44,9 +44,8 @@ final class TrainCommand implements Callable<Integer> {
             description = "Seconds between progress lines (default: ${DEFAULT-VALUE}).")
     int progressSeconds;
 
-    @Option(names = "--metrics-port", paramLabel = "PORT",
-            description = "Serve Prometheus metrics at http://127.0.0.1:PORT/metrics (0: any free port; default: off).")
-    Integer metricsPort;
+    @Mixin
+    MetricsOptions metrics;
 
     @Option(names = "--until-caught-up",
             description = "Stop once every event the clicks topic held when train started (its end offsets then, every "
@@ -67,9 +66,7 @@ final class TrainCommand implements Callable<Integer> {
         if (progressSeconds < 1) {
             throw new IllegalArgumentException("--progress-interval must be >= 1, got " + progressSeconds);
         }
-        if (metricsPort != null) {
-            StartChecks.port("--metrics-port", metricsPort);
-        }
+        metrics.validate();
         if (untilCaughtUp && maxEvents != null) {
             throw new IllegalArgumentException("--until-caught-up and --max-events " + maxEvents + " both say when to stop: give one");
         }
@@ -79,7 +76,7 @@ final class TrainCommand implements Callable<Integer> {
         embedded.check(config);
         try (Shutdown shutdown = new Shutdown();
              // bound first: a port in use fails before a broker or a topic exists
-             MetricsEndpoint endpoint = metricsPort != null ? new MetricsEndpoint("127.0.0.1", metricsPort) : null) {
+             MetricsEndpoint endpoint = metrics.open()) {
             EmbeddedBroker broker = embedded.startUnless(config);
             try {
                 InflightConfig cfg = config.resolve(broker == null ? null : broker.bootstrapServers());
@@ -98,14 +95,16 @@ final class TrainCommand implements Callable<Integer> {
                 }
                 AtomicReference<Throwable> fatal = new AtomicReference<>();
                 if (endpoint != null) {
-                    System.out.println("Metrics at http://127.0.0.1:" + endpoint.port() + "/metrics");
+                    System.out.println(MetricsOptions.describe(endpoint));
                 }
                 long t0 = System.nanoTime();
                 long budget = budgetShown(cfg);
                 TrainerTasks.stopAt(appId, stop == null ? Map.of() : stop.stop());
                 try (TrainerApp app = TrainerApp.start(cfg, fatal::set, endpoint != null ? endpoint.registry()
                         : new SimpleMeterRegistry());
-                     Admin admin = stop == null ? null : Admin.create(new HashMap<>(cfg.kafkaClientConfigs()))) {
+                     Admin admin = stop == null ? null : Admin.create(new HashMap<>(cfg.kafkaClientConfigs()));
+                     StatusSampler sampler = endpoint == null ? null
+                             : StatusPages.train(endpoint, app, cfg.inflightValues(), StatusPages.INTERVAL)) {
                     long[] nextCheck = {0};
                     var seen = new TrainingLoop(app, fatal, System.out, progressSeconds * 1000L, events -> TableLine.INDENT
                             + table(appId).map(t -> TableLine.line(t, budget)).orElse("table: not readable now")).run(shutdown, s -> {
@@ -150,8 +149,7 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The byte budget the policy passes hold the table to, 0 for none (no budget, or mode none: not enforced). */
     static long budgetShown(InflightConfig cfg) {
-        PolicySettings p = cfg.policySettings();
-        return p.mode() == PolicyMode.NONE ? 0 : p.budgetBytes();
+        return TrainerApp.budgetBytes(cfg);
     }
 
     /** The trainer's table now, summed over its tasks here (read on their threads); empty while they do not answer. */

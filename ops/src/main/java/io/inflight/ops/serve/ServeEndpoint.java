@@ -122,6 +122,7 @@ public final class ServeEndpoint implements AutoCloseable {
     private final ServingReplica replica;
     private final Options options;
     private final EventValidator validator;
+    private volatile ServeMeters meters;
 
     /** {@link Options#defaults} on {@code host:port}. */
     public ServeEndpoint(String host, int port, ServingReplica replica) {
@@ -165,6 +166,11 @@ public final class ServeEndpoint implements AutoCloseable {
         return connector.getLocalPort();
     }
 
+    /** Times every /score request from now on in {@code meters}. */
+    public void meters(ServeMeters meters) {
+        this.meters = meters;
+    }
+
     public Options options() {
         return options;
     }
@@ -179,7 +185,10 @@ public final class ServeEndpoint implements AutoCloseable {
                     response.getHeaders().put(HttpHeader.ALLOW, "POST");
                     reply(response, callback, 405, error(method + " /score: POST a JSON event to /score"));
                 } else {
-                    new BodyRead(request, response, callback).start();
+                    ServeMeters m = meters;
+                    long started = System.nanoTime();
+                    new BodyRead(request, response, m == null ? callback
+                            : Callback.from(callback, () -> m.request(response.getStatus(), System.nanoTime() - started))).start();
                 }
             } else if ("/status".equals(path)) {
                 if (!"GET".equals(method)) {

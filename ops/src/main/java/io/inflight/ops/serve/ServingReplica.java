@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongConsumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -31,6 +32,7 @@ public final class ServingReplica implements AutoCloseable {
     private final long[] lagMs = new long[4096];
     private long lagCount;
     private volatile boolean running = true;
+    private volatile LongConsumer onFreshness = ms -> { };
 
     private ServingReplica(ServingModel model) {
         this.model = model;
@@ -86,8 +88,16 @@ public final class ServingReplica implements AutoCloseable {
         }
     }
 
-    private synchronized void recordLag(long ms) {
-        lagMs[(int) (lagCount++ % lagMs.length)] = ms;
+    private void recordLag(long ms) {
+        synchronized (this) {
+            lagMs[(int) (lagCount++ % lagMs.length)] = ms;
+        }
+        onFreshness.accept(ms);
+    }
+
+    /** Also reports the freshness of every update applied from now on to {@code listener} (the replica's thread). */
+    public void onFreshness(LongConsumer listener) {
+        onFreshness = listener;
     }
 
     /** Freshness of the last 4,096 applied updates: {p50, p99, max} in milliseconds. */

@@ -1,6 +1,7 @@
 package io.inflight.ops.train;
 
 import com.sun.net.httpserver.HttpServer;
+import io.inflight.ops.status.StatusPage;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -11,14 +12,17 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Serves a Prometheus registry at {@code http://host:port/metrics} (text format) from a small JDK
- * HTTP server with daemon threads. Close it to free the port.
+ * HTTP server with daemon threads, and a {@link StatusPage} at {@code /} once one is
+ * {@linkplain #status added}. Close it to free the port.
  */
 public final class MetricsEndpoint implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final HttpServer server;
+    private final String host;
 
     public MetricsEndpoint(String host, int port) {
+        this.host = host;
         try {
             server = HttpServer.create(new InetSocketAddress(host, port), 0);
         } catch (IOException e) {
@@ -36,8 +40,17 @@ public final class MetricsEndpoint implements AutoCloseable {
         server.start();
     }
 
+    /** Serves {@code page} at {@code /} of the same port. */
+    public void status(StatusPage page) {
+        page.mount(server);
+    }
+
     public PrometheusMeterRegistry registry() {
         return registry;
+    }
+
+    public String host() {
+        return host;
     }
 
     public int port() {

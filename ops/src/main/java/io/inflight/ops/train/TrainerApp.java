@@ -1,5 +1,7 @@
 package io.inflight.ops.train;
 
+import io.inflight.policies.PolicyMode;
+import io.inflight.policies.PolicySettings;
 import io.inflight.topics.TopicAdmin;
 import io.inflight.topics.TopicCatalogue;
 import io.inflight.trainer.config.InflightConfig;
@@ -7,6 +9,7 @@ import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.BatchModelFactory;
 import io.inflight.trainer.model.BatchModels;
+import io.inflight.trainer.topology.TrainerGauges;
 import io.inflight.trainer.topology.TrainerTasks;
 import io.inflight.trainer.topology.TrainerTopology;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -33,10 +36,14 @@ public final class TrainerApp implements AutoCloseable {
 
     private final InflightConfig config;
     private final KafkaStreams streams;
+    private final TrainerMeters meters;
+    private final TrainerGauges gauges;
 
-    private TrainerApp(InflightConfig config, KafkaStreams streams) {
+    private TrainerApp(InflightConfig config, KafkaStreams streams, TrainerMeters meters, TrainerGauges gauges) {
         this.config = config;
         this.streams = streams;
+        this.meters = meters;
+        this.gauges = gauges;
     }
 
     /**
@@ -64,8 +71,11 @@ public final class TrainerApp implements AutoCloseable {
         TopicCatalogue topics = config.topics();
         TrainerMeters meters = TrainerMeters.on(registry);
         var batch = config.batchSettings(); // fails naming inflight.model.fields when it is not set
-        var topology = TrainerTopology.build(topics, config.trainerSettings(), batch, config.storeConfig(batch),
+        var store = config.storeConfig(batch);
+        var topology = TrainerTopology.build(topics, config.trainerSettings(), batch, store,
                 config.policySettings(), config.cadenceSettings(), factory, meters);
+        TrainerGauges gauges = new TrainerGauges(config.getString(InflightConfig.APPLICATION_ID), topics.partitions(),
+                store.layout().chunks(), budgetBytes(config), meters, registry);
         ensureTopics(config);
         Properties props = config.streamsProperties();
         try (Admin admin = Admin.create(new HashMap<>(config.kafkaClientConfigs()))) {
@@ -78,7 +88,23 @@ public final class TrainerApp implements AutoCloseable {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.start();
-        return new TrainerApp(config, streams);
+        return new TrainerApp(config, streams, meters, gauges);
+    }
+
+    /** The byte budget the policy passes hold the table to, 0 for none (no budget, or mode none: not enforced). */
+    public static long budgetBytes(InflightConfig config) {
+        PolicySettings p = config.policySettings();
+        return p.mode() == PolicyMode.NONE ? 0 : p.budgetBytes();
+    }
+
+    /** The meters counted where the work is done (and the recent policy passes). */
+    public TrainerMeters meters() {
+        return meters;
+    }
+
+    /** The sampled gauges: {@link TrainerGauges#sample} reads the tasks and updates them. */
+    public TrainerGauges gauges() {
+        return gauges;
     }
 
     /** Creates the catalogue's missing topics with the {@code kafka.*} client settings. */

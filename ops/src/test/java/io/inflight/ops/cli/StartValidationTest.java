@@ -219,7 +219,8 @@ class StartValidationTest {
         long[] byChunks = {0, 1_000, 0, 0, 234};
         long[] byPrecision = new long[Precision.values().length];
         byPrecision[Precision.FP32.ordinal()] = 1_234;
-        TableStats t = new TableStats(1_234, 1_500_000, 272, byChunks, byPrecision, 0, 7, 2_000, 766, 234, 0);
+        TableStats t = new TableStats(1_234, 1_500_000, 272, byChunks, byPrecision, 0, 7, 2_000, 766, 234, 0,
+                new long[byChunks.length]);
 
         List<String> budget = TrainCommand.summary(Optional.of(m.summary()), 0, true, 32, Optional.of(t), 2_000_000,
                 "ab12", 1).lines().toList();

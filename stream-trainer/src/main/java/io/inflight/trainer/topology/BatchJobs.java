@@ -220,8 +220,17 @@ final class BatchJobs {
     /** A time-based publication (job {@code seq}); in a replay only the changed set is cleared. */
     JobOutput publishJob(long seq, long ts, boolean replay) {
         List<JobOutput.Output> out = new ArrayList<>();
-        publication.publishGuarded(out, ts, replay, batches);
+        publish(out, ts, replay);
         return new JobOutput(seq, replay ? List.of() : out);
+    }
+
+    /** A publication at the current batch count, timed in the meters unless replayed. */
+    private void publish(List<JobOutput.Output> out, long ts, boolean replay) {
+        long started = System.nanoTime();
+        publication.publishGuarded(out, ts, replay, batches);
+        if (!replay) {
+            meters.published(System.nanoTime() - started, System.currentTimeMillis());
+        }
     }
 
     /**
@@ -258,6 +267,9 @@ final class BatchJobs {
             try {
                 PassReport r = runner.runPass(rows, batches);
                 passTotals.add(r);
+                if (!replay) {
+                    meters.pass(r);
+                }
                 LOG.info("policy pass at batch {}: {} rows, bytes {} -> {} (budget {}), chunks pruned {} re-allocated {}, "
                                 + "rows evicted {} admitted {} grown {}, promotions {} demotions {}, {} ms", batches,
                         r.rowsVisited(), r.bytesBefore(), r.bytesAfter(), r.budgetBytes(), r.chunksPruned(),
@@ -269,7 +281,7 @@ final class BatchJobs {
             }
         }
         if (batch.publishEveryBatches() > 0 && batches % batch.publishEveryBatches() == 0) {
-            publication.publishGuarded(out, ts, replay, batches);
+            publish(out, ts, replay);
         }
     }
 }

@@ -403,7 +403,9 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             pipeline.awaitAll();
             checkpoint();
         } else {
+            long started = System.nanoTime();
             journal.commit(pipeline.forwardedJobs());
+            meters.journal(System.nanoTime() - started, journal.heldBytes());
         }
     }
 
@@ -413,11 +415,12 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
      */
     private void checkpoint() {
         long started = System.nanoTime();
+        long held = heldBytes();
         checkpoints.write(jobs.batches(), pendingSources, pipeline.forwardedJobs(), pipeline.jobsSubmitted(),
                 publication.publishedAt(), pipeline.encodeUnforwarded());
         jobs.checkpointed();
         journal.checkpointed(pipeline.forwardedJobs());
-        meters.checkpoint(System.nanoTime() - started);
+        meters.checkpoint(System.nanoTime() - started, held);
         lastCheckpointMs = context.currentSystemTimeMs();
     }
 

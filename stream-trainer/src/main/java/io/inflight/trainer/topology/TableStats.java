@@ -23,20 +23,24 @@ import java.util.Arrays;
  * @param evicted         rows evicted by those passes
  * @param grown           rows grown by a chunk (ESAPN) in those intervals
  * @param sharedRows      shared hashed rows (H) the features without a row of their own read, 0 without
+ * @param bytesByChunks   index c: bytes (values and metadata) of the rows with c chunks stored
  */
 public record TableStats(long rows, long bytes, long fp32RowBytes, long[] rowsByChunks, long[] rowsByPrecision,
                          long mixedRows, long passes, long admitted, long evicted, long grown,
-                         long sharedRows) {
+                         long sharedRows, long[] bytesByChunks) {
 
     public TableStats {
         rowsByChunks = rowsByChunks.clone();
         rowsByPrecision = rowsByPrecision.clone();
+        bytesByChunks = bytesByChunks.clone();
     }
 
     /** Reads {@code table} (on the thread that owns it) and takes the pass totals from {@code totals}. */
     static TableStats of(EmbeddingTable table, PassTotals totals) {
         int k = table.chunkWidths().length;
         long[] byChunks = new long[k + 1];
+        long[] bytesByChunks = new long[k + 1];
+        Precision[] precisions = new Precision[k];
         long[] byPrecision = new long[Precision.values().length];
         long[] mixed = {0};
         table.forEachRow(row -> {
@@ -47,10 +51,12 @@ public record TableStats(long rows, long bytes, long fp32RowBytes, long[] rowsBy
             for (int c = 0; c < k; c++) {
                 if ((mask & (1 << c)) != 0) {
                     Precision p = row.precision(c);
+                    precisions[c] = p;
                     same &= first == null || p == first;
                     first = first == null ? p : first;
                 }
             }
+            bytesByChunks[Integer.bitCount(mask)] += table.rowBytes(mask, precisions);
             if (first != null && same) {
                 byPrecision[first.ordinal()]++;
             } else if (first != null) {
@@ -61,22 +67,23 @@ public record TableStats(long rows, long bytes, long fp32RowBytes, long[] rowsBy
         Arrays.fill(fp32, Precision.FP32);
         return new TableStats(table.rowCount(), table.storedBytes(), table.rowBytes((1 << k) - 1, fp32), byChunks,
                 byPrecision, mixed[0], totals.passes, table.rowCount() - totals.restoredRows + totals.evicted,
-                totals.evicted, totals.grown, table.sharedRows());
+                totals.evicted, totals.grown, table.sharedRows(), bytesByChunks);
     }
 
     /** The sum of {@code a} and {@code b} (two tasks' tables). */
     public static TableStats merge(TableStats a, TableStats b) {
-        long[] c = a.rowsByChunks.clone();
-        for (int i = 0; i < c.length; i++) {
-            c[i] += b.rowsByChunks[i];
-        }
-        long[] p = a.rowsByPrecision.clone();
-        for (int i = 0; i < p.length; i++) {
-            p[i] += b.rowsByPrecision[i];
-        }
-        return new TableStats(a.rows + b.rows, a.bytes + b.bytes, a.fp32RowBytes, c, p, a.mixedRows + b.mixedRows,
+        return new TableStats(a.rows + b.rows, a.bytes + b.bytes, a.fp32RowBytes, sum(a.rowsByChunks, b.rowsByChunks),
+                sum(a.rowsByPrecision, b.rowsByPrecision), a.mixedRows + b.mixedRows,
                 Math.max(a.passes, b.passes), a.admitted + b.admitted, a.evicted + b.evicted, a.grown + b.grown,
-                a.sharedRows + b.sharedRows);
+                a.sharedRows + b.sharedRows, sum(a.bytesByChunks, b.bytesByChunks));
+    }
+
+    private static long[] sum(long[] a, long[] b) {
+        long[] out = a.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] += b[i];
+        }
+        return out;
     }
 
     @Override
@@ -87,6 +94,11 @@ public record TableStats(long rows, long bytes, long fp32RowBytes, long[] rowsBy
     @Override
     public long[] rowsByPrecision() {
         return rowsByPrecision.clone();
+    }
+
+    @Override
+    public long[] bytesByChunks() {
+        return bytesByChunks.clone();
     }
 
     /** Rows stored at precision {@code p} in every stored chunk. */
