@@ -71,7 +71,7 @@ class BackfillIT {
     /**
      * {@code --max-events} ends a run after its events (the last partial batch trained) and holds the
      * rest; a second run trains them. The same two runs give the same model whether the second
-     * restores from a checkpoint (one at every commit) or re-applies the first run's journal, flush
+     * restores from a checkpoint (one at every commit) or re-applies the first run's journal, finish
      * point included.
      */
     @Test
