@@ -1,21 +1,20 @@
 package io.inflight.ops.cli;
 
+import static io.inflight.ops.cli.JarRuns.hash;
+import static io.inflight.ops.cli.JarRuns.read;
+import static io.inflight.ops.cli.JarRuns.scored;
+import static io.inflight.ops.cli.JarRuns.start;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inflight.ops.Await;
 import io.inflight.ops.ItFixtures;
-import java.io.File;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
+import io.inflight.ops.cli.JarRuns.Run;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,8 +30,6 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(900)
 class BackfillIT {
 
-    private static final Pattern HASH = Pattern.compile("model hash \\(rows, optimizer state, dense\\): ([0-9a-f]{64})");
-    private static final Pattern SCORED = Pattern.compile("scored ([0-9,]+) events");
     /** 100,000 % 48 = 16: the last batch is partial. */
     private static final String BATCH = "inflight.train.batch.size=48";
     private static final String FIELDS = "inflight.model.fields=user,item,age,gender,occupation,zip,genres";
@@ -50,9 +47,7 @@ class BackfillIT {
         broker = work.resolve("broker");
         Run r = run("replay", List.of("replay", "--format", "movielens", data.toString(), "--data-dir", broker.toString()));
         assertThat(r.code()).as(r.out()).isZero();
-        Matcher m = Pattern.compile("Produced ([0-9,]+) events, skipped ([0-9,]+)").matcher(r.out());
-        assertThat(m.find()).as(r.out()).isTrue();
-        produced = number(m.group(1));
+        produced = JarRuns.produced(r.out()).events();
         assertThat(produced).isEqualTo(100_000); // ml-100k: every line is an event
     }
 
@@ -76,7 +71,7 @@ class BackfillIT {
     /**
      * {@code --max-events} ends a run after its events (the last partial batch trained) and holds the
      * rest; a second run trains them. The same two runs give the same model whether the second
-     * restores from a checkpoint (one at every commit) or re-applies the first run's journal, flush
+     * restores from a checkpoint (one at every commit) or re-applies the first run's journal, finish
      * point included.
      */
     @Test
@@ -110,62 +105,15 @@ class BackfillIT {
         }
         String out = read(log);
         assertThat(p.exitValue()).as(out).isZero();
-        assertThat(out).contains("Stopping...").contains("=== Inflight train summary ===").containsPattern(HASH.pattern());
+        assertThat(out).contains("Stopping...").contains("=== Inflight train summary ===").containsPattern(JarRuns.HASH.pattern());
     }
 
     private static List<String> train(String app, String... extra) {
-        List<String> args = new ArrayList<>(List.of("train", "--data-dir", broker.toString(), "--progress-interval", "1",
-                "--set", "inflight.application.id=" + app, "--set", "inflight.state.dir=" + work.resolve("state-" + app),
-                "--set", BATCH, "--set", FIELDS));
-        args.addAll(List.of(extra));
-        return args;
+        return JarRuns.train(broker, work, app, List.of(BATCH, FIELDS), extra);
     }
 
-    private record Run(int code, String out) {
-    }
-
-    /** Runs the packaged command line to its end (at most 5 minutes). */
+    /** Runs the packaged command line to its end (at most 5 minutes), the output in {@code name}.out. */
     private static Run run(String name, List<String> args) throws Exception {
-        Path log = work.resolve(name + ".out");
-        Process p = start(args, log);
-        boolean exited = p.waitFor(300, TimeUnit.SECONDS);
-        if (!exited) {
-            p.destroyForcibly();
-        }
-        assertThat(exited).as("%s ended by itself:%n%s", name, read(log)).isTrue();
-        return new Run(p.exitValue(), read(log));
-    }
-
-    private static Process start(List<String> args, Path log) throws IOException {
-        Path jar = Path.of("target", "inflight-ops.jar");
-        assertThat(jar).exists();
-        List<String> cmd = new ArrayList<>(List.of(System.getProperty("java.home") + File.separator + "bin" + File.separator
-                + "java", "-Xmx1g", "-jar", jar.toString()));
-        cmd.addAll(args);
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    }
-
-    private static long scored(String out) {
-        Matcher m = SCORED.matcher(out);
-        assertThat(m.find()).as(out).isTrue();
-        return number(m.group(1));
-    }
-
-    private static String hash(String out) {
-        Matcher m = HASH.matcher(out);
-        assertThat(m.find()).as(out).isTrue();
-        return m.group(1);
-    }
-
-    private static long number(String s) {
-        return Long.parseLong(s.replace(",", ""));
-    }
-
-    private static String read(Path log) {
-        try {
-            return Files.readString(log, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return JarRuns.run(work.resolve(name + ".out"), args);
     }
 }

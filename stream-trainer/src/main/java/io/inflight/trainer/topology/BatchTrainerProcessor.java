@@ -36,11 +36,14 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * <h2>A job that ends</h2>
  * A task can be told to {@linkplain TrainerTasks.View#finish finish} (by a call, or on reaching its
  * {@linkplain TrainerTasks#stopAt stop offset}): its pending events are then trained and scored as
- * one batch short of the batch size, and the point is journaled ({@link Journal#FLUSH_MARK}), so the
- * journal identifies batches by the events and flush points between them, not by count alone, and a
- * restart re-applies the same batches. Events processed after that point are held pending for the
- * rest of this run (written with a checkpoint as any pending events); a later run trains them in
- * whole batches from the start of its pending list.
+ * one batch short of the batch size, and the point is journaled with the run's stop offset
+ * ({@link Journal#FINISH_MARK}), so the journal identifies batches by the events and finish points
+ * between them, not by count alone, and a restart re-applies the same batches. Events processed
+ * after that point are held pending for the rest of this run (written with a checkpoint as any
+ * pending events); a later run (another stop offset) trains them in whole batches from the start of
+ * its pending list. The stop offset the task finished at is durable (journal and checkpoint): a task
+ * re-initialized within the same run (a rebalance, a fenced producer under load) holds them again
+ * rather than training them or finishing a second time.
  *
  * <h2>Durability: checkpoint plus journal</h2>
  * Rows live in the {@link EmbeddingStateStore} (hot tier in memory over a logged RocksDB store);
@@ -128,6 +131,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     private long stopOffset = -1;
     /** Whether this task finished in this run: later events are held pending, not trained. */
     private boolean finished;
+    /** The stop offset of the run in which this task last finished (journaled, checkpointed), -1 for none. */
+    private long finishedAt = -1;
     private boolean closed;
 
     public BatchTrainerProcessor(TrainerSettings settings, BatchSettings batch, PolicySettings policy,
@@ -156,6 +161,11 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     @Override
     public void init(ProcessorContext<byte[], byte[]> context) {
         this.context = context;
+        // Streams may re-initialize a closed instance (a revived task): nothing of the last run is kept
+        closed = false;
+        finished = false;
+        firstOffset = -1;
+        stopOffset = TrainerTasks.stopOffset(context.applicationId(), context.taskId().partition());
         intake.init(context);
         int partBytes = Math.min(JOURNAL_RECORD_BYTES, intake.maxRecordBytes() / 2);
         this.model = factory.create(batch);
@@ -180,7 +190,6 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         jobs.passTotals().start(rows.rowCount());
         replayJournal();
         lastCheckpointMs = context.currentSystemTimeMs();
-        stopOffset = TrainerTasks.stopOffset(context.applicationId(), context.taskId().partition());
         publication.startCadence(jobs.batches(), lastCheckpointMs);
         pipeline.start("inflight-trainer-" + context.applicationId() + "-" + context.taskId());
         int partition = context.taskId().partition();
@@ -248,6 +257,13 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         pipeline.restore(r.forwardedJobs(), r.jobs(), r.outputs());
         publication.restore(r.publishedAt());
         journal.markForwarded(pipeline.forwardedJobs());
+        finishedAt(r.finishedAt());
+    }
+
+    /** The task finished in the run that stops at {@code offset}: in this run, if it is this run's stop offset. */
+    private void finishedAt(long offset) {
+        finishedAt = offset;
+        finished = stopOffset >= 0 && offset == stopOffset;
     }
 
     /** Appends an event known by its raw record (restored or re-read from the journal) to the pending batch. */
@@ -266,17 +282,18 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             @Override
             public void event(byte[] raw) {
                 addPending(raw);
-                // >=: events a finished run held (checkpointed pending) may exceed a batch
-                if (pending.size() >= batch.batchSize()) {
+                // >=: events a finished run held (checkpointed pending) may exceed a batch; held in this run
+                if (!finished && pending.size() >= batch.batchSize()) {
                     trainHere(batch.batchSize());
                 }
             }
 
             @Override
-            public void flush() {
+            public void finish(long runStopOffset) {
                 if (!pending.isEmpty()) {
                     trainHere(pending.size());
                 }
+                finishedAt(runStopOffset);
             }
 
             @Override
@@ -317,7 +334,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             return;
         }
         finished = true;
-        journal.flushed();
+        finishedAt = stopOffset;
+        journal.finished(stopOffset);
         if (!pending.isEmpty()) {
             handOver(pending.size());
         }
@@ -417,7 +435,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         long started = System.nanoTime();
         long held = heldBytes();
         checkpoints.write(jobs.batches(), pendingSources, pipeline.forwardedJobs(), pipeline.jobsSubmitted(),
-                publication.publishedAt(), pipeline.encodeUnforwarded());
+                publication.publishedAt(), pipeline.encodeUnforwarded(), finishedAt);
         jobs.checkpointed();
         journal.checkpointed(pipeline.forwardedJobs());
         meters.checkpoint(System.nanoTime() - started, held);

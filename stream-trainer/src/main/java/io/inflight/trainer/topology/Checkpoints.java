@@ -20,8 +20,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>In {@code inflight-trainer-state} ({@link CheckpointRecords}): the dense parameters with their
  * optimizer state ({@value #DENSE_CHUNK}, with what they belong to under {@value #DENSE_SHAPE}), the
  * batch count, the policy runner's state and the shared hashed rows (in parts), the metrics, the
- * pending batch's raw records, the job counters, the batch count of the last publication and the
- * outputs not forwarded yet; the rows go into the embedding store's changelogged RocksDB store.
+ * pending batch's raw records, the job counters, the batch count of the last publication, the
+ * outputs not forwarded yet and the stop offset at which the task last finished; the rows go into
+ * the embedding store's changelogged RocksDB store.
  *
  * <p>Stream thread only, while the trainer thread is idle.
  */
@@ -45,10 +46,13 @@ final class Checkpoints {
     static final String FORWARDED = "forwarded";
     static final String JOBS = "jobs";
     static final String PUBLISHED_AT = "published-at";
+    /** The stop offset of the run in which the task last finished (its pending events are held in it). */
+    static final String FINISHED_AT = "finished-at";
     static final String OUTPUT = "output/";
 
     /** What a checkpoint holds besides the model, the policy state and the metrics (loaded into them). */
-    record Restored(long batches, List<byte[]> pending, long forwardedJobs, long jobs, long publishedAt, byte[] outputs) {
+    record Restored(long batches, List<byte[]> pending, long forwardedJobs, long jobs, long publishedAt, byte[] outputs,
+                    long finishedAt) {
     }
 
     private final KeyValueStore<String, byte[]> state;
@@ -137,7 +141,7 @@ final class Checkpoints {
         List<byte[]> outputParts = records.readParts(OUTPUT);
         storedOutputs = outputParts.size();
         return new Restored(batches, raws, records.getLong(FORWARDED), records.getLong(JOBS), records.getLong(PUBLISHED_AT),
-                CheckpointRecords.join(outputParts));
+                CheckpointRecords.join(outputParts), state.get(FINISHED_AT) == null ? -1 : records.getLong(FINISHED_AT));
     }
 
     /**
@@ -145,10 +149,11 @@ final class Checkpoints {
      * outputs not forwarded yet and every row changed since the last one.
      *
      * @param pending the pending batch's sources (their raw records are written)
-     * @param outputs the outputs not forwarded yet ({@link BatchPipeline#encodeUnforwarded})
+     * @param outputs    the outputs not forwarded yet ({@link BatchPipeline#encodeUnforwarded})
+     * @param finishedAt the stop offset of the run in which the task last finished, -1 for none
      */
     void write(long batches, List<DeadLetters.Source> pending, long forwardedJobs, long jobs, long publishedAt,
-               byte[] outputs) {
+               byte[] outputs, long finishedAt) {
         model.exportDense(dense);
         if (!shapeWritten) {
             state.put(DENSE_SHAPE, denseShape().getBytes(StandardCharsets.UTF_8));
@@ -173,6 +178,7 @@ final class Checkpoints {
         records.putLong(FORWARDED, forwardedJobs);
         records.putLong(JOBS, jobs);
         records.putLong(PUBLISHED_AT, publishedAt);
+        records.putLong(FINISHED_AT, finishedAt);
         storedOutputs = records.writeParts(OUTPUT, outputs, storedOutputs);
         embeddings.checkpoint();
     }

@@ -25,8 +25,11 @@ import org.slf4j.LoggerFactory;
  * {@code n} bytes of an accepted event's raw record; {@value #REJECTED} for a dead-lettered event;
  * {@value #FORWARDED_MARK} followed by a long, the number of jobs whose outputs were forwarded by
  * that commit; {@value #PUBLISH_MARK} for a time-based publication asked for at that point;
- * {@value #FLUSH_MARK} where the pending events were trained as a batch short of the batch size (the
- * end of a job that stops by itself: {@code train --until-caught-up} or {@code --max-events}). Entries
+ * {@value #FINISH_MARK} followed by a long, the stop offset of the run, where the task finished: the
+ * pending events were trained as a batch short of the batch size and the events after it are held
+ * for the rest of that run (the end of a job that stops by itself: {@code train --until-caught-up} or
+ * {@code --max-events}); {@value #FLUSH_MARK}, as written before, is read as a finish at no known
+ * stop offset. Entries
  * are buffered in memory and written in records numbered from 0 of at most {@code partBytes} (an
  * entry may span records) when the buffer is full and at each commit; a checkpoint deletes them.
  *
@@ -40,8 +43,13 @@ final class Journal {
     static final int FORWARDED_MARK = -2;
     /** Entry: a time-based publication at this point of the stream. */
     static final int PUBLISH_MARK = -3;
-    /** Entry: the pending events were trained here as one (partial) batch. */
+    /** Entry of earlier versions: the pending events were trained here as one (partial) batch. */
     static final int FLUSH_MARK = -4;
+    /**
+     * Entry: a long follows, the stop offset of the run in which the task finished here (-1 for none):
+     * the pending events were trained here as one (partial) batch, those after it are held.
+     */
+    static final int FINISH_MARK = -5;
     /** Logged under the processor's name, as before the journal was a class of its own. */
     private static final Logger LOG = LoggerFactory.getLogger(BatchTrainerProcessor.class);
 
@@ -59,8 +67,11 @@ final class Journal {
         /** A time-based publication was asked for here. */
         void publication();
 
-        /** The pending events were trained here as one batch, whole or not. */
-        void flush();
+        /**
+         * The task finished here in the run that stopped at {@code stopOffset} (-1: unknown): the
+         * pending events were trained as one batch, whole or not, and the events after it were held.
+         */
+        void finish(long stopOffset);
     }
 
     private final KeyValueStore<Long, byte[]> store;
@@ -96,9 +107,10 @@ final class Journal {
         writeInt(PUBLISH_MARK);
     }
 
-    /** Appends the point where the pending events were trained as one (partial) batch. */
-    void flushed() {
-        writeInt(FLUSH_MARK);
+    /** Appends the point where the task finished in the run that stops at {@code stopOffset} (-1: none). */
+    void finished(long stopOffset) {
+        writeInt(FINISH_MARK);
+        writeLong(stopOffset);
     }
 
     /** Writes the buffered entries once they fill a record. */
@@ -112,7 +124,7 @@ final class Journal {
     void commit(long forwardedJobs) {
         if (forwardedJobs != markedForwarded) {
             writeInt(FORWARDED_MARK);
-            buffer.writeBytes(ByteBuffer.allocate(8).putLong(forwardedJobs).array());
+            writeLong(forwardedJobs);
             markedForwarded = forwardedJobs;
         }
         flush();
@@ -150,6 +162,10 @@ final class Journal {
         buffer.write(v >>> 16);
         buffer.write(v >>> 8);
         buffer.write(v);
+    }
+
+    private void writeLong(long v) {
+        buffer.writeBytes(ByteBuffer.allocate(8).putLong(v).array());
     }
 
     /** Writes the buffered entries in records of at most {@link #partBytes}. */
@@ -210,7 +226,9 @@ final class Journal {
                 } else if (n == PUBLISH_MARK) {
                     visitor.publication();
                 } else if (n == FLUSH_MARK) {
-                    visitor.flush();
+                    visitor.finish(-1);
+                } else if (n == FINISH_MARK) {
+                    visitor.finish(in.readLong());
                 } else {
                     byte[] raw = new byte[n];
                     in.readFully(raw);

@@ -72,7 +72,8 @@ final class TopologyFixtures {
 
     /**
      * The journal's entries in order: an event's raw record length, or a mark ({@link Journal#REJECTED},
-     * {@link Journal#PUBLISH_MARK}, {@link Journal#FLUSH_MARK}); forwarded-jobs marks are left out.
+     * {@link Journal#PUBLISH_MARK}, {@link Journal#FINISH_MARK}, whose stop offset is left out); forwarded-jobs
+     * marks are left out.
      */
     static List<Integer> journalEntries(KeyValueStore<Long, byte[]> journal) {
         List<Integer> out = new ArrayList<>();
@@ -88,7 +89,7 @@ final class TopologyFixtures {
                 continue;
             }
             out.add(n);
-            b.position(b.position() + Math.max(0, n));
+            b.position(b.position() + (n == Journal.FINISH_MARK ? 8 : Math.max(0, n)));
         }
         return out;
     }
