@@ -177,6 +177,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                 model, trainer, embeddings, runner, metrics, publication, dense);
         embeddings.deferDurability(this::beforeCommit);
         restore();
+        WarmStarts.seedIfFresh(context.applicationId(), context.taskId().partition(), jobs.batches(), embeddings.store(),
+                model);
         jobs.passTotals().start(rows.rowCount());
         replayJournal();
         lastCheckpointMs = context.currentSystemTimeMs();
