@@ -298,9 +298,9 @@ public final class InflightConfig extends AbstractConfig {
      * and publishes ({@value #PUBLISH_INTERVAL_MS}).
      */
     public CadenceSettings cadenceSettings() {
+        GateSettings gate = new GateSettings(getDouble(GATE_AUC_DROP), getDouble(GATE_NE_RISE), getLong(GATE_MIN_EVENTS));
         return new CadenceSettings(getLong(CHECKPOINT_INTERVAL_MS), getLong(CHECKPOINT_MAX_BYTES),
-                getLong(PUBLISH_INTERVAL_MS), new GateSettings(getDouble(GATE_AUC_DROP), getDouble(GATE_NE_RISE),
-                getLong(GATE_MIN_EVENTS)));
+                getLong(PUBLISH_INTERVAL_MS), gate.enabled() ? gate : GateSettings.OFF); // a gate that is off has no settings
     }
 
     /** The validated {@value #POLICY_PREFIX}* settings (mode none unless configured). */
