@@ -32,7 +32,8 @@ import org.junit.jupiter.api.Timeout;
  * The quality gate on publication, on a generated stream with a label-noise burst (events 4,000 to
  * 5,500 with every label drawn at random): with the gate the trainer holds the publications while its
  * window AUC is down and publishes again once it recovers; without it, on the same events, it
- * publishes after every batch.
+ * publishes after every batch; and a trainer stopped in the middle of the burst and started again
+ * holds exactly the same publications (the gate's state is part of the exactly-once state).
  */
 @Timeout(300)
 class PublicationGateIT {
@@ -48,9 +49,11 @@ class PublicationGateIT {
         ItFixtures.onBroker("gate", (dir, broker) -> {
             InflightConfig gated = config(dir, broker, "gated", "0.05");
             InflightConfig open = config(dir, broker, "open", "0");
+            InflightConfig restarted = config(dir, broker, "restarted", "0.05");
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
-            TreeSet<Long> withGate = run(gated, registry);
-            TreeSet<Long> without = run(open, new SimpleMeterRegistry());
+            TreeSet<Long> withGate = run(gated, registry, TOTAL);
+            TreeSet<Long> without = run(open, new SimpleMeterRegistry(), TOTAL);
+            TreeSet<Long> afterRestart = run(restarted, new SimpleMeterRegistry(), CLEAN + NOISY / 2);
 
             List<Long> held = new ArrayList<>();
             for (long v = 1; v <= TOTAL / BATCH; v++) {
@@ -70,12 +73,33 @@ class PublicationGateIT {
             assertThat(withGate).contains((long) TOTAL / BATCH);
             assertThat(heldCount).isEqualTo(held.size());
             assertThat(registry.get(MeterCatalogue.PUBLICATION_GATE).gauge().value()).as("the gate open at the end").isZero();
+            assertThat(afterRestart).as("published by a trainer restarted at event %d", CLEAN + NOISY / 2).isEqualTo(withGate);
         });
     }
 
-    /** Trains the stream on {@code cfg} and returns the dense versions (batch counts) published to model-updates. */
-    private static TreeSet<Long> run(InflightConfig cfg, SimpleMeterRegistry registry) throws Exception {
+    /**
+     * Trains the stream on {@code cfg} and returns the dense versions (batch counts) published to
+     * model-updates; the trainer is stopped after the first {@code stopAt} events and started again
+     * when that is before the end.
+     */
+    private static TreeSet<Long> run(InflightConfig cfg, SimpleMeterRegistry registry, int stopAt) throws Exception {
         TrainerApp.ensureTopics(cfg);
+        produce(cfg, 0, stopAt);
+        AtomicReference<Throwable> fatal = new AtomicReference<>();
+        if (stopAt < TOTAL) {
+            try (TrainerApp app = TrainerApp.start(cfg, fatal::set, new SimpleMeterRegistry())) {
+                TrainerRuns.await(app, stopAt, fatal, Duration.ofSeconds(180));
+            }
+            produce(cfg, stopAt, TOTAL);
+        }
+        try (TrainerApp app = TrainerApp.start(cfg, fatal::set, registry)) {
+            TrainerRuns.await(app, TOTAL, fatal, Duration.ofSeconds(180));
+            return denseVersions(cfg, TOTAL / BATCH);
+        }
+    }
+
+    /** Events {@code [from, to)} of the stream (clean, the burst, clean) into the clicks topic. */
+    private static void produce(InflightConfig cfg, int from, int to) {
         try (TopicSink sink = new TopicSink(cfg.kafkaClientConfigs(), cfg.topics().clicks())) {
             int i = 0;
             for (double noise : new double[] {0, 0.5, 0}) {
@@ -83,17 +107,12 @@ class PublicationGateIT {
                 SyntheticStream stream = new SyntheticStream(spec(i + n, noise));
                 while (stream.hasNext()) {
                     var e = stream.nextEvent();
-                    if (stream.index() > i) {
+                    if (stream.index() > Math.max(i, from) && stream.index() <= to) {
                         sink.write(e);
                     }
                 }
                 i += n;
             }
-        }
-        AtomicReference<Throwable> fatal = new AtomicReference<>();
-        try (TrainerApp app = TrainerApp.start(cfg, fatal::set, registry)) {
-            TrainerRuns.await(app, TOTAL, fatal, Duration.ofSeconds(180));
-            return denseVersions(cfg, TOTAL / BATCH);
         }
     }
 
