@@ -291,6 +291,16 @@ public final class EmbeddingStore implements EmbeddingRows {
         policies.setPrecision(key, chunk, precision);
     }
 
+    /**
+     * Stores a row as exported (a warm start from a snapshot): chunk mask, per-chunk precisions, D
+     * values and linear weight, with zero optimizer state; marked changed (published next time).
+     *
+     * @throws IllegalArgumentException when the row is already stored or does not fit the layout
+     */
+    public void importRow(long key, int mask, Precision[] precisions, float[] values, float linear) {
+        policies.importRow(key, mask, precisions, values, linear);
+    }
+
     @Override
     public void evictRow(long key) {
         policies.evictRow(key);

@@ -210,6 +210,41 @@ final class PolicyOps {
         rows.log.markDirty(e);
     }
 
+    /**
+     * Stores a row as exported (a warm start from a snapshot): chunk mask, per-chunk precisions,
+     * D values (written at those precisions) and linear weight; optimizer state, utilities and
+     * counters start at zero. The row must not be stored yet.
+     */
+    void importRow(long key, int mask, Precision[] precisions, float[] values, float linear) {
+        rows.ensureOpen();
+        if (mask == 0 || (mask & ~((1 << k) - 1)) != 0 || precisions.length != k || values.length < rows.d) {
+            throw new IllegalArgumentException("store " + rows.name + ": row " + key + " has mask " + Integer.toBinaryString(mask)
+                    + ", " + precisions.length + " precisions and " + values.length + " values; the table has " + k
+                    + " chunks and D = " + rows.d);
+        }
+        if (rows.lookup(key) >= 0) {
+            throw new IllegalArgumentException("store " + rows.name + " already has a row for key " + key);
+        }
+        int e = rows.createRow(key);
+        for (int c = 0; c < k; c++) {
+            if (hot.stored(e, c)) {
+                rows.total.chunk(c, hot.precision(e, c), -1);
+                rows.hotTotal.chunk(c, hot.precision(e, c), -1);
+                hot.releaseSlot(e, c);
+            }
+            byte p = (byte) precisions[c].ordinal();
+            hot.setPrecision(e, c, p);
+            if ((mask & (1 << c)) != 0) {
+                hot.allocateSlot(e, c);
+                hot.encode(e, c, values, rows.layout.offset(c), CounterRng.bits(rows.config.seed(), key, hot.updates(e)));
+                rows.total.chunk(c, p, 1);
+                rows.hotTotal.chunk(c, p, 1);
+            }
+        }
+        hot.linear[e] = linear;
+        rows.log.markDirty(e);
+    }
+
     void evictRow(long key) {
         rows.ensureOpen();
         boolean existed = false;

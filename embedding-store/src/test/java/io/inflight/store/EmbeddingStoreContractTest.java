@@ -61,6 +61,15 @@ abstract class EmbeddingStoreContractTest {
         return out;
     }
 
+    /** The floats of a {@link #dump} line from column {@code from}. */
+    private static float[] floats(String[] line, int from) {
+        float[] out = new float[line.length - from];
+        for (int j = 0; j < out.length; j++) {
+            out[j] = Float.intBitsToFloat(Integer.parseUnsignedInt(line[from + j], 16));
+        }
+        return out;
+    }
+
     /** A fixed workload of 40 steps over 300 keys, with policy operations in between. */
     static void workload(EmbeddingStore s) {
         long[] keys = new long[64];
@@ -290,6 +299,63 @@ abstract class EmbeddingStoreContractTest {
                 .withInit(ChunkInit.RANDOM, 0.05f));
         workload(ref);
         assertThat(dump(a)).isEqualTo(dump(ref));
+    }
+
+    /**
+     * A warm start: every row of a trained table (mixed masks and precisions) imported into an empty
+     * store reads back with the same mask and precisions and the same values (re-quantized at their
+     * precision: within one part in 10^5), takes the same bytes, and survives a flush.
+     */
+    @Test
+    void shouldImportRowsAsExported() {
+        EmbeddingStore a = newStore(config().withPrecision(Precision.INT8).withInit(ChunkInit.RANDOM, 0.05f));
+        workload(a);
+        EmbeddingStore b = newStore(config().withPrecision(Precision.INT8));
+        a.snapshot(new RowSink() {
+            @Override
+            public void row(long key, int mask, Precision[] precisions, float[] values, float linear) {
+                b.importRow(key, mask, precisions, values, linear);
+            }
+
+            @Override
+            public void evicted(long key) {
+                throw new AssertionError("snapshot never reports evictions");
+            }
+        });
+        List<String> da = dump(a);
+        List<String> db = dump(b);
+        assertThat(db).hasSameSizeAs(da).hasSizeGreaterThan(100);
+        assertThat(b.rowCount()).isEqualTo(a.rowCount());
+        assertThat(b.storedBytes()).isEqualTo(a.storedBytes());
+        for (int i = 0; i < da.size(); i++) {
+            String[] x = da.get(i).split(" ");
+            String[] y = db.get(i).split(" ");
+            assertThat(Arrays.copyOf(y, 2 + LAYOUT.chunks())).as("key, mask, precisions").containsExactly(
+                    Arrays.copyOf(x, 2 + LAYOUT.chunks()));
+            float[] fx = floats(x, 2 + LAYOUT.chunks());
+            float[] fy = floats(y, 2 + LAYOUT.chunks());
+            assertThat(fy[D]).as("row %s linear", x[0]).isEqualTo(fx[D]);
+            for (int c = 0; c < LAYOUT.chunks(); c++) {
+                // re-quantized at the chunk's precision: exact for floats, within one code step for integers
+                Precision p = Precision.valueOf(x[2 + c]);
+                float maxAbs = 0;
+                for (int j = LAYOUT.offset(c); j < LAYOUT.offset(c) + LAYOUT.width(c); j++) {
+                    maxAbs = Math.max(maxAbs, Math.abs(fx[j]));
+                }
+                float step = !p.quantized() ? 0f : maxAbs / ((1 << (p.bits() - 1)) - 1) * 1.004f;
+                for (int j = LAYOUT.offset(c); j < LAYOUT.offset(c) + LAYOUT.width(c); j++) {
+                    assertThat(fy[j]).as("row %s value %d at %s", x[0], j, p).isCloseTo(fx[j], within(step));
+                }
+            }
+        }
+        assertThatThrownBy(() -> b.importRow(Long.parseLong(da.get(0).split(" ")[0]), 1,
+                new Precision[] {Precision.FP32, Precision.FP32, Precision.FP32, Precision.FP32}, new float[D], 0f))
+                .hasMessageContaining("already has a row");
+        if (durable()) {
+            b.flush();
+            b.reset();
+            assertThat(dump(b)).isEqualTo(db);
+        }
     }
 
     @Test

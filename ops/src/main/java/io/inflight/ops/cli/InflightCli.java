@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "inflight", mixinStandardHelpOptions = true, versionProvider = InflightCli.Version.class,
         description = "Continuous CTR training from Kafka with adaptive embedding rows.",
-        subcommands = {DemoCommand.class, BrokerCommand.class, TrainCommand.class, GenerateCommand.class, ServeCommand.class, BenchCommand.class, ReplayCommand.class,
+        subcommands = {DemoCommand.class, BrokerCommand.class, TrainCommand.class, GenerateCommand.class, ServeCommand.class, SnapshotCommand.class, BenchCommand.class, ReplayCommand.class,
                 CommandLine.HelpCommand.class})
 public final class InflightCli {
 

@@ -10,7 +10,11 @@ import io.inflight.ops.serve.ServingReplica;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.model.BatchModels;
+import io.inflight.ops.snapshot.ModelSnapshot;
+import io.inflight.ops.snapshot.SnapshotFile;
+import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
@@ -34,6 +38,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = "0", paramLabel = "PARTITION",
             description = "Which model replica to serve: each clicks partition trains its own (default: ${DEFAULT-VALUE}).")
     int modelId;
+
+    @Option(names = "--snapshot", paramLabel = "FILE",
+            description = "Start from this snapshot (inflight snapshot export), then follow the topic from the offsets it "
+                    + "records instead of from the beginning. Its model settings must match this replica's.")
+    Path snapshot;
 
     @Mixin
     HttpServerOptions http;
@@ -63,10 +72,22 @@ final class ServeCommand implements Callable<Integer> {
                             + " (and model settings) as the trainer");
         }
         BatchSettings settings = cfg.batchSettings();
+        ModelSnapshot saved = snapshot == null ? null : SnapshotFile.read(snapshot);
+        ServingModel model = new ServingModel(settings, BatchModels::create, modelId);
+        if (saved != null) {
+            saved.checkShape(cfg, snapshot);
+            if (saved.modelId() != modelId || !saved.topic().equals(cfg.topics().modelUpdates())) {
+                throw new IllegalArgumentException("the snapshot " + snapshot + " holds model " + saved.modelId() + " of "
+                        + saved.topic() + ", this replica serves model " + modelId + " of " + cfg.topics().modelUpdates());
+            }
+            model.load(saved);
+            System.out.printf(Locale.ROOT, "Loaded %s: %,d rows, dense version %d; following from offsets %s%n", snapshot,
+                    saved.rows().size(), saved.denseVersion(), saved.offsets());
+        }
         try (Shutdown shutdown = new Shutdown();
              MetricsEndpoint metricsEndpoint = metrics.open();
              ServingReplica replica = new ServingReplica(cfg.kafkaClientConfigs(), cfg.topics().modelUpdates(),
-                     new ServingModel(settings, BatchModels::create, modelId));
+                     model, saved == null ? Map.of() : saved.offsets());
              ServeEndpoint endpoint = new ServeEndpoint(replica, http.endpoint(host, port, maxBodyBytes, cfg.limits()));
              StatusSampler sampler = metricsEndpoint == null ? null : StatusPages.serve(metricsEndpoint,
                      served(replica, endpoint, metricsEndpoint), cfg.inflightValues(), StatusPages.INTERVAL)) {

@@ -3,6 +3,9 @@ package io.inflight.ops.cli;
 import io.inflight.ops.broker.EmbeddedBroker;
 import io.inflight.ops.status.StatusPages;
 import io.inflight.ops.status.StatusSampler;
+import io.inflight.ops.snapshot.ModelSnapshot;
+import io.inflight.ops.snapshot.SnapshotFile;
+import io.inflight.ops.snapshot.SnapshotWarmStart;
 import io.inflight.ops.train.MetricsEndpoint;
 import io.inflight.ops.train.ProgressLine;
 import io.inflight.ops.train.StopOffsets;
@@ -11,7 +14,9 @@ import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.topology.TableStats;
 import io.inflight.trainer.topology.TrainerTasks;
+import io.inflight.trainer.topology.WarmStarts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Locale;
@@ -59,10 +64,20 @@ final class TrainCommand implements Callable<Integer> {
                     + "batch trained and scored; records after them are left for the next run.")
     Long maxEvents;
 
+    @Option(names = "--from-snapshot", paramLabel = "FILE",
+            description = "Warm-start a NEW application (an inflight.application.id without state) from this snapshot "
+                    + "(inflight snapshot export): its rows and dense parameters seed every task. Its model settings "
+                    + "(type, dim, fields, numeric fields, hidden, chunks) must match, else train fails at start naming the key.")
+    Path fromSnapshot;
+
     @Override
     public Integer call() throws Exception {
         // validate everything before starting anything: no broker, topic or state directory on a bad start
-        config.checkForTraining();
+        InflightConfig checked = config.checkForTraining();
+        ModelSnapshot warm = fromSnapshot == null ? null : SnapshotFile.read(fromSnapshot);
+        if (warm != null) {
+            warm.checkShape(checked, fromSnapshot);
+        }
         if (progressSeconds < 1) {
             throw new IllegalArgumentException("--progress-interval must be >= 1, got " + progressSeconds);
         }
@@ -100,6 +115,12 @@ final class TrainCommand implements Callable<Integer> {
                 long t0 = System.nanoTime();
                 long budget = budgetShown(cfg);
                 TrainerTasks.stopAt(appId, stop == null ? Map.of() : stop.stop());
+                if (warm != null) {
+                    WarmStarts.register(appId, new SnapshotWarmStart(warm));
+                    System.out.printf(Locale.ROOT, "Warm start from %s (%s, model %d, dense version %d, %,d rows) for tasks "
+                            + "without state of their own%n", fromSnapshot, warm.applicationId(), warm.modelId(),
+                            warm.denseVersion(), warm.rows().size());
+                }
                 try (TrainerApp app = TrainerApp.start(cfg, fatal::set, endpoint != null ? endpoint.registry()
                         : new SimpleMeterRegistry());
                      Admin admin = stop == null ? null : Admin.create(new HashMap<>(cfg.kafkaClientConfigs()));
@@ -136,6 +157,7 @@ final class TrainCommand implements Callable<Integer> {
                             (System.nanoTime() - t0) / 1e9));
                 } finally {
                     TrainerTasks.stopAt(appId, Map.of());
+                    WarmStarts.unregister(appId);
                 }
                 shutdown.succeeded();
             } finally {

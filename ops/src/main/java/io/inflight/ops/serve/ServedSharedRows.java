@@ -1,5 +1,6 @@
 package io.inflight.ops.serve;
 
+import io.inflight.ops.snapshot.ModelSnapshot;
 import io.inflight.store.ChunkLayout;
 import io.inflight.store.SharedRows;
 import io.inflight.topics.ModelUpdateCodec;
@@ -134,6 +135,18 @@ final class ServedSharedRows {
     /** A copy of the current table (H x (D values, linear weight)). */
     float[] values() {
         return values.clone();
+    }
+
+    /** The table and gates as a snapshot section, null before the first gates (or of an empty table). */
+    ModelSnapshot.Shared snapshot() {
+        if (gates == null || tableRows == 0) {
+            return null;
+        }
+        int[] widths = new int[layout.chunks()];
+        for (int c = 0; c < widths.length; c++) {
+            widths[c] = layout.width(c);
+        }
+        return new ModelSnapshot.Shared(Math.max(version, gatesVersion), tableRows, values.clone(), widths, gates.clone());
     }
 
     /** A copy of the gates, null before the first. */

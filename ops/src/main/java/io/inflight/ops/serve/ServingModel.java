@@ -7,9 +7,12 @@ import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
 import io.inflight.trainer.train.NumericInputs;
+import io.inflight.ops.snapshot.ModelSnapshot;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -71,8 +74,8 @@ public final class ServingModel {
         this.feature = new float[settings.dim() + 1];
     }
 
-    /** A published row: its chunk mask and {@code [linear, embedding...]}. */
-    private record Row(int mask, float[] weights) {
+    /** A published row: its chunk mask, precision bits and {@code [linear, embedding...]}. */
+    private record Row(int mask, int bits, float[] weights) {
     }
 
     /** Applies one model-updates record (a null value is a tombstone: the row is gone). */
@@ -111,7 +114,7 @@ public final class ServingModel {
             float[] r = new float[1 + row.dim()];
             r[0] = row.linear();
             System.arraycopy(row.embedding(), 0, r, 1, row.dim());
-            rows.put(rowKey, new Row(row.chunkMask(), r));
+            rows.put(rowKey, new Row(row.chunkMask(), row.bits(), r));
         } else if (value != null) {
             ByteBuffer b = ByteBuffer.wrap(value);
             int version = b.get() & 0xFF;
@@ -205,6 +208,48 @@ public final class ServingModel {
     /** H, the trainer's shared hashed rows as last published (0: none published). */
     public synchronized int sharedRows() {
         return shared.tableRows();
+    }
+
+    /**
+     * The model held now as a snapshot: rows in ascending key order, the dense parameters, the shared
+     * rows and gates (when any were received); {@code shaping}, {@code topic} and {@code offsets} as
+     * the caller read them.
+     */
+    public synchronized ModelSnapshot snapshot(String applicationId, Map<String, String> shaping, String topic,
+                                               Map<Integer, Long> offsets) {
+        List<ModelSnapshot.Row> out = new ArrayList<>(rows.size());
+        rows.entrySet().stream().sorted(Map.Entry.comparingByKey(Long::compareUnsigned)).forEach(e -> out.add(
+                new ModelSnapshot.Row(e.getKey(), e.getValue().mask(), e.getValue().bits(), e.getValue().weights()[0],
+                        Arrays.copyOfRange(e.getValue().weights(), 1, 1 + settings.dim()))));
+        float[] params = denseVersion < 0 ? new float[0] : Arrays.copyOf(dense, model.parameterCount());
+        return new ModelSnapshot(applicationId, modelId, shaping, topic, offsets, settings.dim(), out, denseVersion,
+                params, shared.snapshot());
+    }
+
+    /**
+     * Applies a snapshot as the model-updates records it reflects (its rows, dense parameters, shared
+     * rows and gates), as if this replica had read the topic up to the snapshot's offsets.
+     */
+    public void load(ModelSnapshot s) {
+        int d = settings.dim();
+        for (ModelSnapshot.Row r : s.rows()) {
+            apply(ModelUpdateCodec.rowKey(modelId, r.key()), ModelUpdateCodec.row(r.linear(), r.values(), 0, d, r.mask(), r.bits()));
+        }
+        if (s.denseVersion() >= 0) {
+            apply(ModelUpdateCodec.denseKey(modelId, 0), ModelUpdateCodec.dense(s.denseVersion(), s.dense(), 0, s.dense().length));
+        }
+        ModelSnapshot.Shared sh = s.shared();
+        if (sh != null) {
+            apply(ModelUpdateCodec.gatesKey(modelId), ModelUpdateCodec.gates(sh.version(), sh.tableRows(), d, sh.chunkWidths(),
+                    sh.gates()));
+            apply(ModelUpdateCodec.sharedKey(modelId, 0), ModelUpdateCodec.sharedChunk(sh.version(), sh.tableRows(), d, 0,
+                    sh.tableRows(), sh.values(), 0));
+        }
+    }
+
+    /** The model replica this serves (a clicks partition). */
+    public int modelId() {
+        return modelId;
     }
 
     /** A copy of the shared rows as received (H x (D values, linear weight)). */

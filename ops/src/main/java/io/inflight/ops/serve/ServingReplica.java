@@ -49,6 +49,16 @@ public final class ServingReplica implements AutoCloseable {
     }
 
     public ServingReplica(Map<String, Object> clientConfigs, String topic, ServingModel model) {
+        this(clientConfigs, topic, model, Map.of());
+    }
+
+    /**
+     * A replica whose model already holds the topic up to {@code startOffsets} (per partition: the
+     * next offset to read, e.g. a snapshot's), following it from there; partitions not named are read
+     * from the beginning.
+     */
+    public ServingReplica(Map<String, Object> clientConfigs, String topic, ServingModel model,
+                          Map<Integer, Long> startOffsets) {
         this.model = model;
         Map<String, Object> p = new HashMap<>(clientConfigs);
         p.put("isolation.level", "read_committed");
@@ -64,6 +74,12 @@ public final class ServingReplica implements AutoCloseable {
         }
         consumer.assign(parts);
         consumer.seekToBeginning(parts);
+        for (TopicPartition tp : parts) {
+            Long start = startOffsets.get(tp.partition());
+            if (start != null) {
+                consumer.seek(tp, start);
+            }
+        }
         this.thread = new Thread(this::loop, "inflight-serving-replica");
         thread.setDaemon(true);
         thread.start();

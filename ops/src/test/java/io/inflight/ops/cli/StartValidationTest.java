@@ -54,6 +54,38 @@ class StartValidationTest {
         assertThat(tmp.resolve("state")).doesNotExist();
     }
 
+    /** The golden snapshot (FM, D = 4, fields a,b, chunks 2,2) copied to {@code name}, with byte {@code flip} flipped (-1: none). */
+    private Path snapshot(String name, int flip) throws Exception {
+        byte[] b;
+        try (var in = StartValidationTest.class.getResourceAsStream("/snapshot/golden-v1.snap")) {
+            b = in.readAllBytes();
+        }
+        if (flip >= 0) {
+            b[flip] ^= 1;
+        }
+        return Files.write(tmp.resolve(name), b);
+    }
+
+    @Test
+    void shouldRefuseASnapshotOfAnotherShapeOrDamagedBeforeStartingABroker() throws Exception {
+        Path good = snapshot("model.snap", -1);
+        Result r = train("--from-snapshot", good.toString(), "--set", "inflight.model.type=fm", "--set", "inflight.model.dim=8");
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.errorLine()).as(r.err()).contains("inflight.model.dim").contains("8").contains("= 4")
+                .contains(good.toString());
+        assertNothingStarted();
+
+        Path bad = snapshot("bad.snap", 200);
+        r = train("--from-snapshot", bad.toString());
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.errorLine()).as(r.err()).contains(bad.toString()).contains("is corrupted");
+        assertNothingStarted();
+
+        r = run("serve", "-b", "127.0.0.1:1", "--snapshot", bad.toString(), "--set", "inflight.model.fields=a,b");
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.errorLine()).as(r.err()).contains(bad.toString()).contains("is corrupted");
+    }
+
     @Test
     void shouldRefuseNonFiniteSettingsBeforeStartingABroker() {
         for (String kv : new String[] {"inflight.model.init.stddev=NaN", "inflight.model.dense.learning.rate=NaN",

@@ -1,5 +1,7 @@
 package io.inflight.trainer.config;
 
+import java.util.Objects;
+
 /**
  * When the mini-batch trainer makes its state durable and publishes its model (wall-clock times).
  *
@@ -20,14 +22,21 @@ package io.inflight.trainer.config;
  *                             checkpoint hold this many bytes of memory
  * @param publishIntervalMs    a publication this long after the previous one when batches were
  *                             trained since; 0: only every {@code inflight.publish.every.batches}
+ * @param gate                 the quality gate that may hold publications ({@link GateSettings#OFF}: none)
  */
-public record CadenceSettings(long checkpointIntervalMs, long checkpointMaxBytes, long publishIntervalMs) {
+public record CadenceSettings(long checkpointIntervalMs, long checkpointMaxBytes, long publishIntervalMs, GateSettings gate) {
 
     public static final long DEFAULT_CHECKPOINT_INTERVAL_MS = 10_000L;
     public static final long DEFAULT_CHECKPOINT_MAX_BYTES = 128L << 20;
     public static final long DEFAULT_PUBLISH_INTERVAL_MS = 500L;
 
+    /** Without a publication gate. */
+    public CadenceSettings(long checkpointIntervalMs, long checkpointMaxBytes, long publishIntervalMs) {
+        this(checkpointIntervalMs, checkpointMaxBytes, publishIntervalMs, GateSettings.OFF);
+    }
+
     public CadenceSettings {
+        Objects.requireNonNull(gate, "gate");
         if (checkpointIntervalMs < 0) {
             throw new IllegalArgumentException("checkpoint interval must be >= 0 ms, got " + checkpointIntervalMs);
         }

@@ -79,6 +79,9 @@ public final class InflightConfig extends AbstractConfig {
     public static final String CHECKPOINT_INTERVAL_MS = "inflight.checkpoint.interval.ms";
     public static final String CHECKPOINT_MAX_BYTES = "inflight.checkpoint.max.bytes";
     public static final String PUBLISH_INTERVAL_MS = "inflight.publish.interval.ms";
+    public static final String GATE_AUC_DROP = "inflight.publish.gate.auc.drop";
+    public static final String GATE_NE_RISE = "inflight.publish.gate.ne.rise";
+    public static final String GATE_MIN_EVENTS = "inflight.publish.gate.min.events";
     public static final String WINDOW_EVENTS = "inflight.metrics.window.events";
     public static final String MAX_FEATURES = "inflight.limits.max.features";
     public static final String MAX_STRING_BYTES = "inflight.limits.max.string.bytes";
@@ -132,6 +135,14 @@ public final class InflightConfig extends AbstractConfig {
             .define(PUBLISH_EVERY, Type.INT, 0, Range.between(0, 1_000_000), Importance.LOW,
                     "Also publish changed rows and the dense parameters to model-updates every this many batches "
                             + "(mini-batch trainer); 0: only by time (" + "inflight.publish.interval.ms).")
+            .define(GATE_AUC_DROP, Type.DOUBLE, 0.0, FiniteRange.between(0.0, 1.0), Importance.LOW,
+                    "Quality gate: hold model-updates while the window AUC is more than this below the stream AUC "
+                            + "(every event so far), release them when it is back within; 0: no AUC gate.")
+            .define(GATE_NE_RISE, Type.DOUBLE, 0.0, FiniteRange.between(0.0, 10.0), Importance.LOW,
+                    "Quality gate: hold model-updates while the window NE is more than this above the stream NE; "
+                            + "0: no NE gate.")
+            .define(GATE_MIN_EVENTS, Type.LONG, 1_000L, Range.atLeast(1), Importance.LOW,
+                    "Quality gate: events the window must hold before the gate judges.")
             .define(PUBLISH_INTERVAL_MS, Type.LONG, CadenceSettings.DEFAULT_PUBLISH_INTERVAL_MS, Range.atLeast(0),
                     Importance.MEDIUM, "Publish the rows changed since the last publication and the dense parameters "
                             + "to model-updates this often (wall clock) while batches are trained (mini-batch trainer), "
@@ -287,8 +298,9 @@ public final class InflightConfig extends AbstractConfig {
      * and publishes ({@value #PUBLISH_INTERVAL_MS}).
      */
     public CadenceSettings cadenceSettings() {
+        GateSettings gate = new GateSettings(getDouble(GATE_AUC_DROP), getDouble(GATE_NE_RISE), getLong(GATE_MIN_EVENTS));
         return new CadenceSettings(getLong(CHECKPOINT_INTERVAL_MS), getLong(CHECKPOINT_MAX_BYTES),
-                getLong(PUBLISH_INTERVAL_MS));
+                getLong(PUBLISH_INTERVAL_MS), gate.enabled() ? gate : GateSettings.OFF); // a gate that is off has no settings
     }
 
     /** The validated {@value #POLICY_PREFIX}* settings (mode none unless configured). */

@@ -40,6 +40,8 @@ public final class MeterCatalogue {
     public static final String JOURNAL = "inflight.trainer.journal";
     public static final String JOURNAL_BYTES = "inflight.trainer.journal.bytes";
     public static final String PUBLICATION = "inflight.trainer.publication";
+    public static final String PUBLICATION_HELD = "inflight.trainer.publication.held";
+    public static final String PUBLICATION_GATE = "inflight.trainer.publication.gate";
     public static final String POLICY_PASS = "inflight.policy.pass";
     public static final String POLICY_ACTIONS = "inflight.policy.actions";
     // ---- train: sampled from the tasks every few seconds -----------------------------------------
@@ -103,6 +105,10 @@ public final class MeterCatalogue {
             train(JOURNAL_BYTES, Type.SUMMARY, "bytes", List.of(), "journal bytes held at a commit (since the last checkpoint)"),
             train(PUBLICATION, Type.TIMER, "", List.of(), "publications to model-updates and the time they took"),
             train(PUBLICATION_LAG, Type.GAUGE, "seconds", List.of(), "seconds since the last publication to model-updates"),
+            train(PUBLICATION_HELD, Type.COUNTER, "", List.of(), "publications the quality gate held "
+                    + "(inflight.publish.gate.*)"),
+            train(PUBLICATION_GATE, Type.GAUGE, "", List.of(), "tasks whose quality gate holds their publications now "
+                    + "(0: every gate open)"),
             serve(FRESHNESS, Type.TIMER, List.of(), "apply time minus publish time of each model update (p50, p99)"),
             serve(SERVE_ROWS, Type.GAUGE, List.of(), "rows the replica holds"),
             serve(SERVE_UPDATES, Type.COUNTER, List.of(), "model updates applied"),

@@ -3,6 +3,7 @@ package io.inflight.trainer.metrics;
 import io.inflight.policies.PassReport;
 import io.inflight.topics.RejectReason;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -47,6 +49,8 @@ public final class TrainerMeters implements MeterBinder {
     private final Map<RejectReason, Counter> rejected = new EnumMap<>(RejectReason.class);
     private final Deque<PassReport> recent = new ArrayDeque<>();
     private final AtomicLong lastPublicationMs = new AtomicLong(-1);
+    private final AtomicInteger gateHeld = new AtomicInteger();
+    private Counter held;
 
     /** Meters bound to {@code registry}. */
     public static TrainerMeters on(MeterRegistry registry) {
@@ -65,6 +69,9 @@ public final class TrainerMeters implements MeterBinder {
         journalBytes = summary(MeterCatalogue.JOURNAL_BYTES, registry);
         publications = timer(MeterCatalogue.PUBLICATION, registry);
         passes = timer(MeterCatalogue.POLICY_PASS, registry);
+        held = counter(MeterCatalogue.PUBLICATION_HELD, registry);
+        Gauge.builder(MeterCatalogue.PUBLICATION_GATE, gateHeld, AtomicInteger::get)
+                .description(MeterCatalogue.of(MeterCatalogue.PUBLICATION_GATE).meaning()).register(registry);
         MeterCatalogue.Meter a = MeterCatalogue.of(MeterCatalogue.POLICY_ACTIONS);
         for (String action : ACTIONS) {
             actions.put(action, Counter.builder(a.name()).description(a.meaning()).tag(MeterCatalogue.ACTION, action)
@@ -124,6 +131,21 @@ public final class TrainerMeters implements MeterBinder {
     public void published(long nanos, long nowMs) {
         publications.record(nanos, TimeUnit.NANOSECONDS);
         lastPublicationMs.accumulateAndGet(nowMs, Math::max);
+    }
+
+    /** A publication the quality gate held. */
+    public void publicationHeld() {
+        held.increment();
+    }
+
+    /** A task's quality gate closed ({@code closed}) or opened again. */
+    public void gate(boolean closed) {
+        gateHeld.addAndGet(closed ? 1 : -1);
+    }
+
+    /** Tasks here whose quality gate holds their publications now. */
+    public int gatesClosed() {
+        return gateHeld.get();
     }
 
     /** Wall-clock time of the last publication, -1 before the first. */

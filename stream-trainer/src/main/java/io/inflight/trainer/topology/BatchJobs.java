@@ -54,6 +54,8 @@ final class BatchJobs {
     /** The task's scratch for the dense parameters. */
     private final float[] dense;
     private long batches;
+    /** The quality gate on publication, null for none. */
+    private PublicationGate gate;
     /** The embedding store's staged bytes after the last batch (written by the trainer thread). */
     private volatile long stagedBytes;
 
@@ -217,6 +219,11 @@ final class BatchJobs {
         return new JobOutput(seq, replay ? List.of() : out);
     }
 
+    /** Publications pass {@code g} from now on (null: no gate). */
+    void gate(PublicationGate g) {
+        this.gate = g;
+    }
+
     /** A time-based publication (job {@code seq}); in a replay only the changed set is cleared. */
     JobOutput publishJob(long seq, long ts, boolean replay) {
         List<JobOutput.Output> out = new ArrayList<>();
@@ -226,6 +233,9 @@ final class BatchJobs {
 
     /** A publication at the current batch count, timed in the meters unless replayed. */
     private void publish(List<JobOutput.Output> out, long ts, boolean replay) {
+        if (gate != null && gate.holds(metrics, batches, replay)) {
+            return; // the changed rows wait for the first publication the gate lets through
+        }
         long started = System.nanoTime();
         publication.publishGuarded(out, ts, replay, batches);
         if (!replay) {

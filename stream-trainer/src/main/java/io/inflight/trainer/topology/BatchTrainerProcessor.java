@@ -185,8 +185,13 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                 Checkpoints.DENSE_CHUNK_FLOATS, cadence.publishIntervalMs(), faults, context.taskId());
         this.jobs = new BatchJobs(batch, settings.predictions(), meters, faults, intake.maxRecordBytes(), context.taskId(),
                 model, trainer, embeddings, runner, metrics, publication, dense);
+        if (cadence.gate().enabled()) {
+            jobs.gate(new PublicationGate(cadence.gate(), meters, context.taskId()));
+        }
         embeddings.deferDurability(this::beforeCommit);
         restore();
+        WarmStarts.seedIfFresh(context.applicationId(), context.taskId().partition(), jobs.batches(), embeddings.store(),
+                model);
         jobs.passTotals().start(rows.rowCount());
         replayJournal();
         lastCheckpointMs = context.currentSystemTimeMs();
