@@ -101,6 +101,7 @@ public final class TrainerGauges {
         put(v, ".window", window.get().summary());
         long published = meters.lastPublicationMs();
         v.put("publication.lag", published < 0 ? Double.NaN : (System.currentTimeMillis() - published) / 1e3);
+        v.put("publication.gate", (double) meters.gatesClosed());
         long hot = 0;
         long cold = 0;
         long shared = 0;
