@@ -100,6 +100,11 @@ final class BatchPipeline {
         }
     }
 
+    /** Whether the trainer thread is still at work on a job handed over (it is not waiting for the next). */
+    boolean busy() {
+        return !inFlight.isEmpty() && !inFlight.peekLast().isDone();
+    }
+
     /** Hands {@code job} to the trainer thread, first waiting while {@value #MAX_IN_FLIGHT} are in flight. */
     void submit(Callable<JobOutput> job) {
         while (inFlight.size() >= MAX_IN_FLIGHT) {
