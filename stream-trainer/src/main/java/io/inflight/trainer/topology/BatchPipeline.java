@@ -100,9 +100,19 @@ final class BatchPipeline {
         }
     }
 
-    /** Whether the trainer thread is still at work on a job handed over (it is not waiting for the next). */
+    /**
+     * Whether the trainer thread has a backlog: besides the job it is at, at least one more waits.
+     * (A job merely not done yet says little on a loaded machine, where the thread may simply not
+     * have been scheduled since.)
+     */
     boolean busy() {
-        return !inFlight.isEmpty() && !inFlight.peekLast().isDone();
+        int waiting = 0;
+        for (Future<JobOutput> f : inFlight) {
+            if (!f.isDone() && ++waiting >= 2) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Hands {@code job} to the trainer thread, first waiting while {@value #MAX_IN_FLIGHT} are in flight. */

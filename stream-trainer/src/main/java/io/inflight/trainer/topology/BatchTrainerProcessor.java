@@ -334,8 +334,8 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         pendingSources.subList(0, n).clear();
         firstOffset = -1;
         long seq = pipeline.nextJob();
-        // Keys worked out here, off the trainer thread, while it has batches to train (a deep model);
-        // an idle trainer thread (a cheap model: this thread is the bottleneck) works them out itself.
+        // Keys worked out here, off the trainer thread, while it has a backlog (a deep model); else
+        // (a cheap model: this thread is the bottleneck) the trainer thread works them out itself.
         // The same keys either way.
         boolean here = pipeline.busy();
         BatchTrainer.Prepared prepared = here ? jobs.prepare(events) : null;
