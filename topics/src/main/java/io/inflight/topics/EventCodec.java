@@ -33,7 +33,16 @@ public final class EventCodec implements EventDecoder {
     /** The format version this class writes. */
     public static final byte VERSION = 1;
 
+    /** Slots of {@link #names}: a power of two. */
+    private static final int NAME_SLOTS = 256;
+
     private final EventLimits limits;
+    /**
+     * Field names decoded before, by a hash of their bytes, so that decoding a name again makes no
+     * String (and its hash is computed once). Shared by every thread decoding with this codec: a
+     * slot holds an immutable String or null, and a lost race only costs a String.
+     */
+    private final String[] names = new String[NAME_SLOTS];
 
     public EventCodec(EventLimits limits) {
         this.limits = limits;
@@ -75,7 +84,7 @@ public final class EventCodec implements EventDecoder {
         if (bytes == null || bytes.length == 0) {
             throw new MalformedEventException(RejectReason.EMPTY, "record value is empty");
         }
-        Reader r = new Reader(bytes, limits.maxStringBytes());
+        Reader r = new Reader(bytes, limits.maxStringBytes(), names);
         int version = r.u8();
         if (version != VERSION) {
             throw new MalformedEventException(RejectReason.UNKNOWN_VERSION,
@@ -91,7 +100,7 @@ public final class EventCodec implements EventDecoder {
         ClickEvent.Field[] fields = new ClickEvent.Field[nFields];
         int features = 0;
         for (int i = 0; i < nFields; i++) {
-            String name = r.str();
+            String name = r.name();
             int nValues = r.count("values of field", name, limits.maxFeatures());
             features += nValues;
             if (features > limits.maxFeatures()) {
@@ -187,9 +196,13 @@ public final class EventCodec implements EventDecoder {
         private CharsetDecoder utf8;
         private int pos;
 
-        Reader(byte[] buf, int maxStringBytes) {
+        /** The codec's cache of field names. */
+        private final String[] names;
+
+        Reader(byte[] buf, int maxStringBytes, String[] names) {
             this.buf = buf;
             this.maxStringBytes = maxStringBytes;
+            this.names = names;
         }
 
         int remaining() {
@@ -255,6 +268,45 @@ public final class EventCodec implements EventDecoder {
                 bits = (bits << 8) | (buf[pos++] & 0xFF);
             }
             return Double.longBitsToDouble(bits);
+        }
+
+        /** A field name: {@link #str}, the same String as last time when an ASCII name was decoded before. */
+        String name() {
+            int start = pos;
+            long len = varlong();
+            int n = (int) len;
+            if (len < 0 || len > maxStringBytes || n > remaining()) {
+                pos = start;
+                return str(); // str() says what is wrong
+            }
+            int at = pos;
+            int h = n;
+            for (int i = at; i < at + n; i++) {
+                if (buf[i] < 0) {
+                    pos = start;
+                    return str();
+                }
+                h = 31 * h + buf[i];
+            }
+            int slot = (h ^ (h >>> 16)) & (NAME_SLOTS - 1);
+            String cached = names[slot];
+            if (cached != null && cached.length() == n && sameAscii(cached, at, n)) {
+                pos = at + n;
+                return cached;
+            }
+            pos = start;
+            String s = str();
+            names[slot] = s;
+            return s;
+        }
+
+        private boolean sameAscii(String s, int at, int n) {
+            for (int i = 0; i < n; i++) {
+                if (s.charAt(i) != buf[at + i]) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         String str() {

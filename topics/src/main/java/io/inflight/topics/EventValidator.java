@@ -45,13 +45,14 @@ public final class EventValidator {
         List<ClickEvent.Field> fields = e.fields();
         List<ClickEvent.Numeric> numerics = e.numerics();
         int names = fields.size() + numerics.size();
-        Set<String> seen = new HashSet<>(Math.max(16, names * 2)); // sized once: no rehash per event
+        // few names (the common case): compared pairwise by their cached hashes, nothing allocated
+        Set<String> seen = names > PAIRWISE_NAMES ? new HashSet<>(names * 2) : null;
         for (int i = 0; i < fields.size(); i++) {
-            checkName(fields.get(i).name(), seen);
+            checkName(fields.get(i).name(), i, e, seen);
         }
         for (int i = 0; i < numerics.size(); i++) {
             ClickEvent.Numeric n = numerics.get(i);
-            checkName(n.name(), seen);
+            checkName(n.name(), fields.size() + i, e, seen);
             if (!Double.isFinite(n.value())) {
                 throw new MalformedEventException(RejectReason.NON_FINITE,
                         "numeric field '" + n.name() + "' is " + n.value());
@@ -59,12 +60,32 @@ public final class EventValidator {
         }
     }
 
-    private static void checkName(String name, Set<String> seen) {
+    /** Up to this many names per event are checked for duplicates pairwise, more with a hash set. */
+    static final int PAIRWISE_NAMES = 64;
+
+    /** Checks the {@code index}-th name of {@code e} (fields, then numerics) against the ones before it. */
+    private static void checkName(String name, int index, ClickEvent e, Set<String> seen) {
         if (name.isEmpty()) {
             throw new MalformedEventException(RejectReason.EMPTY_NAME, "a field has an empty name");
         }
-        if (!seen.add(name)) {
+        boolean repeated;
+        if (seen != null) {
+            repeated = !seen.add(name);
+        } else {
+            repeated = false;
+            int h = name.hashCode();
+            for (int j = 0; j < index && !repeated; j++) {
+                String other = nameAt(e, j);
+                repeated = other.hashCode() == h && other.equals(name);
+            }
+        }
+        if (repeated) {
             throw new MalformedEventException(RejectReason.DUPLICATE_FIELD, "field '" + name + "' appears twice");
         }
+    }
+
+    private static String nameAt(ClickEvent e, int index) {
+        int nFields = e.fields().size();
+        return index < nFields ? e.fields().get(index).name() : e.numerics().get(index - nFields).name();
     }
 }

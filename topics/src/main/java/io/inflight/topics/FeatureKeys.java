@@ -19,11 +19,24 @@ public final class FeatureKeys {
 
     /** The row key of (field, value). Allocation-free. */
     public static long key(String field, String value) {
+        return key(fieldPrefix(field), value);
+    }
+
+    /**
+     * The hash state after {@code field} and the separator: {@code key(fieldPrefix(f), v) == key(f, v)},
+     * so a caller that keys many values of one field hashes its name once.
+     */
+    public static long fieldPrefix(String field) {
         long h = FNV_OFFSET;
         for (int i = 0; i < field.length(); i++) {
             h = (h ^ field.charAt(i)) * FNV_PRIME;
         }
-        h = (h ^ 0x1F) * FNV_PRIME;
+        return (h ^ 0x1F) * FNV_PRIME;
+    }
+
+    /** The row key of {@code value} in the field whose {@link #fieldPrefix} is {@code prefix}. Allocation-free. */
+    public static long key(long prefix, String value) {
+        long h = prefix;
         for (int i = 0; i < value.length(); i++) {
             h = (h ^ value.charAt(i)) * FNV_PRIME;
         }

@@ -29,6 +29,25 @@ class EventCodecTest {
     }
 
     @Test
+    void shouldDecodeFieldNamesThroughItsCacheExactly() {
+        // more names than the cache has slots (so slots are shared), of equal lengths, ASCII or not
+        List<String> names = new java.util.ArrayList<>();
+        for (int i = 0; i < 700; i++) {
+            names.add(i % 7 == 0 ? "pr\u00efx" + i : "f" + i);
+        }
+        for (int round = 0; round < 2; round++) {
+            for (int i = 0; i < names.size(); i += 3) {
+                ClickEvent e = new ClickEvent(null, 5L, 1, List.of(ClickEvent.Field.of(names.get(i), "v"),
+                        ClickEvent.Field.of(names.get((i * 31 + round) % names.size()), "w")), List.of());
+                assertThat(codec.decode(codec.encode(e))).isEqualTo(e);
+            }
+        }
+        ClickEvent e = new ClickEvent(null, 5L, 1, List.of(ClickEvent.Field.of("site", "a")), List.of());
+        String first = codec.decode(codec.encode(e)).fields().get(0).name();
+        assertThat(codec.decode(codec.encode(e)).fields().get(0).name()).isSameAs(first);
+    }
+
+    @Test
     void shouldStartWithTheFormatVersion() {
         assertThat(codec.encode(sample())[0]).isEqualTo(EventCodec.VERSION);
     }

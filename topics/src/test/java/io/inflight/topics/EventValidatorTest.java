@@ -37,6 +37,24 @@ class EventValidatorTest {
                 RejectReason.NON_FINITE, "Infinity");
     }
 
+    @Test
+    void shouldFindADuplicateAmongManyNamesPairwiseOrHashed() {
+        for (int names : new int[] {3, EventValidator.PAIRWISE_NAMES, EventValidator.PAIRWISE_NAMES + 5}) {
+            List<ClickEvent.Field> fields = new java.util.ArrayList<>();
+            for (int i = 0; i < names - 1; i++) {
+                fields.add(ClickEvent.Field.of("f" + i, "v"));
+            }
+            // the last name repeats the first as a numeric field, or as a categorical one (a new String)
+            List<ClickEvent.Numeric> numeric = List.of(new ClickEvent.Numeric(new String("f0"), 1.0));
+            assertReason(event(0, NOW, fields, numeric), RejectReason.DUPLICATE_FIELD, "'f0'");
+            List<ClickEvent.Field> repeated = new java.util.ArrayList<>(fields);
+            repeated.add(ClickEvent.Field.of(new String("f" + (names - 2)), "w"));
+            assertReason(event(0, NOW, repeated, List.of()), RejectReason.DUPLICATE_FIELD, "'f" + (names - 2) + "'");
+            assertThatCode(() -> validator.validate(event(0, NOW, fields, List.of(new ClickEvent.Numeric("x", 1.0))), NOW))
+                    .doesNotThrowAnyException();
+        }
+    }
+
     private void assertReason(ClickEvent e, RejectReason reason, String detail) {
         assertThatThrownBy(() -> validator.validate(e, NOW)).isInstanceOf(MalformedEventException.class)
                 .hasMessageContaining(detail)

@@ -18,6 +18,17 @@ class FeatureKeysTest {
     }
 
     @Test
+    void shouldKeyByAFieldPrefixAsByTheFieldName() {
+        for (String field : new String[] {"", "site", "f25", "caf\u00e9", "\ud83d\ude00x"}) {
+            long prefix = FeatureKeys.fieldPrefix(field);
+            for (String value : new String[] {"", "a1b2", "1", "\u00fc\u4e2d"}) {
+                assertThat(FeatureKeys.key(prefix, value)).as(field + "=" + value).isEqualTo(FeatureKeys.key(field, value))
+                        .isEqualTo(FeatureKeys.mix(fnv(field + "\u001F" + value)));
+            }
+        }
+    }
+
+    @Test
     void shouldSeparateFieldFromValue() {
         assertThat(FeatureKeys.key("ab", "c")).isNotEqualTo(FeatureKeys.key("a", "bc"));
         assertThat(FeatureKeys.key("user", "1")).isNotEqualTo(FeatureKeys.key("item", "1"));

@@ -100,6 +100,21 @@ final class BatchPipeline {
         }
     }
 
+    /**
+     * Whether the trainer thread has a backlog: besides the job it is at, at least one more waits.
+     * (A job merely not done yet says little on a loaded machine, where the thread may simply not
+     * have been scheduled since.)
+     */
+    boolean busy() {
+        int waiting = 0;
+        for (Future<JobOutput> f : inFlight) {
+            if (!f.isDone() && ++waiting >= 2) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Hands {@code job} to the trainer thread, first waiting while {@value #MAX_IN_FLIGHT} are in flight. */
     void submit(Callable<JobOutput> job) {
         while (inFlight.size() >= MAX_IN_FLIGHT) {

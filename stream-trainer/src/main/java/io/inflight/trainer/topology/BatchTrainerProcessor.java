@@ -240,6 +240,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         context.schedule(TASK_CALLS_POLL, PunctuationType.WALL_CLOCK_TIME, t -> {
             maybePublish();
             pipeline.forwardDone(context);
+            tasks.serveReads(); // metrics and counts: no need to stop the trainer thread (progress lines poll them)
             if (tasks.hasCalls()) {
                 pipeline.awaitAll(); // calls read the model: only while the trainer thread is idle
                 pipeline.forwardDone(context);
@@ -356,8 +357,13 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         pendingSources.subList(0, n).clear();
         firstOffset = -1;
         long seq = pipeline.nextJob();
-        BatchTrainer.Prepared prepared = jobs.prepare(events); // keys worked out here, off the trainer thread
-        pipeline.submit(() -> jobs.trainBatch(seq, events, prepared, sources, offset, ts, false));
+        // Keys worked out here, off the trainer thread, while it has a backlog (a deep model); else
+        // (a cheap model: this thread is the bottleneck) the trainer thread works them out itself.
+        // The same keys either way.
+        boolean here = pipeline.busy();
+        BatchTrainer.Prepared prepared = here ? jobs.prepare(events) : null;
+        pipeline.submit(() -> jobs.trainBatch(seq, events, here ? prepared : jobs.prepare(events), sources, offset, ts,
+                false));
         publication.batchHandedOver();
     }
 

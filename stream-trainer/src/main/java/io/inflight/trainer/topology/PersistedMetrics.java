@@ -15,6 +15,9 @@ import org.apache.kafka.streams.state.KeyValueStore;
  * <p>The window is {@value #SLOTS} sub-windows of {@code windowEvents / SLOTS} events each; when
  * the current one fills, the oldest is cleared and reused, so the window covers between
  * {@code windowEvents - windowEvents / SLOTS} and {@code windowEvents} recent events.
+ *
+ * <p>Thread-safe: the trainer thread records, the stream thread counts dead letters, writes and
+ * copies (for reads served while the trainer thread trains).
  */
 final class PersistedMetrics {
 
@@ -50,7 +53,7 @@ final class PersistedMetrics {
         }
     }
 
-    void record(double logit, int label) {
+    synchronized void record(double logit, int label) {
         dirtyBins.set(metrics.record(logit, label));
         scalarsDirty = true;
         if (inSlot == slotEvents) {
@@ -64,7 +67,7 @@ final class PersistedMetrics {
     }
 
     /** Writes every value changed since the last write: a bin that went back to zero is deleted. */
-    void writeAll() {
+    synchronized void writeAll() {
         if (!scalarsDirty) {
             return;
         }
@@ -108,7 +111,7 @@ final class PersistedMetrics {
     }
 
     /** A copy of the metrics over the whole stream, or of the sliding window (its sub-windows merged). */
-    ProgressiveMetrics copy(boolean ofWindow) {
+    synchronized ProgressiveMetrics copy(boolean ofWindow) {
         ProgressiveMetrics out = new ProgressiveMetrics(bins);
         if (ofWindow) {
             for (ProgressiveMetrics w : window) {
@@ -120,7 +123,7 @@ final class PersistedMetrics {
         return out;
     }
 
-    void rejected() {
+    synchronized void rejected() {
         metrics.recordRejected();
         scalarsDirty = true;
     }

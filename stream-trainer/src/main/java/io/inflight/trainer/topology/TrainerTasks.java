@@ -39,8 +39,9 @@ public final class TrainerTasks {
         byte[] digest();
 
         /**
-         * A copy of the task's progressive metrics as of now (over the whole stream, or over the
-         * sliding window): the stored ones lag by up to a checkpoint interval.
+         * A copy of the task's progressive metrics (over the whole stream, or over the sliding
+         * window): as of now in a {@link #call}, as of the last batch trained in a
+         * {@linkplain #metrics read}; the stored ones lag by up to a checkpoint interval.
          */
         ProgressiveMetrics metrics(boolean window);
 
@@ -102,7 +103,8 @@ public final class TrainerTasks {
 
     /** The events waiting for a whole batch in every task of {@code applicationId} here; empty as {@link #call}. */
     public static Optional<Long> pending(String applicationId, Duration timeout) {
-        return call(applicationId, v -> (long) v.pending(), timeout).map(parts -> parts.stream().mapToLong(Long::longValue).sum());
+        return call(applicationId, v -> (long) v.pending(), timeout, true)
+                .map(parts -> parts.stream().mapToLong(Long::longValue).sum());
     }
 
     /**
@@ -111,12 +113,20 @@ public final class TrainerTasks {
      * within {@code timeout}.
      */
     public static <T> Optional<List<T>> call(String applicationId, Function<View, T> fn, Duration timeout) {
+        return call(applicationId, fn, timeout, false);
+    }
+
+    /**
+     * As above; a {@code read} (of the metrics or the pending count only) is served while the task's
+     * trainer thread trains, a call waits until it is idle (it may read the model).
+     */
+    private static <T> Optional<List<T>> call(String applicationId, Function<View, T> fn, Duration timeout, boolean read) {
         Map<Integer, Handle> tasks = APPS.get(applicationId);
         if (tasks == null || tasks.isEmpty()) {
             return Optional.empty();
         }
         List<CompletableFuture<T>> answers = new ArrayList<>();
-        tasks.values().forEach(h -> answers.add(h.submit(fn)));
+        tasks.values().forEach(h -> answers.add(h.submit(fn, read)));
         long deadline = System.nanoTime() + timeout.toNanos();
         List<T> out = new ArrayList<>();
         try {
@@ -132,10 +142,13 @@ public final class TrainerTasks {
         }
     }
 
-    /** The metrics of every task of {@code applicationId} here, merged; empty as {@link #call}. */
+    /**
+     * The metrics of every task of {@code applicationId} here, merged, as of each task's last trained
+     * batch (a read: the tasks' trainer threads go on training); empty as {@link #call}.
+     */
     public static Optional<ProgressiveMetrics> metrics(String applicationId, boolean window,
                                                                                   int partitions, Duration timeout) {
-        return call(applicationId, v -> v.metrics(window), timeout).filter(parts -> parts.size() == partitions)
+        return call(applicationId, v -> v.metrics(window), timeout, true).filter(parts -> parts.size() == partitions)
                 .map(parts -> {
                     ProgressiveMetrics total = parts.get(0);
                     for (int i = 1; i < parts.size(); i++) {
@@ -169,6 +182,8 @@ public final class TrainerTasks {
         private final String applicationId;
         private final View view;
         private final Queue<Call<?>> calls = new ConcurrentLinkedQueue<>();
+        /** Calls that only read the metrics or the pending count: served without waiting for the trainer thread. */
+        private final Queue<Call<?>> reads = new ConcurrentLinkedQueue<>();
         private volatile boolean closed;
 
         private Handle(String applicationId, View view) {
@@ -176,9 +191,9 @@ public final class TrainerTasks {
             this.view = view;
         }
 
-        <T> CompletableFuture<T> submit(Function<View, T> fn) {
+        <T> CompletableFuture<T> submit(Function<View, T> fn, boolean read) {
             Call<T> call = new Call<>(fn, new CompletableFuture<>());
-            calls.add(call);
+            (read ? reads : calls).add(call);
             if (closed) {
                 failPending();
             }
@@ -192,14 +207,25 @@ public final class TrainerTasks {
 
         /** Runs every queued call; from the task's thread only. */
         void serve() {
-            for (Call<?> c; (c = calls.poll()) != null; ) {
+            serve(calls);
+        }
+
+        /** Runs every queued read; from the task's thread only, also while its trainer thread trains. */
+        void serveReads() {
+            serve(reads);
+        }
+
+        private void serve(Queue<Call<?>> queue) {
+            for (Call<?> c; (c = queue.poll()) != null; ) {
                 c.run(view);
             }
         }
 
         private void failPending() {
-            for (Call<?> c; (c = calls.poll()) != null; ) {
-                c.answer().completeExceptionally(new IllegalStateException("task " + view.partition() + " was closed"));
+            for (Queue<Call<?>> queue : List.of(calls, reads)) {
+                for (Call<?> c; (c = queue.poll()) != null; ) {
+                    c.answer().completeExceptionally(new IllegalStateException("task " + view.partition() + " was closed"));
+                }
             }
         }
 

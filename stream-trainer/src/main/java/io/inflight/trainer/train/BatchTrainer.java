@@ -46,6 +46,8 @@ public final class BatchTrainer {
     private final BatchModel model;
     private final EmbeddingRows rows;
     private final Map<String, Integer> slotOf = new HashMap<>();
+    /** Per slot: its field's {@link FeatureKeys#fieldPrefix} (the name hashed once, not per value). */
+    private final long[] slotPrefix;
     private final NumericInputs numeric;
     private final int stride;
     private final float[] emb;
@@ -116,8 +118,10 @@ public final class BatchTrainer {
         this.model = model;
         this.rows = rows;
         this.numeric = new NumericInputs(settings.numericFields());
+        this.slotPrefix = new long[settings.fields().size()];
         for (int i = 0; i < settings.fields().size(); i++) {
             slotOf.put(settings.fields().get(i), i);
+            slotPrefix[i] = FeatureKeys.fieldPrefix(settings.fields().get(i));
         }
         int b = settings.batchSize();
         int f = settings.slots();
@@ -242,10 +246,10 @@ public final class BatchTrainer {
                 if (slot < 0) {
                     continue;
                 }
-                ClickEvent.Field field = fields.get(i);
-                List<String> values = field.values();
+                List<String> values = fields.get(i).values();
+                long prefix = slotPrefix[slot];
                 for (int j = 0, nv = values.size(); j < nv; j++) {
-                    occurrences[slotStart[cellBase + slot] + fill[slot]++] = FeatureKeys.key(field.name(), values.get(j));
+                    occurrences[slotStart[cellBase + slot] + fill[slot]++] = FeatureKeys.key(prefix, values.get(j));
                 }
             }
             n = start;
