@@ -43,7 +43,7 @@ class BatchFinishTest extends TopologyDriverTest {
         driver = TopologyFixtures.driver(TrainerTopology.build(TOPICS, TrainerSettings.defaults(), BATCH,
                 BatchTrainer.fullPrecision(BATCH, 1 << 16), PolicySettings.defaults().with(PolicySettings.MODE, "none"),
                 CadenceSettings.checkpoints(3_600_000, 1L << 40),
-                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
+                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true),
                 TrainerMeters.on(new SimpleMeterRegistry())), APP, stateDir.resolve("s" + System.nanoTime()), Map.of());
         return TopologyFixtures.clicks(driver, TOPICS);
     }
