@@ -15,11 +15,11 @@ import java.util.stream.Collectors;
 public record ModelDefaults(double embedding, double dense) {
 
     private static final Map<String, ModelDefaults> BY_MODEL = Map.of(
-            "lr", new ModelDefaults(0.05, 1e-3),
-            "fm", new ModelDefaults(0.05, 1e-3),
-            "dnn", new ModelDefaults(0.05, 1e-3),
-            "deepfm", new ModelDefaults(0.05, 1e-3),
-            "dcn", new ModelDefaults(0.05, 1e-3));
+            "lr", new ModelDefaults(0.1, 3e-4),
+            "fm", new ModelDefaults(0.05, 3e-4),
+            "dnn", new ModelDefaults(0.05, 3e-4),
+            "deepfm", new ModelDefaults(0.05, 3e-4),
+            "dcn", new ModelDefaults(0.05, 3e-4));
 
     /** The defaults of {@code modelType} (lr, fm, dnn, deepfm or dcn). */
     public static ModelDefaults of(String modelType) {
