@@ -54,11 +54,6 @@ final class BaseRate {
         return first ? (float) logOdds() : bias + (float) step;
     }
 
-    /** Events counted so far. */
-    long events() {
-        return events;
-    }
-
     void exportState(float[] dst, int at) {
         FloatCounters.put(events, dst, at);
         FloatCounters.put(clicks, dst, at + FloatCounters.FLOATS);
