@@ -189,6 +189,7 @@ public final class DeepBatchModel implements BatchModel {
         }
         lastB = -1;
         thin(b);
+        baseRate.shiftFirstBatch(params.values()[outBias], labels, lastLogits, b);
         double loss = 0;
         for (int e = 0; e < b; e++) {
             double z = lastLogits[e];
@@ -332,6 +333,7 @@ public final class DeepBatchModel implements BatchModel {
         forward(emb, lin, num, b, new float[b]);
         lastB = -1;
         thin(b);
+        baseRate.shiftFirstBatch(params.values()[outBias], labels, lastLogits, b);
         double loss = 0;
         for (int e = 0; e < b; e++) {
             loss += Losses.logLoss(lastLogits[e], (int) labels[e]);

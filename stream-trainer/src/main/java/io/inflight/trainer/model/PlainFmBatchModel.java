@@ -82,6 +82,10 @@ public final class PlainFmBatchModel implements BatchModel {
             }
         }
         double[] sum = new double[dim];
+        if (baseRate.beforeFirstBatch()) {
+            lastLogits = Arrays.copyOf(lastLogits, b); // the caller's scores stay as they were
+            baseRate.shiftFirstBatch(bias, labels, lastLogits, b);
+        }
         for (int e = 0; e < b; e++) {
             double g = (1 / (1 + Math.exp(-lastLogits[e])) - labels[e]) / b;
             Arrays.fill(sum, 0);

@@ -108,4 +108,20 @@ class BaseRateTest {
             restored.close();
         }
     }
+
+    @org.junit.jupiter.api.Test
+    void shouldTakeTheFirstBatchsGradientsAtItsClickRateOnly() {
+        BaseRate rate = new BaseRate();
+        float[] labels = new float[100];
+        labels[3] = 1f; // 1 click in 100: log-odds of 1.5 / 99.5
+        float[] logits = new float[100];
+        Arrays.fill(logits, 0.25f);
+        rate.shiftFirstBatch(0.25f, labels, logits, 100);
+        assertThat((double) logits[0]).isCloseTo(Math.log(1.5 / 99.5), org.assertj.core.data.Offset.offset(1e-5));
+        assertThat(logits[99]).isEqualTo(logits[0]);
+        rate.update(0f, labels, logits, 100);
+        float[] later = new float[100];
+        rate.shiftFirstBatch(-4f, labels, later, 100);
+        assertThat(later).as("after the first batch nothing moves").containsOnly(0f);
+    }
 }
