@@ -68,11 +68,13 @@ public final class BaselinesBench {
      *
      * @param criteoIntegers how Criteo's I1..I13 are read: bucketised into categorical fields, or
      *                       {@link Bucketing.None} to keep them numeric (fed to the dense layers)
+     * @param denseLearningRate     null: each model's default ({@link io.inflight.trainer.config.ModelDefaults})
+     * @param embeddingLearningRate null: each model's default
      * @param extra          store, policy and model settings ({@code --set}) applied to every run after the above;
      *                       not {@link #OWN_KEYS}
      */
-    public record Settings(int dim, int batch, List<Integer> hidden, double denseLearningRate,
-                           double embeddingLearningRate, double l2, long seed, Bucketing criteoIntegers,
+    public record Settings(int dim, int batch, List<Integer> hidden, Double denseLearningRate,
+                           Double embeddingLearningRate, double l2, long seed, Bucketing criteoIntegers,
                            Map<String, String> extra) {
     }
 
@@ -97,8 +99,12 @@ public final class BaselinesBench {
         cfg.put(InflightConfig.MODEL_DIM, Integer.toString(s.dim()));
         cfg.put(InflightConfig.BATCH_SIZE, Integer.toString(s.batch()));
         cfg.put(InflightConfig.MODEL_HIDDEN, s.hidden().stream().map(String::valueOf).collect(Collectors.joining(",")));
-        cfg.put(InflightConfig.DENSE_LEARNING_RATE, Double.toString(s.denseLearningRate()));
-        cfg.put(InflightConfig.LEARNING_RATE, Double.toString(s.embeddingLearningRate()));
+        if (s.denseLearningRate() != null) {
+            cfg.put(InflightConfig.DENSE_LEARNING_RATE, Double.toString(s.denseLearningRate()));
+        }
+        if (s.embeddingLearningRate() != null) {
+            cfg.put(InflightConfig.LEARNING_RATE, Double.toString(s.embeddingLearningRate()));
+        }
         cfg.put(InflightConfig.L2, Double.toString(s.l2()));
         cfg.put(InflightConfig.SEED, Long.toString(s.seed()));
         cfg.putAll(s.extra());

@@ -231,11 +231,13 @@ final class BenchCommand {
         @Option(names = "--hidden", split = ",", defaultValue = "400,400", description = "MLP sizes (default: ${DEFAULT-VALUE}).")
         List<Integer> hidden;
 
-        @Option(names = "--dense-lr", defaultValue = "0.001", description = "Adam learning rate of dense layers (default: ${DEFAULT-VALUE}).")
-        double denseLr;
+        @Option(names = "--dense-lr", description = "Learning rate of the dense optimizer (default: each model's, "
+                + "inflight.model.dense.learning.rate).")
+        Double denseLr;
 
-        @Option(names = "--embedding-lr", defaultValue = "0.05", description = "Row-wise Adagrad learning rate (default: ${DEFAULT-VALUE}).")
-        double embeddingLr;
+        @Option(names = "--embedding-lr", description = "Row-wise Adagrad learning rate (default: each model's, "
+                + "inflight.model.learning.rate).")
+        Double embeddingLr;
 
         @Option(names = "--criteo-integers", paramLabel = "BUCKETING", defaultValue = "criteo",
                 description = "Criteo I1..I13 (criteo-sample and a criteo --log): criteo (floor(ln(x)^2) categories), "

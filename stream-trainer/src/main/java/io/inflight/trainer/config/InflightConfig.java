@@ -127,8 +127,9 @@ public final class InflightConfig extends AbstractConfig {
                             + "are identical.")
             .define(OPTIMIZER, Type.STRING, "adam", ValidString.in("adam", "adagrad"), Importance.MEDIUM,
                     "Optimizer of the dense parameters.")
-            .define(DENSE_LEARNING_RATE, Type.DOUBLE, 1e-3, FiniteRange.between(1e-9, 10.0), Importance.MEDIUM,
-                    "Learning rate of the dense optimizer.")
+            .define(DENSE_LEARNING_RATE, Type.DOUBLE, null, KeyValidators.optional(FiniteRange.between(1e-9, 10.0)),
+                    Importance.MEDIUM, "Learning rate of the dense optimizer. Default per model type: "
+                            + ModelDefaults.describe(true) + ".")
             .define(BATCH_SIZE, Type.INT, DEFAULT_BATCH_SIZE, Range.between(1, 65_536), Importance.HIGH,
                     "Events per mini-batch (cut by count, so identical on every run). The default suits lr and fm; "
                             + "the deep models train faster per event in larger batches (e.g. 256).")
@@ -150,8 +151,9 @@ public final class InflightConfig extends AbstractConfig {
                             + "inflight.publish.every.batches batches.")
             .define(MODEL_DIM, Type.INT, 8, Range.between(1, 256), Importance.HIGH,
                     "Embedding dimension D of the factorization machine.")
-            .define(LEARNING_RATE, Type.DOUBLE, 0.05, FiniteRange.between(1e-9, 10.0), Importance.HIGH,
-                    "Adagrad learning rate.")
+            .define(LEARNING_RATE, Type.DOUBLE, null, KeyValidators.optional(FiniteRange.between(1e-9, 10.0)),
+                    Importance.HIGH, "Adagrad learning rate of the embedding rows and first-order weights. Default "
+                            + "per model type: " + ModelDefaults.describe(false) + ".")
             .define(L2, Type.DOUBLE, 1e-6, FiniteRange.between(0.0, 1.0), Importance.MEDIUM,
                     "L2 regularisation applied to the rows an event touches.")
             .define(INIT_STDDEV, Type.DOUBLE, 0.01, FiniteRange.between(0.0, 1.0), Importance.LOW,
@@ -289,8 +291,20 @@ public final class InflightConfig extends AbstractConfig {
         return new BatchSettings(getString(MODEL_TYPE), fields, numericFields(), getInt(MODEL_DIM),
                 getInt(BATCH_SIZE),
                 getList(MODEL_HIDDEN).stream().map(x -> Integer.parseInt(x.trim())).toList(), getString(MODEL_ACTIVATION),
-                getString(OPTIMIZER), getDouble(DENSE_LEARNING_RATE), getDouble(LEARNING_RATE), getDouble(L2),
+                getString(OPTIMIZER), denseLearningRate(), embeddingLearningRate(), getDouble(L2),
                 getDouble(INIT_STDDEV), getLong(SEED), getInt(PUBLISH_EVERY), getDouble(MODEL_DROPOUT));
+    }
+
+    /** {@value #LEARNING_RATE}, or the model type's default ({@link ModelDefaults}). */
+    public double embeddingLearningRate() {
+        Double set = getDouble(LEARNING_RATE);
+        return set != null ? set : ModelDefaults.of(getString(MODEL_TYPE)).embedding();
+    }
+
+    /** {@value #DENSE_LEARNING_RATE}, or the model type's default ({@link ModelDefaults}). */
+    public double denseLearningRate() {
+        Double set = getDouble(DENSE_LEARNING_RATE);
+        return set != null ? set : ModelDefaults.of(getString(MODEL_TYPE)).dense();
     }
 
     /**
@@ -344,7 +358,7 @@ public final class InflightConfig extends AbstractConfig {
     }
 
     public TrainerSettings trainerSettings() {
-        return new TrainerSettings(getString(MODEL_TYPE), getInt(MODEL_DIM), getDouble(LEARNING_RATE), getDouble(L2),
+        return new TrainerSettings(getString(MODEL_TYPE), getInt(MODEL_DIM), embeddingLearningRate(), getDouble(L2),
                 getDouble(INIT_STDDEV), getLong(SEED), getInt(AUC_BINS), getBoolean(PREDICTIONS_ENABLED), limits(),
                 getLong(WINDOW_EVENTS), getString(INPUT_FORMAT));
     }

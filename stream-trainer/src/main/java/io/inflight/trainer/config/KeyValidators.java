@@ -77,4 +77,21 @@ final class KeyValidators {
             return "[a-zA-Z0-9._-]+";
         }
     }
+
+    /** No value (null: a default chosen later), or one {@code validator} accepts. */
+    static ConfigDef.Validator optional(ConfigDef.Validator validator) {
+        return new ConfigDef.Validator() {
+            @Override
+            public void ensureValid(String name, Object value) {
+                if (value != null) {
+                    validator.ensureValid(name, value);
+                }
+            }
+
+            @Override
+            public String toString() {
+                return validator + " (optional)";
+            }
+        };
+    }
 }

@@ -10,8 +10,8 @@ public final class BatchModels {
 
     public static BatchModel create(BatchSettings s) {
         return switch (s.modelType()) {
-            case "lr" -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), s.embeddingLearningRate(), false);
-            case "fm" -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), s.embeddingLearningRate(), true);
+            case "lr" -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), false);
+            case "fm" -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true);
             case "dnn", "deepfm", "dcn" -> new DeepBatchModel(DeepModelSpec.from(s));
             default -> throw new IllegalArgumentException("model type " + s.modelType() + " is not available");
         };

@@ -20,7 +20,8 @@ import java.util.Arrays;
  * MLP and {@link #backward} trains a thinned one ({@link Mlp}): a second forward with masks keyed by
  * the number of steps applied, which is part of the exported dense state. Loss: mean log-loss over the batch. Dense parameters and their optimizer (Adam or
  * Adagrad) live in a {@link DenseParameters}; weights start from {@link SplitMix64} draws (He
- * for relu layers, Glorot otherwise), biases at zero.
+ * for relu layers, Glorot otherwise), biases at zero; the output bias is stepped by its own
+ * {@link BaseRate} (whose counts follow the dense state), the other parameters by the optimizer.
  *
  * <p>Matrix products run on ND4J sgemm into native buffers allocated once at batch capacity;
  * everything element-wise runs in plain Java. With one BLAS thread the same inputs and state give
@@ -31,9 +32,6 @@ public final class DeepBatchModel implements BatchModel {
     /** Block keys of the weight draws: SplitMix64 key = this + block number. */
     private static final long SEED_KEY_BASE = 0x44454E5345L;
     private static final long DROPOUT_SEED_SALT = 0x44524F504F5554L;
-    /** Floats after the dense parameters' state that hold the dropout step counter (with dropout on). */
-    private static final int COUNTER_FLOATS = 2;
-    private static final int COUNTER_LOW_BITS = 24;
 
     private final DeepModelSpec spec;
     private final int fields;
@@ -67,6 +65,8 @@ public final class DeepBatchModel implements BatchModel {
     /** Steps applied with dropout (keys the masks; part of the dense state when dropout is on). */
     private long dropoutSteps;
     private float[] lastLin;
+    /** The output bias's optimizer. */
+    private final BaseRate baseRate = new BaseRate();
 
     public DeepBatchModel(DeepModelSpec spec) {
         this.spec = spec;
@@ -189,6 +189,7 @@ public final class DeepBatchModel implements BatchModel {
         }
         lastB = -1;
         thin(b);
+        baseRate.shiftFirstBatch(params.values()[outBias], labels, lastLogits, b);
         double loss = 0;
         for (int e = 0; e < b; e++) {
             double z = lastLogits[e];
@@ -217,7 +218,9 @@ public final class DeepBatchModel implements BatchModel {
                 || !params.gradientsFinite()) {
             return false;
         }
+        float outputBias = p[outBias]; // stepped by its own optimizer, not by params' (whose state for it is unused)
         params.step();
+        p[outBias] = baseRate.update(outputBias, labels, lastLogits, b);
         if (dropout > 0) {
             dropoutSteps++; // a refused step draws the same masks again for the next batch
         }
@@ -330,6 +333,7 @@ public final class DeepBatchModel implements BatchModel {
         forward(emb, lin, num, b, new float[b]);
         lastB = -1;
         thin(b);
+        baseRate.shiftFirstBatch(params.values()[outBias], labels, lastLogits, b);
         double loss = 0;
         for (int e = 0; e < b; e++) {
             loss += Losses.logLoss(lastLogits[e], (int) labels[e]);
@@ -344,7 +348,7 @@ public final class DeepBatchModel implements BatchModel {
 
     @Override
     public int denseSize() {
-        return params.denseSize() + (dropout > 0 ? COUNTER_FLOATS : 0);
+        return params.denseSize() + BaseRate.STATE_FLOATS + (dropout > 0 ? FloatCounters.FLOATS : 0);
     }
 
     /** Dense parameters only, without optimizer state. */
@@ -356,19 +360,18 @@ public final class DeepBatchModel implements BatchModel {
     @Override
     public void exportDense(float[] dst) {
         params.exportDense(dst);
-        if (dropout > 0) { // exact as floats: 24 bits each
-            int at = params.denseSize();
-            dst[at] = dropoutSteps >>> COUNTER_LOW_BITS;
-            dst[at + 1] = dropoutSteps & ((1 << COUNTER_LOW_BITS) - 1);
+        baseRate.exportState(dst, params.denseSize());
+        if (dropout > 0) {
+            FloatCounters.put(dropoutSteps, dst, params.denseSize() + BaseRate.STATE_FLOATS);
         }
     }
 
     @Override
     public void importDense(float[] src) {
         params.importDense(src);
+        baseRate.importState(src, params.denseSize());
         if (dropout > 0) {
-            int at = params.denseSize();
-            dropoutSteps = ((long) src[at] << COUNTER_LOW_BITS) | (long) src[at + 1];
+            dropoutSteps = FloatCounters.get(src, params.denseSize() + BaseRate.STATE_FLOATS);
         }
         syncWeights();
         lastB = -1;

@@ -6,26 +6,24 @@ import java.util.Arrays;
  * Factorization machine (or, with {@code interactions = false}, logistic regression) over per-field
  * inputs in plain Java: the whole model is a bias plus per-row state, so there is nothing for a
  * dense-math library to do. Logit = bias + Σ_s lin_s + ½ Σ_j [(Σ_s e_sj)² − Σ_s e_sj²].
- * Dense state: the bias and its Adagrad accumulator. Not thread-safe.
+ * Dense state: the bias and the counts of its {@link BaseRate} optimizer. Not thread-safe.
  */
 public final class PlainFmBatchModel implements BatchModel {
 
     private final int fields;
     private final int dim;
     private final int capacity;
-    private final double lr;
     private final boolean interactions;
+    private final BaseRate baseRate = new BaseRate();
     private float bias;
-    private float acc;
     private float[] lastEmb;
     private float[] lastLogits;
 
-    public PlainFmBatchModel(int fields, int dim, int capacity, double lr, boolean interactions) {
+    public PlainFmBatchModel(int fields, int dim, int capacity, boolean interactions) {
         this.interactions = interactions;
         this.fields = fields;
         this.dim = dim;
         this.capacity = capacity;
-        this.lr = lr;
     }
 
     @Override
@@ -83,11 +81,13 @@ public final class PlainFmBatchModel implements BatchModel {
                 return false;
             }
         }
-        double gb = 0;
         double[] sum = new double[dim];
+        if (baseRate.beforeFirstBatch()) {
+            lastLogits = Arrays.copyOf(lastLogits, b); // the caller's scores stay as they were
+            baseRate.shiftFirstBatch(bias, labels, lastLogits, b);
+        }
         for (int e = 0; e < b; e++) {
             double g = (1 / (1 + Math.exp(-lastLogits[e])) - labels[e]) / b;
-            gb += g;
             Arrays.fill(sum, 0);
             for (int s = 0; interactions && s < fields; s++) {
                 for (int j = 0; j < dim; j++) {
@@ -103,17 +103,16 @@ public final class PlainFmBatchModel implements BatchModel {
                 }
             }
         }
-        acc += (float) (gb * gb);
-        bias -= (float) (lr * gb / Math.sqrt(acc + 1e-8));
+        bias = baseRate.update(bias, labels, lastLogits, b);
         return true;
     }
 
     @Override
     public int denseSize() {
-        return 2;
+        return 1 + BaseRate.STATE_FLOATS;
     }
 
-    /** The bias; the second dense float is its Adagrad accumulator. */
+    /** The bias; the {@link BaseRate} counts follow it. */
     @Override
     public int parameterCount() {
         return 1;
@@ -122,13 +121,13 @@ public final class PlainFmBatchModel implements BatchModel {
     @Override
     public void exportDense(float[] dst) {
         dst[0] = bias;
-        dst[1] = acc;
+        baseRate.exportState(dst, 1);
     }
 
     @Override
     public void importDense(float[] src) {
         bias = src[0];
-        acc = src[1];
+        baseRate.importState(src, 1);
     }
 
     @Override

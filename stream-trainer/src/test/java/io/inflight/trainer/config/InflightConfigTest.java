@@ -32,6 +32,26 @@ class InflightConfigTest {
     }
 
     @Test
+    void shouldTrainEachModelAtItsOwnLearningRatesUnlessTheyAreSet() {
+        for (String model : List.of("lr", "fm", "dnn", "deepfm", "dcn")) {
+            Map<String, String> m = base();
+            m.put(InflightConfig.MODEL_TYPE, model);
+            m.put(InflightConfig.MODEL_FIELDS, "a,b");
+            BatchSettings defaults = InflightConfig.parse(m).batchSettings();
+            assertThat(defaults.embeddingLearningRate()).isEqualTo(ModelDefaults.of(model).embedding());
+            assertThat(defaults.denseLearningRate()).isEqualTo(ModelDefaults.of(model).dense());
+            assertThat(InflightConfig.parse(m).trainerSettings().learningRate()).isEqualTo(ModelDefaults.of(model).embedding());
+            m.put(InflightConfig.LEARNING_RATE, "0.0123");
+            m.put(InflightConfig.DENSE_LEARNING_RATE, "0.000456");
+            BatchSettings set = InflightConfig.parse(m).batchSettings();
+            assertThat(set.embeddingLearningRate()).isEqualTo(0.0123);
+            assertThat(set.denseLearningRate()).isEqualTo(0.000456);
+        }
+        assertThat(ModelDefaults.of("lr")).isNotEqualTo(ModelDefaults.of("dnn")); // the defaults do differ by model
+        assertThatThrownBy(() -> ModelDefaults.of("svm")).hasMessageContaining("svm");
+    }
+
+    @Test
     void shouldPassKafkaKeysToEveryClientAndStreamsKeysToStreamsOnly() {
         Map<String, String> m = base();
         m.put("kafka.security.protocol", "SASL_SSL");

@@ -26,9 +26,10 @@ class BatchModelsTest {
             assertThat(adam.batchCapacity()).isEqualTo(8);
             assertThat(adam.numericFields()).isZero();
             int params = ((DeepBatchModel) adam).parameterCount();
-            // Adam keeps m, v and a two-float step count; Adagrad one accumulator per parameter.
-            assertThat(adam.denseSize()).isEqualTo(3 * params + 2);
-            assertThat(adagrad.denseSize()).isEqualTo(2 * params);
+            // Adam keeps m, v and a two-float step count; Adagrad one accumulator per parameter; then the
+            // output bias's counts.
+            assertThat(adam.denseSize()).isEqualTo(3 * params + 2 + BaseRate.STATE_FLOATS);
+            assertThat(adagrad.denseSize()).isEqualTo(2 * params + BaseRate.STATE_FLOATS);
         }
     }
 

@@ -100,6 +100,7 @@ class DeepBatchModelTest {
         float[] linGrad = new float[CAP * F];
         try (DeepBatchModel learner = new DeepBatchModel(tiny(type, activation, numeric, "adam"));
              DeepBatchModel probe = new DeepBatchModel(tiny(type, activation, numeric, "adam"))) {
+            pastFirstBatch(learner, probe, numeric);
             learner.forward(batch.emb, batch.lin, batch.num, B, new float[B]);
             assertThat(learner.backward(batch.labels, B, embGrad, linGrad)).isTrue();
             double maxGrad = assertCentralDifferences(probe, batch, batch.emb, B * F * D, embGrad, type + " emb");
@@ -114,6 +115,7 @@ class DeepBatchModelTest {
         Batch batch = Batch.draw(B, numeric, 2);
         try (DeepBatchModel learner = new DeepBatchModel(tiny(type, activation, numeric, "adam"));
              DeepBatchModel probe = new DeepBatchModel(tiny(type, activation, numeric, "adam"))) {
+            pastFirstBatch(learner, probe, numeric);
             learner.forward(batch.emb, batch.lin, batch.num, B, new float[B]);
             assertThat(learner.backward(batch.labels, B, new float[CAP * F * D], new float[CAP * F])).isTrue();
             float[] grad = learner.lastDenseGradient().clone();
@@ -134,6 +136,19 @@ class DeepBatchModelTest {
                 checked++;
             }
             assertThat(checked).isGreaterThan(20);
+        }
+    }
+
+    /**
+     * One identical step on both models, so the checked batch is not the first: the first batch's
+     * gradients are taken at the bias its click rate sets ({@code BaseRate}), not at the logits the
+     * loss of the forward pass has.
+     */
+    private static void pastFirstBatch(DeepBatchModel learner, DeepBatchModel probe, int numeric) {
+        Batch warm = Batch.draw(B, numeric, 99);
+        for (DeepBatchModel m : List.of(learner, probe)) {
+            m.forward(warm.emb, warm.lin, warm.num, B, new float[B]);
+            assertThat(m.backward(warm.labels, B, new float[CAP * F * D], new float[CAP * F])).isTrue();
         }
     }
 

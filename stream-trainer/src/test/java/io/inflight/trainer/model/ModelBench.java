@@ -50,8 +50,8 @@ public final class ModelBench {
 
     private static BatchModel build(String type, int b, int crossLayers) {
         return switch (type) {
-            case "lr" -> new PlainFmBatchModel(FIELDS, DIM, b, 1e-3, false);
-            case "fm" -> new PlainFmBatchModel(FIELDS, DIM, b, 1e-3, true);
+            case "lr" -> new PlainFmBatchModel(FIELDS, DIM, b, false);
+            case "fm" -> new PlainFmBatchModel(FIELDS, DIM, b, true);
             default -> new DeepBatchModel(new DeepModelSpec(type, FIELDS, DIM, 0, b, List.of(400, 400), "relu",
                     crossLayers, "adam", 1e-3, 1e-6, 42));
         };

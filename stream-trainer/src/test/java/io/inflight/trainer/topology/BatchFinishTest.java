@@ -62,7 +62,7 @@ class BatchFinishTest extends TopologyDriverTest {
     }
 
     private static BatchModel model(BatchSettings s) {
-        return new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true);
+        return new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true);
     }
 
     /** Runs {@code fn} on the task, advancing the wall clock so that its punctuation serves the call. */

@@ -61,7 +61,7 @@ class BatchTrainerProcessorTest extends TopologyDriverTest {
     private static final TrainerSettings SETTINGS = TrainerSettings.defaults();
 
     private TestInputTopic<byte[], byte[]> start(BatchSettings b) {
-        return start(b, s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
+        return start(b, s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true),
                 TrainerMeters.on(new SimpleMeterRegistry()));
     }
 
@@ -225,7 +225,7 @@ class BatchTrainerProcessorTest extends TopologyDriverTest {
         // Every third forward pass produces NaN logits: that batch must change nothing.
         int[] calls = {0};
         TestInputTopic<byte[], byte[]> in = start(batch(8, 100), s -> new PoisonedModel(
-                new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true), calls), TrainerMeters.on(registry));
+                new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true), calls), TrainerMeters.on(registry));
         List<ClickEvent> events = stream(24, 9);
         events.subList(0, 16).forEach(e -> in.pipeInput(CODEC.encode(e)));
         Map<Long, float[]> before = rows(driver);
@@ -297,7 +297,7 @@ class BatchTrainerProcessorTest extends TopologyDriverTest {
                 full.learningRate(), full.l2(), full.adagradEps(), full.utility(), full.newRowInit(), full.initScale());
         PolicySettings policy = PolicySettings.defaults().with(PolicySettings.MODE, "fiited-adaptive")
                 .with(PolicySettings.INTERVAL_STEPS, "5").with(PolicySettings.BUDGET_BYTES, Long.toString(budgetBytes));
-        return start(b, chunked, policy, s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
+        return start(b, chunked, policy, s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true),
                 TrainerMeters.on(new SimpleMeterRegistry()));
     }
 
@@ -382,7 +382,7 @@ class BatchTrainerProcessorTest extends TopologyDriverTest {
     private List<KeyValue<byte[], byte[]>> runAndCollectUpdates(CadenceSettings checkpoint, List<ClickEvent> events) {
         TestInputTopic<byte[], byte[]> in = start(batch(8, 2), BatchTrainer.fullPrecision(batch(8, 2), 1 << 16),
                 PolicySettings.defaults().with(PolicySettings.MODE, "none"), checkpoint,
-                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
+                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true),
                 TrainerMeters.on(new SimpleMeterRegistry()));
         TestOutputTopic<byte[], byte[]> updates = driver.createOutputTopic(TOPICS.modelUpdates(),
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
@@ -448,7 +448,7 @@ class BatchTrainerProcessorTest extends TopologyDriverTest {
         BatchSettings b = batch(8, 0); // no count-based publication
         TestInputTopic<byte[], byte[]> in = start(b, BatchTrainer.fullPrecision(b, 1 << 16),
                 PolicySettings.defaults().with(PolicySettings.MODE, "none"), new CadenceSettings(0, 1L << 30, 1_000),
-                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
+                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true),
                 TrainerMeters.on(new SimpleMeterRegistry()));
         TestOutputTopic<byte[], byte[]> updates = driver.createOutputTopic(TOPICS.modelUpdates(),
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
@@ -476,7 +476,7 @@ class BatchTrainerProcessorTest extends TopologyDriverTest {
     void shouldNotCheckpointAnIdleTask() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         TestInputTopic<byte[], byte[]> in = start(batch(4, 1), s -> new PlainFmBatchModel(s.slots(), s.dim(),
-                s.batchSize(), 0.05, true), TrainerMeters.on(registry));
+                s.batchSize(), true), TrainerMeters.on(registry));
         stream(6, 17).forEach(e -> in.pipeInput(CODEC.encode(e)));
         long afterEvents = registry.get(TrainerMeters.CHECKPOINT).timer().count();
         assertThat(afterEvents).isPositive();
@@ -499,7 +499,7 @@ class BatchTrainerProcessorTest extends TopologyDriverTest {
         state.put(BatchTrainerProcessor.DENSE_SHAPE, "dnn D=4".getBytes(StandardCharsets.UTF_8));
         var processor = new BatchTrainerProcessor(SETTINGS, batch(4, 1),
                 PolicySettings.defaults().with(PolicySettings.MODE, "none"),
-                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
+                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true),
                 TrainerMeters.on(new SimpleMeterRegistry()));
         var context = new MockProcessorContext<byte[], byte[]>();
         context.addStateStore(driver.getStateStore(TrainerStateStore.EMBEDDINGS));

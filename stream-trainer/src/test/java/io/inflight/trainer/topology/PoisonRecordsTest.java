@@ -60,7 +60,7 @@ class PoisonRecordsTest extends TopologyDriverTest {
                                                  Map<String, Object> extra) {
         driver = driver(TrainerTopology.build(TOPICS, SETTINGS, b, BatchTrainer.fullPrecision(b, 1 << 16),
                 PolicySettings.defaults().with(PolicySettings.MODE, "none"), cadence,
-                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
+                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true),
                 TrainerMeters.on(new SimpleMeterRegistry()), faults), "poison-test", stateDir.resolve("s" + System.nanoTime()), extra);
         return clicks(driver, TOPICS);
     }

@@ -61,7 +61,7 @@ class TrainerGaugesTest extends TopologyDriverTest {
         TrainerMeters meters = TrainerMeters.on(registry);
         // commits write the journal until it holds 4 kB, then a checkpoint
         driver = driver(TrainerTopology.build(TOPICS, TrainerSettings.defaults(), b, chunked, policy,
-                new CadenceSettings(3_600_000, 4_096, 0), s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
+                new CadenceSettings(3_600_000, 4_096, 0), s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true),
                 meters), "gauges-test", stateDir, Map.of());
         TrainerGauges gauges = new TrainerGauges("gauges-test", 1, 2, 3000, meters, registry);
         TestInputTopic<byte[], byte[]> in = clicks(driver, TOPICS);

@@ -64,7 +64,7 @@ class TrainerReadsTest extends TopologyDriverTest {
         driver = TopologyFixtures.driver(TrainerTopology.build(TOPICS, TrainerSettings.defaults(), BATCH,
                 BatchTrainer.fullPrecision(BATCH, 1 << 16), PolicySettings.defaults().with(PolicySettings.MODE, "none"),
                 CadenceSettings.checkpoints(3_600_000, 1L << 40),
-                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), 0.05, true),
+                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true),
                 TrainerMeters.on(new SimpleMeterRegistry()), holdFirstBatch), APP, stateDir.resolve("s"), Map.of());
         TestInputTopic<byte[], byte[]> in = TopologyFixtures.clicks(driver, TOPICS);
         TopologyFixtures.stream(6, 3).forEach(e -> in.pipeInput(CODEC.encode(e)));

@@ -52,7 +52,7 @@ class BatchTrainerPolicyTest {
 
     /** FM over the store's rows, following {@code runner}'s trainer contract. */
     private static BatchTrainer trainer(EmbeddingStore rows, PolicyRunner runner) {
-        BatchTrainer trainer = new BatchTrainer(SETTINGS, new PlainFmBatchModel(2, 8, 16, 0.05, true), rows);
+        BatchTrainer trainer = new BatchTrainer(SETTINGS, new PlainFmBatchModel(2, 8, 16, true), rows);
         trainer.policies(runner);
         return trainer;
     }
@@ -166,7 +166,7 @@ class BatchTrainerPolicyTest {
             PolicyRunner runner = runner("all", PolicySettings.INTERVAL_STEPS, "10", PolicySettings.ADMISSION_COUNT, "2",
                     PolicySettings.ADMISSION_SKETCH_WIDTH, "1024", PolicySettings.ESAPN_STATE_SLOTS, "1024",
                     PolicySettings.BUDGET_BYTES, "8000");
-            BatchTrainer trainer = new BatchTrainer(SETTINGS, new PlainFmBatchModel(2, 8, 16, 0.05, true), rows);
+            BatchTrainer trainer = new BatchTrainer(SETTINGS, new PlainFmBatchModel(2, 8, 16, true), rows);
             trainer.policies(runner);
             runs.add(train(trainer, runner, events, new long[] {0}));
             PassReport last = runner.runPass(rows, 100);
