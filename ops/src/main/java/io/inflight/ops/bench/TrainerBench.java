@@ -105,15 +105,15 @@ public final class TrainerBench {
         List<Row> rows = new ArrayList<>();
         for (String model : models) {
             for (int batch : batches) {
-                BatchSettings settings = new BatchSettings(model, fieldNames(fields), dim, batch, hidden, "relu", "adam",
-                        1e-3, 0.05, 1e-6, 0.01, 42, 8);
                 InProcessRun.Result inProcess;
                 // Events are generated as the loop reads them (only the training steps are timed), so any
                 // number fits in memory, and no event objects are left to slow the pipeline run's GC.
                 Iterator<ClickEvent> generated = new SyntheticStream(spec).events();
-                // the pipeline's store and policy settings (--set), so both sides train the same way
+                // the pipeline's model, store and policy settings (its defaults, then --set), so both sides
+                // train the same way (the learning rates default per model type)
                 InflightConfig asConfigured = InflightConfig.parse(pipelineConfig(prefix, model, batch, fields, dim, hidden,
                         extra, bootstrap == null ? "localhost:9092" : bootstrap));
+                BatchSettings settings = asConfigured.batchSettings();
                 try (BatchModel m = factory.create(settings)) {
                     inProcess = InProcessRun.run(settings,
                             asConfigured.storeConfig(settings).withHotCapacity(InProcessRun.MAX_ROWS),
