@@ -18,7 +18,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -76,10 +75,6 @@ class BackfillIT {
      * point included.
      */
     @Test
-    @Disabled("Known bug, open (README Reliability): after a --max-events stop with a checkpoint at every commit "
-            + "(inflight.checkpoint.interval.ms=0) the continuation sometimes trains another model (2 of about 12 CI "
-            + "runs on 2026-11-30; AUC 0.7570 against 0.7301, as if held events were learned before they were scored), "
-            + "while the journal path gave 592b5e4c... in every run. Enable it with the fix.")
     void shouldContinueAfterMaxEventsToTheSameModelFromTheJournalAsFromACheckpoint() throws Exception {
         List<String> hashes = new ArrayList<>();
         for (String cadence : List.of("0", "3600000")) {

@@ -194,6 +194,12 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
                 model);
         jobs.passTotals().start(rows.rowCount());
         replayJournal();
+        // Events a finished run held and a checkpoint restored may be more than a batch: trained now in
+        // whole batches, cut as a journal replay cuts them, not left for the next record (if none comes,
+        // the finish would hand them over as one batch)
+        while (!finished && pending.size() >= batch.batchSize()) {
+            trainHere(batch.batchSize());
+        }
         lastCheckpointMs = context.currentSystemTimeMs();
         publication.startCadence(jobs.batches(), lastCheckpointMs);
         pipeline.start("inflight-trainer-" + context.applicationId() + "-" + context.taskId());
@@ -296,6 +302,9 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
 
             @Override
             public void finish(long runStopOffset) {
+                while (pending.size() > batch.batchSize()) {
+                    trainHere(batch.batchSize());
+                }
                 if (!pending.isEmpty()) {
                     trainHere(pending.size());
                 }
@@ -342,6 +351,9 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         finished = true;
         finishedAt = stopOffset;
         journal.finished(stopOffset);
+        while (pending.size() > batch.batchSize()) {
+            handOver(batch.batchSize());
+        }
         if (!pending.isEmpty()) {
             handOver(pending.size());
         }

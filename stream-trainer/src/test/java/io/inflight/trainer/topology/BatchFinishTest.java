@@ -18,6 +18,7 @@ import io.inflight.trainer.state.TrainerStateStore;
 import io.inflight.trainer.train.BatchTrainer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -171,6 +172,46 @@ class BatchFinishTest extends TopologyDriverTest {
             assertThat(onTask(punctuate, TrainerTasks.View::digest)).as("the model of the finish").isEqualTo(model);
             processor.close(); // and initialized again, as a revived task
         }
+    }
+
+    /**
+     * The next run, whose stop offset is the end the last run already read: no record comes, so the
+     * finish alone trains what the last run held (6 events, more than a batch). From the journal and
+     * from a checkpoint the same cut (a whole batch of 4, then the partial one of 2) and the same model;
+     * before, a checkpoint-restored task handed the 6 over as one batch at the finish, which its
+     * preparation refused, and trained them one at a time (BackfillIT's flake).
+     */
+    @Test
+    void shouldTrainWhatTheLastRunHeldInWholeBatchesFromACheckpointAsFromTheJournal() {
+        List<byte[]> models = new ArrayList<>();
+        for (long checkpointIntervalMs : List.of(3_600_000L, 0L)) {
+            TrainerTasks.stopAt(APP, Map.of(0, 10L));
+            TestInputTopic<byte[], byte[]> in = start(CadenceSettings.checkpoints(checkpointIntervalMs, 1L << 40));
+            TopologyFixtures.stream(16, 22).forEach(e -> in.pipeInput(CODEC.encode(e)));
+            assertThat(scored()).isEqualTo(10);
+            assertThat(onTask(TrainerTasks.View::pending)).isEqualTo(6);
+
+            TrainerTasks.stopAt(APP, Map.of(0, 16L));
+            EmbeddingStateStore embeddings = (EmbeddingStateStore) driver.getStateStore(TrainerStateStore.EMBEDDINGS);
+            embeddings.clearCache();
+            var processor = new BatchTrainerProcessor(TrainerSettings.defaults(), BATCH, POLICY,
+                    CadenceSettings.checkpoints(checkpointIntervalMs, 1L << 40), BatchFinishTest::model,
+                    TrainerMeters.on(new SimpleMeterRegistry()));
+            MockProcessorContext<byte[], byte[]> context = reinitialized(processor);
+            Runnable punctuate = () -> context.scheduledPunctuators().get(0).getPunctuator().punctuate(0);
+            onTask(punctuate, v -> {
+                v.finish();
+                return 0;
+            });
+            assertThat(scored(punctuate)).as("every event scored once").isEqualTo(16);
+            assertThat(onTask(punctuate, TrainerTasks.View::pending)).isZero();
+            models.add(onTask(punctuate, TrainerTasks.View::digest));
+            processor.close();
+            if (models.size() == 1) {
+                driver.close(); // the last one is closed after the test
+            }
+        }
+        assertThat(models.get(1)).as("from a checkpoint = from the journal").isEqualTo(models.get(0));
     }
 
     /** {@code processor} initialized on the driver's stores, as the task of partition 0 of {@value #APP}. */
