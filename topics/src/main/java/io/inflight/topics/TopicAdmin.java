@@ -56,12 +56,41 @@ public final class TopicAdmin {
                 }
             }
             checkCleanupPolicy(admin, present, timeoutMs);
+            awaitLeaders(admin, created, timeoutMs);
             return created;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while creating topics", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("could not list or create topics: " + e, e);
+        }
+    }
+
+    /**
+     * Waits until every partition of the topics just created has a leader. A producer that writes
+     * to a partition the broker does not lead yet gets NOT_LEADER_OR_FOLLOWER, and an idempotent
+     * producer's retry of its first batch can then come after later ones and be refused as out of
+     * order until its delivery timeout (seen on the embedded broker).
+     */
+    private static void awaitLeaders(Admin admin, List<String> topics, long timeoutMs) throws InterruptedException {
+        if (topics.isEmpty()) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMs);
+        while (true) {
+            try {
+                var described = admin.describeTopics(topics).allTopicNames().get(timeoutMs, TimeUnit.MILLISECONDS);
+                if (described.values().stream().allMatch(t -> t.partitions().stream()
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty()))) {
+                    return;
+                }
+            } catch (ExecutionException | TimeoutException e) {
+                // not known yet to the broker that answered: ask again
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topics " + topics + " have no leader " + timeoutMs + " ms after they were created");
+            }
+            Thread.sleep(20);
         }
     }
 
