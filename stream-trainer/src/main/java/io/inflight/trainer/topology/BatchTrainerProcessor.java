@@ -18,6 +18,7 @@ import io.inflight.trainer.train.BatchTrainer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -302,12 +303,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
 
             @Override
             public void finish(long runStopOffset) {
-                while (pending.size() > batch.batchSize()) {
-                    trainHere(batch.batchSize());
-                }
-                if (!pending.isEmpty()) {
-                    trainHere(pending.size());
-                }
+                trainAllPending(BatchTrainerProcessor.this::trainHere);
                 finishedAt(runStopOffset);
             }
 
@@ -351,11 +347,16 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         finished = true;
         finishedAt = stopOffset;
         journal.finished(stopOffset);
+        trainAllPending(this::handOver);
+    }
+
+    /** Every pending event, in whole batches and then the rest as one partial batch, each by {@code train}. */
+    private void trainAllPending(IntConsumer train) {
         while (pending.size() > batch.batchSize()) {
-            handOver(batch.batchSize());
+            train.accept(batch.batchSize());
         }
         if (!pending.isEmpty()) {
-            handOver(pending.size());
+            train.accept(pending.size());
         }
     }
 
