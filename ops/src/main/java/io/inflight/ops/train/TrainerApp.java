@@ -9,6 +9,7 @@ import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.BatchModelFactory;
 import io.inflight.trainer.model.BatchModels;
+import io.inflight.trainer.topology.Faults;
 import io.inflight.trainer.topology.TrainerGauges;
 import io.inflight.trainer.topology.TrainerTasks;
 import io.inflight.trainer.topology.TrainerTopology;
@@ -18,9 +19,13 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.streams.CloseOptions;
@@ -38,8 +43,12 @@ public final class TrainerApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final TrainerMeters meters;
     private final TrainerGauges gauges;
+    /** The trainer tasks of the application: 1 with one model, else the clicks partitions. */
+    private final int trainerTasks;
 
-    private TrainerApp(InflightConfig config, KafkaStreams streams, TrainerMeters meters, TrainerGauges gauges) {
+    private TrainerApp(InflightConfig config, KafkaStreams streams, TrainerMeters meters, TrainerGauges gauges,
+                       int trainerTasks) {
+        this.trainerTasks = trainerTasks;
         this.config = config;
         this.streams = streams;
         this.meters = meters;
@@ -47,7 +56,10 @@ public final class TrainerApp implements AutoCloseable {
     }
 
     /**
-     * Ensures the catalogue's topics exist, then starts the Streams application.
+     * Ensures the catalogue's topics exist, reads the clicks topic's partition count, then starts the
+     * Streams application: with {@code inflight.topology.models=one} (the default) and more than one
+     * partition, intake tasks and one trainer task ({@link TrainerTopology}), so one model; else a
+     * trainer task per partition. Partitions added to the clicks topic later are read at the next start.
      *
      * @param onFatal called (on a Streams thread) when processing fails for good; the client then
      *                shuts down
@@ -72,15 +84,20 @@ public final class TrainerApp implements AutoCloseable {
         TrainerMeters meters = TrainerMeters.on(registry);
         var batch = config.batchSettings(); // fails naming inflight.model.fields when it is not set
         var store = config.storeConfig(batch);
-        var topology = TrainerTopology.build(topics, config.trainerSettings(), batch, store,
-                config.policySettings(), config.cadenceSettings(), factory, meters);
-        TrainerGauges gauges = new TrainerGauges(config.getString(InflightConfig.APPLICATION_ID), topics.partitions(),
-                store.layout().chunks(), budgetBytes(config), meters, registry);
+        var trainer = config.trainerSettings();
         ensureTopics(config);
         Properties props = config.streamsProperties();
+        int partitions;
         try (Admin admin = Admin.create(new HashMap<>(config.kafkaClientConfigs()))) {
             RecordLimits.apply(admin, topics, props);
+            partitions = clicksPartitions(admin, topics.clicks());
         }
+        // the partition count is read once: partitions added later are trained after a restart
+        var topology = TrainerTopology.build(topics, trainer, batch, store, config.policySettings(),
+                config.cadenceSettings(), factory, meters, Faults.NONE, config.oneModel(), partitions);
+        int trainerTasks = config.oneModel() ? 1 : partitions;
+        TrainerGauges gauges = new TrainerGauges(config.getString(InflightConfig.APPLICATION_ID), trainerTasks,
+                store.layout().chunks(), budgetBytes(config), meters, registry);
         KafkaStreams streams = new KafkaStreams(topology, props);
         new KafkaStreamsMetrics(streams).bindTo(registry);
         streams.setUncaughtExceptionHandler(e -> {
@@ -88,7 +105,25 @@ public final class TrainerApp implements AutoCloseable {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.start();
-        return new TrainerApp(config, streams, meters, gauges);
+        return new TrainerApp(config, streams, meters, gauges, trainerTasks);
+    }
+
+    /** The partition count of {@code clicks} as the broker describes it now. */
+    public static int clicksPartitions(Admin admin, String clicks) {
+        try {
+            return admin.describeTopics(List.of(clicks)).allTopicNames().get(60, TimeUnit.SECONDS).get(clicks)
+                    .partitions().size();
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("describing " + clicks + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing " + clicks, e);
+        }
+    }
+
+    /** The trainer tasks of the application (1 with {@code inflight.topology.models=one}, else one per clicks partition). */
+    public int trainerTasks() {
+        return trainerTasks;
     }
 
     /** The byte budget the policy passes hold the table to, 0 for none (no budget, or mode none: not enforced). */
@@ -138,7 +173,7 @@ public final class TrainerApp implements AutoCloseable {
 
     private Optional<ProgressiveMetrics.Summary> metrics(boolean window) {
         // the trainer stores its metrics at checkpoints only: ask its tasks for the current ones
-        return TrainerTasks.metrics(config.getString(InflightConfig.APPLICATION_ID), window, config.topics().partitions(),
+        return TrainerTasks.metrics(config.getString(InflightConfig.APPLICATION_ID), window, trainerTasks,
                 Duration.ofSeconds(10)).map(ProgressiveMetrics::summary);
     }
 
