@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inflight.ops.ItFixtures;
 import io.inflight.ops.broker.EmbeddedBroker;
+import io.inflight.ops.cli.CliRun;
 import io.inflight.ops.serve.ServingModel;
 import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.trainer.config.InflightConfig;
@@ -11,6 +12,7 @@ import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.model.BatchModels;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -53,6 +55,31 @@ class OneModelIT {
             app.close(Duration.ofSeconds(60));
             return s;
         }
+    }
+
+    @Test
+    void shouldTrainUntilCaughtUpAcrossTheEventsTopic() throws Exception {
+        ItFixtures.onBroker("onemodel-cli", (dir, broker) -> {
+            OneModelStreams.produce(broker, "omc", 4, EVENTS, MALFORMED);
+            String[] common = {"train", "-b", broker.bootstrapServers(), "--set", "inflight.topic.prefix=omc",
+                    "--set", "inflight.application.id=omc-trainer", "--set", "inflight.state.dir=" + dir.resolve("state"),
+                    "--set", "inflight.model.fields=f0,f1,f2,f3,f4,f5,f6,f7", "--set", "inflight.train.batch.size=48"};
+            CliRun refused = CliRun.of(concat(common, "--max-events", "100"));
+            assertThat(refused.rc()).as(refused.all()).isEqualTo(2);
+            assertThat(refused.all()).contains("--max-events 100").contains(InflightConfig.TOPOLOGY_MODELS);
+            CliRun r = CliRun.of(concat(common, "--until-caught-up"));
+            assertThat(r.rc()).as(r.all()).isZero();
+            // 8,000 / 48: 166 whole batches and a partial one of 32, trained at the end
+            assertThat(r.out()).contains("Caught up with the stop offsets").contains("scored 8,000 events")
+                    .contains("; none waits for a batch");
+            assertThat(OneModelStreams.count(broker, "omc.dead-letter")).isEqualTo(MALFORMED);
+        });
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     @Test

@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
@@ -21,6 +23,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -50,7 +53,11 @@ final class OneModelStreams {
     static void produce(EmbeddedBroker broker, String clicks, int partitions, int from, int to, int malformed) {
         EventCodec codec = new EventCodec(EventLimits.DEFAULTS);
         int every = malformed == 0 ? Integer.MAX_VALUE : (to - from) / malformed;
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers()),
+        // one request in flight, not idempotent: a write right after the topic's creation may meet
+        // NOT_LEADER_OR_FOLLOWER, and its retry must neither reorder nor be refused as out of sequence
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers(),
+                "enable.idempotence", "false", "acks", "all", "max.in.flight.requests.per.connection", 1),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             SyntheticStream s = new SyntheticStream(GeneratorSpec.defaults(to, 3));
             int record = 0;
@@ -60,11 +67,18 @@ final class OneModelStreams {
                     continue;
                 }
                 if ((i - from) % every == every / 2) {
-                    producer.send(new ProducerRecord<>(clicks, record++ % partitions, null,
-                            ("malformed " + i).getBytes(StandardCharsets.UTF_8)));
+                    sent.add(producer.send(new ProducerRecord<>(clicks, record++ % partitions, null,
+                            ("malformed " + i).getBytes(StandardCharsets.UTF_8))));
                 }
-                producer.send(new ProducerRecord<>(clicks, record++ % partitions, null, event));
+                sent.add(producer.send(new ProducerRecord<>(clicks, record++ % partitions, null, event)));
             }
+        }
+        try {
+            for (Future<RecordMetadata> f : sent) {
+                f.get(); // every record written, or the test fails here
+            }
+        } catch (InterruptedException | ExecutionException e) {
+            throw new AssertionError("writing " + clicks + " failed", e);
         }
     }
 

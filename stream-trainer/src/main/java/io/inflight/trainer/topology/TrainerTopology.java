@@ -97,6 +97,11 @@ public final class TrainerTopology {
     private TrainerTopology() {
     }
 
+    /** The name Kafka Streams gives the events topic of application {@code applicationId}. */
+    public static String eventsTopic(String applicationId) {
+        return applicationId + "-" + EVENTS_TOPIC;
+    }
+
     /** The field-aware mini-batch trainer with a {@link BatchModel} per task. */
     public static Topology build(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch,
                                  StoreConfig store, BatchModelFactory factory, TrainerMeters meters) {
