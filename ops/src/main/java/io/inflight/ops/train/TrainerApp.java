@@ -77,8 +77,8 @@ public final class TrainerApp implements AutoCloseable {
     /** As above, with the models made by {@code factory}. */
     public static TrainerApp start(InflightConfig config, Consumer<Throwable> onFatal,
                                    MeterRegistry registry, BatchModelFactory factory) {
-        // everything that can fail on the settings first (the topology and its settings are built without side
-        // effects), then the topics, then the Streams client (which makes its state directory)
+        // everything that can fail on the settings first, then the topics, then the topology (it depends on the
+        // clicks topic's partition count), then the Streams client (which makes its state directory)
         RecordLimits.maxRequestSize(config.streamsProperties());
         TopicCatalogue topics = config.topics();
         TrainerMeters meters = TrainerMeters.on(registry);

@@ -47,7 +47,11 @@ import org.apache.kafka.streams.state.Stores;
  * the events in different orders and end with different models; once an event's place in the
  * events topic is committed it is fixed, and training from the events topic is bit-identical across
  * crashes of the trainer task. Either way every clicks record is trained or dead-lettered exactly
- * once. The partition count is read when the application starts: partitions added later are not
+ * once. (A record the trainer itself dead-letters, one that fails training, names the events topic
+ * as its source; the intake's dead letters name the clicks topic, partition and offset.) The events
+ * topic takes Streams' internal-topic settings ({@code streams.topic.*}, e.g.
+ * {@code topic.max.message.bytes} when the clicks topic accepts records above the broker's default).
+ * The partition count is read when the application starts: partitions added later are not
  * read until it is restarted (their tasks then join the intake).
  */
 public final class TrainerTopology {

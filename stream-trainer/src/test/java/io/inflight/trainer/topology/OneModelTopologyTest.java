@@ -33,6 +33,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.Test;
 
@@ -110,6 +111,17 @@ class OneModelTopologyTest extends TopologyDriverTest {
         assertThat(one.rows).isNotEmpty();
         assertThat(one.rows.keySet()).isEqualTo(direct.rows.keySet());
         one.rows.forEach((k, v) -> assertThat(v).as("row %d", k).containsExactly(direct.rows.get(k)));
+    }
+
+    @Test
+    void shouldTakeOnlyAnEmptyRecordWithTheHeaderForARejectedMark() {
+        Record<byte[], byte[]> event = new Record<>(null, CODEC.encode(TopologyFixtures.stream(1, 1).get(0)), 5L);
+        Record<byte[], byte[]> mark = Intake.rejectedMark(event);
+        assertThat(Intake.isRejectedMark(mark)).isTrue();
+        assertThat(mark.value()).isEmpty();
+        assertThat(Intake.isRejectedMark(event)).isFalse();
+        // a producer's record carrying the header is still an event to decode, not a mark
+        assertThat(Intake.isRejectedMark(event.withHeaders(mark.headers()))).isFalse();
     }
 
     private record Run(List<TestRecord<byte[], byte[]>> letters, ProgressiveMetrics.Summary summary,
