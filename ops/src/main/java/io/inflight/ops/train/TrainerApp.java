@@ -9,6 +9,7 @@ import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.BatchModelFactory;
 import io.inflight.trainer.model.BatchModels;
+import io.inflight.trainer.state.TrainerStateStore;
 import io.inflight.trainer.topology.Faults;
 import io.inflight.trainer.topology.TrainerGauges;
 import io.inflight.trainer.topology.TrainerTasks;
@@ -28,6 +29,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -91,6 +94,7 @@ public final class TrainerApp implements AutoCloseable {
         try (Admin admin = Admin.create(new HashMap<>(config.kafkaClientConfigs()))) {
             RecordLimits.apply(admin, topics, props);
             partitions = clicksPartitions(admin, topics.clicks());
+            checkTrainerTasks(admin, config, config.oneModel() ? 1 : partitions);
         }
         // the partition count is read once: partitions added later are trained after a restart
         var topology = TrainerTopology.build(topics, trainer, batch, store, config.policySettings(),
@@ -118,6 +122,39 @@ public final class TrainerApp implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while describing " + clicks, e);
+        }
+    }
+
+    /**
+     * Refuses to start an application whose trainer state was made for another number of trainer tasks
+     * (its trainer-state changelog has a partition per task): Kafka Streams would stop at the first
+     * rebalance; this says which setting to change.
+     *
+     * @throws ConfigException naming {@value InflightConfig#TOPOLOGY_MODELS} and its value
+     */
+    static void checkTrainerTasks(Admin admin, InflightConfig config, int tasks) {
+        String appId = config.getString(InflightConfig.APPLICATION_ID);
+        String changelog = appId + "-" + TrainerStateStore.STATE + "-changelog";
+        int existing;
+        try {
+            existing = admin.describeTopics(List.of(changelog)).allTopicNames().get(60, TimeUnit.SECONDS).get(changelog)
+                    .partitions().size();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return; // a new application
+            }
+            throw new IllegalStateException("describing " + changelog + " failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("describing " + changelog + " took more than 60 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing " + changelog, e);
+        }
+        if (existing != tasks) {
+            throw new ConfigException(InflightConfig.TOPOLOGY_MODELS, config.getString(InflightConfig.TOPOLOGY_MODELS),
+                    "application " + appId + " has the state of " + existing + " trainer tasks (" + changelog + "), this "
+                            + "setting with " + config.topics().clicks() + " needs " + tasks + ": keep the setting the "
+                            + "application was trained with, or start a new " + InflightConfig.APPLICATION_ID);
         }
     }
 

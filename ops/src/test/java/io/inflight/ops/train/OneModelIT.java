@@ -1,6 +1,7 @@
 package io.inflight.ops.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.inflight.ops.ItFixtures;
 import io.inflight.ops.broker.EmbeddedBroker;
@@ -18,6 +19,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -124,6 +126,13 @@ class OneModelIT {
             assertThat(replicas.events()).isEqualTo(EVENTS);
             assertThat(Math.abs(one.auc() - single.auc())).isLessThan(0.02);
             assertThat(one.auc()).isGreaterThan(replicas.auc());
+
+            // the replicas' application cannot go on as one model: refused at start, naming the setting
+            Map<String, String> switched = settings(broker, "om4", "om4-replicas", dir.resolve("replicas"),
+                    InflightConfig.MODELS_ONE);
+            assertThatThrownBy(() -> TrainerApp.start(InflightConfig.parse(switched), e -> { }))
+                    .isInstanceOf(ConfigException.class).hasMessageContaining(InflightConfig.TOPOLOGY_MODELS)
+                    .hasMessageContaining("one").hasMessageContaining("4 trainer tasks");
         });
     }
 }
