@@ -43,6 +43,8 @@ import org.apache.kafka.streams.StreamsConfig;
  */
 public final class InflightConfig extends AbstractConfig {
 
+    /** The main consumer's {@code session.timeout.ms} unless set: how long a killed instance holds its tasks. */
+    public static final int DEFAULT_SESSION_TIMEOUT_MS = 10_000;
     public static final String KAFKA_PREFIX = "kafka.";
     public static final String STREAMS_PREFIX = "streams.";
     public static final String INFLIGHT_PREFIX = "inflight.";
@@ -403,6 +405,15 @@ public final class InflightConfig extends AbstractConfig {
         }
         p.putAll(kafka);
         p.putAll(streams);
+        // Failover: a member killed without leaving holds its tasks until the group's session
+        // timeout passes; the consumer's 45 s default is most of the time another instance takes
+        // 45 s to resume (bench scale). Heartbeats come from the consumer's own thread, so 10 s is
+        // only missed by a process stalled that long. Only where nobody set it.
+        String session = "session.timeout.ms";
+        if (!p.containsKey(session) && !p.containsKey(StreamsConfig.consumerPrefix(session))
+                && !p.containsKey(StreamsConfig.mainConsumerPrefix(session))) {
+            p.put(StreamsConfig.mainConsumerPrefix(session), Integer.toString(DEFAULT_SESSION_TIMEOUT_MS));
+        }
         // The trainer sends bursts (a publication is one record per changed row): larger producer
         // batches cost the producer and the broker less per record. Only where nobody set them.
         for (String key : new String[] {"batch.size", "linger.ms"}) {

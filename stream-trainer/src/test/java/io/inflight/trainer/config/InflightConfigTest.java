@@ -82,6 +82,23 @@ class InflightConfigTest {
     }
 
     @Test
+    void shouldDefaultAShortSessionTimeoutForFailoverUnlessSomeoneSetIt() {
+        Properties defaults = InflightConfig.parse(base()).streamsProperties();
+        assertThat(defaults.getProperty(StreamsConfig.mainConsumerPrefix("session.timeout.ms")))
+                .isEqualTo(Integer.toString(InflightConfig.DEFAULT_SESSION_TIMEOUT_MS));
+        for (String key : new String[] {"kafka.session.timeout.ms", "streams.session.timeout.ms",
+                "streams.consumer.session.timeout.ms", "streams.main.consumer.session.timeout.ms"}) {
+            Map<String, String> m = base();
+            m.put(key, "30000");
+            Properties p = InflightConfig.parse(m).streamsProperties();
+            // the main consumer's value as Streams resolves it: main.consumer., then consumer., then plain
+            String effective = p.getProperty(StreamsConfig.mainConsumerPrefix("session.timeout.ms"),
+                    p.getProperty(StreamsConfig.consumerPrefix("session.timeout.ms"), p.getProperty("session.timeout.ms")));
+            assertThat(effective).as(key).isEqualTo("30000");
+        }
+    }
+
+    @Test
     void shouldTrainOneModelByDefaultAndRejectAnUnknownTopologyNamingKeyAndValue() {
         assertThat(InflightConfig.parse(base()).oneModel()).isTrue();
         Map<String, String> per = base();
