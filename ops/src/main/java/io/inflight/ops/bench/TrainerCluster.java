@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
@@ -23,6 +24,7 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
 
 /**
  * Trainer instances as child JVMs ({@code inflight train}) sharing one application id, each with
@@ -111,7 +113,15 @@ public final class TrainerCluster implements AutoCloseable {
      * empty unless the group is stable with {@code members} members and every one of them has some.
      */
     public Map<Integer, Set<TopicPartition>> owners(Admin admin, int members) throws Exception {
-        ConsumerGroupDescription g = admin.describeConsumerGroups(List.of(appId)).all().get(10, TimeUnit.SECONDS).get(appId);
+        ConsumerGroupDescription g;
+        try {
+            g = admin.describeConsumerGroups(List.of(appId)).all().get(10, TimeUnit.SECONDS).get(appId);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof GroupIdNotFoundException) {
+                return Map.of(); // no member joined yet
+            }
+            throw e;
+        }
         if (g.groupState() != GroupState.STABLE || g.members().size() != members) {
             return Map.of();
         }
