@@ -64,8 +64,12 @@ public final class ScaleBench {
                       List<Double> instanceCpuMs, double brokerCpuMsPerEvent) {
     }
 
-    /** A SIGKILL of one of three instances: the seconds until its tasks made committed progress; lost / twice. */
-    public record Failover(int standbys, double resumeSeconds, long lost, long twice, String moved) {
+    /**
+     * A SIGKILL of one of three instances: the seconds until the group was stable without it and until its
+     * tasks made committed progress; events lost / scored twice.
+     */
+    public record Failover(int standbys, double rebalancedSeconds, double resumeSeconds, long lost, long twice,
+                           String moved) {
     }
 
     /** Everything the bench measured. */
@@ -91,6 +95,9 @@ public final class ScaleBench {
             m.put("separate_replicas_auc_kind", "\"pooled\"");
             m.put("failover_resume_seconds", failover == null ? "null" : num(failover.resumeSeconds(), 2));
             m.put("failover_resume_seconds_standby", failoverStandby == null ? "null" : num(failoverStandby.resumeSeconds(), 2));
+            m.put("failover_rebalanced_seconds", failover == null ? "null" : num(failover.rebalancedSeconds(), 2));
+            m.put("failover_rebalanced_seconds_standby", failoverStandby == null ? "null"
+                    : num(failoverStandby.rebalancedSeconds(), 2));
             long lost = 0;
             long twice = 0;
             for (Failover f : new Failover[] {failover, failoverStandby}) {
@@ -105,6 +112,8 @@ public final class ScaleBench {
             m.put("bytes_per_event", byInstances(r -> num(r.bytesPerEvent(), 0)));
             m.put("input_bytes_per_event", byInstances(r -> num(r.inputBytesPerEvent(), 0)));
             m.put("cpu_ms_per_event", byInstances(r -> num(r.cpuMsPerEvent(), 4)));
+            m.put("instance_cpu_ms_per_event", byInstances(r -> r.instanceCpuMs().stream()
+                    .map(c -> num(c / r.events(), 4)).collect(java.util.stream.Collectors.joining(",", "[", "]"))));
             m.put("broker_cpu_ms_per_event", byInstances(r -> num(r.brokerCpuMsPerEvent(), 4)));
             m.put("seconds", num(seconds, 0));
             StringBuilder b = new StringBuilder("{");
@@ -136,9 +145,9 @@ public final class ScaleBench {
             }
             for (Failover f : new Failover[] {failover, failoverStandby}) {
                 if (f != null) {
-                    b.append(String.format(Locale.ROOT, "failover, %d standby: SIGKILL of 1 of 3 instances (%s), its tasks "
-                            + "resumed after %.1f s; events lost %d, scored twice %d%n", f.standbys(), f.moved(),
-                            f.resumeSeconds(), f.lost(), f.twice()));
+                    b.append(String.format(Locale.ROOT, "failover, %d standby: SIGKILL of 1 of 3 instances (%s): group "
+                            + "stable without it after %.1f s, its tasks resumed after %.1f s; events lost %d, scored twice "
+                            + "%d%n", f.standbys(), f.moved(), f.rebalancedSeconds(), f.resumeSeconds(), f.lost(), f.twice()));
                 }
             }
             b.append("AUC: exact, over every committed prediction (scored before learning); separate-replicas pools the 4 "
@@ -266,12 +275,12 @@ public final class ScaleBench {
             predictions.await(Math.max(1, n / 12), timeout(n), () -> cluster.checkAlive(Set.of()));
             TrainerCluster.Failover f = cluster.killOneAndMeasure(admin, 3, clicks,
                     () -> produce(kafka, clicks, PARTITIONS, events, third, events.size()), Duration.ofSeconds(300));
-            log.printf(Locale.ROOT, "[scale] %s: killed instance %d (%s); resumed after %.1f s; training to the end%n", name,
-                    f.victim(), f.moved(), f.resumeSeconds());
+            log.printf(Locale.ROOT, "[scale] %s: killed instance %d (%s); group stable without it after %.1f s, resumed "
+                    + "after %.1f s; training to the end%n", name, f.victim(), f.moved(), f.rebalancedSeconds(), f.resumeSeconds());
             predictions.await(n, timeout(n), () -> cluster.checkAlive(Set.of(f.victim())));
             cluster.close(); // the survivors commit what they did; then read everything committed
             PredictionLog.Snapshot all = predictions.awaitEnd(Duration.ofSeconds(60));
-            return new Failover(standbys, f.resumeSeconds(), n - all.distinct(), all.duplicates(),
+            return new Failover(standbys, f.rebalancedSeconds(), f.resumeSeconds(), n - all.distinct(), all.duplicates(),
                     f.moved().toString());
         }
     }

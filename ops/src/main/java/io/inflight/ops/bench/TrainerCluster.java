@@ -43,8 +43,12 @@ public final class TrainerCluster implements AutoCloseable {
         }
     }
 
-    /** What a kill found: whom it killed, the partitions it consumed, and the time until they all moved on. */
-    public record Failover(int victim, Set<TopicPartition> moved, double resumeSeconds) {
+    /**
+     * What a kill found: whom it killed, the partitions it consumed, the seconds from the kill until the
+     * group was stable again without it (detection and rebalance; -1 when not seen) and until all those
+     * partitions had committed progress (training resumed).
+     */
+    public record Failover(int victim, Set<TopicPartition> moved, double rebalancedSeconds, double resumeSeconds) {
     }
 
     private final Map<String, String> settings;
@@ -196,8 +200,12 @@ public final class TrainerCluster implements AutoCloseable {
         Thread.sleep(2_000);
         Map<TopicPartition, Long> before = committed(admin, moved);
         afterKill.run();
+        double rebalanced = -1;
         while (true) {
             checkAlive(Set.of(victim));
+            if (rebalanced < 0 && !owners(admin, members - 1).isEmpty()) {
+                rebalanced = (System.nanoTime() - killedAt) / 1e9;
+            }
             Map<TopicPartition, Long> now = committed(admin, moved);
             Map<TopicPartition, Long> end = ends(admin, moved);
             boolean waiting = false;
@@ -209,7 +217,7 @@ public final class TrainerCluster implements AutoCloseable {
                 }
             }
             if (any && !waiting) {
-                return new Failover(victim, moved, (System.nanoTime() - killedAt) / 1e9);
+                return new Failover(victim, moved, rebalanced, (System.nanoTime() - killedAt) / 1e9);
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("the tasks of killed instance " + victim + " (" + moved

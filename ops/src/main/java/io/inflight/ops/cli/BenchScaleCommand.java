@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
                 + "run's topics per event (Streams-internal topics included), all instances' CPU time per event; per "
                 + "failover: the seconds from the kill to the moved tasks' first committed progress (the consumer "
                 + "group's session timeout, 45 s by default, is most of it) and events lost or scored twice.",
-                "Default: 100,000 events, deepfm, batch 256: about 10 minutes on 2 shared cores here. --quick: 8,000 "
-                + "events, fm, batch 50 (about 4 minutes, mostly JVM starts and the two 45 s failover detections).",
+                "Default: 100,000 events, deepfm, batch 256: about 5 minutes on 2 shared cores here. --quick: 8,000 "
+                + "events, fm, batch 50 (about 3 minutes, mostly JVM starts and the two 45 s failover detections).",
                 "Examples:",
                 "  inflight bench scale --json",
                 "  inflight bench scale -n 20000 --model fm --no-failover",

@@ -27,7 +27,7 @@ class BenchScaleCommandTest {
         CliRun r = CliRun.of("bench", "scale", "--help");
         assertThat(r.rc()).isZero();
         assertThat(r.out()).contains("SIGKILL").contains("1-partition").contains("per-partition").contains("standby")
-                .contains("about 10 minutes").contains("--quick").contains("--json");
+                .contains("about 5 minutes").contains("--quick").contains("--json");
     }
 
     @Test
@@ -81,8 +81,8 @@ class BenchScaleCommandTest {
                 run("separate-replicas", 4, 1, 0.72),
                 run("one-model-1", 4, 1, 0.749),
                 run("one-model-2", 4, 2, 0.748));
-        var r = new ScaleBench.Result(8_000, "fm", 50, true, runs, new ScaleBench.Failover(0, 46.5, 0, 0, "[c-1]"),
-                new ScaleBench.Failover(1, 45.25, 0, 0, "[c-2]"), 123);
+        var r = new ScaleBench.Result(8_000, "fm", 50, true, runs, new ScaleBench.Failover(0, 45.5, 46.5, 0, 0, "[c-1]"),
+                new ScaleBench.Failover(1, 44.0, 45.25, 0, 0, "[c-2]"), 123);
         String line = r.json();
         assertThat(line).doesNotContain("\n");
         JsonNode j = new ObjectMapper().readTree(line);
@@ -91,7 +91,9 @@ class BenchScaleCommandTest {
         assertThat(j.get("separate_replicas_auc").asDouble()).isEqualTo(0.72);
         assertThat(j.get("failover_resume_seconds").asDouble()).isEqualTo(46.5);
         assertThat(j.get("failover_resume_seconds_standby").asDouble()).isEqualTo(45.25);
+        assertThat(j.get("failover_rebalanced_seconds_standby").asDouble()).isEqualTo(44.0);
         assertThat(j.get("failover_lost").asLong()).isZero();
+        assertThat(j.get("instance_cpu_ms_per_event").get("2").get(0).asDouble()).isEqualTo(0.1); // 800 ms / 8,000 events
         assertThat(j.get("events_per_s_by_instances").get("2").asDouble()).isEqualTo(2000);
         assertThat(j.get("bytes_per_event").get("1").asDouble()).isEqualTo(400);
         assertThat(j.get("cpu_ms_per_event").get("2").asDouble()).isEqualTo(0.5);
@@ -108,6 +110,6 @@ class BenchScaleCommandTest {
 
     private static ScaleBench.Run run(String name, int partitions, int instances, double auc) {
         return new ScaleBench.Run(name, partitions, partitions == 1 ? "direct" : "one", instances, 8_000, auc,
-                1000.0 * instances, 400, 160, 0.25 * instances, List.of(1.0), 0.1);
+                1000.0 * instances, 400, 160, 0.25 * instances, List.of(800.0), 0.1);
     }
 }

@@ -80,8 +80,9 @@ class FailoverIT {
                 live.await(EVENTS / 12, Duration.ofSeconds(180), () -> cluster.checkAlive(Set.of()));
                 TrainerCluster.Failover f = cluster.killOneAndMeasure(admin, 3, config.topics().clicks(),
                         () -> produce(broker.bootstrapServers(), events, firstPart, EVENTS), Duration.ofSeconds(180));
-                System.out.printf(Locale.ROOT, "FailoverIT: killed instance %d (consuming %s); its tasks made committed "
-                        + "progress again %.1f s after the kill (1 standby replica)%n", f.victim(), f.moved(), f.resumeSeconds());
+                System.out.printf(Locale.ROOT, "FailoverIT: killed instance %d (consuming %s); the group was stable without "
+                        + "it %.1f s and its tasks made committed progress again %.1f s after the kill (1 standby replica)%n",
+                        f.victim(), f.moved(), f.rebalancedSeconds(), f.resumeSeconds());
                 assertThat(f.moved()).isNotEmpty();
                 live.await(EVENTS, Duration.ofSeconds(180), () -> cluster.checkAlive(Set.of(f.victim())));
             }
