@@ -16,12 +16,15 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.ReplicaInfo;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -303,11 +306,20 @@ public final class ScaleBench {
 
     private static void produce(Map<String, Object> kafka, String topic, int partitions, List<byte[]> events, int from,
                                 int to) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>(to - from);
         try (var producer = new KafkaProducer<>(kafka, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = from; i < to; i++) {
-                producer.send(new ProducerRecord<>(topic, i % partitions, null, events.get(i)));
+                sent.add(producer.send(new ProducerRecord<>(topic, i % partitions, null, events.get(i))));
             }
             producer.flush();
+            for (Future<RecordMetadata> f : sent) {
+                f.get(); // every event is written, or the bench stops here naming why
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while producing to " + topic, e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("producing to " + topic + " failed: " + e.getCause(), e.getCause());
         }
     }
 

@@ -18,9 +18,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Future;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -103,12 +105,18 @@ class FailoverIT {
     }
 
     private static void produce(String bootstrap, List<byte[]> events, int from, int to) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
         try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", bootstrap),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = from; i < to; i++) {
-                producer.send(new ProducerRecord<>("fo.clicks", i % PARTITIONS, null, events.get(i)));
+                sent.add(producer.send(new ProducerRecord<>("fo.clicks", i % PARTITIONS, null, events.get(i))));
             }
             producer.flush();
+            for (Future<RecordMetadata> f : sent) {
+                f.get(); // every event was written: what is not scored was lost by the trainers
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("producing events " + from + ".." + to + " failed", e);
         }
     }
 }
