@@ -168,6 +168,8 @@ public final class ScaleBench {
     private final String bootstrap;
     private final Path workDir;
     private final PrintStream log;
+    /** In every topic and application id: a run on a cluster that keeps an earlier run's topics starts afresh. */
+    private final String tag = Long.toString(System.currentTimeMillis(), 36);
 
     public ScaleBench(String bootstrap, Path workDir, PrintStream log) {
         this.bootstrap = bootstrap;
@@ -207,8 +209,8 @@ public final class ScaleBench {
     private Map<String, String> settings(Options o, String fields, String name, int partitions, String topology) {
         Map<String, String> m = new HashMap<>(o.extra());
         m.put(InflightConfig.BOOTSTRAP_SERVERS, bootstrap);
-        m.put(InflightConfig.TOPIC_PREFIX, "scale-" + name);
-        m.put(InflightConfig.APPLICATION_ID, "scale-" + name + "-trainer");
+        m.put(InflightConfig.TOPIC_PREFIX, "scale-" + tag + "-" + name);
+        m.put(InflightConfig.APPLICATION_ID, "scale-" + tag + "-" + name + "-trainer");
         m.put(InflightConfig.TOPIC_PARTITIONS, Integer.toString(partitions));
         m.put(InflightConfig.MODEL_TYPE, o.model());
         m.put(InflightConfig.MODEL_FIELDS, fields);
