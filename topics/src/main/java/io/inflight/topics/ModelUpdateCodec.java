@@ -10,9 +10,9 @@ import java.nio.ByteBuffer;
  * <p>Keys: {@code 'r' + u32 model + u64 row key} for an embedding row, {@code 'd' + u32 model + u32
  * chunk index} for a chunk of the dense parameters, {@code 's' + u32 model + u32 chunk index} for a
  * chunk of the shared hashed rows, {@code 'g' + u32 model} for their per-field gates (with H and the
- * chunk layout). {@code model} is the clicks partition whose
- * trainer task published it: each partition trains its own model replica, and a serving replica
- * follows one of them. (Keys written before the model was in them, {@code 'r' + u64} and
+ * chunk layout). {@code model} is the partition of the trainer task that published it: 0 for the
+ * one model of {@code inflight.topology.models=one}; with per-partition, each clicks partition trains
+ * its own model replica, and a serving replica follows one of them. (Keys written before the model was in them, {@code 'r' + u64} and
  * {@code 'd' + u32}, read as model 0.) Values (version 1, big-endian):
  * <pre>
  * row:   u8 version=1 | u8 kind=1 | u16 dim D | u32 chunk mask | u8 bits | f32 linear | D × f32 embedding

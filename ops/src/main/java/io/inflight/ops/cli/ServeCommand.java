@@ -36,7 +36,8 @@ final class ServeCommand implements Callable<Integer> {
     String host;
 
     @Option(names = "--model", defaultValue = "0", paramLabel = "PARTITION",
-            description = "Which model replica to serve: each clicks partition trains its own (default: ${DEFAULT-VALUE}).")
+            description = "Which model to serve: 0, the one model of inflight.topology.models=one (the default); with per-partition, "
+                    + "the clicks partition whose replica to serve (default: ${DEFAULT-VALUE}).")
     int modelId;
 
     @Option(names = "--snapshot", paramLabel = "FILE",

@@ -37,7 +37,8 @@ final class SnapshotCommand {
         Path output;
 
         @Option(names = "--model", defaultValue = "0", paramLabel = "PARTITION",
-                description = "Which model replica to save: each clicks partition trains its own (default: ${DEFAULT-VALUE}).")
+                description = "Which model to save: 0, the one model of inflight.topology.models=one (the default); with per-partition, "
+                    + "the clicks partition whose replica to save (default: ${DEFAULT-VALUE}).")
         int modelId;
 
         @Option(names = "--timeout", defaultValue = "300", paramLabel = "SECONDS",

@@ -14,6 +14,7 @@ import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.topology.TableStats;
 import io.inflight.trainer.topology.TrainerTasks;
+import io.inflight.trainer.topology.TrainerTopology;
 import io.inflight.trainer.topology.WarmStarts;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -61,7 +62,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--max-events", paramLabel = "N",
             description = "Stop after the next N records of each partition of the clicks topic (from where the "
                     + "application's committed offsets stand; with one partition, N events), the last partial "
-                    + "batch trained and scored; records after them are left for the next run.")
+                    + "batch trained and scored; records after them are left for the next run. Not with one model "
+                    + "from several partitions (inflight.topology.models=one): use --until-caught-up.")
     Long maxEvents;
 
     @Option(names = "--from-snapshot", paramLabel = "FILE",
@@ -133,7 +135,7 @@ final class TrainCommand implements Callable<Integer> {
                             return false;
                         }
                         nextCheck[0] = System.nanoTime() + STOP_CHECK_MS * 1_000_000L;
-                        return stop.reached(admin, cfg.topics().clicks(), appId);
+                        return stop.reached(admin, cfg.topics().clicks(), appId) && eventsDone(admin, appId);
                     }, 0);
                     var last = seen;
                     boolean ended = stop != null && !shutdown.requested();
@@ -179,6 +181,26 @@ final class TrainCommand implements Callable<Integer> {
         return TrainerTasks.tableStats(appId, Duration.ofSeconds(10));
     }
 
+    /**
+     * With one model from several partitions, whether the trainer task committed the events topic to
+     * its end offset as of the first call after the intake tasks reached the clicks stop offsets
+     * (everything they forwarded before them is in it, committed); true with the direct topology.
+     */
+    private boolean eventsDone(Admin admin, String appId) {
+        if (!viaEvents) {
+            return true;
+        }
+        if (eventsStop == null) {
+            eventsStop = StopOffsets.untilCaughtUp(admin, TrainerTopology.eventsTopic(appId), 1, appId);
+        }
+        return eventsStop.reached(admin, TrainerTopology.eventsTopic(appId), appId);
+    }
+
+    /** Whether the trainer reads the clicks through the events topic (one model from several partitions). */
+    private boolean viaEvents;
+    /** The events topic's stop offset, read once the clicks stop offsets are reached. */
+    private StopOffsets eventsStop;
+
     /** The stop offsets of --until-caught-up or --max-events (the topics made first), null for neither. */
     private StopOffsets stopOffsets(InflightConfig cfg) {
         if (!untilCaughtUp && maxEvents == null) {
@@ -186,9 +208,16 @@ final class TrainCommand implements Callable<Integer> {
         }
         TrainerApp.ensureTopics(cfg);
         String topic = cfg.topics().clicks();
-        int partitions = cfg.topics().partitions();
         String group = cfg.getString(InflightConfig.APPLICATION_ID);
         try (Admin admin = Admin.create(new HashMap<>(cfg.kafkaClientConfigs()))) {
+            int partitions = TrainerApp.clicksPartitions(admin, topic);
+            viaEvents = cfg.oneModel() && partitions > 1;
+            if (viaEvents && maxEvents != null) {
+                throw new IllegalArgumentException("--max-events " + maxEvents + " counts records per clicks partition, "
+                        + "but with " + InflightConfig.TOPOLOGY_MODELS + "=one and " + partitions + " partitions in " + topic
+                        + " one trainer task reads them interleaved and cannot stop at those offsets: use --until-caught-up, "
+                        + "or " + InflightConfig.TOPOLOGY_MODELS + "=" + InflightConfig.MODELS_PER_PARTITION);
+            }
             return untilCaughtUp ? StopOffsets.untilCaughtUp(admin, topic, partitions, group)
                     : StopOffsets.afterRecords(admin, topic, partitions, group, maxEvents);
         }

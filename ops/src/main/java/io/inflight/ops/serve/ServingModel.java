@@ -49,14 +49,14 @@ public final class ServingModel {
     private final float[] logit = new float[1];
     private final int modelId;
 
-    /** The replica of model 0 (the trainer of clicks partition 0). */
+    /** The replica of model 0: the one model of {@code inflight.topology.models=one}, or clicks partition 0's replica. */
     public ServingModel(BatchSettings settings, BatchModelFactory factory) {
         this(settings, factory, 0);
     }
 
     /**
-     * @param modelId the model to serve: the clicks partition whose trainer published it (each
-     *                partition trains its own model replica); updates of other models are ignored
+     * @param modelId the model to serve: 0 with {@code inflight.topology.models=one}; with per-partition,
+     *                the clicks partition whose trainer published it; updates of other models are ignored
      */
     public ServingModel(BatchSettings settings, BatchModelFactory factory, int modelId) {
         this.modelId = modelId;

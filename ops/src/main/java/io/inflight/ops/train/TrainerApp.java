@@ -9,6 +9,8 @@ import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.BatchModelFactory;
 import io.inflight.trainer.model.BatchModels;
+import io.inflight.trainer.state.TrainerStateStore;
+import io.inflight.trainer.topology.Faults;
 import io.inflight.trainer.topology.TrainerGauges;
 import io.inflight.trainer.topology.TrainerTasks;
 import io.inflight.trainer.topology.TrainerTopology;
@@ -18,11 +20,17 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
@@ -38,8 +46,12 @@ public final class TrainerApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final TrainerMeters meters;
     private final TrainerGauges gauges;
+    /** The trainer tasks of the application: 1 with one model, else the clicks partitions. */
+    private final int trainerTasks;
 
-    private TrainerApp(InflightConfig config, KafkaStreams streams, TrainerMeters meters, TrainerGauges gauges) {
+    private TrainerApp(InflightConfig config, KafkaStreams streams, TrainerMeters meters, TrainerGauges gauges,
+                       int trainerTasks) {
+        this.trainerTasks = trainerTasks;
         this.config = config;
         this.streams = streams;
         this.meters = meters;
@@ -47,7 +59,10 @@ public final class TrainerApp implements AutoCloseable {
     }
 
     /**
-     * Ensures the catalogue's topics exist, then starts the Streams application.
+     * Ensures the catalogue's topics exist, reads the clicks topic's partition count, then starts the
+     * Streams application: with {@code inflight.topology.models=one} (the default) and more than one
+     * partition, intake tasks and one trainer task ({@link TrainerTopology}), so one model; else a
+     * trainer task per partition. Partitions added to the clicks topic later are read at the next start.
      *
      * @param onFatal called (on a Streams thread) when processing fails for good; the client then
      *                shuts down
@@ -65,22 +80,28 @@ public final class TrainerApp implements AutoCloseable {
     /** As above, with the models made by {@code factory}. */
     public static TrainerApp start(InflightConfig config, Consumer<Throwable> onFatal,
                                    MeterRegistry registry, BatchModelFactory factory) {
-        // everything that can fail on the settings first (the topology and its settings are built without side
-        // effects), then the topics, then the Streams client (which makes its state directory)
+        // everything that can fail on the settings first, then the topics, then the topology (it depends on the
+        // clicks topic's partition count), then the Streams client (which makes its state directory)
         RecordLimits.maxRequestSize(config.streamsProperties());
         TopicCatalogue topics = config.topics();
         TrainerMeters meters = TrainerMeters.on(registry);
         var batch = config.batchSettings(); // fails naming inflight.model.fields when it is not set
         var store = config.storeConfig(batch);
-        var topology = TrainerTopology.build(topics, config.trainerSettings(), batch, store,
-                config.policySettings(), config.cadenceSettings(), factory, meters);
-        TrainerGauges gauges = new TrainerGauges(config.getString(InflightConfig.APPLICATION_ID), topics.partitions(),
-                store.layout().chunks(), budgetBytes(config), meters, registry);
+        var trainer = config.trainerSettings();
         ensureTopics(config);
         Properties props = config.streamsProperties();
+        int partitions;
         try (Admin admin = Admin.create(new HashMap<>(config.kafkaClientConfigs()))) {
             RecordLimits.apply(admin, topics, props);
+            partitions = clicksPartitions(admin, topics.clicks());
+            checkTrainerTasks(admin, config, config.oneModel() ? 1 : partitions);
         }
+        // the partition count is read once: partitions added later are trained after a restart
+        var topology = TrainerTopology.build(topics, trainer, batch, store, config.policySettings(),
+                config.cadenceSettings(), factory, meters, Faults.NONE, config.oneModel(), partitions);
+        int trainerTasks = config.oneModel() ? 1 : partitions;
+        TrainerGauges gauges = new TrainerGauges(config.getString(InflightConfig.APPLICATION_ID), trainerTasks,
+                store.layout().chunks(), budgetBytes(config), meters, registry);
         KafkaStreams streams = new KafkaStreams(topology, props);
         new KafkaStreamsMetrics(streams).bindTo(registry);
         streams.setUncaughtExceptionHandler(e -> {
@@ -88,7 +109,58 @@ public final class TrainerApp implements AutoCloseable {
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         });
         streams.start();
-        return new TrainerApp(config, streams, meters, gauges);
+        return new TrainerApp(config, streams, meters, gauges, trainerTasks);
+    }
+
+    /** The partition count of {@code clicks} as the broker describes it now. */
+    public static int clicksPartitions(Admin admin, String clicks) {
+        try {
+            return admin.describeTopics(List.of(clicks)).allTopicNames().get(60, TimeUnit.SECONDS).get(clicks)
+                    .partitions().size();
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("describing " + clicks + " failed: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing " + clicks, e);
+        }
+    }
+
+    /**
+     * Refuses to start an application whose trainer state was made for another number of trainer tasks
+     * (its trainer-state changelog has a partition per task): Kafka Streams would stop at the first
+     * rebalance; this says which setting to change.
+     *
+     * @throws ConfigException naming {@value InflightConfig#TOPOLOGY_MODELS} and its value
+     */
+    static void checkTrainerTasks(Admin admin, InflightConfig config, int tasks) {
+        String appId = config.getString(InflightConfig.APPLICATION_ID);
+        String changelog = appId + "-" + TrainerStateStore.STATE + "-changelog";
+        int existing;
+        try {
+            existing = admin.describeTopics(List.of(changelog)).allTopicNames().get(60, TimeUnit.SECONDS).get(changelog)
+                    .partitions().size();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return; // a new application
+            }
+            throw new IllegalStateException("describing " + changelog + " failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            throw new IllegalStateException("describing " + changelog + " took more than 60 s", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while describing " + changelog, e);
+        }
+        if (existing != tasks) {
+            throw new ConfigException(InflightConfig.TOPOLOGY_MODELS, config.getString(InflightConfig.TOPOLOGY_MODELS),
+                    "application " + appId + " has the state of " + existing + " trainer tasks (" + changelog + "), this "
+                            + "setting with " + config.topics().clicks() + " needs " + tasks + ": keep the setting the "
+                            + "application was trained with, or start a new " + InflightConfig.APPLICATION_ID);
+        }
+    }
+
+    /** The trainer tasks of the application (1 with {@code inflight.topology.models=one}, else one per clicks partition). */
+    public int trainerTasks() {
+        return trainerTasks;
     }
 
     /** The byte budget the policy passes hold the table to, 0 for none (no budget, or mode none: not enforced). */
@@ -138,7 +210,7 @@ public final class TrainerApp implements AutoCloseable {
 
     private Optional<ProgressiveMetrics.Summary> metrics(boolean window) {
         // the trainer stores its metrics at checkpoints only: ask its tasks for the current ones
-        return TrainerTasks.metrics(config.getString(InflightConfig.APPLICATION_ID), window, config.topics().partitions(),
+        return TrainerTasks.metrics(config.getString(InflightConfig.APPLICATION_ID), window, trainerTasks,
                 Duration.ofSeconds(10)).map(ProgressiveMetrics::summary);
     }
 

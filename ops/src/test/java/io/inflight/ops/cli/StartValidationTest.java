@@ -110,6 +110,14 @@ class StartValidationTest {
     }
 
     @Test
+    void shouldRefuseAnUnknownTopologyNamingKeyAndValue() {
+        Result r = train("--set", "inflight.topology.models=per-instance");
+        assertThat(r.code()).as(r.err()).isEqualTo(2);
+        assertThat(r.errorLine()).as(r.err()).contains("inflight.topology.models").contains("per-instance");
+        assertNothingStarted();
+    }
+
+    @Test
     void shouldRefuseABudgetBelowOneEventsRows() {
         Result r = train("--set", "inflight.model.fields=a,b", "--set", "inflight.policy.mode=adaembed",
                 "--set", "inflight.policy.budget.bytes=50");

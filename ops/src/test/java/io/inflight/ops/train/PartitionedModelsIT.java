@@ -30,8 +30,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Two clicks partitions train two model replicas: each publishes under its own keys, so the
- * compacted model-updates topic keeps both, and a serving replica follows the one it is told to.
+ * With {@code inflight.topology.models=per-partition}, two clicks partitions train two model replicas:
+ * each publishes under its own keys, so the compacted model-updates topic keeps both, and a serving
+ * replica follows the one it is told to. (The default, {@code one}, trains one model: OneModelIT.)
  */
 @Timeout(300)
 class PartitionedModelsIT {
@@ -43,6 +44,7 @@ class PartitionedModelsIT {
         ItFixtures.onBroker("partitions", (dir, broker) -> {
             Map<String, String> raw = ItFixtures.trainerSettings(broker, "pm", dir.resolve("state"));
             raw.put(InflightConfig.TOPIC_PARTITIONS, "2");
+            raw.put(InflightConfig.TOPOLOGY_MODELS, InflightConfig.MODELS_PER_PARTITION); // the mode this test documents
             raw.put(InflightConfig.APPLICATION_ID, "pm-trainer");
             raw.put(InflightConfig.MODEL_FIELDS, "f0,f1,f2,f3,f4,f5,f6,f7");
             raw.put(InflightConfig.BATCH_SIZE, "50");

@@ -51,6 +51,11 @@ public final class InflightConfig extends AbstractConfig {
     public static final String TOPIC_PREFIX = "inflight.topic.prefix";
     public static final String TOPIC_PARTITIONS = "inflight.topic.partitions";
     public static final String TOPIC_REPLICATION = "inflight.topic.replication.factor";
+    public static final String TOPOLOGY_MODELS = "inflight.topology.models";
+    /** {@value #TOPOLOGY_MODELS}: one model for the application, whatever the clicks topic's partition count. */
+    public static final String MODELS_ONE = "one";
+    /** {@value #TOPOLOGY_MODELS}: one model replica per clicks partition (the behaviour before issue 16). */
+    public static final String MODELS_PER_PARTITION = "per-partition";
     public static final String APPLICATION_ID = "inflight.application.id";
     public static final String STATE_DIR = "inflight.state.dir";
     public static final String INSTANCE_ID = "inflight.instance.id";
@@ -94,9 +99,17 @@ public final class InflightConfig extends AbstractConfig {
             .define(TOPIC_PREFIX, Type.STRING, "inflight", new KeyValidators.TopicPrefixValidator(), Importance.HIGH,
                     "Prefix of every topic name: <prefix>.clicks, <prefix>.model-updates, <prefix>.dead-letter, <prefix>.predictions.")
             .define(TOPIC_PARTITIONS, Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
-                    "Partitions of topics Inflight creates. Each clicks partition currently trains its own model replica.")
+                    "Partitions of topics Inflight creates (an existing clicks topic keeps its own count: the trainer reads it "
+                            + "at start). With inflight.topology.models=one all of them train one model.")
             .define(TOPIC_REPLICATION, Type.SHORT, (short) 1, Range.atLeast(1), Importance.MEDIUM,
                     "Replication factor of topics Inflight creates.")
+            .define(TOPOLOGY_MODELS, Type.STRING, MODELS_ONE, ValidString.in(MODELS_ONE, MODELS_PER_PARTITION),
+                    Importance.HIGH, "one: the application trains one model from every clicks partition (with more than "
+                            + "one partition, an intake task per partition validates and dead-letters, and forwards the "
+                            + "valid records through a one-partition repartition topic to a single trainer task; with one "
+                            + "partition, the direct topology). per-partition: each clicks partition trains its own model "
+                            + "replica, published under its partition number (serve --model N). The partition count is "
+                            + "read at start: after partitions are added, restart the trainer.")
             .define(APPLICATION_ID, Type.STRING, "inflight-trainer", new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Kafka Streams application.id: instances with the same id share the work.")
             .define(INSTANCE_ID, Type.STRING, "", Importance.MEDIUM,
@@ -347,6 +360,11 @@ public final class InflightConfig extends AbstractConfig {
 
     public String bootstrapServers() {
         return kafka.get("bootstrap.servers");
+    }
+
+    /** Whether {@value #TOPOLOGY_MODELS} is {@value #MODELS_ONE}. */
+    public boolean oneModel() {
+        return getString(TOPOLOGY_MODELS).equals(MODELS_ONE);
     }
 
     public TopicCatalogue topics() {

@@ -149,6 +149,25 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
     public BatchTrainerProcessor(TrainerSettings settings, BatchSettings batch, PolicySettings policy,
                                  CadenceSettings cadence, BatchModelFactory factory, TrainerMeters meters,
                                  Faults faults) {
+        this(settings, batch, policy, cadence, factory, meters, faults, Intake.of(settings, meters, faults,
+                TrainerTopology.DEAD_LETTER_SINK));
+    }
+
+    /**
+     * The trainer task of the one-model topology: its records come checked from the intake tasks
+     * ({@link IntakeProcessor}) through the events topic, and it has no stop offset of its own (those
+     * are clicks offsets): it finishes when told to ({@link TrainerTasks#finish}).
+     */
+    static BatchTrainerProcessor ofCheckedEvents(TrainerSettings settings, BatchSettings batch, PolicySettings policy,
+                                                 CadenceSettings cadence, BatchModelFactory factory,
+                                                 TrainerMeters meters, Faults faults) {
+        return new BatchTrainerProcessor(settings, batch, policy, cadence, factory, meters, faults,
+                Intake.checked(settings, meters, faults));
+    }
+
+    private BatchTrainerProcessor(TrainerSettings settings, BatchSettings batch, PolicySettings policy,
+                                  CadenceSettings cadence, BatchModelFactory factory, TrainerMeters meters,
+                                  Faults faults, Intake intake) {
         this.faults = faults;
         this.settings = settings;
         this.batch = batch;
@@ -156,7 +175,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         this.cadence = cadence;
         this.factory = factory;
         this.meters = meters;
-        this.intake = new Intake(settings, meters, faults);
+        this.intake = intake;
     }
 
     @Override
@@ -166,7 +185,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
         closed = false;
         finished = false;
         firstOffset = -1;
-        stopOffset = TrainerTasks.stopOffset(context.applicationId(), context.taskId().partition());
+        stopOffset = intake.isChecked() ? -1 : TrainerTasks.stopOffset(context.applicationId(), context.taskId().partition());
         intake.init(context);
         int partBytes = Math.min(JOURNAL_RECORD_BYTES, intake.maxRecordBytes() / 2);
         this.model = factory.create(batch);

@@ -73,9 +73,10 @@ public final class DeadLetters {
         return max;
     }
 
+    /** Forwards the dead letter of the record being processed to the child {@code sink}. */
     static void forward(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record, RejectReason reason,
-                        String detail, int maxRecordBytes) {
-        context.forward(letter(Source.of(context, record), reason, detail, maxRecordBytes), TrainerTopology.DEAD_LETTER_SINK);
+                        String detail, int maxRecordBytes, String sink) {
+        context.forward(letter(Source.of(context, record), reason, detail, maxRecordBytes), sink);
     }
 
     /** The dead letter of {@code source}, at most {@code maxRecordBytes} as the producer counts them. */

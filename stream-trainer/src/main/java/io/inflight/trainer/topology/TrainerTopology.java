@@ -16,18 +16,55 @@ import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
+import org.apache.kafka.streams.processor.internals.InternalTopicProperties;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The trainer's Kafka Streams topology:
+ * The trainer's Kafka Streams topology. The <em>direct</em> topology:
  * {@code <prefix>.clicks → trainer → <prefix>.dead-letter, <prefix>.predictions, <prefix>.model-updates}, with the
  * trainer-state store (persistent RocksDB with a changelog), the embedding store (hot tier in front of a
- * logged RocksDB store) and the journal (in memory, with a changelog).
+ * logged RocksDB store) and the journal (in memory, with a changelog): one task, hence one model
+ * replica, per clicks partition (published under the partition's number).
+ *
+ * <h2>One model from several partitions</h2>
+ * With {@code inflight.topology.models=one} and a clicks topic of more than one partition, two
+ * sub-topologies: the <em>intake</em> ({@code <prefix>.clicks → intake → <prefix>.dead-letter,
+ * <application.id>-events-repartition}, one stateless task per clicks partition, see
+ * {@link IntakeProcessor}) and the <em>trainer</em> ({@code <application.id>-events-repartition → trainer → ...}
+ * as above, with its stores), whose one task reads the one-partition events topic and so trains
+ * every event into one model, published as model 0 (the key a one-partition topic gives it). The
+ * events topic is a Kafka Streams internal repartition topic: created by Streams with one partition
+ * and {@code replication.factor} (a Streams setting), purged as the trainer commits, and its writes
+ * and the intake's offsets commit in one transaction (exactly-once v2 covers both sub-topologies).
+ * The Processor API has no public call to declare an internal topic (the DSL's {@code repartition()}
+ * declares its own through {@code InternalTopologyBuilder.addInternalTopic}); this class makes the
+ * same call through {@link Topology}'s protected builder. With one clicks partition the direct
+ * topology is built: no extra hop, the same model bit for bit as before.
+ *
+ * <p>Determinism: with one clicks partition, a run is bit-identical across crashes and restarts (the
+ * journal). With several, the order in which the intake tasks' transactions interleave in the events
+ * topic depends on timing (which task commits first), so two runs over the same clicks may train
+ * the events in different orders and end with different models; once an event's place in the
+ * events topic is committed it is fixed, and training from the events topic is bit-identical across
+ * crashes of the trainer task. Either way every clicks record is trained or dead-lettered exactly
+ * once. (A record the trainer itself dead-letters, one that fails training, names the events topic
+ * as its source; the intake's dead letters name the clicks topic, partition and offset.) The events
+ * topic takes Streams' internal-topic settings ({@code streams.topic.*}, e.g.
+ * {@code topic.max.message.bytes} when the clicks topic accepts records above the broker's default).
+ * The partition count is read when the application starts: partitions added later are not
+ * read until it is restarted (their tasks then join the intake).
  */
 public final class TrainerTopology {
 
     public static final String SOURCE = "clicks-source";
     public static final String TRAINER = "trainer";
+    /** The intake processor of the one-model topology and its sinks. */
+    public static final String INTAKE = "intake";
+    public static final String INTAKE_DEAD_LETTER_SINK = "intake-dead-letter-sink";
+    public static final String EVENTS_SINK = "events-sink";
+    public static final String EVENTS_SOURCE = "events-source";
+    /** The events topic's name in the topology; Kafka Streams names it {@code <application.id>-events-repartition}. */
+    public static final String EVENTS_TOPIC = "events-repartition";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
     public static final String PREDICTIONS_SINK = "predictions-sink";
     public static final String MODEL_UPDATES_SINK = "model-updates-sink";
@@ -64,6 +101,11 @@ public final class TrainerTopology {
     private TrainerTopology() {
     }
 
+    /** The name Kafka Streams gives the events topic of application {@code applicationId}. */
+    public static String eventsTopic(String applicationId) {
+        return applicationId + "-" + EVENTS_TOPIC;
+    }
+
     /** The field-aware mini-batch trainer with a {@link BatchModel} per task. */
     public static Topology build(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch,
                                  StoreConfig store, BatchModelFactory factory, TrainerMeters meters) {
@@ -93,21 +135,47 @@ public final class TrainerTopology {
     public static Topology build(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch,
                                  StoreConfig store, PolicySettings policy, CadenceSettings checkpoint,
                                  BatchModelFactory factory, TrainerMeters meters, Faults faults) {
-        Topology t = build(topics, () -> new BatchTrainerProcessor(settings, batch, policy, checkpoint, factory, meters,
-                faults));
-        t.addStateStore(EmbeddingStores.builder(TrainerStateStore.EMBEDDINGS, store), TRAINER);
-        // Small segments: journal records are deleted at every checkpoint, and compaction only
-        // cleans closed segments, so a restore reads little more than the live journal.
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TrainerStateStore.JOURNAL),
-                Serdes.Long(), Serdes.ByteArray()).withCachingDisabled()
-                .withLoggingEnabled(Map.of("segment.bytes", Integer.toString(32 << 20))), TRAINER);
-        return t;
-    }
-
-    private static Topology build(TopicCatalogue topics, ProcessorSupplier<byte[], byte[], byte[], byte[]> trainer) {
         Topology t = new Topology();
         t.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.clicks());
-        t.addProcessor(TRAINER, trainer, SOURCE);
+        return trainer(t, SOURCE, topics, store, () -> new BatchTrainerProcessor(settings, batch, policy, checkpoint,
+                factory, meters, faults));
+    }
+
+    /**
+     * The topology of {@code inflight.topology.models}: with {@code oneModel} and a clicks topic of
+     * {@code clicksPartitions} &gt; 1 partitions the intake and trainer sub-topologies (see above),
+     * else the direct topology.
+     */
+    public static Topology build(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch,
+                                 StoreConfig store, PolicySettings policy, CadenceSettings checkpoint,
+                                 BatchModelFactory factory, TrainerMeters meters, Faults faults, boolean oneModel,
+                                 int clicksPartitions) {
+        if (!oneModel || clicksPartitions <= 1) {
+            return build(topics, settings, batch, store, policy, checkpoint, factory, meters, faults);
+        }
+        WithInternalTopics t = new WithInternalTopics();
+        t.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.clicks());
+        t.addProcessor(INTAKE, () -> new IntakeProcessor(settings, meters, faults), SOURCE);
+        t.addSink(INTAKE_DEAD_LETTER_SINK, topics.deadLetter(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer(), INTAKE);
+        t.internalTopic(EVENTS_TOPIC, 1);
+        t.addSink(EVENTS_SINK, EVENTS_TOPIC, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), INTAKE);
+        t.addSource(EVENTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), EVENTS_TOPIC);
+        return trainer(t, EVENTS_SOURCE, topics, store, () -> BatchTrainerProcessor.ofCheckedEvents(settings, batch,
+                policy, checkpoint, factory, meters, faults));
+    }
+
+    /** A {@link Topology} that can declare Kafka Streams internal (repartition) topics. */
+    private static final class WithInternalTopics extends Topology {
+        void internalTopic(String name, int partitions) {
+            internalTopologyBuilder.addInternalTopic(name, new InternalTopicProperties(partitions));
+        }
+    }
+
+    /** Adds the trainer, its stores and its sinks to {@code t}, reading {@code source}. */
+    private static Topology trainer(Topology t, String source, TopicCatalogue topics, StoreConfig store,
+                                    ProcessorSupplier<byte[], byte[], byte[], byte[]> trainer) {
+        t.addProcessor(TRAINER, trainer, source);
         var state = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TrainerStateStore.STATE), Serdes.String(), Serdes.ByteArray());
         t.addStateStore(state.withCachingDisabled(), TRAINER);
@@ -117,6 +185,12 @@ public final class TrainerTopology {
                 Serdes.ByteArray().serializer(), TRAINER);
         t.addSink(MODEL_UPDATES_SINK, topics.modelUpdates(), Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer(), TRAINER);
+        t.addStateStore(EmbeddingStores.builder(TrainerStateStore.EMBEDDINGS, store), TRAINER);
+        // Small segments: journal records are deleted at every checkpoint, and compaction only
+        // cleans closed segments, so a restore reads little more than the live journal.
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TrainerStateStore.JOURNAL),
+                Serdes.Long(), Serdes.ByteArray()).withCachingDisabled()
+                .withLoggingEnabled(Map.of("segment.bytes", Integer.toString(32 << 20))), TRAINER);
         return t;
     }
 }

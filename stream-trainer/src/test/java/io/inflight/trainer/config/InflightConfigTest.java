@@ -82,6 +82,18 @@ class InflightConfigTest {
     }
 
     @Test
+    void shouldTrainOneModelByDefaultAndRejectAnUnknownTopologyNamingKeyAndValue() {
+        assertThat(InflightConfig.parse(base()).oneModel()).isTrue();
+        Map<String, String> per = base();
+        per.put(InflightConfig.TOPOLOGY_MODELS, "per-partition");
+        assertThat(InflightConfig.parse(per).oneModel()).isFalse();
+        Map<String, String> bad = base();
+        bad.put(InflightConfig.TOPOLOGY_MODELS, "two");
+        assertThatThrownBy(() -> InflightConfig.parse(bad)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(InflightConfig.TOPOLOGY_MODELS).hasMessageContaining("two");
+    }
+
+    @Test
     void shouldRejectBadCadenceValuesNamingTheKey() {
         Map<String, String> m = base();
         m.put(InflightConfig.CHECKPOINT_INTERVAL_MS, "-1");
