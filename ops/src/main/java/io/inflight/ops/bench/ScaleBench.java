@@ -40,7 +40,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 public final class ScaleBench {
 
     /** The one-model setting (issue 16); a build without it trains per partition. */
-    public static final String TOPOLOGY_MODELS = "inflight.topology.models";
+    public static final String TOPOLOGY_MODELS = InflightConfig.TOPOLOGY_MODELS;
     static final int PARTITIONS = 4;
 
     /** What to run: events, model, batch size, instance counts of (b), extra {@code --set} settings. */
