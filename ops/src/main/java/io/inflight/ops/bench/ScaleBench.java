@@ -39,7 +39,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class ScaleBench {
 
-    /** The one-model setting (issue 16); a build without it trains per partition. */
+    /** The setting that chooses one model or a replica per partition (issue 16). */
     public static final String TOPOLOGY_MODELS = InflightConfig.TOPOLOGY_MODELS;
     static final int PARTITIONS = 4;
 
@@ -76,7 +76,7 @@ public final class ScaleBench {
     }
 
     /** Everything the bench measured. */
-    public record Result(long events, String model, int batch, boolean oneModel, List<Run> runs, Failover failover,
+    public record Result(long events, String model, int batch, List<Run> runs, Failover failover,
                          Failover failoverStandby, double seconds) {
 
         Run run(String name) {
@@ -90,10 +90,9 @@ public final class ScaleBench {
             m.put("events", events);
             m.put("model", "\"" + model + "\"");
             m.put("batch", batch);
-            m.put("one_model_topology", oneModel ? "\"one\"" : "\"unavailable: per-partition\"");
             m.put("single_partition_auc", num(run("single-partition") == null ? Double.NaN : run("single-partition").auc(), 5));
             Run one = runs.stream().filter(r -> r.name().startsWith("one-model")).findFirst().orElse(null);
-            m.put("one_model_auc", oneModel && one != null ? num(one.auc(), 5) : "null");
+            m.put("one_model_auc", one == null ? "null" : num(one.auc(), 5));
             m.put("separate_replicas_auc", num(run("separate-replicas") == null ? Double.NaN : run("separate-replicas").auc(), 5));
             m.put("separate_replicas_auc_kind", "\"pooled\"");
             m.put("failover_resume_seconds", failover == null ? "null" : num(failover.resumeSeconds(), 2));
@@ -137,8 +136,7 @@ public final class ScaleBench {
         /** The readable table. */
         public String table() {
             StringBuilder b = new StringBuilder();
-            b.append(String.format(Locale.ROOT, "%,d events, %s, batch %d%s%n", events, model, batch, oneModel ? ""
-                    : "; this build has no " + TOPOLOGY_MODELS + ": the 4-partition runs train per partition"));
+            b.append(String.format(Locale.ROOT, "%,d events, %s, batch %d%n", events, model, batch));
             b.append(String.format(Locale.ROOT, "%-20s %5s %-13s %4s %8s %9s %9s %9s %9s %9s%n", "run", "parts", "topology",
                     "inst", "AUC", "events/s", "bytes/ev", "input/ev", "cpu ms/ev", "brk ms/ev"));
             for (Run r : runs) {
@@ -177,16 +175,10 @@ public final class ScaleBench {
         this.log = log;
     }
 
-    /** Whether this build knows {@value #TOPOLOGY_MODELS}. */
-    public static boolean oneModelAvailable() {
-        return InflightConfig.DEF.names().contains(TOPOLOGY_MODELS);
-    }
-
     /** Runs (a), (c), (b) with each instance count, then the failovers when {@code failovers}. */
     public Result run(Options o, boolean failovers) throws Exception {
         long t0 = System.nanoTime();
         long n = o.roundedEvents();
-        boolean one = oneModelAvailable();
         log.printf(Locale.ROOT, "[scale] generating %,d events (seed %d)%n", n, o.seed());
         EventCodec codec = new EventCodec(EventLimits.DEFAULTS);
         List<byte[]> events = new ArrayList<>((int) n);
@@ -196,14 +188,14 @@ public final class ScaleBench {
         }
         String fields = GeneratorSpec.defaults(n, o.seed()).fieldNames();
         List<Run> runs = new ArrayList<>();
-        runs.add(train(o, events, fields, "single-partition", 1, null, 1));
-        runs.add(train(o, events, fields, "separate-replicas", PARTITIONS, "per-partition", 1));
+        runs.add(train(o, events, fields, "single-partition", 1, InflightConfig.MODELS_ONE, 1));
+        runs.add(train(o, events, fields, "separate-replicas", PARTITIONS, InflightConfig.MODELS_PER_PARTITION, 1));
         for (int k : o.instances()) {
-            runs.add(train(o, events, fields, "one-model-" + k, PARTITIONS, one ? "one" : null, k));
+            runs.add(train(o, events, fields, "one-model-" + k, PARTITIONS, InflightConfig.MODELS_ONE, k));
         }
-        Failover f0 = failovers ? failover(o, events, fields, one, 0) : null;
-        Failover f1 = failovers ? failover(o, events, fields, one, 1) : null;
-        return new Result(n, o.model(), o.batch(), one, runs, f0, f1, (System.nanoTime() - t0) / 1e9);
+        Failover f0 = failovers ? failover(o, events, fields, 0) : null;
+        Failover f1 = failovers ? failover(o, events, fields, 1) : null;
+        return new Result(n, o.model(), o.batch(), runs, f0, f1, (System.nanoTime() - t0) / 1e9);
     }
 
     private Map<String, String> settings(Options o, String fields, String name, int partitions, String topology) {
@@ -216,9 +208,7 @@ public final class ScaleBench {
         m.put(InflightConfig.MODEL_FIELDS, fields);
         m.put(InflightConfig.BATCH_SIZE, Integer.toString(o.batch()));
         m.put(InflightConfig.PREDICTIONS_ENABLED, "true");
-        if (topology != null && oneModelAvailable()) {
-            m.put(TOPOLOGY_MODELS, topology);
-        }
+        m.put(TOPOLOGY_MODELS, topology);
         return m;
     }
 
@@ -228,7 +218,7 @@ public final class ScaleBench {
         Map<String, String> cfg = settings(o, fields, name, partitions, topology);
         InflightConfig config = InflightConfig.parse(cfg);
         TrainerApp.ensureTopics(config);
-        String shown = topology != null && oneModelAvailable() ? topology : partitions == 1 ? "direct" : "per-partition";
+        String shown = partitions == 1 ? "direct" : topology;
         log.printf(Locale.ROOT, "[scale] %s: %d instance(s), %d partition(s), %s: starting%n", name, instances, partitions,
                 shown);
         Map<String, Object> kafka = new HashMap<>(config.kafkaClientConfigs());
@@ -257,10 +247,10 @@ public final class ScaleBench {
         }
     }
 
-    private Failover failover(Options o, List<byte[]> events, String fields, boolean one, int standbys) throws Exception {
+    private Failover failover(Options o, List<byte[]> events, String fields, int standbys) throws Exception {
         long n = events.size();
         String name = "failover-" + standbys;
-        Map<String, String> cfg = settings(o, fields, name, PARTITIONS, one ? "one" : null);
+        Map<String, String> cfg = settings(o, fields, name, PARTITIONS, InflightConfig.MODELS_ONE);
         cfg.put(InflightConfig.STREAMS_PREFIX + "num.standby.replicas", Integer.toString(standbys));
         InflightConfig config = InflightConfig.parse(cfg);
         TrainerApp.ensureTopics(config);
