@@ -2,6 +2,7 @@ package io.inflight.ops.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.inflight.ops.Await;
 import io.inflight.ops.ItFixtures;
 import io.inflight.ops.bench.PredictionLog;
 import io.inflight.ops.bench.TrainerCluster;
@@ -68,7 +69,6 @@ class FailoverIT {
                 events.add(codec.encode(s.nextEvent()));
             }
             int firstPart = EVENTS / 3;
-            produce(broker.bootstrapServers(), events, 0, firstPart);
 
             long t0 = System.nanoTime();
             Map<String, Object> kafka = new HashMap<>(config.kafkaClientConfigs());
@@ -78,7 +78,12 @@ class FailoverIT {
                 for (int i = 0; i < 3; i++) {
                     cluster.start();
                 }
-                // training under way on all three: a first share of the events scored
+                // all three own tasks before there is any state (a task with state stays where its state is
+                // until a probing rebalance: an instance joining late could own none)
+                Await.until(Duration.ofSeconds(180), Duration.ofMillis(200), () -> "three instances owning tasks",
+                        () -> cluster.checkAlive(Set.of()), () -> cluster.owners(admin, 3).isEmpty() ? null : Boolean.TRUE);
+                produce(broker.bootstrapServers(), events, 0, firstPart);
+                // training under way: a first share of the events scored
                 live.await(EVENTS / 12, Duration.ofSeconds(180), () -> cluster.checkAlive(Set.of()));
                 TrainerCluster.Failover f = cluster.killOneAndMeasure(admin, 3, config.topics().clicks(),
                         () -> produce(broker.bootstrapServers(), events, firstPart, EVENTS), Duration.ofSeconds(180));
