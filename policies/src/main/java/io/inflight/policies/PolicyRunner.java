@@ -40,7 +40,8 @@ import java.util.zip.InflaterInputStream;
  * <ol>
  *   <li>For a feature without a row, call {@link #admit(long)}; create its row (mask
  *       {@link #initialMask()}, precision {@link #initialPrecision()}, zero weights) only when it
- *       returns true, otherwise read it as zeros.</li>
+ *       returns true, otherwise read its gated shared row without training it (zeros without
+ *       shared rows).</li>
  *   <li>If {@link #growthEnabled()}, after a batch's forward pass call {@link #observeFeature} for
  *       each (feature, its loss) of the batch, then {@link #endBatch()} once.</li>
  *   <li>If {@link #needsDimensionImportance()}, add each scattered row gradient to

@@ -79,6 +79,9 @@ class PolicySettingsTest {
                 "42000", PolicySettings.SHARED_FRACTION, "0.25"));
         assertThat(ada.sharedRows(16)).as("adaptive: a power of two at most the share").isEqualTo(128);
         assertThat(ada.with(PolicySettings.SHARED_ADAPTIVE, "false").sharedRows(16)).as("fixed").isEqualTo(250);
+        assertThat(ada.with(PolicySettings.BUDGET_BYTES, "1864").sharedRows(16))
+                .as("a tiny budget keeps a few (1864 x 0.25 / 42 = 11, a power of two: 8)").isEqualTo(8);
+        assertThat(ada.with(PolicySettings.BUDGET_BYTES, "160").sharedRows(16)).as("less than one row: none").isZero();
         assertThat(PolicySettings.fromMap(Map.of(PolicySettings.MODE, "adaembed")).sharedRows(16)).as("no budget").isZero();
         Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash")))
                 .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("mode hash");

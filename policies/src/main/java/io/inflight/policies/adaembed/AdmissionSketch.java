@@ -18,8 +18,9 @@ import java.util.Arrays;
  * halved after that many calls (TinyLFU-style aging), so counts reflect the recent stream and
  * stale collisions fade; a halving can delay an admission, never advance one.
  *
- * <p>Until admitted, a feature reads as zeros: that is the caller's job (the trainer looks it up,
- * finds no row, and uses a zero vector without creating one). Not thread-safe.
+ * <p>Until admitted, a feature reads its gated shared row (zeros without shared rows) and trains
+ * nothing: that is the caller's job (the trainer looks it up, finds no row, and reads without
+ * creating one). Not thread-safe.
  */
 public final class AdmissionSketch {
 

@@ -113,10 +113,7 @@ final class ConfigChecks {
         long state = PolicyRunner.plannedStateBytes(p);
         double target = (p.budgetBytes() - state) * (1 - p.budgetHeadroom()) - sharedBytes;
         if (target < eventBytes) {
-            long least = (long) Math.ceil(eventBytes / (1 - p.budgetHeadroom())) + state;
-            if (p.with(PolicySettings.BUDGET_BYTES, Long.toString(least)).sharedRows(batch.dim()) > 0) {
-                least = (long) Math.ceil(eventBytes / (1 - p.budgetHeadroom() - p.sharedFraction())) + state;
-            }
+            long least = leastBudget(p, batch.dim(), eventBytes);
             String row = "a new row of layout " + layout + " at " + store.defaultPrecision().name().toLowerCase(Locale.ROOT)
                     + (mask == 1 && layout.chunks() > 1 ? " (one chunk, mode " + p.mode().configName() + ")" : "")
                     + " is " + rowBytes + " bytes";
@@ -129,6 +126,24 @@ final class ConfigChecks {
                     + "; give at least " + least + " (or 0 for no budget)");
         }
         return List.of();
+    }
+
+    /**
+     * The smallest budget whose pass target, {@code (budget - state) x (1 - headroom) - shared rows},
+     * holds the rows of one event ({@code eventBytes}); the state and the shared rows grow with the
+     * budget (powers of two), so it is searched upward from the bound without them (error path only).
+     */
+    private static long leastBudget(PolicySettings p, int dim, long eventBytes) {
+        long b = (long) Math.ceil(eventBytes / (1 - p.budgetHeadroom()));
+        for (long limit = 64 * b + (1L << 20); b < limit; b++) {
+            PolicySettings q = p.with(PolicySettings.BUDGET_BYTES, Long.toString(b));
+            double target = (b - PolicyRunner.plannedStateBytes(q)) * (1 - q.budgetHeadroom())
+                    - q.sharedRows(dim) * PolicySettings.sharedRowBytes(dim);
+            if (target >= eventBytes) {
+                return b;
+            }
+        }
+        return b;
     }
 
     /**

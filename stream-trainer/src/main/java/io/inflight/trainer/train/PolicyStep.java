@@ -20,7 +20,10 @@ import java.util.Arrays;
  */
 final class PolicyStep {
 
-    /** Refused a row: not seen often enough yet, reads zeros. */
+    /**
+     * Refused a row: not seen often enough yet; reads its gated shared row (zeros without shared
+     * rows) and trains nothing.
+     */
     private static final int REFUSED = -2;
     /** Refused a row for want of room, but recurring: reads and trains its shared row. */
     private static final int SHARED = -3;
@@ -123,7 +126,8 @@ final class PolicyStep {
 
     /**
      * Frequency admission: every key without a row counts its occurrences in the batch with the
-     * policy's sketch until it is admitted; a refused key reads as zeros and gets no row this step.
+     * policy's sketch until it is admitted; a refused key gets no row this step and reads its gated
+     * shared row without training it (zeros without shared rows).
      *
      * @return the number of refused keys
      */
@@ -159,8 +163,13 @@ final class PolicyStep {
                 if (recurring && rows.shared() != null) {
                     rowMask[r] = SHARED; // reads (and trains) its gated shared row until a pass makes room
                     gateRow(p, r);
+                } else if (rows.shared() != null) {
+                    // not seen often enough yet: reads its gated shared row (what its field's features
+                    // that share the row learned) but trains nothing, so one-off features add no noise
+                    rowMask[r] = REFUSED;
+                    gateRow(p, r);
                 } else {
-                    rowMask[r] = REFUSED; // not seen often enough yet: reads zeros
+                    rowMask[r] = REFUSED; // not seen often enough yet, no shared rows: reads zeros
                     Arrays.fill(rowBuf, r * stride, (r + 1) * stride, 0f);
                 }
                 refused++;
@@ -295,8 +304,8 @@ final class PolicyStep {
 
     /**
      * Tells the shared rows what they served this step, in accesses x dimensions: all of a feature
-     * that reads its shared row, the pruned chunks of a stored row; one-off features that read zeros
-     * count for neither.
+     * that reads and trains its shared row, the pruned chunks of a stored row; features not admitted
+     * yet (they read their shared row but do not train it) count for neither.
      */
     private void countTraffic(Prepared p, int newMask) {
         int[] widths = rows.chunkWidths();

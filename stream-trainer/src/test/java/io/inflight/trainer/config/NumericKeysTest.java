@@ -163,20 +163,22 @@ class NumericKeysTest {
         assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("100")
                 .hasMessageContaining("smaller than one row").hasMessageContaining("122 bytes")
-                .hasMessageContaining("give at least 257"); // 2 fields x 122 / 0.95
-        // larger than a row, but a pass aims at 95% of it: less than the two rows of one event
-        m.put(PolicySettings.BUDGET_BYTES, "256");
+                .hasMessageContaining("give at least 302"); // 302 x 0.95 - one shared row of 42 >= 2 fields x 122
+        // larger than a row, but a pass aims at 95% of it less the shared rows (one of 42 bytes here):
+        // less than the two rows of one event
+        m.put(PolicySettings.BUDGET_BYTES, "301");
         assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("256")
+                .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("301")
                 .hasMessageContaining("every pass would evict");
-        m.put(PolicySettings.BUDGET_BYTES, "257");
-        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(257);
+        m.put(PolicySettings.BUDGET_BYTES, "302");
+        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(302);
         // ESAPN rows start at one chunk: 16 + 34 + 24 = 74 bytes, so a smaller budget is enough, but its
-        // per-feature state (at least 16 slots of 34 bytes) counts in the budget too: 2 x 74 / 0.95 + 544
+        // per-feature state (at least 16 slots of 34 bytes) and 4 shared rows (168 bytes) count in the
+        // budget too: (877 - 544) x 0.95 - 168 >= 2 x 74
         m.put(PolicySettings.MODE, "esapn");
-        m.put(PolicySettings.BUDGET_BYTES, "700");
-        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(700);
-        m.put(PolicySettings.BUDGET_BYTES, "699");
+        m.put(PolicySettings.BUDGET_BYTES, "877");
+        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(877);
+        m.put(PolicySettings.BUDGET_BYTES, "876");
         assertThatThrownBy(() -> InflightConfig.parse(m)).hasMessageContaining("one chunk, mode esapn");
     }
 
