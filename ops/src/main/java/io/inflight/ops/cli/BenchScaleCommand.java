@@ -25,9 +25,9 @@ import picocli.CommandLine.Option;
                 + "the 4 replicas), events/s between the first and the last prediction, the broker's log bytes of the "
                 + "run's topics per event (Streams-internal topics included), all instances' CPU time per event; per "
                 + "failover: the seconds from the kill to the moved tasks' first committed progress (the consumer "
-                + "group's session timeout, 45 s by default, is most of it) and events lost or scored twice.",
+                + "group's session timeout, 10 s by Inflight's default, is most of it) and events lost or scored twice.",
                 "Default: 100,000 events, deepfm, batch 256: about 5 minutes on 2 shared cores here. --quick: 8,000 "
-                + "events, fm, batch 50 (about 3 minutes, mostly JVM starts and the two 45 s failover detections).",
+                + "events, fm, batch 50 (about 3 minutes, mostly JVM starts and the two failover detections).",
                 "Examples:",
                 "  inflight bench scale --json",
                 "  inflight bench scale -n 20000 --model fm --no-failover",
