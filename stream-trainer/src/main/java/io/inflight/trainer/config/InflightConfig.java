@@ -415,10 +415,13 @@ public final class InflightConfig extends AbstractConfig {
             p.put(StreamsConfig.mainConsumerPrefix(session), Integer.toString(DEFAULT_SESSION_TIMEOUT_MS));
         }
         // The trainer sends bursts (a publication is one record per changed row): larger producer
-        // batches cost the producer and the broker less per record. Only where nobody set them.
-        for (String key : new String[] {"batch.size", "linger.ms"}) {
-            if (!p.containsKey(key) && !p.containsKey(StreamsConfig.producerPrefix(key))) {
-                p.put(StreamsConfig.producerPrefix(key), key.equals("batch.size") ? "262144" : "10");
+        // batches cost the producer and the broker less per record. lz4 halves what every input byte
+        // costs again on the broker (the journal, the events topic): 158 -> 67 and 170 -> 76 bytes per
+        // generated event, LR through the pipeline 2-9% faster, DeepFM the same. Only where nobody set them.
+        Map<String, String> producerDefaults = Map.of("batch.size", "262144", "linger.ms", "10", "compression.type", "lz4");
+        for (Map.Entry<String, String> d : new TreeMap<>(producerDefaults).entrySet()) {
+            if (!p.containsKey(d.getKey()) && !p.containsKey(StreamsConfig.producerPrefix(d.getKey()))) {
+                p.put(StreamsConfig.producerPrefix(d.getKey()), d.getValue());
             }
         }
         return p;

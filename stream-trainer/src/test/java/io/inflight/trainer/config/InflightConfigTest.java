@@ -72,13 +72,17 @@ class InflightConfigTest {
         Properties defaults = InflightConfig.parse(base()).streamsProperties();
         assertThat(defaults.getProperty("producer.batch.size")).isEqualTo("262144");
         assertThat(defaults.getProperty("producer.linger.ms")).isEqualTo("10");
+        assertThat(defaults.getProperty("producer.compression.type")).isEqualTo("lz4");
         Map<String, String> m = base();
+        m.put("kafka.compression.type", "zstd");
         m.put("kafka.batch.size", "32768");
         m.put("streams.producer.linger.ms", "0");
         Properties p = InflightConfig.parse(m).streamsProperties();
         assertThat(p.getProperty("batch.size")).isEqualTo("32768");
         assertThat(p.getProperty("producer.batch.size")).isNull(); // would shadow the user's kafka.batch.size
         assertThat(p.getProperty("producer.linger.ms")).isEqualTo("0");
+        assertThat(p.getProperty("compression.type")).isEqualTo("zstd");
+        assertThat(p.getProperty("producer.compression.type")).isNull();
     }
 
     @Test
