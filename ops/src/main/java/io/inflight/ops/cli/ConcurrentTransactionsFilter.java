@@ -17,6 +17,12 @@ import java.io.PrintStream;
  * slf4j-simple writes for that message (one {@code println} per event, its format set in
  * {@code simplelogger.properties}).
  *
+ * <p>The embedded broker's shutdown adds one more line of the same kind, at the end of every command
+ * that started it: its controller-registration channel ({@code NodeToControllerChannelManager ...
+ * name=registration}) is closed twice, and the second close warns {@code Attempting to close
+ * NetworkClient that has already been closed.} It is dropped too; other {@code NetworkClient}
+ * warnings (connection trouble) are kept.
+ *
  * <p>{@code -D}{@value #SHOW_PROPERTY}{@code =true} shows them again.
  */
 final class ConcurrentTransactionsFilter extends PrintStream {
@@ -37,8 +43,13 @@ final class ConcurrentTransactionsFilter extends PrintStream {
 
     /** Whether {@code line} is the producer's retry warning for {@code CONCURRENT_TRANSACTIONS}. */
     static boolean dropped(String line) {
-        return line != null && line.contains(" WARN Sender - ") && line.contains("Got error produce response")
-                && line.endsWith("Error: CONCURRENT_TRANSACTIONS");
+        if (line == null) {
+            return false;
+        }
+        return line.contains(" WARN Sender - ") && line.contains("Got error produce response")
+                && line.endsWith("Error: CONCURRENT_TRANSACTIONS")
+                || line.contains(" WARN NetworkClient - [NodeToControllerChannelManager ")
+                && line.endsWith("Attempting to close NetworkClient that has already been closed.");
     }
 
     @Override

@@ -7,7 +7,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** Standard error loses the producer's CONCURRENT_TRANSACTIONS retry warnings and nothing else. */
+/** Standard error loses the producer's CONCURRENT_TRANSACTIONS retry warnings and the broker's double-close warning, nothing else. */
 class ConcurrentTransactionsFilterTest {
 
     /** As {@code demo} printed it on an embedded broker (slf4j-simple, the format of simplelogger.properties). */
@@ -15,6 +15,10 @@ class ConcurrentTransactionsFilterTest {
             + "97e8-47bd59fdccce-StreamThread-1-producer, transactionalId=inflight-trainer-fe7b1312-9158-44bb-97e8-"
             + "47bd59fdccce-1] Got error produce response with correlation id 235 on topic-partition inflight-trainer-"
             + "inflight-journal-changelog-0, retrying (2147483646 attempts left). Error: CONCURRENT_TRANSACTIONS";
+
+    /** As every command that started the embedded broker printed it at its end. */
+    private static final String SHUTDOWN = "20:25:59.252 WARN NetworkClient - [NodeToControllerChannelManager id=1 "
+            + "name=registration] Attempting to close NetworkClient that has already been closed.";
 
     @Test
     void shouldDropOnlyTheConcurrentTransactionsRetryWarning() throws Exception {
@@ -27,6 +31,9 @@ class ConcurrentTransactionsFilterTest {
             System.err.println(RETRY);
             System.err.println(RETRY.replace("CONCURRENT_TRANSACTIONS", "NOT_LEADER_OR_FOLLOWER"));
             System.err.println("15:58:07.983 WARN NetworkClient - something else. Error: CONCURRENT_TRANSACTIONS");
+            System.err.println(SHUTDOWN);
+            System.err.println(SHUTDOWN.replace("Attempting to close NetworkClient that has already been closed.",
+                    "Connection to node 1 (localhost/127.0.0.1:39092) could not be established."));
             System.err.println("error: training stopped");
         } finally {
             System.setErr(original);
@@ -34,6 +41,8 @@ class ConcurrentTransactionsFilterTest {
         assertThat(bytes.toString(StandardCharsets.UTF_8).lines().toList()).containsExactly(
                 RETRY.replace("CONCURRENT_TRANSACTIONS", "NOT_LEADER_OR_FOLLOWER"),
                 "15:58:07.983 WARN NetworkClient - something else. Error: CONCURRENT_TRANSACTIONS",
+                SHUTDOWN.replace("Attempting to close NetworkClient that has already been closed.",
+                        "Connection to node 1 (localhost/127.0.0.1:39092) could not be established."),
                 "error: training stopped");
     }
 
