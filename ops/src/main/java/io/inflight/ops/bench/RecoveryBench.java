@@ -8,11 +8,9 @@ import io.inflight.policies.Precision;
 import io.inflight.store.RowSink;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
-import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -342,19 +340,6 @@ public final class RecoveryBench {
     }
 
     private static Process startChild(Map<String, String> cfg, Path log) throws IOException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(System.getProperty("java.home") + File.separator + "bin" + File.separator + "java");
-        cmd.add("-Xmx1g");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("io.inflight.ops.cli.InflightCli");
-        cmd.add("train");
-        cmd.add("--progress-interval=60");
-        for (Map.Entry<String, String> e : cfg.entrySet()) {
-            cmd.add("--set");
-            cmd.add(e.getKey() + "=" + e.getValue());
-        }
-        Files.createDirectories(log.getParent());
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        return ChildTrainer.start(cfg, log);
     }
 }

@@ -1,9 +1,7 @@
 package io.inflight.ops.bench;
 
 import io.inflight.trainer.config.InflightConfig;
-import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -86,18 +84,8 @@ public final class TrainerCluster implements AutoCloseable {
         Map<String, String> m = new TreeMap<>(settings);
         m.put(InflightConfig.STATE_DIR, dir.resolve("state-" + i).toAbsolutePath().toString());
         m.put(InflightConfig.STREAMS_PREFIX + "client.id", clientId);
-        List<String> cmd = new ArrayList<>(List.of(System.getProperty("java.home") + File.separator + "bin" + File.separator
-                + "java", "-Xmx1g", "-cp", System.getProperty("java.class.path"), "io.inflight.ops.cli.InflightCli", "train",
-                "--progress-interval=60"));
-        for (Map.Entry<String, String> e : m.entrySet()) {
-            cmd.add("--set");
-            cmd.add(e.getKey() + "=" + e.getValue());
-        }
-        Files.createDirectories(dir);
         Path log = dir.resolve("instance-" + i + ".log");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
-        pb.environment().putIfAbsent("OMP_NUM_THREADS", "1");
-        Instance in = new Instance(i, clientId, pb.start(), log);
+        Instance in = new Instance(i, clientId, ChildTrainer.start(m, log), log);
         instances.add(in);
         return in;
     }
