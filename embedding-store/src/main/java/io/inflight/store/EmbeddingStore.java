@@ -12,11 +12,12 @@ import io.inflight.policies.Precision;
  * <h2>Rows</h2>
  * A row has D dimensions in K chunks ({@link ChunkLayout}); each chunk is stored at a
  * {@link Precision} or pruned (reads as zeros), and keeps a FIITED utility (bf16) and a row-wise Adagrad
- * accumulator (one per row instead with {@link StoreConfig#rowAdagrad}). A row also has a fp32 linear
- * weight with its own accumulator, an access count (32-bit, saturating), the step of its last update
- * (its low 32 bits) and a 32-bit update counter that keys stochastic rounding ({@link RowSizes} has
- * the bytes of each): a replay of the same
- * calls reproduces every bit, whatever rows moved between tiers in between (moves copy stored bytes).
+ * accumulator (16-bit; one per row instead with {@link StoreConfig#rowAdagrad}). A row also has a fp32
+ * linear weight with its own 16-bit accumulator, an access count (16-bit, saturating) and the step of
+ * its last update (its low 32 bits) ({@link RowSizes} has the bytes of each). Stochastic rounding is
+ * keyed by (seed, key, training step) in a scatter, and by (seed, key, the row's last step,
+ * operation, precision) in a policy operation: a replay of the same calls reproduces every bit,
+ * whatever rows moved between tiers in between (moves copy stored bytes).
  * A row that is not stored reads as its initialisation ({@link StoreConfig#newRowInit}) and is
  * created by its first scatter; an evicted row comes back as a new row (optimizer state zero).
  *

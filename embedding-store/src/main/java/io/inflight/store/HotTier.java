@@ -5,9 +5,9 @@ import java.util.Arrays;
 
 /**
  * The VHPI hot tier (FIITED Fig. 6): a {@link KeyIndex} from feature key to an entry number, the
- * entries as parallel primitive arrays (key, access count, last step, update counter, linear weight
- * and its accumulator; per chunk a 4-bit code, a slot address, a bf16 utility and an Adagrad
- * accumulator), and {@link Slab}s of chunk slots per (width, precision) class; a slot of a quantized
+ * entries as parallel primitive arrays (key, access count, last step, linear weight and its
+ * accumulator; per chunk a 4-bit code, a slot address, a bf16 utility and an Adagrad accumulator),
+ * and {@link Slab}s of chunk slots per (width, precision) class; a slot of a quantized
  * class holds the chunk's scale ({@link Quantizer#packScale}, 2 bytes) after its value bytes. Entries are kept in an intrusive
  * least-recently-used list (int links). No per-row objects. Not thread-safe.
  *
@@ -17,15 +17,15 @@ import java.util.Arrays;
  *   <li>{@link #code}: {@code ceil(K/2)} bytes per row, chunk {@code c} in the nibble
  *       {@code 4·(c mod 2)} of byte {@code c/2}: bit 3 set when the chunk is stored (the row mask),
  *       bits 0-2 its {@link Precision} ordinal (kept while pruned);</li>
- *   <li>{@link #accesses}: saturating at {@link Integer#MAX_VALUE};</li>
+ *   <li>{@link #accesses}: 2 bytes, saturating at {@link RowSizes#MAX_ACCESSES} (ESAPN's top
+ *       frequency bucket starts at 2^15; AdaEmbed and FIITED rank by utility);</li>
  *   <li>{@link #lastStep}: the low 32 bits of the step, compared as an unsigned difference, exact for
  *       gaps below 2^32 steps;</li>
- *   <li>{@link #updates}: the stochastic-rounding counter, wrapping modulo 2^32 (read unsigned, so the
- *       draws are those of a 64-bit counter until 2^32 updates of one row);</li>
  *   <li>{@link #utility}: bf16 bits, written with stochastic rounding (unbiased, so the lazy decay of
  *       {@code gamma = 0.999} per step is not rounded away);</li>
- *   <li>{@link #accumulator}: one per chunk, or one per row with {@link StoreConfig#rowAdagrad}
- *       ({@link #acc}).</li>
+ *   <li>{@link #accumulator} and {@link #linearAcc}: Adagrad accumulators in the 16-bit format of
+ *       {@link Quantizer#acc16Stochastic}, written with stochastic rounding; one per chunk, or one per
+ *       row with {@link StoreConfig#rowAdagrad} ({@link #acc}).</li>
  * </ul>
  */
 final class HotTier {
@@ -47,12 +47,11 @@ final class HotTier {
     byte[] code;
     int[] slot;
     short[] utility;
-    float[] accumulator;
-    int[] accesses;
+    short[] accumulator;
+    short[] accesses;
     int[] lastStep;
-    int[] updates;
     float[] linear;
-    float[] linearAcc;
+    short[] linearAcc;
     boolean[] dirty;
     private int[] prev;
     private int[] next;
@@ -81,12 +80,11 @@ final class HotTier {
         code = Arrays.copyOf(code == null ? new byte[0] : code, cap * codeBytes);
         slot = Arrays.copyOf(slot == null ? new int[0] : slot, cap * k);
         utility = Arrays.copyOf(utility == null ? new short[0] : utility, cap * k);
-        accumulator = Arrays.copyOf(accumulator == null ? new float[0] : accumulator, cap * accPerRow);
-        accesses = Arrays.copyOf(accesses == null ? new int[0] : accesses, cap);
+        accumulator = Arrays.copyOf(accumulator == null ? new short[0] : accumulator, cap * accPerRow);
+        accesses = Arrays.copyOf(accesses == null ? new short[0] : accesses, cap);
         lastStep = Arrays.copyOf(lastStep == null ? new int[0] : lastStep, cap);
-        updates = Arrays.copyOf(updates == null ? new int[0] : updates, cap);
         linear = Arrays.copyOf(linear == null ? new float[0] : linear, cap);
-        linearAcc = Arrays.copyOf(linearAcc == null ? new float[0] : linearAcc, cap);
+        linearAcc = Arrays.copyOf(linearAcc == null ? new short[0] : linearAcc, cap);
         dirty = Arrays.copyOf(dirty == null ? new boolean[0] : dirty, cap);
         prev = Arrays.copyOf(prev == null ? new int[0] : prev, cap);
         next = Arrays.copyOf(next == null ? new int[0] : next, cap);
@@ -142,12 +140,11 @@ final class HotTier {
             slot[base + c] = -1;
             utility[base + c] = 0;
         }
-        Arrays.fill(accumulator, e * accPerRow, (e + 1) * accPerRow, 0f);
+        Arrays.fill(accumulator, e * accPerRow, (e + 1) * accPerRow, (short) 0);
         accesses[e] = 0;
         lastStep[e] = 0;
-        updates[e] = 0;
         linear[e] = 0f;
-        linearAcc[e] = 0f;
+        linearAcc[e] = 0;
         dirty[e] = false;
         linkFirst(e);
         index.put(rowKey, e);
@@ -233,14 +230,34 @@ final class HotTier {
         utility[e * k + c] = (short) Quantizer.bf16Stochastic(u, r16);
     }
 
-    /** Adds {@code a} accesses to {@code e}, saturating. */
-    void addAccesses(int e, int a) {
-        accesses[e] = (int) Math.min(Integer.MAX_VALUE, (long) accesses[e] + a);
+    /** The access count of {@code e} (saturated at {@link RowSizes#MAX_ACCESSES}). */
+    int accesses(int e) {
+        return accesses[e] & 0xffff;
     }
 
-    /** The update counter of {@code e} as the unsigned value that keys stochastic rounding. */
-    long updates(int e) {
-        return Integer.toUnsignedLong(updates[e]);
+    /** Adds {@code a >= 0} accesses to {@code e}, saturating at {@link RowSizes#MAX_ACCESSES}. */
+    void addAccesses(int e, int a) {
+        accesses[e] = (short) Math.min(RowSizes.MAX_ACCESSES, (long) accesses(e) + a);
+    }
+
+    /** Adagrad accumulator {@code i} ({@link #acc}). */
+    float accumulator(int i) {
+        return Quantizer.acc16ToFloat(accumulator[i]);
+    }
+
+    /** Stores Adagrad accumulator {@code i} ({@link #acc}), stochastically rounded by 15 random bits {@code r15}. */
+    void setAccumulator(int i, float v, int r15) {
+        accumulator[i] = (short) Quantizer.acc16Stochastic(v, r15);
+    }
+
+    /** The linear weight's Adagrad accumulator of {@code e}. */
+    float linearAcc(int e) {
+        return Quantizer.acc16ToFloat(linearAcc[e]);
+    }
+
+    /** Stores the linear weight's Adagrad accumulator of {@code e}, stochastically rounded by {@code r15}. */
+    void setLinearAcc(int e, float v, int r15) {
+        linearAcc[e] = (short) Quantizer.acc16Stochastic(v, r15);
     }
 
     /** Steps strictly between the last access of {@code e} and {@code step} (unsigned 32-bit difference). */
@@ -316,7 +333,7 @@ final class HotTier {
             byte po = precision(e, c);
             row.precision[c] = po;
             row.utility[c] = utility(e, c);
-            row.accumulator[c] = rowAdagrad ? 0f : accumulator[i];
+            row.accumulator[c] = rowAdagrad ? 0f : accumulator(i);
             if (stored(e, c)) {
                 Slab s = slab(c, po);
                 System.arraycopy(s.data, s.offset(slot[i]), row.raw, row.rawOffset(c),
@@ -327,17 +344,17 @@ final class HotTier {
             }
         }
         row.rowAdagrad = rowAdagrad;
-        row.rowAccumulator = rowAdagrad ? accumulator[e] : 0f;
-        row.accesses = accesses[e];
+        row.rowAccumulator = rowAdagrad ? accumulator(e) : 0f;
+        row.accesses = accesses(e);
         row.lastStep = lastStep[e];
-        row.updates = updates[e];
         row.linear = linear[e];
-        row.linearAcc = linearAcc[e];
+        row.linearAcc = linearAcc(e);
     }
 
     /**
-     * Fills fresh entry {@code e} from {@code row}, allocating its slots. Utilities and scales are
-     * rounded to their 2-byte forms (exact for rows this build wrote; a version-1 row's fp32 fields round).
+     * Fills fresh entry {@code e} from {@code row}, allocating its slots. Utilities, scales and
+     * accumulators are rounded to nearest in their 2-byte forms (exact for rows this build wrote; an
+     * older version's fp32 fields round) and the access count saturates.
      */
     void copyIn(int e, RowBuffer row) {
         int base = e * k;
@@ -348,7 +365,8 @@ final class HotTier {
             utility[i] = (short) Quantizer.bf16Nearest(row.utility[c]);
             if (!rowAdagrad) {
                 // a row written with one accumulator per row gives it to each chunk
-                accumulator[i] = row.rowAdagrad ? ((row.mask & (1 << c)) != 0 ? row.rowAccumulator : 0f) : row.accumulator[c];
+                float a = row.rowAdagrad ? ((row.mask & (1 << c)) != 0 ? row.rowAccumulator : 0f) : row.accumulator[c];
+                accumulator[i] = (short) Quantizer.acc16Nearest(a);
             }
             if ((row.mask & (1 << c)) != 0) {
                 allocateSlot(e, c);
@@ -361,13 +379,12 @@ final class HotTier {
             }
         }
         if (rowAdagrad) {
-            accumulator[e] = row.rowAdagrad ? row.rowAccumulator : row.meanAccumulator();
+            accumulator[e] = (short) Quantizer.acc16Nearest(row.rowAdagrad ? row.rowAccumulator : row.meanAccumulator());
         }
-        accesses[e] = row.accesses;
+        accesses[e] = (short) Math.min(RowSizes.MAX_ACCESSES, Math.max(0, row.accesses));
         lastStep[e] = row.lastStep;
-        updates[e] = row.updates;
         linear[e] = row.linear;
-        linearAcc[e] = row.linearAcc;
+        linearAcc[e] = (short) Quantizer.acc16Nearest(row.linearAcc);
     }
 
     /** Entry numbers in use (a new array), for iteration. */

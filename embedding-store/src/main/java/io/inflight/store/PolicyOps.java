@@ -141,7 +141,7 @@ final class PolicyOps {
         rows.hotTotal.chunk(chunk, hot.precision(e, chunk), -1);
         hot.releaseSlot(e, chunk);
         if (!hot.rowAdagrad) {
-            hot.accumulator[i] = 0f;
+            hot.accumulator[i] = 0;
         }
         rows.log.markDirty(e);
     }
@@ -163,7 +163,6 @@ final class PolicyOps {
         }
         int i = e * k + chunk;
         hot.allocateSlot(e, chunk);
-        long counter = hot.updates(e);
         int off = rows.layout.offset(chunk);
         int w = rows.layout.width(chunk);
         SharedRows shared = rows.shared;
@@ -174,13 +173,13 @@ final class PolicyOps {
                 work[j] *= g;
             }
         } else {
-            rows.initInto(init, key, counter + 1, off, w, work, 0);
+            // counter 0 is the row's own initialisation; a re-allocation draws by the row's last step
+            rows.initInto(init, key, 1 + hot.lastStep(e), off, w, work, 0);
         }
-        hot.encode(e, chunk, work, 0, CounterRng.bits(rows.config.seed(), key, counter));
+        hot.encode(e, chunk, work, 0, rows.opRng(e, TieredRows.OP_ALLOCATE, hot.precision(e, chunk)));
         if (!hot.rowAdagrad) {
-            hot.accumulator[i] = 0f; // a row's one accumulator carries on
+            hot.accumulator[i] = 0; // a row's one accumulator carries on
         }
-        hot.updates[e]++;
         rows.total.chunk(chunk, hot.precision(e, chunk), 1);
         rows.hotTotal.chunk(chunk, hot.precision(e, chunk), 1);
         rows.log.markDirty(e);
@@ -200,8 +199,7 @@ final class PolicyOps {
             hot.releaseSlot(e, chunk);
             hot.setPrecision(e, chunk, p);
             hot.allocateSlot(e, chunk);
-            hot.encode(e, chunk, work, 0, CounterRng.bits(rows.config.seed(), key, hot.updates(e)));
-            hot.updates[e]++;
+            hot.encode(e, chunk, work, 0, rows.opRng(e, TieredRows.OP_PRECISION, p));
             rows.total.chunk(chunk, p, 1);
             rows.hotTotal.chunk(chunk, p, 1);
         } else {
@@ -236,7 +234,7 @@ final class PolicyOps {
             hot.setPrecision(e, c, p);
             if ((mask & (1 << c)) != 0) {
                 hot.allocateSlot(e, c);
-                hot.encode(e, c, values, rows.layout.offset(c), CounterRng.bits(rows.config.seed(), key, hot.updates(e)));
+                hot.encode(e, c, values, rows.layout.offset(c), rows.opRng(e, TieredRows.OP_IMPORT, p));
                 rows.total.chunk(c, p, 1);
                 rows.hotTotal.chunk(c, p, 1);
             }
@@ -292,7 +290,7 @@ final class PolicyOps {
 
         @Override
         public long accesses() {
-            return hot.accesses[e];
+            return hot.accesses(e);
         }
 
         @Override

@@ -24,7 +24,8 @@ import java.nio.ByteOrder;
  *       two values per byte (even index in the low nibble), INT2 four (index i at bits 2·(i mod 4)).</li>
  * </ul>
  * Every random draw is {@code CounterRng.at(rngBase, rngIndex + i)}, so the caller keys rounding by
- * (seed, key, update counter) and the dimension index. Stochastic rounding is unbiased:
+ * (seed, key, training step; a policy operation by its own key) and the dimension index. Stochastic
+ * rounding is unbiased:
  * {@code E[decode(encode(x))] = x} for values inside the representable range. Stateless.
  */
 public final class Quantizer {
@@ -232,6 +233,38 @@ public final class Quantizer {
             return ((bits >>> 16) & 0x8000) | 0x7f7f;
         }
         return (rounded >>> 16) & 0xffff;
+    }
+
+    /** The largest finite value of the 16-bit accumulator format ({@link #acc16Stochastic}): binary32 0x7f7f8000. */
+    static final int ACC16_MAX = 0xfeff;
+
+    /**
+     * Non-negative float -> the 16-bit accumulator format: bits 15-30 of its binary32 (8 exponent and
+     * 8 mantissa bits; the sign bit of a value that is never negative is dropped, so one mantissa bit
+     * more than bfloat16), stochastically rounded by 15 random bits {@code r15} (unbiased, so an
+     * Adagrad increment far below the value's last bit is kept in expectation); saturating at
+     * {@link #ACC16_MAX}; 0 for zero, negative or NaN input.
+     */
+    static int acc16Stochastic(float f, int r15) {
+        int bits = Float.floatToRawIntBits(f);
+        if (bits <= 0 || bits > 0x7f800000) {
+            return 0;
+        }
+        return Math.min(ACC16_MAX, (bits + (r15 & 0x7fff)) >>> 15);
+    }
+
+    /** {@link #acc16Stochastic}'s format, rounded to nearest (ties to even): for values read from another format. */
+    static int acc16Nearest(float f) {
+        int bits = Float.floatToRawIntBits(f);
+        if (bits <= 0 || bits > 0x7f800000) {
+            return 0;
+        }
+        return Math.min(ACC16_MAX, (bits + 0x3fff + ((bits >>> 15) & 1)) >>> 15);
+    }
+
+    /** The value of 16-bit accumulator bits (exact). */
+    static float acc16ToFloat(int bits) {
+        return Float.intBitsToFloat((bits & 0xffff) << 15);
     }
 
     /** float -> bfloat16 bits with stochastic rounding driven by 16 random bits {@code r16}. */

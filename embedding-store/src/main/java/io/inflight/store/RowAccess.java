@@ -75,10 +75,10 @@ public interface RowAccess {
      * (1 when {@code accesses} is null) and {@code g} = L2 norm of the chunk's gradient (pruned
      * chunks too); for every stored chunk: row-wise Adagrad with L2
      * ({@code G += mean((g + l2·w)²)}, {@code w -= lr·(g + l2·w) / (sqrt(G) + eps)}), written back
-     * at the chunk's precision with stochastic rounding keyed by (seed, key, update counter). The
-     * linear weight gets the same update with its own accumulator. A key that is not stored is
-     * created first. Callers should pass each key once per step with its gradients summed; a
-     * repeated key is updated once per occurrence, in order.
+     * at the chunk's precision with stochastic rounding keyed by (seed, key, step) (so are the 16-bit
+     * accumulators). The linear weight gets the same update with its own accumulator. A key that is
+     * not stored is created first. Callers should pass each key once per step with its gradients
+     * summed; a repeated key is updated once per occurrence, in order, with the same rounding draws.
      *
      * @throws IllegalArgumentException if a gradient is not finite (nothing is applied)
      */

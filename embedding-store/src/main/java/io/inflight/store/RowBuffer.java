@@ -24,10 +24,9 @@ final class RowBuffer implements RowView {
     boolean rowAdagrad;
     float rowAccumulator;
     final float[] scale;
-    /** Saturating access count, low 32 bits of the last access step, wrapping update counter (see {@link HotTier}). */
+    /** Access count (saturating at {@link RowSizes#MAX_ACCESSES}), low 32 bits of the last access step (see {@link HotTier}). */
     int accesses;
     int lastStep;
-    int updates;
     float linear;
     float linearAcc;
     final byte[] raw;

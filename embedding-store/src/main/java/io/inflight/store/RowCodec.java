@@ -9,37 +9,45 @@ import java.util.zip.CRC32C;
  * The versioned binary form of one row in the cold tier and its changelog: the fields of
  * {@link RowSizes} (without the hot tier's slot addresses) in the same widths.
  *
- * <p>Version 2 (little-endian), written by this build:
+ * <p>Version 3 (little-endian), written by this build:
  * <pre>
- * u8  version = 2
+ * u8  version = 3
  * u8  K (chunks, bits 0-6) | 0x80 when the row has one Adagrad accumulator ({@link StoreConfig#rowAdagrad})
  * u16 D (dimensions)
- * i32 accesses (saturating) i32 last access step (low 32 bits)   i32 update counter (wrapping; keys stochastic rounding)
- * f32 linear weight         f32 linear Adagrad accumulator
+ * u16 accesses (saturating at 65,535)   i32 last access step (low 32 bits)
+ * f32 linear weight                     u16 linear Adagrad accumulator (acc16: bits 15-30 of its binary32)
  * ceil(K/2) × u8 chunk codes: chunk c in the nibble 4·(c mod 2) of byte c/2, bit 3 = stored (the
  *                 mask), bits 0-2 = Precision ordinal (kept for pruned chunks); an odd K's last nibble is 0
  * K × u16 utility, bfloat16 (kept for pruned chunks)
- * f32 the row's Adagrad accumulator (only with flag 0x80)
+ * u16 the row's Adagrad accumulator, acc16 (only with flag 0x80)
  * for each stored chunk c, ascending:
- *     f32 Adagrad accumulator (only without flag 0x80) | u16 scale (quantized precisions only: bfloat16 bits of scale·qmax, i.e. of
+ *     u16 Adagrad accumulator, acc16 (only without flag 0x80) | u16 scale (quantized precisions only: bfloat16 bits of scale·qmax, i.e. of
  *     max|x| rounded up; see {@link Quantizer#packScale}) | slotBytes(width_c, precision_c) value bytes
  * u32 CRC32C of every preceding byte
  * </pre>
- * Version 1 (read only): {@code u8 1, u8 K, u16 D, i32 mask, i64 accesses, i64 last step, i64 update
- * counter, f32 linear, f32 linear accumulator, K × u8 precision, K × f32 utility}, then per stored
- * chunk {@code f32 accumulator | f32 scale (quantized) | values}, then the CRC32C. Its counters are
- * narrowed as the hot tier narrows them (access count saturating, step and counter to their low 32
- * bits); its fp32 utilities and scales are rounded to the nearest bfloat16 when the row enters the
- * hot tier or is written again (a quantized chunk's values then decode up to 0.4% off). A row read
- * by a store with the other accumulator form converts: the row's accumulator goes to each stored
- * chunk, or the chunks' mean over their stored dimensions becomes the row's.
+ * acc16 is {@link Quantizer#acc16Stochastic}'s format. Older versions are still read (a row is
+ * rewritten as version 3 when it is next written):
+ * <ul>
+ *   <li>version 2: as version 3 but {@code i32} accesses, an {@code i32} update counter after the
+ *       last step (dropped: stochastic rounding is keyed by the training step now) and {@code f32}
+ *       linear, row and chunk accumulators;</li>
+ *   <li>version 1: {@code u8 1, u8 K, u16 D, i32 mask, i64 accesses, i64 last step, i64 update
+ *       counter, f32 linear, f32 linear accumulator, K × u8 precision, K × f32 utility}, then per
+ *       stored chunk {@code f32 accumulator | f32 scale (quantized) | values}, then the CRC32C.</li>
+ * </ul>
+ * Their fields are narrowed as the hot tier narrows them (access count saturating, last step to its
+ * low 32 bits, accumulators, utilities and scales rounded to the nearest 2-byte value, so a
+ * version-1 quantized chunk's values then decode up to 0.4% off). A row read by a store with the
+ * other accumulator form converts: the row's accumulator goes to each stored chunk, or the chunks'
+ * mean over their stored dimensions becomes the row's.
  * Decoding rejects unknown versions, a K or D other than the store's layout, unknown precisions,
  * wrong lengths and checksum mismatches with a {@link StoreException} naming the store and the key.
  */
 public final class RowCodec {
 
-    public static final byte VERSION = 2;
-    static final int HEADER = 24;
+    public static final byte VERSION = 3;
+    static final int HEADER = 16;
+    static final int V2_HEADER = 24;
     static final int V1_HEADER = 40;
     /** Flag in the K byte: one Adagrad accumulator per row. */
     static final int ROW_ADAGRAD = 0x80;
@@ -47,14 +55,19 @@ public final class RowCodec {
     private RowCodec() {
     }
 
-    /** Encoded length of a row with this mask and these precisions (ordinals). */
+    /** Encoded length (this version) of a row with this mask and these precisions (ordinals). */
     static int encodedLength(ChunkLayout layout, int mask, byte[] precision, int precOff, boolean rowAdagrad) {
+        return length(layout, mask, precision, precOff, rowAdagrad, HEADER, RowSizes.ACCUMULATOR_BYTES);
+    }
+
+    private static int length(ChunkLayout layout, int mask, byte[] precision, int precOff, boolean rowAdagrad,
+                              int header, int accBytes) {
         int k = layout.chunks();
-        int n = HEADER + RowSizes.codeBytes(k) + 2 * k + 4 + (rowAdagrad ? 4 : 0);
+        int n = header + RowSizes.codeBytes(k) + 2 * k + 4 + (rowAdagrad ? accBytes : 0);
         for (int c = 0; c < k; c++) {
             if ((mask & (1 << c)) != 0) {
                 Precision p = RowBuffer.PRECISIONS[precision[precOff + c]];
-                n += (rowAdagrad ? 0 : 4) + (p.quantized() ? RowSizes.SCALE_BYTES : 0) + Quantizer.slotBytes(layout.width(c), p);
+                n += (rowAdagrad ? 0 : accBytes) + (p.quantized() ? RowSizes.SCALE_BYTES : 0) + Quantizer.slotBytes(layout.width(c), p);
             }
         }
         return n;
@@ -72,14 +85,15 @@ public final class RowCodec {
         return n;
     }
 
+    /** Encodes {@code row}; its float accumulators are rounded to the nearest acc16 (exact for a row copied out of the hot tier). */
     static byte[] encode(RowBuffer row) {
         ChunkLayout layout = row.layout;
         int k = layout.chunks();
         byte[] out = new byte[encodedLength(layout, row.mask, row.precision, 0, row.rowAdagrad)];
         ByteBuffer b = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
         b.put(VERSION).put((byte) (k | (row.rowAdagrad ? ROW_ADAGRAD : 0))).putShort((short) layout.dim());
-        b.putInt(row.accesses).putInt(row.lastStep).putInt(row.updates);
-        b.putFloat(row.linear).putFloat(row.linearAcc);
+        b.putShort((short) Math.min(RowSizes.MAX_ACCESSES, Math.max(0, row.accesses))).putInt(row.lastStep);
+        b.putFloat(row.linear).putShort((short) Quantizer.acc16Nearest(row.linearAcc));
         for (int c = 0; c < k; c += 2) {
             int lo = row.precision[c] | ((row.mask & (1 << c)) != 0 ? 8 : 0);
             int hi = c + 1 < k ? row.precision[c + 1] | ((row.mask & (1 << (c + 1))) != 0 ? 8 : 0) : 0;
@@ -89,13 +103,13 @@ public final class RowCodec {
             b.putShort((short) Quantizer.bf16Nearest(row.utility[c]));
         }
         if (row.rowAdagrad) {
-            b.putFloat(row.rowAccumulator);
+            b.putShort((short) Quantizer.acc16Nearest(row.rowAccumulator));
         }
         for (int c = 0; c < k; c++) {
             if ((row.mask & (1 << c)) != 0) {
                 Precision p = RowBuffer.PRECISIONS[row.precision[c]];
                 if (!row.rowAdagrad) {
-                    b.putFloat(row.accumulator[c]);
+                    b.putShort((short) Quantizer.acc16Nearest(row.accumulator[c]));
                 }
                 if (p.quantized()) {
                     b.putShort((short) Quantizer.packScale(row.scale[c], p));
@@ -115,13 +129,14 @@ public final class RowCodec {
             throw new StoreException(store, key, "stored row is empty");
         }
         int version = bytes[0] & 0xff;
-        if (version != VERSION && version != 1) {
+        if (version < 1 || version > VERSION) {
             throw new StoreException(store, key, "row format version " + version
-                    + " is not supported (this build reads versions 1 and " + VERSION + ")");
+                    + " is not supported (this build reads versions 1 to " + VERSION + ")");
         }
         ChunkLayout layout = row.layout;
         int k = layout.chunks();
-        int minimum = version == 1 ? V1_HEADER + 5 * k + 4 : HEADER + RowSizes.codeBytes(k) + 2 * k + 4;
+        int minimum = version == 1 ? V1_HEADER + 5 * k + 4
+                : (version == 2 ? V2_HEADER : HEADER) + RowSizes.codeBytes(k) + 2 * k + 4;
         if (bytes.length < minimum) {
             throw new StoreException(store, key, "stored row of " + bytes.length + " bytes is truncated");
         }
@@ -144,15 +159,16 @@ public final class RowCodec {
         row.key = key;
         row.rowAdagrad = rowAdagrad;
         row.rowAccumulator = 0f;
+        boolean narrow = version == VERSION;
         int expected;
         if (version == 1) {
             row.mask = b.getInt();
             if (k < 32 && (row.mask >>> k) != 0) {
                 throw new StoreException(store, key, "row mask 0x" + Integer.toHexString(row.mask) + " names chunks beyond K=" + k);
             }
-            row.accesses = (int) Math.min(Integer.MAX_VALUE, Math.max(0L, b.getLong()));
+            row.accesses = (int) Math.min(RowSizes.MAX_ACCESSES, Math.max(0L, b.getLong()));
             row.lastStep = (int) b.getLong();
-            row.updates = (int) b.getLong();
+            b.getLong(); // the update counter: rounding is keyed by the training step now
             row.linear = b.getFloat();
             row.linearAcc = b.getFloat();
             for (int c = 0; c < k; c++) {
@@ -163,11 +179,18 @@ public final class RowCodec {
             }
             expected = v1Length(layout, row.mask, row.precision);
         } else {
-            row.accesses = b.getInt();
-            row.lastStep = b.getInt();
-            row.updates = b.getInt();
-            row.linear = b.getFloat();
-            row.linearAcc = b.getFloat();
+            if (narrow) {
+                row.accesses = b.getShort() & 0xffff;
+                row.lastStep = b.getInt();
+                row.linear = b.getFloat();
+                row.linearAcc = Quantizer.acc16ToFloat(b.getShort());
+            } else {
+                row.accesses = Math.min(RowSizes.MAX_ACCESSES, Math.max(0, b.getInt()));
+                row.lastStep = b.getInt();
+                b.getInt(); // the update counter, dropped
+                row.linear = b.getFloat();
+                row.linearAcc = b.getFloat();
+            }
             int mask = 0;
             for (int c = 0; c < k; c += 2) {
                 int codes = b.get() & 0xff;
@@ -190,18 +213,19 @@ public final class RowCodec {
             for (int c = 0; c < k; c++) {
                 row.utility[c] = Float.intBitsToFloat(b.getShort() << 16);
             }
-            expected = encodedLength(layout, row.mask, row.precision, 0, rowAdagrad);
+            expected = narrow ? encodedLength(layout, row.mask, row.precision, 0, rowAdagrad)
+                    : length(layout, row.mask, row.precision, 0, rowAdagrad, V2_HEADER, 4);
         }
         if (bytes.length != expected) {
             throw new StoreException(store, key, "stored row has " + bytes.length + " bytes, its header implies " + expected);
         }
         if (rowAdagrad) {
-            row.rowAccumulator = b.getFloat();
+            row.rowAccumulator = narrow ? Quantizer.acc16ToFloat(b.getShort()) : b.getFloat();
         }
         for (int c = 0; c < k; c++) {
             if ((row.mask & (1 << c)) != 0) {
                 Precision p = RowBuffer.PRECISIONS[row.precision[c]];
-                row.accumulator[c] = rowAdagrad ? 0f : b.getFloat();
+                row.accumulator[c] = rowAdagrad ? 0f : (narrow ? Quantizer.acc16ToFloat(b.getShort()) : b.getFloat());
                 if (!p.quantized()) {
                     row.scale[c] = 0f;
                 } else if (version == 1) {

@@ -7,31 +7,37 @@ import io.inflight.policies.Precision;
  *
  * <ul>
  *   <li>values: {@code ceil(width · bits / 8)} bytes per stored chunk (0 for a pruned chunk);</li>
- *   <li>metadata per row, {@value #ROW_FIXED} + {@code ceil(K/2)} bytes: key 8, access count 4
- *       (saturating), last access step 4 (low 32 bits, compared as an unsigned difference), update
- *       counter 4 (the stochastic-rounding counter, wrapping), linear weight 4, linear Adagrad
- *       accumulator 4, and one 4-bit code per chunk (stored bit = the mask, 3-bit precision);</li>
+ *   <li>metadata per row, {@value #ROW_FIXED} + {@code ceil(K/2)} bytes: key 8, access count 2
+ *       (saturating at {@value #MAX_ACCESSES}), last access step 4 (low 32 bits, compared as an
+ *       unsigned difference), linear weight 4, linear Adagrad accumulator 2 (16-bit float,
+ *       stochastically rounded: {@link Quantizer#acc16Stochastic}), and one 4-bit code per chunk
+ *       (stored bit = the mask, 3-bit precision);</li>
  *   <li>metadata per chunk, {@value #CHUNK_METADATA} bytes (stored or pruned): slot address 4,
- *       utility 2 (bf16, stochastically rounded), Adagrad accumulator 4; plus a 2-byte scale per
- *       stored quantized chunk (bfloat16 of {@code max|x|} rounded up, {@link Quantizer#packScale}; kept
- *       in the chunk's slab slot after its values).</li>
+ *       utility 2 (bf16, stochastically rounded), Adagrad accumulator 2 (16-bit float, as the linear
+ *       one); plus a 2-byte scale per stored quantized chunk (bfloat16 of {@code max|x|} rounded up,
+ *       {@link Quantizer#packScale}; kept in the chunk's slab slot after its values).</li>
  * </ul>
- * With {@link StoreConfig#rowAdagrad} the Adagrad accumulator is one per row: 4 bytes move from each
- * chunk to the row (32 + ceil(K/2) per row, 6 per chunk).
- * For D = 16 in 4 chunks that is 70 bytes of an fp32 row (was 96 before issue #18: 64-bit counters,
- * an int mask, a byte per precision, fp32 utility and scale), 78 of an int8 row (was 112).
+ * With {@link StoreConfig#rowAdagrad} the Adagrad accumulator is one per row: 2 bytes move from each
+ * chunk to the row (22 + ceil(K/2) per row, 6 per chunk).
+ * For D = 16 in 4 chunks with row-wise Adagrad (the trainer's default) that is 48 bytes of an fp32
+ * row, FIITED's 3K/D of its 64 value bytes (58 before the second round of issue #18, which dropped
+ * the 4-byte update counter, as stochastic rounding is keyed by the training step, and narrowed the
+ * access count and the accumulators to 2 bytes; 96 before the first), 56 of an int8 row; with one
+ * accumulator per chunk 54 and 62 (70 and 78 before).
  * These are the bytes the hot tier's entry arrays and slabs hold for a row and what the cold
  * encoding carries ({@link RowCodec}); container overheads (hash index slack, LRU links, slab
  * growth, RocksDB) are reported separately as allocated bytes.
  */
 public final class RowSizes {
 
-    /** Per-row metadata without the chunk codes: key, access count, last step, update counter, linear weight and accumulator. */
-    public static final int ROW_FIXED = 28;
-    public static final int CHUNK_METADATA = 10;
+    /** Per-row metadata without the chunk codes: key, access count, last step, linear weight and accumulator. */
+    public static final int ROW_FIXED = 20;
+    public static final int CHUNK_METADATA = 8;
     public static final int SCALE_BYTES = 2;
     /** The Adagrad accumulator: per chunk by default, per row with {@link StoreConfig#rowAdagrad}. */
-    public static final int ACCUMULATOR_BYTES = 4;
+    public static final int ACCUMULATOR_BYTES = 2;
+    /** Where the 2-byte access count saturates. */
+    public static final int MAX_ACCESSES = 0xffff;
 
     private RowSizes() {
     }

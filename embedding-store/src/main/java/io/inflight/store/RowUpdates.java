@@ -75,7 +75,7 @@ final class RowUpdates {
                 masks[i] = m;
             }
             if (accesses != null) {
-                accesses[i] = hot.accesses[e];
+                accesses[i] = hot.accesses(e);
             }
             for (int c = 0; c < k; c++) {
                 int off = o + layout.offset(c);
@@ -122,7 +122,9 @@ final class RowUpdates {
                     hot.linear[e] = initial[g0 + d];
                 }
             }
-            long rng = CounterRng.bits(config.seed(), key, hot.updates(e));
+            // A row is updated once per step (its keys are distinct within a scatter), so the step keys
+            // its draws: values 0 .. D-1, utilities D .. D+K-1, then the accumulators (see acc16 below).
+            long rng = CounterRng.bits(config.seed(), key, step);
             int base = e * k;
             // Eq. 1 decays once per step; steps that did not touch the row are folded in here (lazily).
             long skipped = fresh ? 0 : hot.skippedSteps(e, step);
@@ -162,19 +164,18 @@ final class RowUpdates {
                     continue;
                 }
                 chunkValues(fresh, initial, g0, key, e, c, 0);
-                adagrad(hot.acc(e, c), key, off, w, grads, g0 + off, lr, l2, eps);
+                adagrad(hot.acc(e, c), key, off, w, grads, g0 + off, lr, l2, eps, acc16(rng, 2 + c));
                 hot.encode(e, c, work, 0, rng);
             }
             if (rowDims > 0) {
                 rowAdagrad(e, key, m, rowSq / rowDims, lr, eps, rng);
             }
             float lg = grads[g0 + d] + l2 * hot.linear[e];
-            float linAcc = hot.linearAcc[e] + lg * lg;
-            hot.linearAcc[e] = linAcc;
+            float linAcc = hot.linearAcc(e) + lg * lg;
+            hot.setLinearAcc(e, linAcc, acc16(rng, 0));
             hot.linear[e] -= lr * lg / ((float) Math.sqrt(linAcc) + eps);
             hot.addAccesses(e, a);
             hot.lastStep[e] = (int) step;
-            hot.updates[e]++;
             rows.log.markDirty(e);
         }
         if (shared != null) {
@@ -188,8 +189,8 @@ final class RowUpdates {
      * dimension offsets; {@code meanSq} is the mean squared gradient over the stored dimensions.
      */
     private void rowAdagrad(int e, long key, int m, float meanSq, float lr, float eps, long rng) {
-        float acc = hot.accumulator[e] + meanSq;
-        hot.accumulator[e] = acc;
+        float acc = hot.accumulator(e) + meanSq;
+        hot.setAccumulator(e, acc, acc16(rng, 1));
         float rate = lr / ((float) Math.sqrt(acc) + eps);
         for (int c = 0; c < k; c++) {
             if ((m & (1 << c)) == 0) {
@@ -224,16 +225,25 @@ final class RowUpdates {
         }
     }
 
-    /** Chunk-wise Adagrad with L2 on the chunk values in {@link #work}, accumulator at {@code hot.accumulator[i]}. */
-    private void adagrad(int i, long key, int off, int w, float[] grads, int g, float lr, float l2, float eps) {
+    /**
+     * The 15 random bits that round accumulator {@code j} of a row's step (0 the linear one, 1 the
+     * row's, 2 + c chunk c's): draw {@code D + K + j} of the step's stream. The step's update uses
+     * the exact sum; the stored accumulator is its unbiased 16-bit rounding.
+     */
+    private int acc16(long rng, int j) {
+        return (int) (CounterRng.at(rng, d + k + j) >>> 49);
+    }
+
+    /** Chunk-wise Adagrad with L2 on the chunk values in {@link #work}, accumulator {@code i} ({@link HotTier#acc}). */
+    private void adagrad(int i, long key, int off, int w, float[] grads, int g, float lr, float l2, float eps, int r15) {
         float s2 = 0f;
         for (int j = 0; j < w; j++) {
             float gj = grads[g + j] + l2 * work[j];
             gradWork[j] = gj;
             s2 += gj * gj;
         }
-        float acc = hot.accumulator[i] + s2 / w;
-        hot.accumulator[i] = acc;
+        float acc = hot.accumulator(i) + s2 / w;
+        hot.setAccumulator(i, acc, r15);
         float rate = lr / ((float) Math.sqrt(acc) + eps);
         for (int j = 0; j < w; j++) {
             float v = work[j] - rate * gradWork[j];

@@ -14,6 +14,11 @@ import java.util.Arrays;
 final class TieredRows {
 
     private static final long INIT_SALT = 0x1F1A6EED5EEDL;
+    private static final long OP_SALT = 0x90C1E5A1705EL;
+    /** The policy operations {@link #opRng} keys: a chunk (re-)allocated, re-quantized, a row imported. */
+    static final int OP_ALLOCATE = 1;
+    static final int OP_PRECISION = 2;
+    static final int OP_IMPORT = 3;
 
     final String name;
     final StoreConfig config;
@@ -159,6 +164,17 @@ final class TieredRows {
         total.add(hot, e, 1);
         hotTotal.add(hot, e, 1);
         return e;
+    }
+
+    /**
+     * The stream of a policy operation that encodes chunks of hot entry {@code e} at precision
+     * ordinal {@code p}: keyed by (seed, key, the row's last access step, {@code op}, {@code p}), all
+     * part of the row's state, so a replay draws the same numbers (independent of the training
+     * step's stream by its own salt). Repeating an operation before the row's next update repeats
+     * its draws.
+     */
+    long opRng(int e, int op, int p) {
+        return CounterRng.bits(config.seed() ^ OP_SALT, hot.key[e], (hot.lastStep(e) << 8) | ((long) op << 4) | p);
     }
 
     /** Initial values of dimensions {@code [dimOff, dimOff + n)} of {@code key}'s row. */

@@ -11,12 +11,15 @@ class HotTierFieldsTest {
     static final ChunkLayout LAYOUT = ChunkLayout.of(4, 4, 4);
 
     @Test
-    void shouldSaturateAccessesAndReadStepsAndCountersUnsigned() {
+    void shouldSaturateAccessesAtTwoBytesAndReadStepsUnsigned() {
         HotTier hot = new HotTier(LAYOUT, 4, false);
         int e = hot.allocate(7);
-        hot.addAccesses(e, Integer.MAX_VALUE - 1);
-        hot.addAccesses(e, 5);
-        assertThat(hot.accesses[e]).isEqualTo(Integer.MAX_VALUE);
+        hot.addAccesses(e, 65_000);
+        assertThat(hot.accesses(e)).isEqualTo(65_000);
+        hot.addAccesses(e, 535);
+        assertThat(hot.accesses(e)).isEqualTo(65_535);
+        hot.addAccesses(e, Integer.MAX_VALUE);
+        assertThat(hot.accesses(e)).isEqualTo(RowSizes.MAX_ACCESSES).isEqualTo(65_535);
         // a step past 2^32 (low 32 bits stored): the gap is still exact
         long step = (1L << 32) + 10;
         hot.lastStep[e] = (int) step;
@@ -24,8 +27,33 @@ class HotTierFieldsTest {
         assertThat(hot.skippedSteps(e, step + 1001)).isEqualTo(1000);
         hot.lastStep[e] = (int) ((1L << 32) - 3);
         assertThat(hot.skippedSteps(e, 1L << 32)).isEqualTo(2);
-        hot.updates[e] = -1; // 2^32 - 1 updates: keys rounding as the 64-bit counter did
-        assertThat(hot.updates(e)).isEqualTo((1L << 32) - 1);
+    }
+
+    @Test
+    void shouldKeepAccumulatorsInSixteenBitsWithUnbiasedRounding() {
+        HotTier hot = new HotTier(LAYOUT, 4, true);
+        int e = hot.allocate(7);
+        // 1 + 2^-8 is exact in the format (8 mantissa bits); 1 + 2^-9 is halfway to the next value
+        hot.setLinearAcc(e, 1f + 0x1p-8f, 0);
+        assertThat(hot.linearAcc(e)).isEqualTo(1f + 0x1p-8f);
+        hot.setAccumulator(e, 1f + 0x1p-9f, 0x3fff);
+        assertThat(hot.accumulator(e)).isEqualTo(1f);
+        hot.setAccumulator(e, 1f + 0x1p-9f, 0x4000);
+        assertThat(hot.accumulator(e)).isEqualTo(1f + 0x1p-8f);
+        // an increment of 1/64 of the last bit survives in expectation over the 2^15 draws
+        double sum = 0;
+        for (int r = 0; r < 1 << 15; r++) {
+            hot.setAccumulator(e, 1f + 0x1p-14f, r);
+            sum += hot.accumulator(e);
+        }
+        assertThat(sum / (1 << 15)).isEqualTo(1.0 + 0x1p-14);
+        hot.setAccumulator(e, Float.MAX_VALUE, 0x7fff);
+        assertThat(hot.accumulator(e)).isEqualTo(Float.intBitsToFloat(0x7f7f8000));
+        hot.setAccumulator(e, Float.POSITIVE_INFINITY, 0);
+        assertThat(hot.accumulator(e)).isEqualTo(Float.intBitsToFloat(0x7f7f8000));
+        hot.setAccumulator(e, 0f, 0x7fff);
+        assertThat(hot.accumulator(e)).isZero();
+        assertThat(hot.accumulator).hasSize(hot.capacity); // one 2-byte accumulator per row
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.inflight.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.offset;
 
 import io.inflight.policies.Precision;
 import java.io.IOException;
@@ -16,7 +17,11 @@ class RowCodecTest {
 
     static final ChunkLayout LAYOUT = ChunkLayout.of(2, 2, 4, 8);
 
-    /** The row stored in {@code rows/v2-row.bin} (and, with an fp32 scale, {@code rows/v1-row.bin}): chunks at FP32, (pruned INT8), INT4, BF16. */
+    /**
+     * The row stored in {@code rows/v3-row.bin} and {@code rows/v2-row.bin} (and, with an fp32 scale,
+     * {@code rows/v1-row.bin}): chunks at FP32, (pruned INT8), INT4, BF16; its accumulators are exact
+     * in every version's form.
+     */
     static RowBuffer fixtureRow() {
         RowBuffer r = new RowBuffer(LAYOUT);
         r.key = 0x0123456789abcdefL;
@@ -27,7 +32,6 @@ class RowCodecTest {
         r.precision[3] = (byte) Precision.BF16.ordinal();
         r.accesses = 17;
         r.lastStep = 1234;
-        r.updates = 9;
         r.linear = -0.25f;
         r.linearAcc = 2.5f;
         float[] values = {0.5f, -1.5f, 0, 0, 0.7f, -0.7f, 0.35f, 0f, 1f, 2f, 3f, 4f, -1f, -2f, -3f, -4f};
@@ -43,7 +47,7 @@ class RowCodecTest {
     }
 
     static byte[] fixture() throws IOException {
-        return resource("/rows/v2-row.bin");
+        return resource("/rows/v3-row.bin");
     }
 
     static byte[] resource(String name) throws IOException {
@@ -53,10 +57,11 @@ class RowCodecTest {
     }
 
     @Test
-    void shouldReadTheCheckedInVersionTwoFixtureAndWriteItAgain() throws IOException {
+    void shouldReadTheCheckedInVersionThreeFixtureAndWriteItAgain() throws IOException {
         byte[] bytes = fixture();
-        // header 24, codes 2, utilities 8, chunks 0/2/3: (4 + 8) + (4 + 2 + 2) + (4 + 16), CRC 4
-        assertThat(bytes).hasSize(78);
+        // header 16, codes 2, utilities 8, chunks 0/2/3: (2 + 8) + (2 + 2 + 2) + (2 + 16), CRC 4
+        assertThat(bytes).hasSize(64);
+        assertThat(bytes[0]).isEqualTo((byte) 3);
         RowBuffer r = new RowBuffer(LAYOUT);
         RowCodec.decode(bytes, r, "s", 0x0123456789abcdefL);
         assertFixtureFields(r);
@@ -72,12 +77,41 @@ class RowCodecTest {
     }
 
     @Test
+    void shouldReadTheCheckedInVersionTwoFixtureAndWriteItAsVersionThree() throws IOException {
+        byte[] v2 = resource("/rows/v2-row.bin");
+        // header 24 (i32 accesses, i32 update counter, f32 linear accumulator), f32 chunk accumulators
+        assertThat(v2).hasSize(78);
+        RowBuffer r = new RowBuffer(LAYOUT);
+        RowCodec.decode(v2, r, "s", 0x0123456789abcdefL);
+        assertFixtureFields(r);
+        assertThat(r.scale[2]).isEqualTo(0.703125f / 7);
+        // the update counter is dropped, the rest fits the narrow fields exactly
+        assertThat(RowCodec.encode(r)).isEqualTo(fixture());
+    }
+
+    @Test
+    void shouldSaturateTheAccessCountOfAnOlderRow() throws IOException {
+        byte[] v2 = resource("/rows/v2-row.bin");
+        ByteBuffer b = ByteBuffer.wrap(v2).order(ByteOrder.LITTLE_ENDIAN);
+        b.putInt(4, 100_000);
+        CRC32C crc = new CRC32C();
+        crc.update(v2, 0, v2.length - 4);
+        b.putInt(v2.length - 4, (int) crc.getValue());
+        RowBuffer r = new RowBuffer(LAYOUT);
+        RowCodec.decode(v2, r, "s", 1);
+        assertThat(r.accesses()).isEqualTo(RowSizes.MAX_ACCESSES);
+        RowBuffer again = new RowBuffer(LAYOUT);
+        RowCodec.decode(RowCodec.encode(r), again, "s", 1);
+        assertThat(again.accesses()).isEqualTo(65_535);
+    }
+
+    @Test
     void shouldCarryOneAccumulatorPerRowAndConvertBetweenTheForms() throws IOException {
         RowBuffer r = fixtureRow();
         r.rowAdagrad = true;
         r.rowAccumulator = 0.75f;
         byte[] b = RowCodec.encode(r);
-        assertThat(b).hasSize(fixture().length + 4 - 3 * 4); // one accumulator instead of three (stored chunks)
+        assertThat(b).hasSize(fixture().length + 2 - 3 * 2); // one 2-byte accumulator instead of three (stored chunks)
         assertThat(b[1]).isEqualTo((byte) (4 | RowCodec.ROW_ADAGRAD));
         RowBuffer back = new RowBuffer(LAYOUT);
         RowCodec.decode(b, back, "s", r.key);
@@ -88,16 +122,19 @@ class RowCodecTest {
         // a chunk-wise row read by a row-wise store: the mean over the stored dimensions
         RowBuffer chunks = new RowBuffer(LAYOUT);
         RowCodec.decode(fixture(), chunks, "s", r.key);
+        // 0.125·2 + 0.375·4 + 0.5·8 over 14 = 0.41071..., rounded to the nearest 16-bit value in the hot tier
         assertThat(chunks.rowAdagrad).isFalse();
         assertThat(chunks.meanAccumulator()).isEqualTo((float) ((0.125 * 2 + 0.375 * 4 + 0.5 * 8) / 14));
         HotTier rowWise = new HotTier(LAYOUT, 4, true);
         int e = rowWise.allocate(r.key);
         rowWise.copyIn(e, chunks);
-        assertThat(rowWise.accumulator[e]).isEqualTo(chunks.meanAccumulator());
+        assertThat(rowWise.accumulator(e)).isEqualTo(Quantizer.acc16ToFloat(Quantizer.acc16Nearest(chunks.meanAccumulator())))
+                .isCloseTo(chunks.meanAccumulator(), offset(chunks.meanAccumulator() / 512));
         HotTier chunkWise = new HotTier(LAYOUT, 4, false);
         int f = chunkWise.allocate(r.key);
         chunkWise.copyIn(f, back);
-        assertThat(Arrays.copyOfRange(chunkWise.accumulator, 0, 4)).containsExactly(0.75f, 0f, 0.75f, 0.75f);
+        assertThat(new float[] {chunkWise.accumulator(0), chunkWise.accumulator(1), chunkWise.accumulator(2), chunkWise.accumulator(3)})
+                .containsExactly(0.75f, 0f, 0.75f, 0.75f);
     }
 
     @Test
@@ -106,7 +143,7 @@ class RowCodecTest {
         RowBuffer r = new RowBuffer(odd);
         r.mask = 0b101;
         byte[] b = RowCodec.encode(r);
-        b[24 + 1] |= (byte) 0x80; // the unused high nibble of the second code byte
+        b[RowCodec.HEADER + 1] |= (byte) 0x80; // the unused high nibble of the second code byte
         CRC32C crc = new CRC32C();
         crc.update(b, 0, b.length - 4);
         ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putInt(b.length - 4, (int) crc.getValue());
@@ -125,7 +162,7 @@ class RowCodecTest {
         assertThat(v).containsExactly(0.5f, -1.5f, 0, 0, r.scale[2] * 7, r.scale[2] * -7, r.scale[2] * 4,
                 0f, 1f, 2f, 3f, 4f, -1f, -2f, -3f, -4f);
         assertThat(r.scale[2]).isEqualTo(0.1f);
-        // Written again as version 2: the same fields, the scale rounded to the nearest bf16.
+        // Written again as version 3: the same fields, the scale rounded to the nearest bf16.
         RowBuffer again = new RowBuffer(LAYOUT);
         RowCodec.decode(RowCodec.encode(r), again, "s", 0x0123456789abcdefL);
         assertThat(again.mask).isEqualTo(0b1101);
@@ -141,7 +178,7 @@ class RowCodecTest {
                 .isInstanceOf(StoreException.class)
                 .hasMessageContaining("store emb").hasMessageContaining("row key 77")
                 .hasMessageContaining("version 9 is not supported");
-        assertThat(RowCodec.VERSION).isEqualTo((byte) 2);
+        assertThat(RowCodec.VERSION).isEqualTo((byte) 3);
     }
 
     @Test
@@ -169,7 +206,6 @@ class RowCodecTest {
         assertThat(r.precision(3)).isEqualTo(Precision.BF16);
         assertThat(r.accesses()).isEqualTo(17);
         assertThat(r.lastAccessStep()).isEqualTo(1234);
-        assertThat(r.updates).isEqualTo(9);
         assertThat(r.linear).isEqualTo(-0.25f);
         assertThat(r.linearAcc).isEqualTo(2.5f);
         assertThat(r.utility).containsExactly(0.5f, 1.5f, 2.5f, 3.5f);
