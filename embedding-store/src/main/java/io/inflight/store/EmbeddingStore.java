@@ -11,7 +11,7 @@ import io.inflight.policies.Precision;
  *
  * <h2>Rows</h2>
  * A row has D dimensions in K chunks ({@link ChunkLayout}); each chunk is stored at a
- * {@link Precision} or pruned (reads as zeros), and keeps a FIITED utility (bf16) and a row-wise Adagrad
+ * {@link Precision} or pruned (reads as zeros), and keeps a FIITED utility (8-bit log-scale code) and a row-wise Adagrad
  * accumulator (16-bit; one per row instead with {@link StoreConfig#rowAdagrad}). A row also has a fp32
  * linear weight with its own 16-bit accumulator, an access count (16-bit, saturating) and the step of
  * its last update (its low 32 bits) ({@link RowSizes} has the bytes of each). Stochastic rounding is

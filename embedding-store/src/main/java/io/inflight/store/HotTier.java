@@ -6,7 +6,7 @@ import java.util.Arrays;
 /**
  * The VHPI hot tier (FIITED Fig. 6): a {@link KeyIndex} from feature key to an entry number, the
  * entries as parallel primitive arrays (key, access count, last step, linear weight and its
- * accumulator; per chunk a 4-bit code, a slot address, a bf16 utility and an Adagrad accumulator),
+ * accumulator; per chunk a 4-bit code, a slot address, an 8-bit utility and an Adagrad accumulator),
  * and {@link Slab}s of chunk slots per (width, precision) class; a slot of a quantized
  * class holds the chunk's scale ({@link Quantizer#packScale}, 2 bytes) after its value bytes. Entries are kept in an intrusive
  * least-recently-used list (int links). No per-row objects. Not thread-safe.
@@ -21,8 +21,9 @@ import java.util.Arrays;
  *       frequency bucket starts at 2^15; AdaEmbed and FIITED rank by utility);</li>
  *   <li>{@link #lastStep}: the low 32 bits of the step, compared as an unsigned difference, exact for
  *       gaps below 2^32 steps;</li>
- *   <li>{@link #utility}: bf16 bits, written with stochastic rounding (unbiased, so the lazy decay of
- *       {@code gamma = 0.999} per step is not rounded away);</li>
+ *   <li>{@link #utility}: the 8-bit log-scale code of {@link Quantizer#util8Stochastic}, written with
+ *       stochastic rounding (unbiased, so the lazy decay of {@code gamma = 0.999} per step is not
+ *       rounded away);</li>
  *   <li>{@link #accumulator} and {@link #linearAcc}: Adagrad accumulators in the 16-bit format of
  *       {@link Quantizer#acc16Stochastic}, written with stochastic rounding; one per chunk, or one per
  *       row with {@link StoreConfig#rowAdagrad} ({@link #acc}).</li>
@@ -46,7 +47,7 @@ final class HotTier {
     long[] key;
     byte[] code;
     int[] slot;
-    short[] utility;
+    byte[] utility;
     short[] accumulator;
     short[] accesses;
     int[] lastStep;
@@ -79,7 +80,7 @@ final class HotTier {
         key = Arrays.copyOf(key == null ? new long[0] : key, cap);
         code = Arrays.copyOf(code == null ? new byte[0] : code, cap * codeBytes);
         slot = Arrays.copyOf(slot == null ? new int[0] : slot, cap * k);
-        utility = Arrays.copyOf(utility == null ? new short[0] : utility, cap * k);
+        utility = Arrays.copyOf(utility == null ? new byte[0] : utility, cap * k);
         accumulator = Arrays.copyOf(accumulator == null ? new short[0] : accumulator, cap * accPerRow);
         accesses = Arrays.copyOf(accesses == null ? new short[0] : accesses, cap);
         lastStep = Arrays.copyOf(lastStep == null ? new int[0] : lastStep, cap);
@@ -222,12 +223,12 @@ final class HotTier {
     }
 
     float utility(int e, int c) {
-        return Float.intBitsToFloat(utility[e * k + c] << 16);
+        return Quantizer.util8ToFloat(utility[e * k + c]);
     }
 
-    /** Stores utility {@code u} of chunk {@code c} of {@code e} as bf16, stochastically rounded by {@code r16}. */
+    /** Stores utility {@code u} of chunk {@code c} of {@code e} in 8 bits, stochastically rounded by {@code r16}. */
     void setUtility(int e, int c, float u, int r16) {
-        utility[e * k + c] = (short) Quantizer.bf16Stochastic(u, r16);
+        utility[e * k + c] = (byte) Quantizer.util8Stochastic(u, r16);
     }
 
     /** The access count of {@code e} (saturated at {@link RowSizes#MAX_ACCESSES}). */
@@ -353,7 +354,7 @@ final class HotTier {
 
     /**
      * Fills fresh entry {@code e} from {@code row}, allocating its slots. Utilities, scales and
-     * accumulators are rounded to nearest in their 2-byte forms (exact for rows this build wrote; an
+     * accumulators are rounded to nearest in their 1- and 2-byte forms (exact for rows this build wrote; an
      * older version's fp32 fields round) and the access count saturates.
      */
     void copyIn(int e, RowBuffer row) {
@@ -362,7 +363,7 @@ final class HotTier {
             int i = base + c;
             byte po = row.precision[c];
             setPrecision(e, c, po);
-            utility[i] = (short) Quantizer.bf16Nearest(row.utility[c]);
+            utility[i] = (byte) Quantizer.util8Nearest(row.utility[c]);
             if (!rowAdagrad) {
                 // a row written with one accumulator per row gives it to each chunk
                 float a = row.rowAdagrad ? ((row.mask & (1 << c)) != 0 ? row.rowAccumulator : 0f) : row.accumulator[c];

@@ -235,6 +235,57 @@ public final class Quantizer {
         return (rounded >>> 16) & 0xffff;
     }
 
+    /** Steps per octave of the 8-bit utility code ({@link #util8Stochastic}). */
+    static final int UTIL8_STEPS = 6;
+    private static final float[] UTIL8 = new float[256];
+
+    static {
+        for (int q = 1; q < 256; q++) {
+            UTIL8[q] = (float) StrictMath.pow(2, (q - 128) / (double) UTIL8_STEPS);
+        }
+    }
+
+    /**
+     * Non-negative float -> the 8-bit utility code: 0 for 0, code {@code q} in [1, 255] for
+     * {@code 2^((q - 128)/6)} (6 steps per octave, 12% apart, from 4.3e-7 to 2.3e6), stochastically
+     * rounded between the two neighbouring codes by 16 random bits {@code r16} (unbiased inside the
+     * range; a value below code 1 rounds to 0 or code 1; saturating at code 255; 0 for NaN).
+     */
+    static int util8Stochastic(float u, int r16) {
+        return util8(u, (r16 & 0xffff) * 0x1p-16f);
+    }
+
+    /** {@link #util8Stochastic}'s code rounded to nearest (linearly): for values read from another format. */
+    static int util8Nearest(float u) {
+        return util8(u, 0.5f);
+    }
+
+    /** The value of an 8-bit utility code (exact: a table of {@code (float) StrictMath.pow}). */
+    static float util8ToFloat(int code) {
+        return UTIL8[code & 0xff];
+    }
+
+    /** The code below {@code u}, or the one above it when {@code r} (in [0, 1)) is below u's position between them. */
+    private static int util8(float u, float r) {
+        if (!(u > 0f)) {
+            return 0;
+        }
+        if (u >= UTIL8[255]) {
+            return 255;
+        }
+        int lo = 0;
+        int hi = 255; // UTIL8[lo] <= u < UTIL8[hi]
+        while (hi - lo > 1) {
+            int mid = (lo + hi) >>> 1;
+            if (UTIL8[mid] <= u) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return r < (u - UTIL8[lo]) / (UTIL8[hi] - UTIL8[lo]) ? hi : lo;
+    }
+
     /** The largest finite value of the 16-bit accumulator format ({@link #acc16Stochastic}): binary32 0x7f7f8000. */
     static final int ACC16_MAX = 0xfeff;
 

@@ -18,7 +18,7 @@ import java.util.zip.CRC32C;
  * f32 linear weight                     u16 linear Adagrad accumulator (acc16: bits 15-30 of its binary32)
  * ceil(K/2) × u8 chunk codes: chunk c in the nibble 4·(c mod 2) of byte c/2, bit 3 = stored (the
  *                 mask), bits 0-2 = Precision ordinal (kept for pruned chunks); an odd K's last nibble is 0
- * K × u16 utility, bfloat16 (kept for pruned chunks)
+ * K × u8 utility, the 8-bit log-scale code of {@link Quantizer#util8Stochastic} (kept for pruned chunks)
  * u16 the row's Adagrad accumulator, acc16 (only with flag 0x80)
  * for each stored chunk c, ascending:
  *     u16 Adagrad accumulator, acc16 (only without flag 0x80) | u16 scale (quantized precisions only: bfloat16 bits of scale·qmax, i.e. of
@@ -29,14 +29,14 @@ import java.util.zip.CRC32C;
  * rewritten as version 3 when it is next written):
  * <ul>
  *   <li>version 2: as version 3 but {@code i32} accesses, an {@code i32} update counter after the
- *       last step (dropped: stochastic rounding is keyed by the training step now) and {@code f32}
- *       linear, row and chunk accumulators;</li>
+ *       last step (dropped: stochastic rounding is keyed by the training step now), {@code u16}
+ *       bfloat16 utilities and {@code f32} linear, row and chunk accumulators;</li>
  *   <li>version 1: {@code u8 1, u8 K, u16 D, i32 mask, i64 accesses, i64 last step, i64 update
  *       counter, f32 linear, f32 linear accumulator, K × u8 precision, K × f32 utility}, then per
  *       stored chunk {@code f32 accumulator | f32 scale (quantized) | values}, then the CRC32C.</li>
  * </ul>
  * Their fields are narrowed as the hot tier narrows them (access count saturating, last step to its
- * low 32 bits, accumulators, utilities and scales rounded to the nearest 2-byte value, so a
+ * low 32 bits, accumulators, utilities and scales rounded to the nearest stored value, so a
  * version-1 quantized chunk's values then decode up to 0.4% off). A row read by a store with the
  * other accumulator form converts: the row's accumulator goes to each stored chunk, or the chunks'
  * mean over their stored dimensions becomes the row's.
@@ -57,13 +57,13 @@ public final class RowCodec {
 
     /** Encoded length (this version) of a row with this mask and these precisions (ordinals). */
     static int encodedLength(ChunkLayout layout, int mask, byte[] precision, int precOff, boolean rowAdagrad) {
-        return length(layout, mask, precision, precOff, rowAdagrad, HEADER, RowSizes.ACCUMULATOR_BYTES);
+        return length(layout, mask, precision, precOff, rowAdagrad, HEADER, 1, RowSizes.ACCUMULATOR_BYTES);
     }
 
     private static int length(ChunkLayout layout, int mask, byte[] precision, int precOff, boolean rowAdagrad,
-                              int header, int accBytes) {
+                              int header, int utilityBytes, int accBytes) {
         int k = layout.chunks();
-        int n = header + RowSizes.codeBytes(k) + 2 * k + 4 + (rowAdagrad ? accBytes : 0);
+        int n = header + RowSizes.codeBytes(k) + utilityBytes * k + 4 + (rowAdagrad ? accBytes : 0);
         for (int c = 0; c < k; c++) {
             if ((mask & (1 << c)) != 0) {
                 Precision p = RowBuffer.PRECISIONS[precision[precOff + c]];
@@ -100,7 +100,7 @@ public final class RowCodec {
             b.put((byte) (lo | (hi << 4)));
         }
         for (int c = 0; c < k; c++) {
-            b.putShort((short) Quantizer.bf16Nearest(row.utility[c]));
+            b.put((byte) Quantizer.util8Nearest(row.utility[c]));
         }
         if (row.rowAdagrad) {
             b.putShort((short) Quantizer.acc16Nearest(row.rowAccumulator));
@@ -136,7 +136,7 @@ public final class RowCodec {
         ChunkLayout layout = row.layout;
         int k = layout.chunks();
         int minimum = version == 1 ? V1_HEADER + 5 * k + 4
-                : (version == 2 ? V2_HEADER : HEADER) + RowSizes.codeBytes(k) + 2 * k + 4;
+                : (version == 2 ? V2_HEADER + 2 * k : HEADER + k) + RowSizes.codeBytes(k) + 4;
         if (bytes.length < minimum) {
             throw new StoreException(store, key, "stored row of " + bytes.length + " bytes is truncated");
         }
@@ -211,10 +211,10 @@ public final class RowCodec {
             }
             row.mask = mask;
             for (int c = 0; c < k; c++) {
-                row.utility[c] = Float.intBitsToFloat(b.getShort() << 16);
+                row.utility[c] = narrow ? Quantizer.util8ToFloat(b.get()) : Float.intBitsToFloat(b.getShort() << 16);
             }
             expected = narrow ? encodedLength(layout, row.mask, row.precision, 0, rowAdagrad)
-                    : length(layout, row.mask, row.precision, 0, rowAdagrad, V2_HEADER, 4);
+                    : length(layout, row.mask, row.precision, 0, rowAdagrad, V2_HEADER, 2, 4);
         }
         if (bytes.length != expected) {
             throw new StoreException(store, key, "stored row has " + bytes.length + " bytes, its header implies " + expected);

@@ -13,17 +13,17 @@ import io.inflight.policies.Precision;
  *       stochastically rounded: {@link Quantizer#acc16Stochastic}), and one 4-bit code per chunk
  *       (stored bit = the mask, 3-bit precision);</li>
  *   <li>metadata per chunk, {@value #CHUNK_METADATA} bytes (stored or pruned): slot address 4,
- *       utility 2 (bf16, stochastically rounded), Adagrad accumulator 2 (16-bit float, as the linear
- *       one); plus a 2-byte scale per stored quantized chunk (bfloat16 of {@code max|x|} rounded up,
+ *       utility 1 (8-bit log-scale code, stochastically rounded: {@link Quantizer#util8Stochastic}),
+ *       Adagrad accumulator 2 (16-bit float, as the linear one); plus a 2-byte scale per stored quantized chunk (bfloat16 of {@code max|x|} rounded up,
  *       {@link Quantizer#packScale}; kept in the chunk's slab slot after its values).</li>
  * </ul>
  * With {@link StoreConfig#rowAdagrad} the Adagrad accumulator is one per row: 2 bytes move from each
- * chunk to the row (22 + ceil(K/2) per row, 6 per chunk).
- * For D = 16 in 4 chunks with row-wise Adagrad (the trainer's default) that is 48 bytes of an fp32
- * row, FIITED's 3K/D of its 64 value bytes (58 before the second round of issue #18, which dropped
- * the 4-byte update counter, as stochastic rounding is keyed by the training step, and narrowed the
- * access count and the accumulators to 2 bytes; 96 before the first), 56 of an int8 row; with one
- * accumulator per chunk 54 and 62 (70 and 78 before).
+ * chunk to the row (22 + ceil(K/2) per row, 5 per chunk).
+ * For D = 16 in 4 chunks with row-wise Adagrad (the trainer's default) that is 44 bytes of an fp32
+ * row, below FIITED's 3K/D (48) of its 64 value bytes (58 before the second round of issue #18,
+ * which dropped the 4-byte update counter, as stochastic rounding is keyed by the training step,
+ * narrowed the access count and the accumulators to 2 bytes and the utility to 1; 96 before the
+ * first), 52 of an int8 row; with one accumulator per chunk 50 and 58 (70 and 78 before).
  * These are the bytes the hot tier's entry arrays and slabs hold for a row and what the cold
  * encoding carries ({@link RowCodec}); container overheads (hash index slack, LRU links, slab
  * growth, RocksDB) are reported separately as allocated bytes.
@@ -32,7 +32,7 @@ public final class RowSizes {
 
     /** Per-row metadata without the chunk codes: key, access count, last step, linear weight and accumulator. */
     public static final int ROW_FIXED = 20;
-    public static final int CHUNK_METADATA = 8;
+    public static final int CHUNK_METADATA = 7;
     public static final int SCALE_BYTES = 2;
     /** The Adagrad accumulator: per chunk by default, per row with {@link StoreConfig#rowAdagrad}. */
     public static final int ACCUMULATOR_BYTES = 2;

@@ -144,7 +144,7 @@ final class RowUpdates {
                 if (skipped > 0) {
                     u = (float) (u * decay);
                 }
-                // bf16 with stochastic rounding: draw D + c of the row's stream (the values use 0 .. D-1).
+                // 8-bit code with stochastic rounding: draw D + c of the row's stream (the values use 0 .. D-1).
                 hot.setUtility(e, c, utilityRule.update(u, a, (float) Math.sqrt(sq)), (int) (CounterRng.at(rng, d + c) >>> 48));
                 if ((m & (1 << c)) == 0) {
                     if (shared != null) {

@@ -1,6 +1,7 @@
 package io.inflight.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import io.inflight.policies.Precision;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,35 @@ class HotTierFieldsTest {
         hot.setAccumulator(e, 0f, 0x7fff);
         assertThat(hot.accumulator(e)).isZero();
         assertThat(hot.accumulator).hasSize(hot.capacity); // one 2-byte accumulator per row
+    }
+
+    @Test
+    void shouldKeepUtilitiesInEightBitsWithUnbiasedRounding() {
+        HotTier hot = new HotTier(LAYOUT, 4, true);
+        int e = hot.allocate(7);
+        assertThat(hot.utility).hasSize(hot.capacity * 3); // one byte per chunk
+        hot.setUtility(e, 1, 1f, 0xffff); // a code (2^0): exact whatever the draw
+        assertThat(hot.utility(e, 1)).isEqualTo(1f);
+        assertThat(hot.utility[e * 3 + 1]).isEqualTo((byte) 128);
+        // 1.1 lies between codes 128 (1) and 129 (2^(1/6)); its mean over the 2^16 draws is 1.1
+        float lo = Quantizer.util8ToFloat(128);
+        float hi = Quantizer.util8ToFloat(129);
+        assertThat(hi).isEqualTo((float) StrictMath.pow(2, 1 / 6.0));
+        double sum = 0;
+        for (int r = 0; r < 1 << 16; r++) {
+            hot.setUtility(e, 2, 1.1f, r);
+            float u = hot.utility(e, 2);
+            assertThat(u).isIn(lo, hi);
+            sum += u;
+        }
+        assertThat(sum / (1 << 16)).isCloseTo(1.1, offset((hi - lo) / 65536.0 + 1e-6));
+        // below code 1 (4.3e-7) a value rounds to 0 or code 1; above code 255 (2.3e6) it saturates
+        hot.setUtility(e, 0, 1e-9f, 0xffff); // rounds up only for a draw below 1e-9 / 4.3e-7
+        assertThat(hot.utility(e, 0)).isZero();
+        hot.setUtility(e, 0, 1e9f, 0);
+        assertThat(hot.utility(e, 0)).isEqualTo(Quantizer.util8ToFloat(255)).isEqualTo((float) StrictMath.pow(2, 127 / 6.0));
+        hot.setUtility(e, 0, 0f, 0xffff);
+        assertThat(hot.utility(e, 0)).isZero();
     }
 
     @Test

@@ -59,12 +59,16 @@ class RowCodecTest {
     @Test
     void shouldReadTheCheckedInVersionThreeFixtureAndWriteItAgain() throws IOException {
         byte[] bytes = fixture();
-        // header 16, codes 2, utilities 8, chunks 0/2/3: (2 + 8) + (2 + 2 + 2) + (2 + 16), CRC 4
-        assertThat(bytes).hasSize(64);
+        // header 16, codes 2, utilities 4, chunks 0/2/3: (2 + 8) + (2 + 2 + 2) + (2 + 16), CRC 4
+        assertThat(bytes).hasSize(60);
         assertThat(bytes[0]).isEqualTo((byte) 3);
         RowBuffer r = new RowBuffer(LAYOUT);
         RowCodec.decode(bytes, r, "s", 0x0123456789abcdefL);
         assertFixtureFields(r);
+        // 0.5, 1.5, 2.5, 3.5 as their nearest 8-bit codes 2^((q - 128)/6): q = 122, 131, 136, 139
+        assertThat(r.utility).containsExactly(0.5f, (float) StrictMath.pow(2, 3 / 6.0),
+                (float) StrictMath.pow(2, 8 / 6.0), (float) StrictMath.pow(2, 11 / 6.0));
+        assertThat(Arrays.copyOfRange(bytes, 18, 22)).containsExactly(122, 131, 136, 139 - 256);
         // max|x| = 0.7 rounded up to bf16 (0.703125), over 7; the codes were computed with it.
         assertThat(r.scale[2]).isEqualTo(0.703125f / 7);
         float[] v = new float[16];
@@ -84,8 +88,9 @@ class RowCodecTest {
         RowBuffer r = new RowBuffer(LAYOUT);
         RowCodec.decode(v2, r, "s", 0x0123456789abcdefL);
         assertFixtureFields(r);
+        assertThat(r.utility).containsExactly(0.5f, 1.5f, 2.5f, 3.5f);
         assertThat(r.scale[2]).isEqualTo(0.703125f / 7);
-        // the update counter is dropped, the rest fits the narrow fields exactly
+        // the update counter is dropped, the utilities round to their nearest codes, the rest fits exactly
         assertThat(RowCodec.encode(r)).isEqualTo(fixture());
     }
 
@@ -156,6 +161,7 @@ class RowCodecTest {
         RowBuffer r = new RowBuffer(LAYOUT);
         RowCodec.decode(resource("/rows/v1-row.bin"), r, "s", 0x0123456789abcdefL);
         assertFixtureFields(r);
+        assertThat(r.utility).containsExactly(0.5f, 1.5f, 2.5f, 3.5f);
         float[] v = new float[16];
         r.values(v, 0);
         // FP32 and BF16 values here are exact; INT4 (scale 0.1) stored codes 7, -7, 4 (0.35 rounded up), 0.
@@ -166,7 +172,8 @@ class RowCodecTest {
         RowBuffer again = new RowBuffer(LAYOUT);
         RowCodec.decode(RowCodec.encode(r), again, "s", 0x0123456789abcdefL);
         assertThat(again.mask).isEqualTo(0b1101);
-        assertThat(again.utility).containsExactly(0.5f, 1.5f, 2.5f, 3.5f);
+        assertThat(again.utility).containsExactly(Quantizer.util8ToFloat(122), Quantizer.util8ToFloat(131),
+                Quantizer.util8ToFloat(136), Quantizer.util8ToFloat(139));
         assertThat(again.scale[2]).isEqualTo(Quantizer.unpackScale(Quantizer.bf16Nearest(0.7f), Precision.INT4));
     }
 
@@ -197,7 +204,7 @@ class RowCodecTest {
                 .isInstanceOf(StoreException.class).hasMessageContaining("empty");
     }
 
-    /** The fields both checked-in fixtures hold besides their values: mask, precisions, counters, linear part, utilities. */
+    /** The fields every checked-in fixture holds besides values and utilities: mask, precisions, counters, linear part, accumulators. */
     private static void assertFixtureFields(RowBuffer r) {
         assertThat(r.mask).isEqualTo(0b1101);
         assertThat(r.precision(0)).isEqualTo(Precision.FP32);
@@ -208,7 +215,6 @@ class RowCodecTest {
         assertThat(r.lastAccessStep()).isEqualTo(1234);
         assertThat(r.linear).isEqualTo(-0.25f);
         assertThat(r.linearAcc).isEqualTo(2.5f);
-        assertThat(r.utility).containsExactly(0.5f, 1.5f, 2.5f, 3.5f);
         assertThat(r.accumulator).containsExactly(0.125f, 0f, 0.375f, 0.5f);
     }
 }

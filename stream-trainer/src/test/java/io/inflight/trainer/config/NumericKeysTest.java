@@ -158,27 +158,27 @@ class NumericKeysTest {
     void shouldRefuseABudgetSmallerThanOneRowNamingKeyAndValue() {
         Map<String, String> m = base(InflightConfig.MODEL_DIM, "16", InflightConfig.STORE_CHUNKS, "4,4,4,4",
                 PolicySettings.MODE, "fiited-adaptive");
-        // a row of 4 x 4 fp32: 64 bytes of values + 22 + 2 + 4 x 6 of metadata (row-wise Adagrad) = 112 bytes
+        // a row of 4 x 4 fp32: 64 bytes of values + 22 + 2 + 4 x 5 of metadata (row-wise Adagrad) = 108 bytes
         m.put(PolicySettings.BUDGET_BYTES, "100");
         assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("100")
-                .hasMessageContaining("smaller than one row").hasMessageContaining("112 bytes")
-                .hasMessageContaining("give at least 280"); // 280 x 0.95 - one shared row of 42 >= 2 fields x 112
+                .hasMessageContaining("smaller than one row").hasMessageContaining("108 bytes")
+                .hasMessageContaining("give at least 272"); // 272 x 0.95 - one shared row of 42 >= 2 fields x 108
         // larger than a row, but a pass aims at 95% of it less the shared rows (one of 42 bytes here):
         // less than the two rows of one event
-        m.put(PolicySettings.BUDGET_BYTES, "279");
+        m.put(PolicySettings.BUDGET_BYTES, "271");
         assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("279")
+                .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("271")
                 .hasMessageContaining("every pass would evict");
-        m.put(PolicySettings.BUDGET_BYTES, "280");
-        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(280);
-        // ESAPN rows start at one chunk: 16 + 24 + 24 = 64 bytes, so a smaller budget is enough, but its
+        m.put(PolicySettings.BUDGET_BYTES, "272");
+        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(272);
+        // ESAPN rows start at one chunk: 16 + 24 + 20 = 60 bytes, so a smaller budget is enough, but its
         // per-feature state (at least 16 slots of 34 bytes) and 4 shared rows (168 bytes) count in the
-        // budget too: (856 - 544) x 0.95 - 168 >= 2 x 64
+        // budget too: (848 - 544) x 0.95 - 168 >= 2 x 60
         m.put(PolicySettings.MODE, "esapn");
-        m.put(PolicySettings.BUDGET_BYTES, "856");
-        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(856);
-        m.put(PolicySettings.BUDGET_BYTES, "855");
+        m.put(PolicySettings.BUDGET_BYTES, "848");
+        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(848);
+        m.put(PolicySettings.BUDGET_BYTES, "847");
         assertThatThrownBy(() -> InflightConfig.parse(m)).hasMessageContaining("one chunk, mode esapn");
     }
 
