@@ -87,6 +87,20 @@ class HotTierFieldsTest {
     }
 
     @Test
+    void shouldHoldExactlyTheMetadataBytesRowSizesCountsPerRow() {
+        for (boolean rowAdagrad : new boolean[] {true, false}) {
+            HotTier hot = new HotTier(ChunkLayout.of(4, 4, 4, 4), 8, rowAdagrad);
+            int cap = hot.capacity;
+            // the entry arrays (the LRU links, free list and dirty flags are container overhead)
+            long held = 8L * hot.key.length + hot.code.length + 4L * hot.slot.length + hot.utility.length
+                    + 2L * hot.accumulator.length + 2L * hot.accesses.length + 4L * hot.lastStep.length
+                    + 4L * hot.linear.length + 2L * hot.linearAcc.length;
+            assertThat(held).isEqualTo((long) cap * RowSizes.fixedMetadataBytes(4, rowAdagrad));
+            assertThat(RowSizes.fixedMetadataBytes(4, rowAdagrad)).isEqualTo(rowAdagrad ? 44 : 50);
+        }
+    }
+
+    @Test
     void shouldPackMaskAndPrecisionInOneNibblePerChunk() {
         HotTier hot = new HotTier(LAYOUT, 4, false);
         assertThat(hot.codeBytes).isEqualTo(2);

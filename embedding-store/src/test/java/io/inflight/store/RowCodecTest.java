@@ -143,6 +143,32 @@ class RowCodecTest {
     }
 
     @Test
+    void shouldCarryExactlyTheBytesRowSizesCountsBesidesKeySlotsAndFraming() {
+        RowBuffer r = fixtureRow();
+        Precision[] all = Precision.values();
+        for (boolean rowAdagrad : new boolean[] {true, false}) {
+            r.rowAdagrad = rowAdagrad;
+            for (int mask = 0; mask < 16; mask++) {
+                for (Precision p : all) {
+                    r.mask = mask;
+                    Precision[] ps = new Precision[4];
+                    for (int c = 0; c < 4; c++) {
+                        ps[c] = c == 1 ? p : RowBuffer.PRECISIONS[r.precision[c]];
+                    }
+                    r.precision[1] = (byte) p.ordinal();
+                    long counted = RowSizes.valueBytes(LAYOUT, mask, ps) + RowSizes.metadataBytes(LAYOUT, mask, ps, rowAdagrad);
+                    // the key is RocksDB's, slot addresses (4 per chunk) exist only in the hot tier, a
+                    // pruned chunk's accumulator (chunk-wise Adagrad) is 0 and not written; framing:
+                    // version, K, D (4 bytes) and the CRC (4)
+                    int pruned = 4 - Integer.bitCount(mask);
+                    assertThat(RowCodec.encode(r)).as("mask %s, chunk 1 at %s, row-wise %s", mask, p, rowAdagrad)
+                            .hasSize((int) (counted - 8 - 4 * 4 - (rowAdagrad ? 0 : RowSizes.ACCUMULATOR_BYTES * pruned) + 4 + 4));
+                }
+            }
+        }
+    }
+
+    @Test
     void shouldRejectNonZeroPaddingNibbles() {
         ChunkLayout odd = ChunkLayout.of(4, 4, 4);
         RowBuffer r = new RowBuffer(odd);
