@@ -238,7 +238,7 @@ final class HotTier {
 
     /** Adds {@code a >= 0} accesses to {@code e}, saturating at {@link RowSizes#MAX_ACCESSES}. */
     void addAccesses(int e, int a) {
-        accesses[e] = (short) Math.min(RowSizes.MAX_ACCESSES, (long) accesses(e) + a);
+        accesses[e] = (short) RowSizes.saturatedAccesses((long) accesses(e) + a);
     }
 
     /** Adagrad accumulator {@code i} ({@link #acc}). */
@@ -382,7 +382,7 @@ final class HotTier {
         if (rowAdagrad) {
             accumulator[e] = (short) Quantizer.acc16Nearest(row.rowAdagrad ? row.rowAccumulator : row.meanAccumulator());
         }
-        accesses[e] = (short) Math.min(RowSizes.MAX_ACCESSES, Math.max(0, row.accesses));
+        accesses[e] = (short) RowSizes.saturatedAccesses(row.accesses);
         lastStep[e] = row.lastStep;
         linear[e] = row.linear;
         linearAcc[e] = (short) Quantizer.acc16Nearest(row.linearAcc);

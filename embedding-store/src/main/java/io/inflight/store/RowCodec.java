@@ -92,7 +92,7 @@ public final class RowCodec {
         byte[] out = new byte[encodedLength(layout, row.mask, row.precision, 0, row.rowAdagrad)];
         ByteBuffer b = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
         b.put(VERSION).put((byte) (k | (row.rowAdagrad ? ROW_ADAGRAD : 0))).putShort((short) layout.dim());
-        b.putShort((short) Math.min(RowSizes.MAX_ACCESSES, Math.max(0, row.accesses))).putInt(row.lastStep);
+        b.putShort((short) RowSizes.saturatedAccesses(row.accesses)).putInt(row.lastStep);
         b.putFloat(row.linear).putShort((short) Quantizer.acc16Nearest(row.linearAcc));
         for (int c = 0; c < k; c += 2) {
             int lo = row.precision[c] | ((row.mask & (1 << c)) != 0 ? 8 : 0);
@@ -166,7 +166,7 @@ public final class RowCodec {
             if (k < 32 && (row.mask >>> k) != 0) {
                 throw new StoreException(store, key, "row mask 0x" + Integer.toHexString(row.mask) + " names chunks beyond K=" + k);
             }
-            row.accesses = (int) Math.min(RowSizes.MAX_ACCESSES, Math.max(0L, b.getLong()));
+            row.accesses = RowSizes.saturatedAccesses(b.getLong());
             row.lastStep = (int) b.getLong();
             b.getLong(); // the update counter: rounding is keyed by the training step now
             row.linear = b.getFloat();
@@ -185,7 +185,7 @@ public final class RowCodec {
                 row.linear = b.getFloat();
                 row.linearAcc = Quantizer.acc16ToFloat(b.getShort());
             } else {
-                row.accesses = Math.min(RowSizes.MAX_ACCESSES, Math.max(0, b.getInt()));
+                row.accesses = RowSizes.saturatedAccesses(b.getInt());
                 row.lastStep = b.getInt();
                 b.getInt(); // the update counter, dropped
                 row.linear = b.getFloat();

@@ -39,6 +39,11 @@ public final class RowSizes {
     /** Where the 2-byte access count saturates. */
     public static final int MAX_ACCESSES = 0xffff;
 
+    /** An access count as the 2-byte field holds it: clamped to [0, {@value #MAX_ACCESSES}]. */
+    static int saturatedAccesses(long n) {
+        return (int) Math.min(MAX_ACCESSES, Math.max(0L, n));
+    }
+
     private RowSizes() {
     }
 
