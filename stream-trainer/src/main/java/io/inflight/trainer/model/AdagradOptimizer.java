@@ -22,12 +22,29 @@ final class AdagradOptimizer implements DenseOptimizer {
     }
 
     @Override
-    public void step(float[] params, float[] grads) {
-        // All-float loop so that the JIT vectorises it.
+    public void begin() {
+        // no step count: every step has the same rate
+    }
+
+    // All-float loops so that the JIT vectorises them.
+    @Override
+    public void update(float[] params, float[] grads, int from, int to) {
         float rate = (float) lr;
         float eps = (float) EPS;
-        for (int i = 0; i < acc.length; i++) {
+        for (int i = from; i < to; i++) {
             float g = grads[i];
+            float a = acc[i] + g * g;
+            acc[i] = a;
+            params[i] -= rate * g / (float) Math.sqrt(a + eps);
+        }
+    }
+
+    @Override
+    public void updateWithL2(float[] params, float[] grads, int from, int to, float l2) {
+        float rate = (float) lr;
+        float eps = (float) EPS;
+        for (int i = from; i < to; i++) {
+            float g = grads[i] + l2 * params[i];
             float a = acc[i] + g * g;
             acc[i] = a;
             params[i] -= rate * g / (float) Math.sqrt(a + eps);

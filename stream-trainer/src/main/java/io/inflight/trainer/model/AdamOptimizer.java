@@ -12,11 +12,18 @@ final class AdamOptimizer implements DenseOptimizer {
     static final double BETA2 = 0.999;
     static final double EPSILON = 1e-8;
     private static final int LOW_BITS = 24;
+    private static final float B1 = (float) BETA1;
+    private static final float B2 = (float) BETA2;
+    private static final float A1 = (float) (1.0 - BETA1);
+    private static final float A2 = (float) (1.0 - BETA2);
 
     private final double lr;
     private final float[] m;
     private final float[] v;
     private long t;
+    /** Step size and ε of the step {@link #begin} started. */
+    private float alpha;
+    private float eps;
 
     AdamOptimizer(int size, double learningRate) {
         this.lr = learningRate;
@@ -34,21 +41,37 @@ final class AdamOptimizer implements DenseOptimizer {
     }
 
     @Override
-    public void step(float[] params, float[] grads) {
+    public void begin() {
         t++;
         double c1 = 1.0 - StrictMath.pow(BETA1, t);
         double c2 = Math.sqrt(1.0 - StrictMath.pow(BETA2, t));
-        // All-float loop so that the JIT vectorises it (sqrt and division included); still IEEE-exact.
-        float alpha = (float) (lr * c2 / c1);
-        float eps = (float) (EPSILON * c2);
-        float b1 = (float) BETA1;
-        float b2 = (float) BETA2;
-        float a1 = (float) (1.0 - BETA1);
-        float a2 = (float) (1.0 - BETA2);
-        for (int i = 0; i < m.length; i++) {
+        alpha = (float) (lr * c2 / c1);
+        eps = (float) (EPSILON * c2);
+    }
+
+    // All-float loops so that the JIT vectorises them (sqrt and division included); still IEEE-exact.
+    @Override
+    public void update(float[] params, float[] grads, int from, int to) {
+        float alpha = this.alpha;
+        float eps = this.eps;
+        for (int i = from; i < to; i++) {
             float g = grads[i];
-            float mi = b1 * m[i] + a1 * g;
-            float vi = b2 * v[i] + a2 * (g * g);
+            float mi = B1 * m[i] + A1 * g;
+            float vi = B2 * v[i] + A2 * (g * g);
+            m[i] = mi;
+            v[i] = vi;
+            params[i] -= alpha * mi / ((float) Math.sqrt(vi) + eps);
+        }
+    }
+
+    @Override
+    public void updateWithL2(float[] params, float[] grads, int from, int to, float l2) {
+        float alpha = this.alpha;
+        float eps = this.eps;
+        for (int i = from; i < to; i++) {
+            float g = grads[i] + l2 * params[i];
+            float mi = B1 * m[i] + A1 * g;
+            float vi = B2 * v[i] + A2 * (g * g);
             m[i] = mi;
             v[i] = vi;
             params[i] -= alpha * mi / ((float) Math.sqrt(vi) + eps);

@@ -60,6 +60,8 @@ public final class DeepBatchModel implements BatchModel {
     private float[] lastHidden;
     private float[] lastCross;
     private int lastB = -1;
+    /** {@link DenseParameters#maxExponent} of the input rows the last forward put in {@link #input}. */
+    private int inputExponent;
     private double lastLoss = Double.NaN;
     private final double dropout;
     /** Steps applied with dropout (keys the masks; part of the dense state when dropout is on). */
@@ -149,12 +151,14 @@ public final class DeepBatchModel implements BatchModel {
         int fd = fields * dim;
         if (x0 == null) {
             input.put(emb, 0, b * fd);
+            inputExponent = DenseParameters.maxExponent(emb, 0, b * fd);
         } else {
             for (int e = 0; e < b; e++) {
                 System.arraycopy(emb, e * fd, x0, e * inputs, fd);
                 System.arraycopy(num, e * numeric, x0, e * inputs + fd, numeric);
             }
             input.put(x0, 0, b * inputs);
+            inputExponent = DenseParameters.maxExponent(x0, 0, b * inputs);
         }
         float[] p = params.values();
         lastHidden = mlp.forward(b, p);
@@ -208,14 +212,14 @@ public final class DeepBatchModel implements BatchModel {
         }
         grads[outBias] = gb;
         outputLayer(lastHidden, mlp.outputs(), outHidden, hiddenGrad, b, p, grads);
-        mlp.backward(hiddenGrad, b, grads, inputGrad);
+        mlp.backward(hiddenGrad, b, grads, inputGrad, inputExponent);
         if (cross != null) {
             outputLayer(lastCross, inputs, outCross, crossGrad, b, p, grads);
             cross.backward(crossGrad, b, grads, inputGrad);
         }
         inputGradients(b, embGrad, linGrad);
         if (!DenseParameters.allFinite(embGrad, b * fields * dim) || !DenseParameters.allFinite(linGrad, b * fields)
-                || !params.gradientsFinite()) {
+                || !denseGradientsFinite(grads)) {
             return false;
         }
         float outputBias = p[outBias]; // stepped by its own optimizer, not by params' (whose state for it is unused)
@@ -227,6 +231,12 @@ public final class DeepBatchModel implements BatchModel {
         syncWeights();
         lastLoss = loss / b;
         return true;
+    }
+
+    /** Whether every dense gradient is finite: the MLP's own check, then the blocks outside it. */
+    private boolean denseGradientsFinite(float[] grads) {
+        return mlp.gradientsFinite(grads) && DenseParameters.allFinite(grads, 0, mlp.parameterStart())
+                && DenseParameters.allFinite(grads, mlp.parameterEnd(), grads.length);
     }
 
     /** Gradient of the output weights over {@code act} and d loss / d act. */
@@ -341,7 +351,7 @@ public final class DeepBatchModel implements BatchModel {
         return loss / b;
     }
 
-    /** The dense gradient of the last {@link #backward} (with L2 added), for gradient checks. */
+    /** The dense loss gradient of the last {@link #backward} (without L2), for gradient checks. */
     float[] lastDenseGradient() {
         return params.grads();
     }

@@ -11,7 +11,8 @@ import java.util.List;
  * zero and get no L2). Dense state for commits is {@code [parameters | optimizer state]}.
  *
  * <p>Lifecycle: declare blocks with {@link Layout}, build, then per batch fill {@link #grads()},
- * check {@link #gradientsFinite()} and {@link #step()}. Not thread-safe.
+ * check that they are finite ({@link #allFinite}, or for a block that is a matrix product
+ * {@link #productFinite} of its factors' {@link #maxExponent}) and {@link #step()}. Not thread-safe.
  */
 final class DenseParameters {
 
@@ -47,6 +48,10 @@ final class DenseParameters {
     private final float[] values;
     private final float[] grads;
     private static final int EXPONENT_MASK = 0x7F800000;
+    private static final int EXPONENT_SHIFT = 23;
+    /** The exponent field of infinities and NaN. */
+    static final int MAX_EXPONENT = 0xFF;
+    private static final int MAX_PRODUCT_ROWS = 1 << 20;
 
     private record WeightBlock(int offset, int length, double stddev) {
     }
@@ -87,30 +92,62 @@ final class DenseParameters {
         return values.length;
     }
 
-    boolean gradientsFinite() {
-        return allFinite(grads, grads.length);
-    }
-
-    /** Whether {@code a[0..n)} are all finite (an exponent check the JIT vectorises). */
+    /** Whether {@code a[0..n)} are all finite. */
     static boolean allFinite(float[] a, int n) {
-        int maxExponent = 0;
-        for (int i = 0; i < n; i++) {
-            maxExponent = Math.max(maxExponent, Float.floatToRawIntBits(a[i]) & EXPONENT_MASK);
-        }
-        return maxExponent != EXPONENT_MASK;
+        return allFinite(a, 0, n);
     }
 
-    /** Adds L2 to the weight gradients and takes one optimizer step. */
-    void step() {
-        if (l2 != 0) {
-            float c = (float) l2;
-            for (WeightBlock block : weightBlocks) {
-                for (int i = block.offset(); i < block.offset() + block.length(); i++) {
-                    grads[i] += c * values[i];
-                }
-            }
+    /** Whether {@code a[from..to)} are all finite. */
+    static boolean allFinite(float[] a, int from, int to) {
+        return maxExponent(a, from, to) != MAX_EXPONENT;
+    }
+
+    /**
+     * The largest biased exponent field of {@code a[from..to)}: {@value #MAX_EXPONENT} when one is
+     * infinite or NaN, otherwise every {@code |a_i| < 2^(e - 126)} (subnormals included).
+     */
+    static int maxExponent(float[] a, int from, int to) {
+        int max = 0;
+        for (int i = from; i < to; i++) {
+            max = Math.max(max, Float.floatToRawIntBits(a[i]) & EXPONENT_MASK);
         }
-        optimizer.step(values, grads);
+        return max >>> EXPONENT_SHIFT;
+    }
+
+    /**
+     * Whether every entry of a float product {@code Aᵀ·B} over {@code k} rows is finite, knowing only
+     * the {@link #maxExponent}s of {@code A} and {@code B}: each term is below
+     * {@code 2^(ea-126)·2^(eb-126)}, so with {@code k·2^(ea+eb-252) <= 2^127} every rounded partial
+     * sum, in any order, stays below {@code 2^127·(1+2^-24)^(k+1) < Float.MAX_VALUE} (k <= 2^20).
+     * False means "not shown", not "infinite": check the product itself then.
+     */
+    static boolean productFinite(int ea, int eb, int k) {
+        if (ea >= MAX_EXPONENT || eb >= MAX_EXPONENT || k < 1 || k > MAX_PRODUCT_ROWS) {
+            return false;
+        }
+        int log2k = 32 - Integer.numberOfLeadingZeros(k - 1); // ceil(log2 k)
+        return ea + eb - 252 + log2k <= 127;
+    }
+
+    /**
+     * Takes one optimizer step along the gradients plus L2 on the weight blocks (added inside the
+     * optimizer's loop, {@code g + l2·p} in float as before, so that the gradients are read once).
+     * {@link #grads()} keeps the loss gradient without L2.
+     */
+    void step() {
+        optimizer.begin();
+        if (l2 == 0) {
+            optimizer.update(values, grads, 0, values.length);
+            return;
+        }
+        float c = (float) l2;
+        int at = 0;
+        for (WeightBlock block : weightBlocks) {
+            optimizer.update(values, grads, at, block.offset());
+            at = block.offset() + block.length();
+            optimizer.updateWithL2(values, grads, block.offset(), at, c);
+        }
+        optimizer.update(values, grads, at, values.length);
     }
 
     int denseSize() {

@@ -10,8 +10,8 @@ import io.inflight.policies.util.SplitMix64;
  * run in plain Java on float arrays, moved to and from native memory in bulk.
  *
  * <p>Per batch: {@link #forward} (the input matrix already filled by the model), then
- * {@link #backward} with the gradient of the last hidden layer, then, after the optimizer step,
- * {@link #syncWeights()}. Not thread-safe.
+ * {@link #backward} with the gradient of the last hidden layer, {@link #gradientsFinite} on the
+ * gradients it wrote, then, after the optimizer step, {@link #syncWeights()}. Not thread-safe.
  *
  * <p>Dropout (inverted): a training forward keeps each hidden unit with probability {@code 1 - p}
  * and scales it by {@code 1 / (1 - p)}; the draws come from {@link SplitMix64} keyed by the
@@ -42,6 +42,8 @@ final class Mlp implements AutoCloseable {
     /** keep[l]: the dropout scale of each unit of the last training forward (0 or 1 / (1 - p)). */
     private final float[][] keep;
     private boolean dropped;
+    /** Whether the last backward's dW_l is finite by {@link DenseParameters#productFinite} of its factors. */
+    private final boolean[] weightGradBounded;
 
     /**
      * Declares the layers' parameters in {@code layout}; call {@link #syncWeights} once the
@@ -95,6 +97,17 @@ final class Mlp implements AutoCloseable {
             keep[l] = dropout > 0 ? new float[capacity * m] : null;
         }
         this.inputGrad = new NativeMatrix(capacity, sizes[0]);
+        this.weightGradBounded = new boolean[layers];
+    }
+
+    /** Offset of the first parameter of the tower in the parameter vector. */
+    int parameterStart() {
+        return weightOffset[0];
+    }
+
+    /** Offset after the last parameter of the tower (its blocks are consecutive). */
+    int parameterEnd() {
+        return biasOffset[layers - 1] + sizes[layers];
     }
 
     /** Width of the last hidden layer. */
@@ -149,8 +162,11 @@ final class Mlp implements AutoCloseable {
      * Back-propagates {@code outGrad} (d loss / d last activations, {@code b} rows; overwritten),
      * writes the weight and bias gradients into {@code grads} and d loss / d input into
      * {@code inputGradOut[0..b·inputs)}.
+     *
+     * @param inputExponent the {@link DenseParameters#maxExponent} of the input matrix's first
+     *                      {@code b} rows as the last forward multiplied them
      */
-    void backward(float[] outGrad, int b, float[] grads, float[] inputGradOut) {
+    void backward(float[] outGrad, int b, float[] grads, float[] inputGradOut, int inputExponent) {
         float[] d = outGrad;
         for (int l = layers - 1; l >= 0; l--) {
             int n = sizes[l];
@@ -173,6 +189,8 @@ final class Mlp implements AutoCloseable {
                 }
             }
             z[l].put(d, 0, b * m);
+            int inExponent = l == 0 ? inputExponent : DenseParameters.maxExponent(layerOutput(l - 1), 0, b * n);
+            weightGradBounded[l] = DenseParameters.productFinite(inExponent, DenseParameters.maxExponent(d, 0, b * m), b);
             NativeMatrix.gemm(in[l].rows(b), true, z[l].rows(b), false, weightGrads[l].all());
             weightGrads[l].get(grads, weightOffset[l], n * m);
             // in[l] is no longer needed once dW_l is computed, so it takes dA_l.
@@ -185,6 +203,28 @@ final class Mlp implements AutoCloseable {
                 d = delta[l - 1];
             }
         }
+    }
+
+    /** What layer {@code l} passed to the next one in the last forward (after its dropout mask). */
+    private float[] layerOutput(int l) {
+        return dropped ? out[l] : h[l];
+    }
+
+    /**
+     * Whether the gradients the last {@link #backward} wrote into {@code grads} are all finite:
+     * every bias, and every weight gradient not already shown finite by its factors' bounds (the
+     * common case, which saves reading the weight gradients).
+     */
+    boolean gradientsFinite(float[] grads) {
+        for (int l = 0; l < layers; l++) {
+            int w = weightOffset[l];
+            int bias = biasOffset[l];
+            if (!weightGradBounded[l] && !DenseParameters.allFinite(grads, w, w + sizes[l] * sizes[l + 1])
+                    || !DenseParameters.allFinite(grads, bias, bias + sizes[l + 1])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override

@@ -70,6 +70,38 @@ class NativeMatrixTest {
         }
     }
 
+    /**
+     * The dense step skips reading a weight gradient whose factors bound it as finite
+     * ({@link DenseParameters#productFinite}): sound only if sgemm never reads what its output held,
+     * e.g. the NaN of a refused step.
+     */
+    @Test
+    void shouldOverwriteANonFiniteOutputWithTheProduct() {
+        int cap = 4;
+        int n = 3;
+        int m = 5;
+        float[] x = fill(cap * n, 4);
+        float[] d = fill(cap * m, 5);
+        try (NativeMatrix xm = new NativeMatrix(cap, n); NativeMatrix dm = new NativeMatrix(cap, m);
+             NativeMatrix gw = new NativeMatrix(n, m)) {
+            xm.put(x, 0, cap * n);
+            dm.put(d, 0, cap * m);
+            float[] poison = new float[n * m];
+            Arrays.fill(poison, Float.NaN);
+            poison[1] = Float.POSITIVE_INFINITY;
+            gw.put(poison, 0, n * m);
+            NativeMatrix.gemm(xm.rows(2), true, dm.rows(2), false, gw.all());
+            float[] out = new float[n * m];
+            gw.get(out, 0, n * m);
+            for (int k = 0; k < n; k++) {
+                for (int j = 0; j < m; j++) {
+                    double s = x[k] * d[j] + x[n + k] * d[m + j];
+                    assertThat(out[k * m + j]).as("dW[%d][%d]", k, j).isCloseTo((float) s, within(1e-5f));
+                }
+            }
+        }
+    }
+
     private static float[] fill(int n, long key) {
         float[] a = new float[n];
         for (int i = 0; i < n; i++) {
