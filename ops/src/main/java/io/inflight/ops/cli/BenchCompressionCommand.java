@@ -3,6 +3,7 @@ package io.inflight.ops.cli;
 import io.inflight.ops.bench.BaselinesBench;
 import io.inflight.ops.bench.CompressionBench;
 import io.inflight.ops.bench.CompressionChart;
+import io.inflight.ops.bench.CompressionGoals;
 import io.inflight.policies.PolicySettings;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.logs.Bucketing;
@@ -220,6 +221,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
                     + "budget; over = steps ending above the budget; T = steps between policy passes");
         }
         CompressionChart.write(runs, title(bd), out);
+        printGoals(runs);
         log.printf(Locale.ROOT, "[compression] %d runs in %.1f min; chart %s%n", runs.size(), minutes, out.toAbsolutePath());
         return 0;
     }
@@ -249,8 +251,15 @@ final class BenchCompressionCommand implements Callable<Integer> {
         }
         List<Integer> bd = runs.stream().map(CompressionBench.Run::divisor).filter(d -> d > 0).distinct().sorted().toList();
         CompressionChart.write(runs, title(bd), out);
+        printGoals(runs);
         System.err.printf(Locale.ROOT, "[compression] %d runs from %s; chart %s%n", runs.size(), replot, out.toAbsolutePath());
         return 0;
+    }
+
+    /** The goals of issue 18 over the runs: after the table on stdout, or on stderr with --json (stdout stays JSON lines). */
+    private void printGoals(List<CompressionBench.Run> runs) {
+        PrintStream to = json ? System.err : System.out;
+        CompressionGoals.check(runs, 5).forEach(to::println);
     }
 
     private String title(List<Integer> bd) {

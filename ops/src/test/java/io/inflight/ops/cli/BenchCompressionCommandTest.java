@@ -40,7 +40,8 @@ class BenchCompressionCommandTest {
             }
         }
         assertThat(lines).hasSize(5);
-        assertThat((String) r[2]).contains("a policy pass every");
+        assertThat((String) r[2]).contains("a policy pass every").contains("Goals (issue 18) over 5 runs:")
+                .contains("- all >= best single mode - 0.001: no cell with mode all");
         assertThat(png).exists();
         byte[] head = Arrays.copyOf(Files.readAllBytes(png), 8);
         assertThat(head).containsExactly(0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a);
