@@ -211,7 +211,7 @@ final class TieredRows {
         for (int i = 0; i < entries.length; i++) {
             hotKeys[i] = hot.key[entries[i]];
         }
-        LongSet.sortUnsigned(hotKeys, hotKeys.length);
+        LongSet.sortUnsigned(hotKeys, entries, hotKeys.length); // entries[i] is the slot of hotKeys[i]
         int[] next = {0};
         // Every stored row is hot (nothing lives only in the cold tier): the cold copies are all
         // shadowed, so skip reading them; the visit order (ascending unsigned key) is the same.
@@ -220,7 +220,7 @@ final class TieredRows {
             RowBuffer buf = new RowBuffer(layout);
             cold.forEachRow((key, bytes) -> {
                 while (next[0] < hotKeys.length && Long.compareUnsigned(hotKeys[next[0]], key) < 0) {
-                    visit.hot(hot.find(hotKeys[next[0]++]));
+                    visit.hot(entries[next[0]++]);
                 }
                 if (next[0] < hotKeys.length && hotKeys[next[0]] == key) {
                     return; // the hot copy is current; visited when the merge passes it
@@ -230,7 +230,7 @@ final class TieredRows {
             });
         }
         while (next[0] < hotKeys.length) {
-            visit.hot(hot.find(hotKeys[next[0]++]));
+            visit.hot(entries[next[0]++]);
         }
     }
 }
