@@ -187,6 +187,12 @@ public final class Quantizer {
         return sign | (exp << 10) | ((abs >>> 13) & 0x3ff);
     }
 
+    /** The smallest binary16 value {@code >= f} for finite {@code f >= 0}, as bits (saturating at 65504). */
+    static int halfCeil(float f) {
+        int h = halfTowardZero(f);
+        return halfToFloat(h) < f && (h & 0x7fff) < HALF_MAX_BITS ? h + 1 : h;
+    }
+
     /** float -> binary16 bits with stochastic rounding driven by {@code u} in [0, 1). */
     static int halfStochastic(float f, float u) {
         int h0 = halfTowardZero(f);

@@ -16,17 +16,23 @@ import java.util.BitSet;
  * <p>Training is row-wise Adagrad like the store's own rows: gradients of one step are summed per
  * shared row ({@link #accumulate}) and applied once ({@link #apply}), in ascending row order. The sums
  * are float sums in the order of the keys, which the trainer always passes ascending, so a replay
- * reproduces every bit. Each row holds D values and the linear weight (binary16, 2 bytes each) and
- * two Adagrad accumulators (4 bytes each, {@link #bytes()}); they count in
- * the store's bytes and so in the one budget. Not thread-safe.
+ * reproduces every bit. Each row holds D values as int8 codes with one binary16 scale (the row's
+ * largest magnitude over 127, rounded up, recomputed at each write; codes rounded stochastically,
+ * keyed by seed, row, element and step, so a replay reproduces every bit), the linear weight in
+ * binary16 and two Adagrad accumulators in the store's 16-bit accumulator form: D + 8 bytes
+ * ({@link PolicySettings#sharedRowBytes}: 24 at D = 16, 42 with binary16 values and fp32 accumulators,
+ * so 1.75x the rows in the same bytes), counted in the store's bytes and so in the one budget.
+ * {@link #copyRows} and {@link #read} hand out floats. Not thread-safe.
  */
 public final class SharedRows {
 
     private static final long SLOT_SALT = 0x5AA7ED0C0FFEEL;
     private static final long INIT_SALT = 0x5AA7ED1417L;
     private static final long ROUND_SALT = 0x5AA7ED40D5L;
-    /** First int of {@link #exportState}: binary16 values. */
-    private static final int FORMAT = -2;
+    /** First int of {@link #exportState}: int8 values with a binary16 scale per row, 16-bit accumulators. */
+    private static final int FORMAT = -3;
+    /** Largest int8 code of a value. */
+    private static final int QMAX = 127;
 
     private int rows;
     private final int d;
@@ -35,16 +41,22 @@ public final class SharedRows {
     private final float l2;
     private final float eps;
     /**
-     * Per row: D values then the linear weight, as binary16 bits: half the bytes of fp32, so twice
-     * the rows in the same share of the budget; updates round stochastically (keyed by seed, row,
-     * element and step), so a replay reproduces every bit.
+     * Per row: D values as int8 codes of the row's scale; a write rounds stochastically (keyed by
+     * seed, row, element and step), so a replay reproduces every bit.
      */
-    private short[] values;
+    private byte[] codes;
+    /**
+     * Per row: the scale (binary16 bits; the row's largest magnitude over 127, rounded up, recomputed
+     * at each write) and the linear weight (binary16 bits).
+     */
+    private short[] meta;
+    /** One row's values, decoded for an update. */
+    private final float[] scratch;
     private final long roundSeed;
     /** Steps applied so far: keys the stochastic rounding. */
     private long applied;
-    /** Per row: the embedding's and the linear weight's Adagrad accumulators. */
-    private float[] acc;
+    /** Per row: the embedding's and the linear weight's Adagrad accumulators, in the 16-bit accumulator format. */
+    private short[] acc;
     private float[] grad;
     /** Per row: whether a gradient was accumulated this step; the touched rows, unsorted. */
     private boolean[] touched;
@@ -94,27 +106,59 @@ public final class SharedRows {
         this.lr = config.learningRate();
         this.l2 = config.l2();
         this.eps = config.adagradEps();
-        this.values = new short[rows * stride];
+        this.codes = new byte[rows * d];
+        this.meta = new short[rows * 2];
+        this.scratch = new float[d];
         this.roundSeed = config.seed() ^ ROUND_SALT;
-        this.acc = new float[rows * 2];
+        this.acc = new short[rows * 2];
         this.grad = new float[rows * stride];
         this.touched = new boolean[rows];
         long base = CounterRng.bits(config.seed() ^ INIT_SALT, 0, 0);
         float s = config.initScale();
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < d; j++) {
-                values[r * stride + j] = nearest(s * (2f * CounterRng.unit(CounterRng.at(base, r * stride + j)) - 1f));
+                scratch[j] = s * (2f * CounterRng.unit(CounterRng.at(base, r * stride + j)) - 1f);
             }
+            store(r, scratch, 0L, false);
         }
         changed.set(0, rows);
     }
 
-    private static short nearest(float v) {
-        return (short) Quantizer.halfStochastic(v, 0.5f);
+    /**
+     * Writes {@code v[0 .. d)} as row {@code r}'s codes: the scale is the largest magnitude over 127,
+     * rounded up to binary16 (so no code clips), each code rounded stochastically by the stream at
+     * {@code round}, or to nearest when not {@code stochastic}.
+     */
+    private void store(int r, float[] v, long round, boolean stochastic) {
+        float maxAbs = 0f;
+        for (int j = 0; j < d; j++) {
+            maxAbs = Math.max(maxAbs, Math.abs(v[j]));
+        }
+        int scaleBits = Quantizer.halfCeil(maxAbs / QMAX);
+        meta[2 * r] = (short) scaleBits;
+        float scale = Quantizer.halfToFloat(scaleBits);
+        int base = r * d;
+        if (scale == 0f) {
+            Arrays.fill(codes, base, base + d, (byte) 0);
+            return;
+        }
+        for (int j = 0; j < d; j++) {
+            float u = stochastic ? CounterRng.unit(CounterRng.at(round, j)) : 0.5f;
+            int q = (int) Math.floor(v[j] / scale + u);
+            codes[base + j] = (byte) Math.max(-QMAX, Math.min(QMAX, q));
+        }
     }
 
-    private float value(int i) {
-        return Quantizer.halfToFloat(values[i] & 0xffff);
+    private float scale(int r) {
+        return Quantizer.halfToFloat(meta[2 * r] & 0xffff);
+    }
+
+    private float weight(int r) {
+        return Quantizer.halfToFloat(meta[2 * r + 1] & 0xffff);
+    }
+
+    private float accumulator(int i) {
+        return Quantizer.acc16ToFloat(acc[i] & 0xffff);
     }
 
     /** Bytes a table of {@code rows} shared rows of dimension {@code dim} holds (without gates). */
@@ -174,27 +218,48 @@ public final class SharedRows {
         if (touchedCount != 0) {
             throw new IllegalStateException("shared rows resized with gradients pending");
         }
-        short[] v = new short[newRows * stride];
-        float[] a = new float[newRows * 2];
+        byte[] c = new byte[newRows * d];
+        short[] m = new short[newRows * 2];
+        short[] a = new short[newRows * 2];
         if (newRows > rows) {
             for (int r = 0; r < newRows; r++) {
                 int from = r % rows;
-                System.arraycopy(values, from * stride, v, r * stride, stride);
-                a[2 * r] = acc[2 * from];
-                a[2 * r + 1] = acc[2 * from + 1];
+                System.arraycopy(codes, from * d, c, r * d, d);
+                System.arraycopy(meta, 2 * from, m, 2 * r, 2);
+                System.arraycopy(acc, 2 * from, a, 2 * r, 2);
             }
+            codes = c;
+            meta = m;
         } else {
+            byte[] oldCodes = codes;
+            short[] oldMeta = meta;
+            float[] lo = new float[d];
+            float[] hi = new float[d];
+            codes = c;
+            meta = m;
             for (int r = 0; r < newRows; r++) {
-                int hi = r + newRows;
-                for (int j = 0; j < stride; j++) {
-                    v[r * stride + j] = nearest(0.5f * (value(r * stride + j) + value(hi * stride + j)));
+                int h = r + newRows;
+                if (oldMeta[2 * r] == oldMeta[2 * h]
+                        && Arrays.equals(oldCodes, r * d, r * d + d, oldCodes, h * d, h * d + d)) {
+                    System.arraycopy(oldCodes, r * d, codes, r * d, d); // the mean of a row and its copy: itself
+                    meta[2 * r] = oldMeta[2 * r];
+                } else {
+                    decode(oldCodes, oldMeta, r, lo);
+                    decode(oldCodes, oldMeta, h, hi);
+                    for (int j = 0; j < d; j++) {
+                        scratch[j] = 0.5f * (lo[j] + hi[j]);
+                    }
+                    store(r, scratch, 0L, false);
                 }
-                a[2 * r] = 0.5f * (acc[2 * r] + acc[2 * hi]);
-                a[2 * r + 1] = 0.5f * (acc[2 * r + 1] + acc[2 * hi + 1]);
+                float w = 0.5f * (Quantizer.halfToFloat(oldMeta[2 * r + 1] & 0xffff)
+                        + Quantizer.halfToFloat(oldMeta[2 * h + 1] & 0xffff));
+                meta[2 * r + 1] = (short) Quantizer.halfStochastic(w, 0.5f);
+                for (int k = 0; k < 2; k++) {
+                    a[2 * r + k] = (short) Quantizer.acc16Nearest(0.5f * (accumulator(2 * r + k) + accumulator(2 * h + k)));
+                }
             }
         }
         rows = newRows;
-        values = v;
         acc = a;
         grad = new float[newRows * stride];
         touched = new boolean[newRows];
@@ -244,9 +309,21 @@ public final class SharedRows {
 
     /** Copies rows {@code [from, from + n)}, each D values then its linear weight, to {@code dst[off ..]}. */
     public void copyRows(int from, int n, float[] dst, int off) {
-        int base = from * stride;
-        for (int i = 0; i < n * stride; i++) {
-            dst[off + i] = value(base + i);
+        for (int r = from; r < from + n; r++) {
+            int at = off + (r - from) * stride;
+            float scale = scale(r);
+            for (int j = 0; j < d; j++) {
+                dst[at + j] = codes[r * d + j] * scale;
+            }
+            dst[at + d] = weight(r);
+        }
+    }
+
+    /** Row {@code r}'s D values held in {@code c} and {@code m}, decoded into {@code dst}. */
+    private void decode(byte[] c, short[] m, int r, float[] dst) {
+        float scale = Quantizer.halfToFloat(m[2 * r] & 0xffff);
+        for (int j = 0; j < d; j++) {
+            dst[j] = c[r * d + j] * scale;
         }
     }
 
@@ -257,15 +334,17 @@ public final class SharedRows {
 
     /** Copies dimensions {@code [dimOff, dimOff + n)} of {@code key}'s shared row to {@code dst[dstOff ..]}. */
     public void read(long key, int dimOff, int n, float[] dst, int dstOff) {
-        int from = slot(key) * stride + dimOff;
+        int r = slot(key);
+        float scale = scale(r);
+        int from = r * d + dimOff;
         for (int j = 0; j < n; j++) {
-            dst[dstOff + j] = value(from + j);
+            dst[dstOff + j] = codes[from + j] * scale;
         }
     }
 
     /** The linear weight of {@code key}'s shared row. */
     public float linear(long key) {
-        return value(slot(key) * stride + d);
+        return weight(slot(key));
     }
 
     /**
@@ -311,27 +390,28 @@ public final class SharedRows {
             int base = r * stride;
             float s2 = 0f;
             long round = CounterRng.bits(roundSeed, r, step);
+            decode(codes, meta, r, scratch);
             for (int j = 0; j < d; j++) {
-                float g = grad[base + j] + l2 * value(base + j);
+                float g = grad[base + j] + l2 * scratch[j];
                 grad[base + j] = g;
                 s2 += g * g;
             }
             if (s2 > 0f) {
-                float a = acc[2 * r] + s2 / d;
-                acc[2 * r] = a;
+                float a = accumulator(2 * r) + s2 / d;
+                acc[2 * r] = (short) Quantizer.acc16Stochastic(a, (int) (CounterRng.at(round, stride) >>> 49));
                 float rate = lr / ((float) Math.sqrt(a) + eps);
                 for (int j = 0; j < d; j++) {
-                    values[base + j] = (short) Quantizer.halfStochastic(value(base + j) - rate * grad[base + j],
-                            CounterRng.unit(CounterRng.at(round, j)));
+                    scratch[j] -= rate * grad[base + j];
                 }
+                store(r, scratch, round, true);
             }
             float lg = grad[base + d];
             if (lg != 0f) {
-                float w = value(base + d);
+                float w = weight(r);
                 lg += l2 * w;
-                float la = acc[2 * r + 1] + lg * lg;
-                acc[2 * r + 1] = la;
-                values[base + d] = (short) Quantizer.halfStochastic(w - lr * lg / ((float) Math.sqrt(la) + eps),
+                float la = accumulator(2 * r + 1) + lg * lg;
+                acc[2 * r + 1] = (short) Quantizer.acc16Stochastic(la, (int) (CounterRng.at(round, stride + 1) >>> 49));
+                meta[2 * r + 1] = (short) Quantizer.halfStochastic(w - lr * lg / ((float) Math.sqrt(la) + eps),
                         CounterRng.unit(CounterRng.at(round, d)));
             }
             Arrays.fill(grad, base, base + stride, 0f);
@@ -344,14 +424,15 @@ public final class SharedRows {
     /** The whole table (values and accumulators), as {@link #importState} reads it. */
     public byte[] exportState() {
         boolean gated = gate.length > 0;
-        ByteBuffer b = ByteBuffer.allocate(20 + 2 * values.length + 4 * acc.length
+        ByteBuffer b = ByteBuffer.allocate(20 + codes.length + 2 * meta.length + 2 * acc.length
                 + (gated ? 4 + 8 * gate.length + 24 : 0));
         b.putInt(FORMAT).putInt(rows).putInt(d).putLong(applied);
-        for (short v : values) {
+        b.put(codes);
+        for (short v : meta) {
             b.putShort(v);
         }
-        for (float v : acc) {
-            b.putFloat(v);
+        for (short v : acc) {
+            b.putShort(v);
         }
         if (gated) { // an ungated table keeps the earlier form
             b.putInt(gate.length);
@@ -367,15 +448,16 @@ public final class SharedRows {
     public void importState(byte[] state) {
         ByteBuffer b = ByteBuffer.wrap(state);
         if (state.length < 20 || b.getInt() != FORMAT) {
-            throw new IllegalStateException("stored shared rows are of another format (before binary16 values); "
+            throw new IllegalStateException("stored shared rows are of another format (before int8 values); "
                     + "train changed settings under a new inflight.application.id");
         }
         int r = b.getInt();
         int dim = b.getInt();
         if (r != rows && dim == d && Integer.bitCount(r) == 1 && Integer.bitCount(rows) == 1) {
             rows = r; // re-sized by passes (powers of two)
-            values = new short[r * stride];
-            acc = new float[r * 2];
+            codes = new byte[r * d];
+            meta = new short[r * 2];
+            acc = new short[r * 2];
             grad = new float[r * stride];
             touched = new boolean[r];
         }
@@ -384,12 +466,13 @@ public final class SharedRows {
                     + " x D=" + d + "; train changed settings under a new inflight.application.id");
         }
         applied = b.getLong();
-        for (int i = 0; i < values.length; i++) {
-            values[i] = b.getShort();
+        b.get(codes);
+        for (int i = 0; i < meta.length; i++) {
+            meta[i] = b.getShort();
         }
         changed.set(0, rows);
         for (int i = 0; i < acc.length; i++) {
-            acc[i] = b.getFloat();
+            acc[i] = b.getShort();
         }
         int fields = b.remaining() >= 4 ? b.getInt() : 0;
         if (fields != gate.length) {

@@ -82,6 +82,18 @@ class QuantizerTest {
     }
 
     @Test
+    void shouldRoundAHalfCeilingUpToTheNextBinary16() {
+        for (int h = 0; h < 0x7bff; h++) {
+            float f = Quantizer.halfToFloat(h);
+            float next = Quantizer.halfToFloat(h + 1);
+            assertThat(Quantizer.halfCeil(f)).as("representable: itself").isEqualTo(h);
+            assertThat(Quantizer.halfCeil(Math.nextUp(f))).as("just above: the next").isEqualTo(h + 1);
+            assertThat(Quantizer.halfCeil(Math.nextDown(next))).isEqualTo(h + 1);
+        }
+        assertThat(Quantizer.halfCeil(1e9f)).as("saturating").isEqualTo(0x7bff);
+    }
+
+    @Test
     void shouldPackNegativeFourAndTwoBitCodes() {
         float[] x = {-1f, 1f, -0.5f, 0.5f, 0f, -1f, 1f, 0f};
         for (Precision p : new Precision[] {Precision.INT4, Precision.INT2}) {

@@ -46,13 +46,23 @@ class SharedRowsTest {
             assertThat(y.getInt()).as("format, H, D").isEqualTo(x.getInt());
         }
         assertThat(y.getLong()).as("steps applied").isEqualTo(x.getLong()).isEqualTo(1);
-        for (int i = 0; i < 7 * 5; i++) { // binary16 values, rounded stochastically: within two units of 2^-10
-            float vx = Quantizer.halfToFloat(x.getShort() & 0xffff);
-            float vy = Quantizer.halfToFloat(y.getShort() & 0xffff);
-            assertThat(vy).isCloseTo(vx, Offset.offset(Math.max(1e-4f, Math.abs(vx) * 0x1p-9f)));
+        float[] vx = new float[5];
+        float[] vy = new float[5];
+        for (int row = 0; row < 7; row++) { // int8 values rounded stochastically: within two units of the row's scale
+            a.copyRows(row, 1, vx, 0);
+            b.copyRows(row, 1, vy, 0);
+            float unit = Math.max(max(vx, 4), max(vy, 4)) / 127;
+            for (int j = 0; j < 4; j++) {
+                assertThat(vy[j]).isCloseTo(vx[j], Offset.offset(2 * unit * 1.01f));
+            }
+            assertThat(vy[4]).as("the binary16 linear weight").isCloseTo(vx[4],
+                    Offset.offset(Math.max(1e-4f, Math.abs(vx[4]) * 0x1p-9f)));
         }
-        while (x.hasRemaining()) {
-            assertThat(y.getFloat()).isCloseTo(x.getFloat(), Offset.offset(1e-4f));
+        x.position(x.limit() - 7 * 2 * 2);
+        y.position(y.limit() - 7 * 2 * 2);
+        while (x.hasRemaining()) { // 16-bit accumulators: 8 mantissa bits
+            float ax = Quantizer.acc16ToFloat(x.getShort());
+            assertThat(Quantizer.acc16ToFloat(y.getShort())).isCloseTo(ax, Offset.offset(ax * 0x1p-7f + 1e-7f));
         }
         assertThat(a.exportState()).isNotEqualTo(new SharedRows(7, CONFIG).exportState());
         assertThat(a.bytes()).isEqualTo(7 * PolicySettings.sharedRowBytes(4));
@@ -156,8 +166,12 @@ class SharedRowsTest {
             a.read(key, 0, 4, now, 0);
             for (int j = 0; j < 4; j++) {
                 float mean = 0.5f * (bySlot[slot][j] + bySlot[slot + 4][j]);
-                assertThat(now[j]).as("the mean, rounded to binary16")
-                        .isCloseTo(mean, Offset.offset(Math.abs(mean) * 0x1p-10f + 1e-7f));
+                float top = Math.max(Math.max(Math.abs(0.5f * (bySlot[slot][0] + bySlot[slot + 4][0])),
+                        Math.abs(0.5f * (bySlot[slot][1] + bySlot[slot + 4][1]))),
+                        Math.max(Math.abs(0.5f * (bySlot[slot][2] + bySlot[slot + 4][2])),
+                                Math.abs(0.5f * (bySlot[slot][3] + bySlot[slot + 4][3]))));
+                assertThat(now[j]).as("the mean, rounded to nearest: within half a unit of the row's scale")
+                        .isCloseTo(mean, Offset.offset(0.5f * top / 127 * 1.01f + 1e-7f));
             }
         }
         Assertions.assertThatThrownBy(() -> a.resize(3)).hasMessageContaining("power of two");
@@ -211,5 +225,122 @@ class SharedRowsTest {
         s.clearChanged();
         s.importState(s.exportState());
         assertThat(s.changedIn(0, 1)).as("an imported table: every row").isTrue();
+    }
+
+    @Test
+    void shouldReplayEveryBitAndRoundEachWriteWithinOneUnitOfTheRowsScale() {
+        SharedRows a = new SharedRows(16, 2, CONFIG);
+        SharedRows b = new SharedRows(16, 2, CONFIG);
+        SharedRows other = new SharedRows(16, 2, CONFIG.withSeed(CONFIG.seed() + 1));
+        SplittableRandom rnd = new SplittableRandom(7);
+        float[] g = new float[5];
+        float[] before = new float[5];
+        float[] after = new float[5];
+        float[] exact = new float[4];
+        for (int step = 0; step < 40; step++) {
+            long key = rnd.nextLong(1000);
+            float s2 = 0f;
+            for (int j = 0; j < 5; j++) {
+                g[j] = (float) rnd.nextGaussian() * 0.3f;
+                s2 += j < 4 ? g[j] * g[j] : 0f;
+            }
+            int row = a.slot(key);
+            a.copyRows(row, 1, before, 0);
+            float acc = accumulator(a, row);
+            for (SharedRows t : new SharedRows[] {a, b, other}) {
+                t.accumulate(key, g, 0, 0, 4, true);
+                t.apply();
+            }
+            a.copyRows(row, 1, after, 0);
+            // the update in fp32 (no L2 in CONFIG), then int8 at max-abs / 127 rounded up to binary16:
+            // stochastic rounding lands on one of the two codes around each value, within one unit
+            float rate = CONFIG.learningRate() / ((float) Math.sqrt(acc + s2 / 4) + CONFIG.adagradEps());
+            for (int j = 0; j < 4; j++) {
+                exact[j] = before[j] - rate * g[j];
+            }
+            float unit = max(exact, 4) / 127 * (1 + 0x1p-9f);
+            for (int j = 0; j < 4; j++) {
+                assertThat(after[j]).as("step %d dimension %d", step, j).isCloseTo(exact[j], Offset.offset(unit));
+            }
+            assertThat(accumulator(a, row)).as("the 16-bit accumulator: 8 mantissa bits")
+                    .isCloseTo(acc + s2 / 4, Offset.offset((acc + s2 / 4) * 0x1p-7f));
+        }
+        assertThat(b.exportState()).as("a replay: the same bytes").isEqualTo(a.exportState());
+        assertThat(other.exportState()).as("another seed rounds otherwise").isNotEqualTo(a.exportState());
+        SharedRows c = new SharedRows(16, 2, CONFIG);
+        c.importState(a.exportState());
+        assertThat(c.exportState()).isEqualTo(a.exportState());
+    }
+
+    @Test
+    void shouldRoundStochasticallyWithoutBias() {
+        // a large first step on dimension 1 grows every row's scale and accumulator; a second, small
+        // one on dimension 0 moves values by about a tenth of a unit of the scale: rounded to nearest
+        // most would stay put, rounded stochastically the mean move is the mean step
+        int rows = 16384;
+        SharedRows s = new SharedRows(rows, CONFIG);
+        long[] keyOfRow = new long[rows];
+        java.util.Arrays.fill(keyOfRow, -1);
+        int found = 0;
+        for (long key = 0; found < rows; key++) {
+            int r = s.slot(key);
+            if (keyOfRow[r] < 0) {
+                keyOfRow[r] = key;
+                found++;
+            }
+        }
+        float[] g = new float[5];
+        g[1] = 1000f;
+        for (int r = 0; r < rows; r++) {
+            s.accumulate(keyOfRow[r], g, 0, 0, 4, false);
+        }
+        s.apply();
+        float[] before = new float[rows * 5];
+        s.copyRows(0, rows, before, 0);
+        float[] acc = new float[rows];
+        for (int r = 0; r < rows; r++) {
+            acc[r] = accumulator(s, r);
+        }
+        g[1] = 0f;
+        g[0] = 1f;
+        for (int r = 0; r < rows; r++) {
+            s.accumulate(keyOfRow[r], g, 0, 0, 4, false);
+        }
+        s.apply();
+        float[] after = new float[rows * 5];
+        s.copyRows(0, rows, after, 0);
+        double moved = 0;
+        double expected = 0;
+        double units = 0;
+        for (int r = 0; r < rows; r++) {
+            expected += CONFIG.learningRate() / ((float) Math.sqrt(acc[r] + 0.25f) + CONFIG.adagradEps());
+            moved += before[r * 5] - after[r * 5];
+            units += max(java.util.Arrays.copyOfRange(before, r * 5, r * 5 + 4), 4) / 127;
+        }
+        assertThat(expected / units).as("the step in units of the scale").isBetween(0.02, 0.3);
+        assertThat(moved / rows).as("mean move over %d rows", rows).isCloseTo(expected / rows,
+                Offset.offset(0.15 * expected / rows));
+    }
+
+    @Test
+    void shouldRefuseTheBinary16Format() {
+        byte[] old = ByteBuffer.allocate(20 + 4 * (2 * 5 + 8)).putInt(-2).putInt(4).putInt(4).array();
+        Assertions.assertThatThrownBy(() -> new SharedRows(4, CONFIG).importState(old))
+                .hasMessageContaining("another format").hasMessageContaining("inflight.application.id");
+    }
+
+    /** Row {@code row}'s embedding Adagrad accumulator, read from the exported state. */
+    private static float accumulator(SharedRows t, int row) {
+        ByteBuffer b = ByteBuffer.wrap(t.exportState());
+        int rows = t.rows();
+        return Quantizer.acc16ToFloat(b.getShort(20 + rows * 4 + rows * 2 * 2 + row * 2 * 2));
+    }
+
+    private static float max(float[] v, int n) {
+        float m = 0f;
+        for (int i = 0; i < n; i++) {
+            m = Math.max(m, Math.abs(v[i]));
+        }
+        return m;
     }
 }

@@ -196,9 +196,12 @@ public record PolicySettings(
      */
     public static final int MIN_SHARED_ROWS = 1;
 
-    /** Bytes of one shared row of dimension {@code dim}: D values and the linear weight at binary16, two fp32 accumulators. */
+    /**
+     * Bytes of one shared row of dimension {@code dim}: D int8 values, their binary16 scale, the
+     * linear weight at binary16 and two 16-bit Adagrad accumulators.
+     */
     public static long sharedRowBytes(int dim) {
-        return 2L * (dim + 1) + 8;
+        return dim + 2L + 2 + 4;
     }
 
     /**

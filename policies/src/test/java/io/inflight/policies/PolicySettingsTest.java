@@ -72,22 +72,22 @@ class PolicySettingsTest {
 
     @Test
     void shouldSizeSharedRowsFromTheBudgetAndRefuseBadShares() {
-        PolicySettings hash = PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash", PolicySettings.BUDGET_BYTES, "42000"));
-        assertThat(PolicySettings.sharedRowBytes(16)).isEqualTo(42);
+        PolicySettings hash = PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash", PolicySettings.BUDGET_BYTES, "24000"));
+        assertThat(PolicySettings.sharedRowBytes(16)).as("16 int8 values, scale, linear weight, two accumulators").isEqualTo(24);
         assertThat(hash.sharedRows(16)).as("mode hash: the whole budget").isEqualTo(1000);
         PolicySettings ada = PolicySettings.fromMap(Map.of(PolicySettings.MODE, "adaembed", PolicySettings.BUDGET_BYTES,
-                "42000", PolicySettings.SHARED_FRACTION, "0.25"));
+                "24000", PolicySettings.SHARED_FRACTION, "0.25"));
         assertThat(ada.sharedRows(16)).as("adaptive: a power of two at most the share").isEqualTo(128);
         assertThat(ada.with(PolicySettings.SHARED_ADAPTIVE, "false").sharedRows(16)).as("fixed").isEqualTo(250);
         assertThat(ada.with(PolicySettings.BUDGET_BYTES, "1864").sharedRows(16))
-                .as("a tiny budget keeps a few (1864 x 0.25 / 42 = 11, a power of two: 8)").isEqualTo(8);
-        assertThat(ada.with(PolicySettings.BUDGET_BYTES, "160").sharedRows(16)).as("less than one row: none").isZero();
+                .as("a tiny budget keeps a few (1864 x 0.25 / 24 = 19, a power of two: 16)").isEqualTo(16);
+        assertThat(ada.with(PolicySettings.BUDGET_BYTES, "80").sharedRows(16)).as("less than one row: none").isZero();
         assertThat(PolicySettings.fromMap(Map.of(PolicySettings.MODE, "adaembed")).sharedRows(16)).as("no budget").isZero();
         Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash")))
                 .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("mode hash");
         Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.SHARED_FRACTION, "1")))
                 .hasMessageContaining(PolicySettings.SHARED_FRACTION).hasMessageContaining("value 1.0 ");
         Assertions.assertThatThrownBy(() -> PolicySettings.fromMap(Map.of(PolicySettings.MODE, "hash",
-                PolicySettings.BUDGET_BYTES, "40")).sharedRows(16)).hasMessageContaining("no room for one shared row");
+                PolicySettings.BUDGET_BYTES, "20")).sharedRows(16)).hasMessageContaining("no room for one shared row");
     }
 }

@@ -163,22 +163,22 @@ class NumericKeysTest {
         assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
                 .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("100")
                 .hasMessageContaining("smaller than one row").hasMessageContaining("108 bytes")
-                .hasMessageContaining("give at least 272"); // 272 x 0.95 - one shared row of 42 >= 2 fields x 108
-        // larger than a row, but a pass aims at 95% of it less the shared rows (one of 42 bytes here):
+                .hasMessageContaining("give at least 278"); // 278 x 0.95 - two shared rows of 24 >= 2 fields x 108
+        // larger than a row, but a pass aims at 95% of it less the shared rows (two of 24 bytes here):
         // less than the two rows of one event
-        m.put(PolicySettings.BUDGET_BYTES, "271");
+        m.put(PolicySettings.BUDGET_BYTES, "277");
         assertThatThrownBy(() -> InflightConfig.parse(m)).isInstanceOf(ConfigException.class)
-                .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("271")
+                .hasMessageContaining(PolicySettings.BUDGET_BYTES).hasMessageContaining("277")
                 .hasMessageContaining("every pass would evict");
-        m.put(PolicySettings.BUDGET_BYTES, "272");
-        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(272);
+        m.put(PolicySettings.BUDGET_BYTES, "278");
+        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(278);
         // ESAPN rows start at one chunk: 16 + 24 + 20 = 60 bytes, so a smaller budget is enough, but its
-        // per-feature state (at least 16 slots of 34 bytes) and 4 shared rows (168 bytes) count in the
-        // budget too: (848 - 544) x 0.95 - 168 >= 2 x 60
+        // per-feature state (at least 16 slots of 34 bytes) and 8 shared rows (192 bytes) count in the
+        // budget too: (873 - 544) x 0.95 - 192 >= 2 x 60
         m.put(PolicySettings.MODE, "esapn");
-        m.put(PolicySettings.BUDGET_BYTES, "848");
-        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(848);
-        m.put(PolicySettings.BUDGET_BYTES, "847");
+        m.put(PolicySettings.BUDGET_BYTES, "873");
+        assertThat(InflightConfig.parse(m).policySettings().budgetBytes()).isEqualTo(873);
+        m.put(PolicySettings.BUDGET_BYTES, "872");
         assertThatThrownBy(() -> InflightConfig.parse(m)).hasMessageContaining("one chunk, mode esapn");
     }
 

@@ -241,8 +241,9 @@ class BatchTrainerPolicyTest {
 
     @Test
     void shouldReadAndTrainSharedRowsForRefusedFeaturesInsteadOfZeros() {
-        // nine tenths of the budget are shared rows: room for a handful of rows of their own
-        PolicyRunner runner = runner("adaembed", PolicySettings.ADMISSION_COUNT, "1", PolicySettings.BUDGET_BYTES, "12000",
+        // nine tenths of the budget are shared rows (7500 x 0.9 / 16 = 421 for the 220 features, so users
+        // collide with ads): room for a handful of rows of their own
+        PolicyRunner runner = runner("adaembed", PolicySettings.ADMISSION_COUNT, "1", PolicySettings.BUDGET_BYTES, "7500",
                 PolicySettings.SHARED_FRACTION, "0.9", PolicySettings.SHARED_ADAPTIVE, "false");
         EmbeddingStore rows = store();
         BatchTrainer trainer = trainer(rows, runner);
@@ -252,7 +253,7 @@ class BatchTrainerPolicyTest {
         double shared = auc(events, logits, 500);
 
         // the same room for rows of their own, no shared rows: refused features read zeros
-        PolicyRunner without = runner("adaembed", PolicySettings.ADMISSION_COUNT, "1", PolicySettings.BUDGET_BYTES, "1200",
+        PolicyRunner without = runner("adaembed", PolicySettings.ADMISSION_COUNT, "1", PolicySettings.BUDGET_BYTES, "750",
                 PolicySettings.SHARED_FRACTION, "0");
         EmbeddingStore zeros = store();
         List<Float> flat = train(trainer(zeros, without), without, events, new long[1]);
