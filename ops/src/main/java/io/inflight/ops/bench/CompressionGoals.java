@@ -138,7 +138,7 @@ public final class CompressionGoals {
         Run worst = null;
         double cost = -1;
         for (Run r : ok) {
-            if (r.budgetBytes() == 0 || !(r.passShare() >= 0) || r.passShare() >= 1 || r.intervalSteps() <= 0) {
+            if (!passesMeasured(r)) {
                 continue;
             }
             double c = defaultIntervalCost(r);
@@ -150,10 +150,14 @@ public final class CompressionGoals {
         if (worst == null) {
             return "- pass cost < 5% at the default interval: no budgeted run measured its passes";
         }
-        long above = ok.stream().filter(r -> r.budgetBytes() > 0 && r.passShare() >= 0 && r.passShare() < 1
-                && r.intervalSteps() > 0 && defaultIntervalCost(r) >= 0.05).count();
+        long above = ok.stream().filter(r -> passesMeasured(r) && defaultIntervalCost(r) >= 0.05).count();
         return String.format(Locale.ROOT, "- pass cost < 5%% of training at the default interval (%d steps): %s; largest %.1f%% (%s)",
                 DEFAULT_INTERVAL, above == 0 ? "holds in every run" : above + " runs at or above", 100 * cost, label(worst));
+    }
+
+    /** A budgeted run whose pass share was measured (a share of 1 or more leaves no training time to compare). */
+    private static boolean passesMeasured(Run r) {
+        return r.budgetBytes() > 0 && r.passShare() >= 0 && r.passShare() < 1 && r.intervalSteps() > 0;
     }
 
     static double defaultIntervalCost(Run r) {
