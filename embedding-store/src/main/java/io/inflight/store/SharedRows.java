@@ -244,8 +244,8 @@ public final class SharedRows {
                     System.arraycopy(oldCodes, r * d, codes, r * d, d); // the mean of a row and its copy: itself
                     meta[2 * r] = oldMeta[2 * r];
                 } else {
-                    decode(oldCodes, oldMeta, r, lo);
-                    decode(oldCodes, oldMeta, h, hi);
+                    decode(oldCodes, oldMeta, r, lo, 0);
+                    decode(oldCodes, oldMeta, h, hi, 0);
                     for (int j = 0; j < d; j++) {
                         scratch[j] = 0.5f * (lo[j] + hi[j]);
                     }
@@ -311,19 +311,16 @@ public final class SharedRows {
     public void copyRows(int from, int n, float[] dst, int off) {
         for (int r = from; r < from + n; r++) {
             int at = off + (r - from) * stride;
-            float scale = scale(r);
-            for (int j = 0; j < d; j++) {
-                dst[at + j] = codes[r * d + j] * scale;
-            }
+            decode(codes, meta, r, dst, at);
             dst[at + d] = weight(r);
         }
     }
 
-    /** Row {@code r}'s D values held in {@code c} and {@code m}, decoded into {@code dst}. */
-    private void decode(byte[] c, short[] m, int r, float[] dst) {
+    /** Row {@code r}'s D values held in {@code c} and {@code m}, decoded into {@code dst[off .. off + D)}. */
+    private void decode(byte[] c, short[] m, int r, float[] dst, int off) {
         float scale = Quantizer.halfToFloat(m[2 * r] & 0xffff);
         for (int j = 0; j < d; j++) {
-            dst[j] = c[r * d + j] * scale;
+            dst[off + j] = c[r * d + j] * scale;
         }
     }
 
@@ -390,7 +387,7 @@ public final class SharedRows {
             int base = r * stride;
             float s2 = 0f;
             long round = CounterRng.bits(roundSeed, r, step);
-            decode(codes, meta, r, scratch);
+            decode(codes, meta, r, scratch, 0);
             for (int j = 0; j < d; j++) {
                 float g = grad[base + j] + l2 * scratch[j];
                 grad[base + j] = g;

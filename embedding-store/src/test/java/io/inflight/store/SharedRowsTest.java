@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.inflight.policies.EmbeddingTable.ChunkInit;
 import io.inflight.policies.PolicySettings;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.assertj.core.api.Assertions;
 import org.assertj.core.data.Offset;
@@ -280,7 +281,7 @@ class SharedRowsTest {
         int rows = 16384;
         SharedRows s = new SharedRows(rows, CONFIG);
         long[] keyOfRow = new long[rows];
-        java.util.Arrays.fill(keyOfRow, -1);
+        Arrays.fill(keyOfRow, -1);
         int found = 0;
         for (long key = 0; found < rows; key++) {
             int r = s.slot(key);
@@ -291,10 +292,7 @@ class SharedRowsTest {
         }
         float[] g = new float[5];
         g[1] = 1000f;
-        for (int r = 0; r < rows; r++) {
-            s.accumulate(keyOfRow[r], g, 0, 0, 4, false);
-        }
-        s.apply();
+        stepEveryRow(s, keyOfRow, g);
         float[] before = new float[rows * 5];
         s.copyRows(0, rows, before, 0);
         float[] acc = new float[rows];
@@ -303,10 +301,7 @@ class SharedRowsTest {
         }
         g[1] = 0f;
         g[0] = 1f;
-        for (int r = 0; r < rows; r++) {
-            s.accumulate(keyOfRow[r], g, 0, 0, 4, false);
-        }
-        s.apply();
+        stepEveryRow(s, keyOfRow, g);
         float[] after = new float[rows * 5];
         s.copyRows(0, rows, after, 0);
         double moved = 0;
@@ -315,7 +310,7 @@ class SharedRowsTest {
         for (int r = 0; r < rows; r++) {
             expected += CONFIG.learningRate() / ((float) Math.sqrt(acc[r] + 0.25f) + CONFIG.adagradEps());
             moved += before[r * 5] - after[r * 5];
-            units += max(java.util.Arrays.copyOfRange(before, r * 5, r * 5 + 4), 4) / 127;
+            units += max(Arrays.copyOfRange(before, r * 5, r * 5 + 4), 4) / 127;
         }
         assertThat(expected / units).as("the step in units of the scale").isBetween(0.02, 0.3);
         assertThat(moved / rows).as("mean move over %d rows", rows).isCloseTo(expected / rows,
@@ -330,6 +325,14 @@ class SharedRowsTest {
     }
 
     /** Row {@code row}'s embedding Adagrad accumulator, read from the exported state. */
+    /** One step in which every row gets the gradient {@code g} (its four values) through the key that reads it. */
+    private static void stepEveryRow(SharedRows s, long[] keyOfRow, float[] g) {
+        for (long key : keyOfRow) {
+            s.accumulate(key, g, 0, 0, 4, false);
+        }
+        s.apply();
+    }
+
     private static float accumulator(SharedRows t, int row) {
         ByteBuffer b = ByteBuffer.wrap(t.exportState());
         int rows = t.rows();

@@ -1,6 +1,7 @@
 package io.inflight.ops.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.offset;
 
 import io.inflight.ops.bench.CompressionBench.Run;
 import java.util.ArrayList;
@@ -62,7 +63,7 @@ class CompressionGoalsTest {
                 at("g", "esapn", 200, -0.0020));
         assertThat(CompressionGoals.peakGoal(runs)).contains("1 runs above").contains("1.030 (g deepfm all 1/10)");
         // 0.20 / 0.80 x 15 / 1000 = 0.375%; 0.90 / 0.10 x 1 / 1000 = 0.9%
-        assertThat(CompressionGoals.defaultIntervalCost(runs.get(1))).isCloseTo(0.00375, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(CompressionGoals.defaultIntervalCost(runs.get(1))).isCloseTo(0.00375, offset(1e-9));
         assertThat(CompressionGoals.passGoal(runs)).contains("holds in every run").contains("0.9% (g deepfm hash 1/50)");
         assertThat(CompressionGoals.lossless(runs)).isEqualTo(
                 "- largest compression at <= 0.001 AUC loss: g deepfm 50.0x (hash 1/50, -0.0009)");
