@@ -3,6 +3,7 @@ package io.inflight.policies;
 import io.inflight.policies.adaembed.AdaEmbedEviction;
 import io.inflight.policies.adaembed.AdmissionSketch;
 import io.inflight.policies.budget.BudgetController;
+import io.inflight.policies.budget.GrowthExchange;
 import io.inflight.policies.budget.Lever;
 import io.inflight.policies.budget.SharedSizing;
 import io.inflight.policies.budget.Shedder;
@@ -12,7 +13,6 @@ import io.inflight.policies.fiited.FiitedPass;
 import io.inflight.policies.fiited.GradientSquareImportance;
 import io.inflight.policies.fiited.PruningRatios;
 import io.inflight.policies.precision.PrecisionLadder;
-import io.inflight.policies.util.GrowableLongs;
 import io.inflight.policies.util.SplitMix64;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -41,7 +41,7 @@ import java.util.zip.InflaterInputStream;
  *   <li>For a feature without a row, call {@link #admit(long)}; create its row (mask
  *       {@link #initialMask()}, precision {@link #initialPrecision()}, zero weights) only when it
  *       returns true, otherwise read its gated shared row without training it (zeros without
- *       shared rows).</li>
+ *       shared rows). Under a budget, leave {@link #reservedGrowthBytes()} free for growth.</li>
  *   <li>If {@link #growthEnabled()}, after a batch's forward pass call {@link #observeFeature} for
  *       each (feature, its loss) of the batch, then {@link #endBatch()} once.</li>
  *   <li>If {@link #needsDimensionImportance()}, add each scattered row gradient to
@@ -55,8 +55,9 @@ import java.util.zip.InflaterInputStream;
  * prune and re-allocate (not in mode all); precision ladder; budget enforcement on the lowest-utility
  * units with the mode's lever (adaembed, all: evict rows; fiited-*: prune chunks; esapn: drop a row's
  * last chunk; precision: demote to the ladder floor), then, if that cannot reach the target and
- * {@code inflight.policy.budget.evict.fallback} is on, evicting rows; finally the ESAPN growth
- * allowance for the next period. In mode {@code none} a pass only reports.
+ * {@code inflight.policy.budget.evict.fallback} is on, evicting rows; in mode all, growth paid for
+ * by evicting colder rows ({@link GrowthExchange}); finally the ESAPN growth allowance for the next
+ * period. In mode {@code none} a pass only reports.
  *
  * <p>Not thread-safe: one runner per table, called from the trainer's thread.
  */
@@ -77,6 +78,7 @@ public final class PolicyRunner {
     private final EsapnPolicy esapn;
     private final GradientSquareImportance importance;
     private final Shedder shedder;
+    private final GrowthExchange exchange = new GrowthExchange();
 
     private int droppedMask;
     private long lastPassStep;
@@ -117,6 +119,7 @@ public final class PolicyRunner {
                 settings.esapnLearningRate(), settings.esapnBaseline(), settings.chunkInit(),
                 stateSlots, initialPrecision(), SplitMix64.at(settings.seed(), 2));
         esapn.setInitFromShared(settings.sharedInit());
+        esapn.setHoldBlocked(paysGrowth());
         // the table gets what the policies' state leaves of the budget
         long state = limited > 0 ? stateBytes() : 0;
         if (limited > 0 && limited - state < limited / 2) {
@@ -153,6 +156,20 @@ public final class PolicyRunner {
     /** The bytes the table (rows, metadata, shared rows) may hold: the budget less the policies' state; 0 = unlimited. */
     public long tableBudgetBytes() {
         return budget.budgetBytes();
+    }
+
+    /** Bytes the last pass granted to rows' growth, not yet taken up: new rows must leave them free. */
+    public long reservedGrowthBytes() {
+        return esapn.reservedBytes();
+    }
+
+    /**
+     * Whether a pass pays for growth by evicting rows ({@link GrowthExchange}): growth and row
+     * eviction both on (mode all). Then the shared rows' traffic counts a stored row's chunks not
+     * grown yet as its own: they are the exchange's choice, not a want of room.
+     */
+    public boolean paysGrowth() {
+        return mode.growth() && mode.eviction();
     }
 
     /** The utility rule the store should apply on every scatter. */
@@ -386,7 +403,7 @@ public final class PolicyRunner {
                     && importance.observations() > 0) {
                 droppedMask = DimensionPruner.droppedChunks(widths, importance, settings.dropRatio2d());
                 esapn.setExcludedChunks(droppedMask);
-                pruned += pruneColumns(table, droppedMask);
+                pruned += DimensionPruner.pruneColumns(table, droppedMask);
             }
             if (mode.fiited()) {
                 float[] thresholds = mode == PolicyMode.FIITED_MANUAL
@@ -427,6 +444,9 @@ public final class PolicyRunner {
                 }
             }
         }
+        if (paysGrowth() && budget.limited()) {
+            evicted += exchange.run(table, esapn, budget.targetBytes(), droppedMask).evicted();
+        }
         long bytesAfter = table.storedBytes();
         if (budget.limited()) {
             esapn.setGrowthAllowance(budget.growthAllowance(bytesAfter));
@@ -464,31 +484,5 @@ public final class PolicyRunner {
             case ADAEMBED, ALL -> Lever.EVICT_ROW;
             default -> Lever.PRUNE_CHUNK;
         };
-    }
-
-    /** Prunes every stored chunk in {@code columns} (FIITED-2D). */
-    private long pruneColumns(EmbeddingTable table, int columns) {
-        if (columns == 0) {
-            return 0;
-        }
-        GrowableLongs todo = new GrowableLongs(1024);
-        table.forEachRow(row -> {
-            int hit = row.mask() & columns;
-            if (hit != 0) {
-                todo.add(row.key());
-                todo.add(hit);
-            }
-        });
-        long n = 0;
-        for (int i = 0; i < todo.size(); i += 2) {
-            int hit = (int) todo.get(i + 1);
-            for (int c = 0; c < k; c++) {
-                if ((hit & (1 << c)) != 0) {
-                    table.pruneChunk(todo.get(i), c);
-                    n++;
-                }
-            }
-        }
-        return n;
     }
 }

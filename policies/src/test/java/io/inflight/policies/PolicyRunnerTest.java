@@ -3,6 +3,7 @@ package io.inflight.policies;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.inflight.policies.esapn.EsapnPolicy;
 import io.inflight.policies.sim.SimTable;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -24,7 +25,7 @@ class PolicyRunnerTest {
         SimTable t = new SimTable(widths, s.utilityRule(), 1);
         PolicyRunner runner = new PolicyRunner(s, widths, 1);
         t.setAllocationPrecision(runner.initialPrecision());
-        assertThat(runner.initialMask()).as("no growth in mode all: rows start whole").isEqualTo(0b1111);
+        assertThat(runner.initialMask()).as("growth in mode all: rows start at one chunk").isEqualTo(0b0001);
         assertThat(runner.initialPrecision()).as("the ladder's floor: int8, measured lossless").isEqualTo(Precision.INT8);
         for (long key = 0; key < 1000; key++) {
             assertThat(runner.admit(key)).isTrue();
@@ -159,13 +160,14 @@ class PolicyRunnerTest {
         PolicySettings s = PolicySettings.fromMap(Map.of(PolicySettings.MODE, "all",
                 PolicySettings.BUDGET_BYTES, "1000000", PolicySettings.ADMISSION_COUNT, "2"));
         PolicyRunner r = new PolicyRunner(s, new int[] {4, 4, 4, 4}, 26);
-        // configured: a 1M x 4 sketch (16 MiB); under the budget it gets at most 1/16 of it
-        assertThat(r.stateBytes()).isLessThanOrEqualTo(1_000_000 / 16);
-        assertThat(r.stateBytes()).isGreaterThan(0);
+        // configured: a 1M x 4 sketch (16 MiB) and ESAPN's slots; under the budget each gets at most 1/16 of it
+        assertThat(r.stateBytes()).isLessThanOrEqualTo(2 * 1_000_000 / 16);
+        assertThat(r.stateBytes()).isGreaterThan(1_000_000 / 16 / 2);
         assertThat(r.tableBudgetBytes()).isEqualTo(1_000_000 - r.stateBytes());
-        PolicyRunner unlimited = new PolicyRunner(PolicySettings.fromMap(Map.of(PolicySettings.MODE, "all",
-                PolicySettings.ADMISSION_COUNT, "2")), new int[] {4, 4, 4, 4}, 26);
-        assertThat(unlimited.stateBytes()).isEqualTo(16L << 20);
+        PolicySettings free = PolicySettings.fromMap(Map.of(PolicySettings.MODE, "all", PolicySettings.ADMISSION_COUNT, "2"));
+        PolicyRunner unlimited = new PolicyRunner(free, new int[] {4, 4, 4, 4}, 26);
+        assertThat(unlimited.stateBytes())
+                .isEqualTo((16L << 20) + (long) free.esapnStateSlots() * EsapnPolicy.BYTES_PER_SLOT);
         assertThat(unlimited.tableBudgetBytes()).isZero();
         // ESAPN keeps at least 16 slots of 34 bytes: 544 of a 1,000-byte budget leaves less than half
         assertThatThrownBy(() -> new PolicyRunner(PolicySettings.fromMap(Map.of(PolicySettings.MODE, "esapn",

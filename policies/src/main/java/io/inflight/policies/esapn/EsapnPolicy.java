@@ -3,6 +3,8 @@ package io.inflight.policies.esapn;
 import io.inflight.policies.EmbeddingTable;
 import io.inflight.policies.EmbeddingTable.ChunkInit;
 import io.inflight.policies.Precision;
+import io.inflight.policies.util.GrowableLongs;
+import io.inflight.policies.util.LongIntHashMap;
 import io.inflight.policies.util.SplitMix64;
 import java.io.DataInput;
 import java.io.DataOutput;
@@ -41,6 +43,8 @@ public final class EsapnPolicy {
     public enum Baseline { PREVIOUS, MEAN5 }
 
     private static final int HISTORY = 5;
+    /** {@link #pending} of a grow decision the allowance refused while {@link #setHoldBlocked} is on. */
+    private static final byte BLOCKED = 2;
 
     private final int k;
     private final int buckets;
@@ -70,6 +74,11 @@ public final class EsapnPolicy {
     private long grown;
     private long blocked;
     private final Precision[] precs;
+    private boolean holdBlocked;
+    /** Chunks granted per row by the last pass ({@link #grant}), the granted keys, and their bytes not yet taken up. */
+    private final LongIntHashMap granted = new LongIntHashMap(16);
+    private final GrowableLongs grantedKeys = new GrowableLongs(16);
+    private long reserved;
 
     /**
      * @param fields        number of fields (one net each)
@@ -136,7 +145,8 @@ public final class EsapnPolicy {
      * @param frequency its running occurrence count (the trainer's or the admission sketch's)
      * @param mask      the row's current chunk mask
      * @param loss      the loss of the example(s) with this feature in this batch (e.g. logloss)
-     * @return true when the row grew by one chunk
+     * @return true when the row grew: by one chunk on the net's decision, or by the chunks a pass
+     *         granted it ({@link #grant}), lowest first, within the allowance
      */
     public boolean observe(EmbeddingTable table, long key, int field, long frequency, int mask, float loss) {
         if (field < 0 || field >= nets.length) {
@@ -144,12 +154,41 @@ public final class EsapnPolicy {
         }
         PolicyNet net = net(field);
         int s = slot(key);
-        if (used[s] && pending[s] >= 0) {
+        if (used[s] && (pending[s] == 0 || pending[s] == 1)) {
             float base = baselineLoss(s);
             float reward = 1 - loss - (1 - base);
             net.accumulate(pendingBucket[s], pendingSize[s], pending[s] == 1, reward);
         }
         pushLoss(s, loss);
+        int g = granted.get(key);
+        if (g > 0) {
+            granted.remove(key);
+            pending[s] = -1; // the pass's decision, not the net's: nothing to learn
+            boolean any = false;
+            for (int n = 0; n < g; n++) {
+                int nx = nextChunk(mask);
+                if (nx < 0) {
+                    break;
+                }
+                long delta = table.rowBytes(mask | (1 << nx), precs) - table.rowBytes(mask, precs);
+                reserved = Math.max(0, reserved - delta);
+                if (delta > allowance) {
+                    break;
+                }
+                long before = table.storedBytes();
+                table.allocateChunkFromShared(key, nx, fromShared ? field : -1, init);
+                if (allowance != Long.MAX_VALUE) {
+                    allowance = Math.max(0, allowance - Math.max(delta, table.storedBytes() - before));
+                }
+                mask |= 1 << nx;
+                grown++;
+                any = true;
+            }
+            return any;
+        }
+        if (pending[s] == BLOCKED) {
+            return false; // a refused request waits for the pass that may grant it
+        }
         int size = Integer.bitCount(mask);
         int next = nextChunk(mask);
         int bucket = bucket(frequency);
@@ -167,8 +206,11 @@ public final class EsapnPolicy {
         }
         if (grow) {
             long delta = table.rowBytes(mask | (1 << next), precs) - table.rowBytes(mask, precs);
-            if (delta > allowance) {
+            if (delta > allowance - reserved) {
                 blocked++;
+                if (holdBlocked) {
+                    pending[s] = BLOCKED; // nothing was applied, so nothing to learn; the pass decides
+                }
                 return false;
             }
             long before = table.storedBytes();
@@ -180,6 +222,56 @@ public final class EsapnPolicy {
             grown++;
         }
         return grow;
+    }
+
+    /**
+     * Whether a grow decision the allowance refused is held until the next pass instead of being
+     * learned from as if it had been applied: the feature draws no new decision meanwhile, and the
+     * net learns nothing from it (on when a pass pays for growth, {@code GrowthExchange}; off for
+     * ESAPN alone, as measured).
+     */
+    public void setHoldBlocked(boolean on) {
+        this.holdBlocked = on;
+    }
+
+    /** Forgets the held refused decisions (a pass has priced every row's growth since). */
+    public void clearBlocked() {
+        for (int s = 0; s < tags.length; s++) {
+            if (pending[s] == BLOCKED) {
+                pending[s] = -1;
+            }
+        }
+    }
+
+    /**
+     * A pass granted row {@code key} one more chunk of {@code bytes}: the row grows (from its gated
+     * shared row, with the field the trainer reports) when its feature is next observed, within the
+     * allowance; until then the bytes are {@link #reservedBytes reserved}.
+     */
+    public void grant(long key, long bytes) {
+        int g = granted.get(key);
+        if (g < 0) {
+            grantedKeys.add(key);
+        }
+        granted.put(key, g < 0 ? 1 : g + 1);
+        reserved += bytes;
+    }
+
+    /** Lapses the grants not taken up since the last pass. */
+    public void clearGrants() {
+        granted.clear();
+        grantedKeys.clear();
+        reserved = 0;
+    }
+
+    /** Bytes granted by the last pass and not yet taken up: new rows must leave them free. */
+    public long reservedBytes() {
+        return reserved;
+    }
+
+    /** The precision grown chunks are stored at. */
+    public Precision growPrecision() {
+        return growPrecision;
     }
 
     /** Takes one Adam step per field net that has samples; call once per training batch. */
@@ -233,8 +325,9 @@ public final class EsapnPolicy {
 
     /**
      * Writes everything that changes while training: the field nets, the per-feature slots (only
-     * the used ones), the growth allowance, excluded chunks, the draw counter and the counts. A
-     * policy built with the same settings continues bit-identically after {@link #readState}.
+     * the used ones), the growth allowance, excluded chunks, the draw counter, the counts and the
+     * open grants. A policy built with the same settings continues bit-identically after
+     * {@link #readState}.
      */
     public void writeState(DataOutput out) throws IOException {
         out.writeInt(nets.length);
@@ -271,6 +364,19 @@ public final class EsapnPolicy {
         out.writeLong(counter);
         out.writeLong(grown);
         out.writeLong(blocked);
+        out.writeLong(reserved);
+        int open = 0;
+        for (int i = 0; i < grantedKeys.size(); i++) {
+            open += granted.get(grantedKeys.get(i)) > 0 ? 1 : 0;
+        }
+        out.writeInt(open);
+        for (int i = 0; i < grantedKeys.size(); i++) {
+            long key = grantedKeys.get(i);
+            if (granted.get(key) > 0) {
+                out.writeLong(key);
+                out.writeInt(granted.get(key));
+            }
+        }
     }
 
     /** Restores what {@link #writeState} wrote, into a policy built with the same settings. */
@@ -312,6 +418,14 @@ public final class EsapnPolicy {
         counter = in.readLong();
         grown = in.readLong();
         blocked = in.readLong();
+        clearGrants();
+        reserved = in.readLong();
+        int open = in.readInt();
+        for (int i = 0; i < open; i++) {
+            long key = in.readLong();
+            grantedKeys.add(key);
+            granted.put(key, in.readInt());
+        }
     }
 
     /** The log2 frequency bucket: 0 for 0, else min(buckets - 1, bit length of frequency). */

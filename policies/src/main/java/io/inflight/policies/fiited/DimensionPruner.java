@@ -1,5 +1,7 @@
 package io.inflight.policies.fiited;
 
+import io.inflight.policies.EmbeddingTable;
+import io.inflight.policies.util.GrowableLongs;
 import io.inflight.policies.util.UtilityOrder;
 import java.util.Arrays;
 
@@ -46,5 +48,32 @@ public final class DimensionPruner {
             mask |= 1 << UtilityOrder.index(order[i]);
         }
         return mask;
+    }
+
+    /** Prunes every stored chunk in {@code columns} of every row of {@code table}; returns the chunks pruned. */
+    public static long pruneColumns(EmbeddingTable table, int columns) {
+        if (columns == 0) {
+            return 0;
+        }
+        int k = table.chunkWidths().length;
+        GrowableLongs todo = new GrowableLongs(1024);
+        table.forEachRow(row -> {
+            int hit = row.mask() & columns;
+            if (hit != 0) {
+                todo.add(row.key());
+                todo.add(hit);
+            }
+        });
+        long n = 0;
+        for (int i = 0; i < todo.size(); i += 2) {
+            int hit = (int) todo.get(i + 1);
+            for (int c = 0; c < k; c++) {
+                if ((hit & (1 << c)) != 0) {
+                    table.pruneChunk(todo.get(i), c);
+                    n++;
+                }
+            }
+        }
+        return n;
     }
 }

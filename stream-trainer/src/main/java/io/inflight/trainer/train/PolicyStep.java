@@ -136,7 +136,7 @@ final class PolicyStep {
         // the budget holds at every step, not only after a pass: a new row that would cross it waits
         // (reading zeros, or its shared row) until a pass makes room
         long budget = policy.tableBudgetBytes();
-        long room = budget > 0 ? budget - rows.storedBytes() : Long.MAX_VALUE;
+        long room = budget > 0 ? budget - rows.storedBytes() - policy.reservedGrowthBytes() : Long.MAX_VALUE;
         long newRow = budget > 0 ? newRowBytes(policy.initialMask()) : 0;
         boolean hashOnly = policy.settings().mode() == PolicyMode.HASH;
         for (int r = 0; r < p.distinct; r++) {
@@ -323,6 +323,10 @@ final class PolicyStep {
                 continue;
             }
             int mask = m == -1 ? newMask : m;
+            if (policies.paysGrowth()) {
+                own += a * d; // chunks not grown yet are the growth exchange's choice, not a want of room
+                continue;
+            }
             int ownDims = 0;
             for (int c = 0; c < widths.length; c++) {
                 if ((mask & (1 << c)) != 0) {
