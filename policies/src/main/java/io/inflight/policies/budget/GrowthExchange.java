@@ -130,6 +130,9 @@ public final class GrowthExchange {
         int next = 0;
         for (int r = 0; r < n; r++) {
             int i = UtilityOrder.index(chunkOrder[r]);
+            if (value[i] <= 0) {
+                break; // nothing learned through the chunks left: no claim even on free bytes
+            }
             long key = keys.get(i);
             if (touched.get(key) == 0) {
                 continue; // evicted to pay for a chunk worth more
