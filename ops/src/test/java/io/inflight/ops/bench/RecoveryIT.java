@@ -59,8 +59,9 @@ class RecoveryIT {
     void shouldProduceTheSameModelWithEveryPolicyWhenTheTrainerIsKilledThreeTimes(String mode) throws Exception {
         ItFixtures.onBroker("recovery-" + mode, (dir, broker) -> {
             // Mode all: frequency admission (a sketch), the precision ladder and eviction under a budget
-            // that binds before the end, and shared hashed rows trained by every feature without a row
-            // or chunk of its own; mode esapn: growth (policy nets, per-feature slots) under the budget.
+            // that binds before the end, shared hashed rows trained by every feature without a row or
+            // chunk of its own, and growth paid for by eviction (grants open between passes); mode
+            // esapn: growth (policy nets, per-feature slots) under the budget.
             RecoveryBench.Result r = new RecoveryBench(broker.bootstrapServers(), dir,
                     ItFixtures.quiet()).run(60_000, 3, 7, Map.ofEntries(
                     Map.entry(InflightConfig.MODEL_TYPE, "fm"),
