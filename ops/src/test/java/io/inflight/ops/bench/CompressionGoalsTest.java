@@ -42,6 +42,16 @@ class CompressionGoalsTest {
     }
 
     @Test
+    void aDeltaIsShownWithTheStandardErrorItsRunMeasured() {
+        Run measured = CompressionBench.fromJson(CompressionBench.json(at("t", "all", 50, -0.0042)).replace(
+                "\"delta_auc_se\":null", "\"delta_auc_se\":0.00310"));
+        assertThat(measured.deltaAucSe()).isEqualTo(0.0031);
+        assertThat(CompressionGoals.compressionGoal(List.of(measured)))
+                .contains("t 1/50 -0.0042 ± 0.0031 at 52.6x (missed by 0.0032)");
+        assertThat(CompressionGoals.delta(at("t", "all", 50, -0.0042))).isEqualTo("-0.0042");
+    }
+
+    @Test
     void allIsComparedWithTheBestSingleModeOfItsCellAndEveryModeWithHash() {
         List<Run> runs = new ArrayList<>(List.of(
                 at("g", "hash", 50, -0.0200), at("g", "adaembed", 50, -0.0050), at("g", "esapn", 50, -0.0020),

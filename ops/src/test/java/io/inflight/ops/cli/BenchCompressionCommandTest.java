@@ -31,12 +31,14 @@ class BenchCompressionCommandTest {
         assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
         List<String> lines = Arrays.stream(((String) r[1]).split("\n")).filter(l -> l.startsWith("{")).toList();
         assertThat(lines).anyMatch(l -> l.contains("\"mode\":\"none\"") && l.contains("\"status\":\"ok\"")
-                && l.contains("\"compression\":1.0000") && l.contains("\"delta_auc\":0.00000"));
+                && l.contains("\"compression\":1.0000") && l.contains("\"delta_auc\":0.00000")
+                && l.contains("\"delta_auc_se\":null"));
         for (String mode : List.of("adaembed", "fiited-adaptive")) {
             for (int d : List.of(4, 10)) {
                 assertThat(lines).as(mode + " 1/" + d).anyMatch(l -> l.contains("\"mode\":\"" + mode + "\"")
                         && l.contains("\"budget_divisor\":" + d + ",") && l.contains("\"status\":\"ok\"")
-                        && l.matches(".*\"auc\":0\\.\\d+.*") && l.matches(".*\"final_bytes\":[1-9]\\d*.*"));
+                        && l.matches(".*\"auc\":0\\.\\d+.*") && l.matches(".*\"final_bytes\":[1-9]\\d*.*")
+                        && l.matches(".*\"delta_auc_se\":0\\.0*[1-9]\\d*[,}].*")); // paired with the reference
             }
         }
         assertThat(lines).hasSize(5);
