@@ -31,7 +31,9 @@ import picocli.CommandLine.Option;
                 + "one pass, progressive AUC, the same batch size for every run of a stream. A policy pass runs every "
                 + "max(1, steps / --passes) steps (printed per stream). Stored bytes are read after every step (peak, "
                 + "mean) and at the end (final). Prints a table (or --json: one line per run) and draws dAUC against "
-                + "the compression ratio as a PNG (one panel per stream and model, one line per mode).",
+                + "the compression ratio as a PNG (one panel per stream and model, one line per mode). Each dAUC "
+                + "comes with its standard error (SE, delta_auc_se: DeLong's test, paired with the reference's "
+                + "scores of the same events).",
                 "A mode this build's PolicyMode refuses (e.g. hash before it lands) is reported as unavailable.",
                 "Default selection: generated (100,000 events x 26 fields, drift at 1/4, 1/2, 3/4), ml-100k, "
                 + "talkingdata-100k, avazu-sample, criteo-sample; deepfm and fm; modes hash, adaembed, fiited-manual, "
