@@ -66,6 +66,26 @@ class CompressionGoalsTest {
     }
 
     @Test
+    void runsAtSeveralSeedsAreCheckedAsTheMeanOfEachCellWithTheirSpread() {
+        List<Run> runs = new ArrayList<>();
+        double[] deltas = {-0.0004, -0.0020, -0.0030}; // mean -0.0018: misses 1/50 by 0.0008
+        for (int i = 0; i < 3; i++) {
+            String line = CompressionBench.json(at("g", "all", 50, deltas[i]));
+            runs.add(CompressionBench.fromJson(line.replace("\"seed\":null", "\"seed\":" + (11 + i))));
+        }
+        assertThat(runs).extracting(Run::seed).containsExactly(11L, 12L, 13L);
+        List<Run> mean = CompressionBench.meanOverSeeds(runs);
+        assertThat(mean).hasSize(1);
+        assertThat(mean.get(0).deltaAuc()).isCloseTo(-0.0018, offset(1e-9));
+        List<String> lines = CompressionGoals.check(runs, 3);
+        assertThat(lines.get(0)).contains("over 3 runs: 1 cells, each the mean of its runs at 3 seeds");
+        // standard deviation of -0.0004, -0.0020, -0.0030: 0.0013115
+        assertThat(lines.get(1)).contains("median 0.0013, largest 0.0013 (g deepfm all 1/50)");
+        assertThat(lines.get(2)).contains("0 of 1").contains("g 1/50 -0.0018 at 52.6x (missed by 0.0008)");
+        assertThat(CompressionBench.meanOverSeeds(runs.subList(0, 1))).isEqualTo(runs.subList(0, 1));
+    }
+
+    @Test
     void peakPassCostAndTheLosslessRatioAreReadFromTheRuns() {
         List<Run> runs = List.of(run("g", "none", 0, 0, REF, REF, 0, 15),
                 run("g", "all", 10, 0.0005, REF / 11, REF / 10 * 103 / 100, 0.20, 15),

@@ -59,6 +59,24 @@ class BenchCompressionCommandTest {
     }
 
     @Test
+    void seedsRunTheSelectionOncePerSeedAndTheGoalsReadTheMeans() {
+        Object[] r = run("bench", "compression", "-n", "3000", "--streams", "generated", "--models", "fm", "--modes", "hash",
+                "--budgets", "4", "--seeds", "5,6", "--json", "--png", dir.resolve("s.png").toString());
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        List<String> lines = Arrays.stream(((String) r[1]).split("\n")).filter(l -> l.startsWith("{")).toList();
+        assertThat(lines).hasSize(4);
+        List<String> refs = lines.stream().filter(l -> l.contains("\"mode\":\"none\"")).toList();
+        assertThat(refs).hasSize(2);
+        assertThat(refs.get(0)).contains("\"seed\":5}");
+        assertThat(refs.get(1)).contains("\"seed\":6}");
+        String auc0 = refs.get(0).replaceAll(".*\"auc\":([^,]+),.*", "$1");
+        String auc1 = refs.get(1).replaceAll(".*\"auc\":([^,]+),.*", "$1");
+        assertThat(auc0).as("another seed trains another model").isNotEqualTo(auc1);
+        assertThat((String) r[2]).contains("over 4 runs: 2 cells, each the mean of its runs at 2 seeds")
+                .contains("seed spread of dAUC").contains("generated: seed 6");
+    }
+
+    @Test
     void aLogIsReadAsReplayReadsIt() throws Exception {
         Path csv = CliRun.tinyCsv(dir);
         Object[] r = run("bench", "compression", "--log", csv.toString(), "--format", "csv", "--map", "label=click",
@@ -79,10 +97,12 @@ class BenchCompressionCommandTest {
             run("bench", "compression", "--quick", "--models", "xgboost"),
             run("bench", "compression", "--quick", "--set", "inflight.policy.mode=all"),
             run("bench", "compression", "--log", dir.resolve("absent.csv").toString(), "--format", "csv"),
+            run("bench", "compression", "--quick", "--seeds", "3,3"),
+            run("bench", "compression", "--quick", "--seeds", "3", "--set", "inflight.seed=4"),
         };
         String[] named = {"--modes: unknown mode 'nope'", "--streams: unknown stream 'frappe'",
             "--budgets: a divisor must be > 1, got 1", "--models: unknown model 'xgboost'", "--set: inflight.policy.mode",
-            "--log: log file not found"};
+            "--log: log file not found", "--seeds: give distinct seeds, got [3, 3]", "--set: inflight.seed is chosen by --seeds"};
         for (int i = 0; i < cases.length; i++) {
             assertThat(cases[i][0]).as(named[i]).isEqualTo(2);
             assertThat((String) cases[i][2]).contains(named[i]);
