@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.ToDoubleFunction;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -67,11 +68,17 @@ public final class CompressionBench {
                           String chunks, List<Integer> hidden, int passes, Map<String, String> extra) {
     }
 
-    /** One run; {@code status} is {@code ok}, {@code unavailable} or {@code failed: ...}. */
+    /**
+     * One run; {@code status} is {@code ok}, {@code unavailable} or {@code failed: ...};
+     * {@code deltaAucSe} is the standard error of {@link #deltaAuc} by DeLong's paired test against the
+     * reference's scores of the same events ({@link PairedAuc}; NaN for the reference and when unknown);
+     * {@code seed} the one {@code --seeds} gave the run ({@code inflight.seed} and {@code inflight.policy.seed}),
+     * null when the run used the configured seeds.
+     */
     public record Run(String stream, String model, String mode, int divisor, long budgetBytes, long referenceBytes,
                       long peakBytes, long finalBytes, double meanBytes, long steps, long passes, long stepsOverBudget,
                       long intervalSteps, ProgressiveMetrics.Summary metrics, double referenceAuc, double eventsPerSecond,
-                      double seconds, String status, double passShare) {
+                      double seconds, String status, double passShare, double deltaAucSe, Long seed) {
 
         public boolean ok() {
             return status.equals("ok");
@@ -163,7 +170,8 @@ public final class CompressionBench {
         log.printf(Locale.ROOT, "[compression] %s: %s; batch %d, a policy pass every %d steps (%d steps per run)%n",
                 stream.name(), stream.description(), o.batch(), interval, (stream.events() + o.batch() - 1) / o.batch());
         for (String model : o.models()) {
-            Run ref = one(stream, model, "none", 0, 0, 0, Double.NaN, interval, o, log);
+            PairedAuc.Scores refScores = new PairedAuc.Scores();
+            Run ref = one(stream, model, "none", 0, 0, 0, Double.NaN, interval, o, log, refScores, null);
             if (!ref.ok()) {
                 runs.add(ref);
                 done.accept(ref);
@@ -177,7 +185,7 @@ public final class CompressionBench {
             for (int divisor : o.divisors()) {
                 long budget = refBytes / divisor;
                 for (String mode : o.modes()) {
-                    Run r = one(stream, model, mode, divisor, budget, refBytes, refAuc, interval, o, log);
+                    Run r = one(stream, model, mode, divisor, budget, refBytes, refAuc, interval, o, log, null, refScores);
                     runs.add(r);
                     done.accept(r);
                 }
@@ -189,7 +197,7 @@ public final class CompressionBench {
     private static Run withReference(Run r, long refBytes, double refAuc) {
         return new Run(r.stream(), r.model(), r.mode(), r.divisor(), r.budgetBytes(), refBytes, r.peakBytes(),
                 r.finalBytes(), r.meanBytes(), r.steps(), r.passes(), r.stepsOverBudget(), r.intervalSteps(), r.metrics(),
-                refAuc, r.eventsPerSecond(), r.seconds(), r.status(), r.passShare());
+                refAuc, r.eventsPerSecond(), r.seconds(), r.status(), r.passShare(), Double.NaN, r.seed());
     }
 
     /** The settings of a run of {@code model} on a one-field stream: to validate {@code o} before running. */
@@ -219,15 +227,20 @@ public final class CompressionBench {
         return cfg;
     }
 
+    /**
+     * One run; its scores go to {@code scores} (the reference's, to compare the others with) or, when
+     * null, are compared with {@code refScores} (null: no standard error).
+     */
     private static Run one(Stream stream, String model, String mode, int divisor, long budget, long refBytes,
-                           double refAuc, long interval, Options o, PrintStream log) {
+                           double refAuc, long interval, Options o, PrintStream log, PairedAuc.Scores scores,
+                           PairedAuc.Scores refScores) {
         String label = String.format(Locale.ROOT, "%s %s %s %s", stream.name(), model, mode,
                 divisor == 0 ? "unlimited" : "1/" + divisor);
         if (!available(mode)) {
             log.printf(Locale.ROOT, "[compression] %-48s unavailable (this build's PolicyMode does not know '%s')%n", label,
                     mode);
             return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
-                    null, refAuc, Double.NaN, 0, "unavailable", Double.NaN);
+                    null, refAuc, Double.NaN, 0, "unavailable", Double.NaN, Double.NaN, seedOf(o));
         }
         long[] peak = {0};
         double[] sum = {0};
@@ -264,17 +277,20 @@ public final class CompressionBench {
         } catch (RuntimeException e) {
             log.printf(Locale.ROOT, "[compression] %-48s REFUSED: %s%n", label, e.getMessage());
             return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
-                    null, refAuc, Double.NaN, 0, "failed: " + e.getMessage(), Double.NaN);
+                    null, refAuc, Double.NaN, 0, "failed: " + e.getMessage(), Double.NaN, Double.NaN,
+                    seedOf(o));
         }
         BatchSettings settings = cfg.batchSettings();
+        PairedAuc.Scores own = scores != null ? scores : new PairedAuc.Scores();
         try (BatchModel m = BatchModels.create(settings)) {
             InProcessRun.Result r = InProcessRun.run(settings,
                     cfg.storeConfig(settings).withHotCapacity(InProcessRun.MAX_ROWS), cfg.policySettings(), m,
-                    stream.open().get(), 4096, 0, observer);
+                    stream.open().get(), 4096, 0, observer, own);
             Run run = new Run(stream.name(), model, mode, divisor, budget, refBytes, peak[0], last[0],
                     count[0] == 0 ? 0 : sum[0] / count[0], steps[0], passes[0], over[0], interval, r.metrics(), refAuc,
                     r.eventsPerSecond(), (System.nanoTime() - t0) / 1e9, "ok",
-                    r.seconds() > 0 ? passNanos[0] / 1e9 / r.seconds() : Double.NaN);
+                    r.seconds() > 0 ? passNanos[0] / 1e9 / r.seconds() : Double.NaN,
+                    refScores == null ? Double.NaN : PairedAuc.compare(refScores, own).se(), seedOf(o));
             log.printf(Locale.ROOT, "[compression] %-48s AUC %.4f  final %,d B  peak %,d B  %,.0f ev/s  %.1f s%n", label,
                     run.auc(), run.finalBytes(), run.peakBytes(), run.eventsPerSecond(), run.seconds());
             return run;
@@ -282,13 +298,72 @@ public final class CompressionBench {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
             log.printf(Locale.ROOT, "[compression] %-48s FAILED: %s%n", label, msg);
             return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
-                    null, refAuc, Double.NaN, (System.nanoTime() - t0) / 1e9, "failed: " + msg, Double.NaN);
+                    null, refAuc, Double.NaN, (System.nanoTime() - t0) / 1e9, "failed: " + msg, Double.NaN, Double.NaN, seedOf(o));
         }
     }
 
+    /** What the table's columns mean. */
+    public static final String LEGEND = "compr. = reference final bytes / final bytes; dAUC = AUC - reference AUC; "
+            + "SE = standard error of dAUC (DeLong, paired with the reference on the same events); pk/bdg = peak / budget; "
+            + "over = steps ending above the budget; T = steps between policy passes";
+
+    /** The seed {@code o} sets for its runs ({@code --seeds}), null when it sets none. */
+    static Long seedOf(Options o) {
+        String s = o.extra().get(InflightConfig.SEED);
+        return s == null || !s.trim().equals(o.extra().get(PolicySettings.SEED)) ? null : Long.valueOf(s.trim());
+    }
+
+    /** {@code o} with both seeds (the model's and the policies') set to {@code seed}. */
+    public static Options withSeed(Options o, long seed) {
+        Map<String, String> extra = new LinkedHashMap<>(o.extra());
+        extra.put(InflightConfig.SEED, Long.toString(seed));
+        extra.put(PolicySettings.SEED, Long.toString(seed));
+        return new Options(o.models(), o.modes(), o.divisors(), o.batch(), o.dim(), o.chunks(), o.hidden(), o.passes(),
+                extra);
+    }
+
+    /**
+     * The runs of several seeds as one run per stream, model, mode and budget (in the order they first
+     * ran): mean AUC, reference AUC, ΔAUC, its standard error, bytes, compression and speed; the largest
+     * peak and pass share. Runs of one seed each come back as they are.
+     */
+    public static List<Run> meanOverSeeds(List<Run> runs) {
+        Map<String, List<Run>> cells = new LinkedHashMap<>();
+        for (Run r : runs) {
+            cells.computeIfAbsent(r.stream() + "|" + r.model() + "|" + r.mode() + "|" + r.divisor(), k -> new ArrayList<>())
+                    .add(r);
+        }
+        if (cells.values().stream().allMatch(c -> c.size() == 1)) {
+            return runs;
+        }
+        List<Run> out = new ArrayList<>();
+        for (List<Run> c : cells.values()) {
+            List<Run> ok = c.stream().filter(Run::ok).toList();
+            if (ok.isEmpty()) {
+                out.add(c.get(0));
+                continue;
+            }
+            Run f = ok.get(0);
+            ProgressiveMetrics.Summary m = new ProgressiveMetrics.Summary(f.metrics().events(), 0,
+                    mean(ok, Run::auc), mean(ok, r -> r.metrics().logLoss()), mean(ok, r -> r.metrics().ne()),
+                    Double.NaN, Double.NaN, Double.NaN);
+            out.add(new Run(f.stream(), f.model(), f.mode(), f.divisor(), f.budgetBytes(), Math.round(mean(ok,
+                    r -> r.referenceBytes())), ok.stream().mapToLong(Run::peakBytes).max().orElse(0),
+                    Math.round(mean(ok, r -> r.finalBytes())), mean(ok, Run::meanBytes), f.steps(), f.passes(),
+                    ok.stream().mapToLong(Run::stepsOverBudget).max().orElse(0), f.intervalSteps(), m,
+                    mean(ok, Run::referenceAuc), mean(ok, Run::eventsPerSecond), mean(ok, Run::seconds), "ok",
+                    ok.stream().mapToDouble(Run::passShare).max().orElse(Double.NaN), mean(ok, Run::deltaAucSe), null));
+        }
+        return out;
+    }
+
+    private static double mean(List<Run> runs, ToDoubleFunction<Run> f) {
+        return runs.stream().mapToDouble(f).average().orElse(Double.NaN);
+    }
+
     public static String header() {
-        return String.format(Locale.ROOT, "%-17s %-7s %-16s %-6s %13s %13s %13s %13s %8s %8s %8s %8s %8s %9s %7s %6s %5s",
-                "stream", "model", "mode", "budget", "budget B", "peak B", "final B", "mean B", "compr.", "AUC", "dAUC",
+        return String.format(Locale.ROOT, "%-17s %-7s %-16s %-6s %13s %13s %13s %13s %8s %8s %8s %7s %8s %8s %9s %7s %6s %5s",
+                "stream", "model", "mode", "budget", "budget B", "peak B", "final B", "mean B", "compr.", "AUC", "dAUC", "SE",
                 "logloss", "NE", "ev/s", "pk/bdg", "over", "T");
     }
 
@@ -300,10 +375,11 @@ public final class CompressionBench {
         }
         ProgressiveMetrics.Summary m = r.metrics();
         return String.format(Locale.ROOT,
-                "%-17s %-7s %-16s %-6s %13s %,13d %,13d %,13.0f %8.2f %8.4f %+8.4f %8.4f %8.4f %,9.0f %7s %6d %5d",
+                "%-17s %-7s %-16s %-6s %13s %,13d %,13d %,13.0f %8.2f %8.4f %+8.4f %7s %8.4f %8.4f %,9.0f %7s %6d %5d",
                 r.stream(), r.model(), r.mode(), r.budgetLabel(),
                 r.budgetBytes() == 0 ? "-" : String.format(Locale.ROOT, "%,d", r.budgetBytes()), r.peakBytes(),
-                r.finalBytes(), r.meanBytes(), r.compression(), m.auc(), r.deltaAuc(), m.logLoss(), m.ne(),
+                r.finalBytes(), r.meanBytes(), r.compression(), m.auc(), r.deltaAuc(),
+                Double.isNaN(r.deltaAucSe()) ? "-" : String.format(Locale.ROOT, "%.4f", r.deltaAucSe()), m.logLoss(), m.ne(),
                 r.eventsPerSecond(), r.reference() ? "-" : String.format(Locale.ROOT, "%.2f", r.peakOverBudget()),
                 r.stepsOverBudget(), r.intervalSteps());
     }
@@ -311,8 +387,7 @@ public final class CompressionBench {
     public static String table(List<Run> runs) {
         StringBuilder b = new StringBuilder(header()).append('\n');
         runs.forEach(r -> b.append(line(r)).append('\n'));
-        return b.append("compr. = reference final bytes / final bytes; dAUC = AUC - reference AUC; pk/bdg = peak / budget;"
-                + " over = steps ending above the budget; T = steps between policy passes").toString();
+        return b.append(LEGEND).toString();
     }
 
     /** One JSON object per run. */
@@ -322,13 +397,15 @@ public final class CompressionBench {
                         + "\"budget_divisor\":%d,\"budget_bytes\":%d,\"peak_bytes\":%d,\"final_bytes\":%d,\"mean_bytes\":%s,"
                         + "\"reference_bytes\":%d,\"compression\":%s,\"auc\":%s,\"delta_auc\":%s,\"logloss\":%s,\"ne\":%s,"
                         + "\"events\":%d,\"events_per_s\":%s,\"peak_over_budget\":%s,\"steps\":%d,\"passes\":%d,"
-                        + "\"steps_over_budget\":%d,\"interval_steps\":%d,\"pass_share\":%s}",
+                        + "\"steps_over_budget\":%d,\"interval_steps\":%d,\"pass_share\":%s,\"delta_auc_se\":%s,"
+                        + "\"seed\":%s}",
                 r.stream(), r.model(), r.mode(), r.status().replace("\\", "\\\\").replace("\"", "\\\""), r.divisor(),
                 r.budgetBytes(), r.peakBytes(), r.finalBytes(), num(r.meanBytes(), "%.0f"), r.referenceBytes(),
                 num(r.compression(), "%.4f"), num(r.auc(), "%.5f"), num(r.deltaAuc(), "%.5f"),
                 num(m == null ? Double.NaN : m.logLoss(), "%.5f"), num(m == null ? Double.NaN : m.ne(), "%.5f"),
                 m == null ? 0 : m.events(), num(r.eventsPerSecond(), "%.0f"), num(r.peakOverBudget(), "%.4f"), r.steps(),
-                r.passes(), r.stepsOverBudget(), r.intervalSteps(), num(r.passShare(), "%.4f"));
+                r.passes(), r.stepsOverBudget(), r.intervalSteps(), num(r.passShare(), "%.4f"),
+                num(r.deltaAucSe(), "%.5f"), r.seed() == null ? "null" : r.seed().toString());
     }
 
     /** A run back from its {@link #json} line (for {@code --replot}); figures the line does not carry are NaN. */
@@ -351,7 +428,8 @@ public final class CompressionBench {
                 n.path("budget_divisor").asInt(), n.path("budget_bytes").asLong(), n.path("reference_bytes").asLong(),
                 n.path("peak_bytes").asLong(), n.path("final_bytes").asLong(), dbl(n, "mean_bytes"), n.path("steps").asLong(),
                 n.path("passes").asLong(), n.path("steps_over_budget").asLong(), n.path("interval_steps").asLong(), m,
-                auc - delta, dbl(n, "events_per_s"), Double.NaN, status, dbl(n, "pass_share"));
+                auc - delta, dbl(n, "events_per_s"), Double.NaN, status, dbl(n, "pass_share"), dbl(n, "delta_auc_se"),
+                n.hasNonNull("seed") ? n.get("seed").asLong() : null);
     }
 
     private static double dbl(JsonNode n, String key) {

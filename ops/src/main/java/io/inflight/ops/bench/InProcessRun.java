@@ -103,13 +103,24 @@ public final class InProcessRun {
     /** As above; {@code observer} (may be null) sees the table after every step and every pass. */
     public static Result run(BatchSettings settings, StoreConfig store, PolicySettings policy, BatchModel model,
                              Iterator<ClickEvent> events, int aucBins, long warmupEvents, StepObserver observer) {
+        return run(settings, store, policy, model, events, aucBins, warmupEvents, observer, null);
+    }
+
+    /** As above; {@code scores} (may be null) receives every event's logit and label, in order, to compare runs. */
+    public static Result run(BatchSettings settings, StoreConfig store, PolicySettings policy, BatchModel model,
+                             Iterator<ClickEvent> events, int aucBins, long warmupEvents, StepObserver observer,
+                             PairedAuc.Scores scores) {
         EmbeddingStore rows = EmbeddingStore.inMemory("in-process", store);
         BatchTrainer trainer = new BatchTrainer(settings, model, rows);
         PolicyRunner runner = policy.mode() == PolicyMode.NONE ? null
                 : new PolicyRunner(policy, rows.chunkWidths(), settings.slots());
         trainer.policies(runner);
         ProgressiveMetrics metrics = new ProgressiveMetrics(aucBins);
-        BatchTrainer.Listener listener = (event, logit) -> metrics.record(logit, event.label());
+        BatchTrainer.Listener listener = scores == null ? (event, logit) -> metrics.record(logit, event.label())
+                : (event, logit) -> {
+                    metrics.record(logit, event.label());
+                    scores.add(logit, event.label() == 1);
+                };
         List<ClickEvent> batch = new ArrayList<>(settings.batchSize());
         long nonFinite = 0;
         long step = 0;

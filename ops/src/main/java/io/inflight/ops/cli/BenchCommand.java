@@ -313,7 +313,7 @@ final class BenchCommand {
     @Command(name = "store", mixinStandardHelpOptions = true,
             description = {"Embedding store: throughput, bytes per row, capacity, quantization error.",
                     "Gather+scatter keys/s of a 256 x 26 batch at D = 16, 32, 64 and fp32, int8, int4 "
-                    + "(all hot, and 10% of lookups from RocksDB); bytes per row against fp32 and FIITED's 3K/D; "
+                    + "(all hot, and 10%% of lookups from RocksDB); bytes per row against fp32 and FIITED's 3K/D; "
                     + "hot-tier capacity (heap + off-heap per row); per-row vs per-chunk quantization scale error."})
     static final class Store implements Callable<Integer> {
 

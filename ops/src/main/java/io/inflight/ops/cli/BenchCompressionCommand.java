@@ -31,7 +31,9 @@ import picocli.CommandLine.Option;
                 + "one pass, progressive AUC, the same batch size for every run of a stream. A policy pass runs every "
                 + "max(1, steps / --passes) steps (printed per stream). Stored bytes are read after every step (peak, "
                 + "mean) and at the end (final). Prints a table (or --json: one line per run) and draws dAUC against "
-                + "the compression ratio as a PNG (one panel per stream and model, one line per mode).",
+                + "the compression ratio as a PNG (one panel per stream and model, one line per mode). Each dAUC "
+                + "comes with its standard error (SE, delta_auc_se: DeLong's test, paired with the reference's "
+                + "scores of the same events).",
                 "A mode this build's PolicyMode refuses (e.g. hash before it lands) is reported as unavailable.",
                 "Default selection: generated (100,000 events x 26 fields, drift at 1/4, 1/2, 3/4), ml-100k, "
                 + "talkingdata-100k, avazu-sample, criteo-sample; deepfm and fm; modes hash, adaembed, fiited-manual, "
@@ -96,6 +98,12 @@ final class BenchCompressionCommand implements Callable<Integer> {
             description = "Criteo I1..I13 (criteo-sample and --log): criteo, log2, none or bounds:... (default: ${DEFAULT-VALUE}).")
     String criteoIntegers;
 
+    @Option(names = "--seeds", split = ",", paramLabel = "S",
+            description = "Run the whole selection once per seed, each setting inflight.seed and inflight.policy.seed "
+                    + "(default: the configured seeds, one run per cell); the goals and the chart then use each cell's mean "
+                    + "over the seeds, and a goal line gives the spread.")
+    List<Long> seeds;
+
     @Option(names = "--png", paramLabel = "FILE", description = "The chart (default: target/compression.png).")
     Path png;
 
@@ -156,7 +164,13 @@ final class BenchCompressionCommand implements Callable<Integer> {
         if (passes < 1) {
             throw new IllegalArgumentException("--passes must be >= 1, got " + passes);
         }
+        if (seeds != null && (seeds.isEmpty() || seeds.stream().distinct().count() != seeds.size())) {
+            throw new IllegalArgumentException("--seeds: give distinct seeds, got " + seeds);
+        }
         for (String k : extra.keySet()) {
+            if (seeds != null && (k.equals(InflightConfig.SEED) || k.equals(PolicySettings.SEED))) {
+                throw new IllegalArgumentException("--set: " + k + " is chosen by --seeds");
+            }
             if (CompressionBench.OWN_KEYS.contains(k)) {
                 throw new IllegalArgumentException("--set: " + k + " is chosen by the bench (use --modes, --budgets, "
                         + "--models, --batch)");
@@ -209,18 +223,18 @@ final class BenchCompressionCommand implements Callable<Integer> {
             if (stream == null) {
                 stream = logStream(s.get(i), integers, log);
             }
-            runStream(stream, options, log, runs);
-            CompressionChart.write(runs, title(bd), out); // redrawn after every stream: a partial run leaves a picture
+            runSeeds(stream, options, log, runs);
+            // redrawn after every stream: a partial run leaves a picture
+            CompressionChart.write(CompressionBench.meanOverSeeds(runs), title(bd), out);
         }
         if (custom != null) {
-            runStream(custom, options, log, runs);
+            runSeeds(custom, options, log, runs);
         }
         double minutes = (System.nanoTime() - t0) / 60e9;
         if (!json) {
-            System.out.println("compr. = reference final bytes / final bytes; dAUC = AUC - reference AUC; pk/bdg = peak / "
-                    + "budget; over = steps ending above the budget; T = steps between policy passes");
+            System.out.println(CompressionBench.LEGEND);
         }
-        CompressionChart.write(runs, title(bd), out);
+        CompressionChart.write(CompressionBench.meanOverSeeds(runs), title(bd), out);
         printGoals(runs);
         log.printf(Locale.ROOT, "[compression] %d runs in %.1f min; chart %s%n", runs.size(), minutes, out.toAbsolutePath());
         return 0;
@@ -250,7 +264,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
             System.out.println(CompressionBench.table(runs));
         }
         List<Integer> bd = runs.stream().map(CompressionBench.Run::divisor).filter(d -> d > 0).distinct().sorted().toList();
-        CompressionChart.write(runs, title(bd), out);
+        CompressionChart.write(CompressionBench.meanOverSeeds(runs), title(bd), out);
         printGoals(runs);
         System.err.printf(Locale.ROOT, "[compression] %d runs from %s; chart %s%n", runs.size(), replot, out.toAbsolutePath());
         return 0;
@@ -266,6 +280,19 @@ final class BenchCompressionCommand implements Callable<Integer> {
         return String.format(Locale.ROOT, "D = 16 in chunks 4,4,4,4, batch %d, one pass, progressive AUC; "
                 + "budgets 1/%s of the fp32 unlimited reference's final table bytes", batch,
                 bd.stream().map(String::valueOf).collect(Collectors.joining(", 1/")));
+    }
+
+    /** The stream's runs once, or once per seed of {@code --seeds}. */
+    private void runSeeds(CompressionBench.Stream stream, CompressionBench.Options options, PrintStream log,
+                          List<CompressionBench.Run> runs) {
+        if (seeds == null) {
+            runStream(stream, options, log, runs);
+            return;
+        }
+        for (long seed : seeds) {
+            log.printf(Locale.ROOT, "[compression] %s: seed %d%n", stream.name(), seed);
+            runStream(stream, CompressionBench.withSeed(options, seed), log, runs);
+        }
     }
 
     private void runStream(CompressionBench.Stream stream, CompressionBench.Options options, PrintStream log,

@@ -42,6 +42,16 @@ class CompressionGoalsTest {
     }
 
     @Test
+    void aDeltaIsShownWithTheStandardErrorItsRunMeasured() {
+        Run measured = CompressionBench.fromJson(CompressionBench.json(at("t", "all", 50, -0.0042)).replace(
+                "\"delta_auc_se\":null", "\"delta_auc_se\":0.00310"));
+        assertThat(measured.deltaAucSe()).isEqualTo(0.0031);
+        assertThat(CompressionGoals.compressionGoal(List.of(measured)))
+                .contains("t 1/50 -0.0042 ± 0.0031 at 52.6x (missed by 0.0032)");
+        assertThat(CompressionGoals.delta(at("t", "all", 50, -0.0042))).isEqualTo("-0.0042");
+    }
+
+    @Test
     void allIsComparedWithTheBestSingleModeOfItsCellAndEveryModeWithHash() {
         List<Run> runs = new ArrayList<>(List.of(
                 at("g", "hash", 50, -0.0200), at("g", "adaembed", 50, -0.0050), at("g", "esapn", 50, -0.0020),
@@ -53,6 +63,26 @@ class CompressionGoalsTest {
         String hash = CompressionGoals.hashGoal(runs, 1);
         assertThat(hash).contains("3 of 5 runs").contains("t deepfm 1/50 all -0.0035, hash -0.0010")
                 .contains("1 more").doesNotContain("precision -0.0030");
+    }
+
+    @Test
+    void runsAtSeveralSeedsAreCheckedAsTheMeanOfEachCellWithTheirSpread() {
+        List<Run> runs = new ArrayList<>();
+        double[] deltas = {-0.0004, -0.0020, -0.0030}; // mean -0.0018: misses 1/50 by 0.0008
+        for (int i = 0; i < 3; i++) {
+            String line = CompressionBench.json(at("g", "all", 50, deltas[i]));
+            runs.add(CompressionBench.fromJson(line.replace("\"seed\":null", "\"seed\":" + (11 + i))));
+        }
+        assertThat(runs).extracting(Run::seed).containsExactly(11L, 12L, 13L);
+        List<Run> mean = CompressionBench.meanOverSeeds(runs);
+        assertThat(mean).hasSize(1);
+        assertThat(mean.get(0).deltaAuc()).isCloseTo(-0.0018, offset(1e-9));
+        List<String> lines = CompressionGoals.check(runs, 3);
+        assertThat(lines.get(0)).contains("over 3 runs: 1 cells, each the mean of its runs at 3 seeds");
+        // standard deviation of -0.0004, -0.0020, -0.0030: 0.0013115
+        assertThat(lines.get(1)).contains("median 0.0013, largest 0.0013 (g deepfm all 1/50)");
+        assertThat(lines.get(2)).contains("0 of 1").contains("g 1/50 -0.0018 at 52.6x (missed by 0.0008)");
+        assertThat(CompressionBench.meanOverSeeds(runs.subList(0, 1))).isEqualTo(runs.subList(0, 1));
     }
 
     @Test

@@ -31,12 +31,14 @@ class BenchCompressionCommandTest {
         assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
         List<String> lines = Arrays.stream(((String) r[1]).split("\n")).filter(l -> l.startsWith("{")).toList();
         assertThat(lines).anyMatch(l -> l.contains("\"mode\":\"none\"") && l.contains("\"status\":\"ok\"")
-                && l.contains("\"compression\":1.0000") && l.contains("\"delta_auc\":0.00000"));
+                && l.contains("\"compression\":1.0000") && l.contains("\"delta_auc\":0.00000")
+                && l.contains("\"delta_auc_se\":null"));
         for (String mode : List.of("adaembed", "fiited-adaptive")) {
             for (int d : List.of(4, 10)) {
                 assertThat(lines).as(mode + " 1/" + d).anyMatch(l -> l.contains("\"mode\":\"" + mode + "\"")
                         && l.contains("\"budget_divisor\":" + d + ",") && l.contains("\"status\":\"ok\"")
-                        && l.matches(".*\"auc\":0\\.\\d+.*") && l.matches(".*\"final_bytes\":[1-9]\\d*.*"));
+                        && l.matches(".*\"auc\":0\\.\\d+.*") && l.matches(".*\"final_bytes\":[1-9]\\d*.*")
+                        && l.matches(".*\"delta_auc_se\":0\\.0*[1-9]\\d*[,}].*")); // paired with the reference
             }
         }
         assertThat(lines).hasSize(5);
@@ -54,6 +56,24 @@ class BenchCompressionCommandTest {
         assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
         assertThat((String) r[1]).contains("\"mode\":\"hash\"").containsAnyOf("\"status\":\"ok\"",
                 "\"status\":\"unavailable\"").doesNotContain("failed");
+    }
+
+    @Test
+    void seedsRunTheSelectionOncePerSeedAndTheGoalsReadTheMeans() {
+        Object[] r = run("bench", "compression", "-n", "3000", "--streams", "generated", "--models", "fm", "--modes", "hash",
+                "--budgets", "4", "--seeds", "5,6", "--json", "--png", dir.resolve("s.png").toString());
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        List<String> lines = Arrays.stream(((String) r[1]).split("\n")).filter(l -> l.startsWith("{")).toList();
+        assertThat(lines).hasSize(4);
+        List<String> refs = lines.stream().filter(l -> l.contains("\"mode\":\"none\"")).toList();
+        assertThat(refs).hasSize(2);
+        assertThat(refs.get(0)).contains("\"seed\":5}");
+        assertThat(refs.get(1)).contains("\"seed\":6}");
+        String auc0 = refs.get(0).replaceAll(".*\"auc\":([^,]+),.*", "$1");
+        String auc1 = refs.get(1).replaceAll(".*\"auc\":([^,]+),.*", "$1");
+        assertThat(auc0).as("another seed trains another model").isNotEqualTo(auc1);
+        assertThat((String) r[2]).contains("over 4 runs: 2 cells, each the mean of its runs at 2 seeds")
+                .contains("seed spread of dAUC").contains("generated: seed 6");
     }
 
     @Test
@@ -77,10 +97,12 @@ class BenchCompressionCommandTest {
             run("bench", "compression", "--quick", "--models", "xgboost"),
             run("bench", "compression", "--quick", "--set", "inflight.policy.mode=all"),
             run("bench", "compression", "--log", dir.resolve("absent.csv").toString(), "--format", "csv"),
+            run("bench", "compression", "--quick", "--seeds", "3,3"),
+            run("bench", "compression", "--quick", "--seeds", "3", "--set", "inflight.seed=4"),
         };
         String[] named = {"--modes: unknown mode 'nope'", "--streams: unknown stream 'frappe'",
             "--budgets: a divisor must be > 1, got 1", "--models: unknown model 'xgboost'", "--set: inflight.policy.mode",
-            "--log: log file not found"};
+            "--log: log file not found", "--seeds: give distinct seeds, got [3, 3]", "--set: inflight.seed is chosen by --seeds"};
         for (int i = 0; i < cases.length; i++) {
             assertThat(cases[i][0]).as(named[i]).isEqualTo(2);
             assertThat((String) cases[i][2]).contains(named[i]);
