@@ -170,18 +170,13 @@ public final class EsapnPolicy {
                 if (nx < 0) {
                     break;
                 }
-                long delta = table.rowBytes(mask | (1 << nx), precs) - table.rowBytes(mask, precs);
+                long delta = chunkBytes(table, mask, nx);
                 reserved = Math.max(0, reserved - delta);
                 if (delta > allowance) {
                     break;
                 }
-                long before = table.storedBytes();
-                table.allocateChunkFromShared(key, nx, fromShared ? field : -1, init);
-                if (allowance != Long.MAX_VALUE) {
-                    allowance = Math.max(0, allowance - Math.max(delta, table.storedBytes() - before));
-                }
+                allocate(table, key, nx, field, delta);
                 mask |= 1 << nx;
-                grown++;
                 any = true;
             }
             return any;
@@ -205,7 +200,7 @@ public final class EsapnPolicy {
             return false;
         }
         if (grow) {
-            long delta = table.rowBytes(mask | (1 << next), precs) - table.rowBytes(mask, precs);
+            long delta = chunkBytes(table, mask, next);
             if (delta > allowance - reserved) {
                 blocked++;
                 if (holdBlocked) {
@@ -213,15 +208,24 @@ public final class EsapnPolicy {
                 }
                 return false;
             }
-            long before = table.storedBytes();
-            table.allocateChunkFromShared(key, next, fromShared ? field : -1, init);
-            if (allowance != Long.MAX_VALUE) {
-                // Charge what the store really added (it chooses the new chunk's precision).
-                allowance = Math.max(0, allowance - Math.max(delta, table.storedBytes() - before));
-            }
-            grown++;
+            allocate(table, key, next, field, delta);
         }
         return grow;
+    }
+
+    /** Bytes row {@code mask} adds with chunk {@code c} at the grown precision. */
+    private long chunkBytes(EmbeddingTable table, int mask, int c) {
+        return table.rowBytes(mask | (1 << c), precs) - table.rowBytes(mask, precs);
+    }
+
+    /** Grows row {@code key} by chunk {@code c}, charging the allowance what the store really added (it chooses the precision). */
+    private void allocate(EmbeddingTable table, long key, int c, int field, long delta) {
+        long before = table.storedBytes();
+        table.allocateChunkFromShared(key, c, fromShared ? field : -1, init);
+        if (allowance != Long.MAX_VALUE) {
+            allowance = Math.max(0, allowance - Math.max(delta, table.storedBytes() - before));
+        }
+        grown++;
     }
 
     /**
