@@ -7,6 +7,7 @@ import io.inflight.policies.Precision;
 import io.inflight.policies.UtilityRule;
 import io.inflight.store.ChunkLayout;
 import io.inflight.store.EmbeddingRows;
+import io.inflight.store.RowAccess;
 import io.inflight.store.SharedRows;
 import io.inflight.store.StoreConfig;
 import io.inflight.topics.ClickEvent;
@@ -44,7 +45,8 @@ public final class BatchTrainer {
 
     private final BatchSettings settings;
     private final BatchModel model;
-    private final EmbeddingRows rows;
+    /** The rows a step gathers and scatters: a local table, or row shards reached through requests. */
+    private final RowAccess rows;
     private final Map<String, Integer> slotOf = new HashMap<>();
     /** Per slot: its field's {@link FeatureKeys#fieldPrefix} (the name hashed once, not per value). */
     private final long[] slotPrefix;
@@ -104,7 +106,11 @@ public final class BatchTrainer {
      */
     private final ConcurrentLinkedQueue<Prepared> spare = new ConcurrentLinkedQueue<>();
 
-    public BatchTrainer(BatchSettings settings, BatchModel model, EmbeddingRows rows) {
+    /**
+     * A trainer over {@code rows}: a local table ({@link EmbeddingRows}, which the policies need) or
+     * any other {@link RowAccess}, e.g. row shards, trained without policies.
+     */
+    public BatchTrainer(BatchSettings settings, BatchModel model, RowAccess rows) {
         if (rows.dim() != settings.dim()) {
             throw new IllegalArgumentException("store " + rows.name() + " has D = " + rows.dim() + " but the model has D = "
                     + settings.dim());
@@ -150,13 +156,20 @@ public final class BatchTrainer {
      * rows start with its initial chunks, features without a row pass its frequency admission, the
      * growth policy sees every feature of a batch with its loss, and FIITED-2D's dimension
      * importance gets every row gradient. The passes themselves are the caller's (between steps).
+     *
+     * @throws IllegalStateException when {@code runner} has a mode other than none and the rows are
+     *                               not a local table ({@link EmbeddingRows})
      */
     public void policies(PolicyRunner runner) {
         if (runner != null && runner.settings().mode() == PolicyMode.NONE) {
             runner = null;
         }
+        if (runner != null && !(rows instanceof EmbeddingRows)) {
+            throw new IllegalStateException("policy mode " + runner.settings().mode().configName()
+                    + " needs a local table, but the rows of " + rows.name() + " are " + rows.getClass().getSimpleName());
+        }
         this.policies = runner;
-        this.policyStep = runner == null ? null : new PolicyStep(settings, rows, runner);
+        this.policyStep = runner == null ? null : new PolicyStep(settings, (EmbeddingRows) rows, runner);
         if (runner == null) {
             rows.newRowMask((1 << rows.chunkWidths().length) - 1);
         } else if (rows.shared() == null) {
@@ -174,7 +187,7 @@ public final class BatchTrainer {
         return model;
     }
 
-    public EmbeddingRows rows() {
+    public RowAccess rows() {
         return rows;
     }
 

@@ -7,6 +7,7 @@ import io.inflight.policies.PassReport;
 import io.inflight.policies.PolicyRunner;
 import io.inflight.policies.PolicySettings;
 import io.inflight.store.ChunkLayout;
+import io.inflight.store.EmbeddingRows;
 import io.inflight.store.EmbeddingStore;
 import io.inflight.store.SharedRows;
 import io.inflight.store.StoreConfig;
@@ -86,7 +87,7 @@ class BatchTrainerPolicyTest {
             trainer.step(events.subList(i, Math.min(events.size(), i + 16)), step[0], (e, z) -> logits.add(z));
             step[0]++;
             if (runner.isPassDue(step[0])) {
-                runner.runPass(trainer.rows(), step[0]);
+                runner.runPass((EmbeddingRows) trainer.rows(), step[0]);
             }
         }
         return logits;
