@@ -59,6 +59,14 @@ public final class TrainerTasks {
          * before the next call is served.
          */
         void finish();
+
+        /**
+         * Whether every batch handed over is trained. A task whose batches wait for answers from
+         * elsewhere (row shards) trains them after {@link #finish} returns; others are done by then.
+         */
+        default boolean trained() {
+            return true;
+        }
     }
 
     private static final Map<String, ConcurrentSkipListMap<Integer, Handle>> APPS = new ConcurrentHashMap<>();
@@ -95,10 +103,30 @@ public final class TrainerTasks {
 
     /** {@link View#finish} on every task of {@code applicationId} here; false when one did not answer. */
     public static boolean finish(String applicationId, Duration timeout) {
-        return call(applicationId, v -> {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        if (call(applicationId, v -> {
             v.finish();
             return Boolean.TRUE;
-        }, timeout).isPresent();
+        }, timeout).isEmpty()) {
+            return false;
+        }
+        // a task whose batches wait for row shards trains them after the call: wait for it
+        while (true) {
+            long left = deadline - System.nanoTime();
+            Optional<List<Boolean>> done = call(applicationId, View::trained, Duration.ofNanos(Math.max(1, left)), true);
+            if (done.isPresent() && done.get().stream().allMatch(Boolean::booleanValue)) {
+                return true;
+            }
+            if (left <= 0) {
+                return false;
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
     }
 
     /** The events waiting for a whole batch in every task of {@code applicationId} here; empty as {@link #call}. */

@@ -10,6 +10,7 @@ import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
+import io.inflight.trainer.shard.ShardProcessor;
 import io.inflight.trainer.state.TrainerStateStore;
 import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
@@ -66,6 +67,15 @@ public final class TrainerTopology {
     /** The events topic's name in the topology; Kafka Streams names it {@code <application.id>-events-repartition}. */
     public static final String EVENTS_TOPIC = "events-repartition";
     public static final String DEAD_LETTER_SINK = "dead-letter-sink";
+    /** Row shards: the requests topic (S partitions) and the replies topic (one per trainer task), internal. */
+    public static final String REQUESTS_TOPIC = "row-requests";
+    public static final String REPLIES_TOPIC = "row-replies";
+    public static final String REQUESTS_SINK = "row-requests-sink";
+    /** The sharded trainer's commit hook: an empty, unlogged embedding store whose flush Streams calls before every commit. */
+    public static final String COMMIT_HOOK = "inflight-sharded-commit-hook";
+    /** The shard tasks' rows and progress stores. */
+    public static final String SHARD_EMBEDDINGS = "inflight-shard-embeddings";
+    public static final String SHARD_PROGRESS = "inflight-shard-progress";
     public static final String PREDICTIONS_SINK = "predictions-sink";
     public static final String MODEL_UPDATES_SINK = "model-updates-sink";
     /**
@@ -163,6 +173,49 @@ public final class TrainerTopology {
         t.addSource(EVENTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), EVENTS_TOPIC);
         return trainer(t, EVENTS_SOURCE, topics, store, () -> BatchTrainerProcessor.ofCheckedEvents(settings, batch,
                 policy, checkpoint, factory, meters, faults));
+    }
+
+    /**
+     * The topology of row shards ({@code inflight.topology.shards} = {@code shards} &gt; 0, window
+     * {@code window}): the intake sub-topology as above (whatever the clicks partition count), the
+     * trainer sub-topology ({@code events + row-replies → trainer → predictions, dead letters,
+     * row-requests}: one task, {@link ShardedTrainerProcessor}) and the shard sub-topology
+     * ({@code row-requests → shard → row-replies}: one task per shard, {@code ShardProcessor}, each
+     * with the rows it owns in an embedding store with a changelog). Both shard topics are internal
+     * repartition topics (S and 1 partitions), purged as their readers commit; exactly-once v2 covers
+     * all three sub-topologies.
+     */
+    public static Topology sharded(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch, StoreConfig store,
+                                   CadenceSettings cadence, BatchModelFactory factory, TrainerMeters meters, Faults faults,
+                                   int shards, int window) {
+        WithInternalTopics t = new WithInternalTopics();
+        t.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.clicks());
+        t.addProcessor(INTAKE, () -> new IntakeProcessor(settings, meters, faults), SOURCE);
+        t.addSink(INTAKE_DEAD_LETTER_SINK, topics.deadLetter(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer(), INTAKE);
+        t.internalTopic(EVENTS_TOPIC, 1);
+        t.internalTopic(REQUESTS_TOPIC, shards);
+        t.internalTopic(REPLIES_TOPIC, 1);
+        t.addSink(EVENTS_SINK, EVENTS_TOPIC, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), INTAKE);
+        t.addSource(EVENTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), EVENTS_TOPIC,
+                REPLIES_TOPIC);
+        t.addProcessor(TRAINER, () -> new ShardedTrainerProcessor(settings, batch, store, cadence, factory, meters, faults,
+                shards, window), EVENTS_SOURCE);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TrainerStateStore.STATE),
+                Serdes.String(), Serdes.ByteArray()).withCachingDisabled(), TRAINER);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TrainerStateStore.JOURNAL),
+                Serdes.Long(), Serdes.ByteArray()).withCachingDisabled()
+                .withLoggingEnabled(Map.of("segment.bytes", Integer.toString(32 << 20))), TRAINER);
+        t.addStateStore(EmbeddingStores.builder(Stores.inMemoryKeyValueStore(COMMIT_HOOK), store).withLoggingDisabled(),
+                TRAINER);
+        t.addSink(DEAD_LETTER_SINK, topics.deadLetter(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer(), TRAINER);
+        t.addSink(PREDICTIONS_SINK, topics.predictions(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer(), TRAINER);
+        t.addSink(REQUESTS_SINK, REQUESTS_TOPIC, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
+                new ShardProcessor.TrainerPartitioner(), TRAINER); // a request's key is its shard's number
+        return ShardProcessor.addTo(t, REQUESTS_TOPIC, REPLIES_TOPIC, topics.deadLetter(), SHARD_EMBEDDINGS, SHARD_PROGRESS,
+                store, shards);
     }
 
     /** A {@link Topology} that can declare Kafka Streams internal (repartition) topics. */

@@ -97,6 +97,16 @@ public final class BatchTrainer {
         public int size() {
             return events.size();
         }
+
+        /** The batch's distinct keys, ascending, in {@code keys()[0 .. distinct())} (the array is reused). */
+        public long[] keys() {
+            return keys;
+        }
+
+        /** How many distinct keys the batch has. */
+        public int distinct() {
+            return distinct;
+        }
     }
 
     /**
