@@ -64,7 +64,7 @@ public final class DeadLetters {
      * {@code producer.} prefixed setting first), or {@link TrainerTopology#MAX_RECORD_BYTES_CONFIG}
      * (the output topics' limit, set by the trainer app) when smaller.
      */
-    static int maxRecordBytes(Map<String, Object> appConfigs) {
+    public static int maxRecordBytes(Map<String, Object> appConfigs) {
         int max = TrainerTopology.maxRequestSize(appConfigs);
         Object topic = appConfigs.get(TrainerTopology.MAX_RECORD_BYTES_CONFIG);
         if (topic != null) {
@@ -73,8 +73,12 @@ public final class DeadLetters {
         return max;
     }
 
-    /** Forwards the dead letter of the record being processed to the child {@code sink}. */
-    static void forward(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record, RejectReason reason,
+    /**
+     * Forwards the dead letter of the record being processed to the child {@code sink}: its key, value
+     * and headers with {@code reason}, {@code detail} and its source coordinates added, cut to
+     * {@code maxRecordBytes} ({@link #maxRecordBytes}).
+     */
+    public static void forward(ProcessorContext<byte[], byte[]> context, Record<byte[], byte[]> record, RejectReason reason,
                         String detail, int maxRecordBytes, String sink) {
         context.forward(letter(Source.of(context, record), reason, detail, maxRecordBytes), sink);
     }

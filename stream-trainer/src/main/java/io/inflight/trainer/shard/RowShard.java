@@ -1,0 +1,204 @@
+package io.inflight.trainer.shard;
+
+import io.inflight.store.EmbeddingRows;
+import io.inflight.store.StoreException;
+import io.inflight.topics.RowShardCodec.ShardReply;
+import io.inflight.topics.RowShardCodec.ShardRequest;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One row shard, free of Kafka (issue 16): the rows of shard {@code shard} of S, in an
+ * {@link EmbeddingRows}, answering {@link ShardRequest}s. {@link #handle} applies a request's push
+ * (its summed gradients, scattered at its step), then gathers its pull into the reply.
+ *
+ * <p>Exactly once: a push is applied only when its batch is above the last batch applied for its
+ * trainer ({@link #lastApplied}), so a trainer that re-sends batches after a restart does not apply
+ * them twice (a skipped push is counted in {@link #duplicatePushes}; its pull is still answered).
+ * That progress is exported to bytes and restored from them ({@link #exportProgress},
+ * {@link #restoreProgress}) so that it commits with the rows.
+ *
+ * <p>One bad record never stops a shard: a push whose scatter the store refuses (a non-finite
+ * gradient or update, a full store without a cold tier) is skipped and counted in
+ * {@link #failedPushes}, and the pull is still answered. The store may have applied the rows before
+ * the one that failed; the batch counts as applied all the same, so a re-sent copy is not applied
+ * again. A {@link StoreException} with a cause (a failing cold tier) is not the record's fault and
+ * is thrown on. Called from one thread (the shard task's); not thread-safe.
+ */
+public final class RowShard {
+
+    /** The leading byte of {@link #exportProgress()}'s bytes. */
+    static final byte PROGRESS_FORMAT = 1;
+
+    private final EmbeddingRows rows;
+    private final int shard;
+    private final int shards;
+    /** Per trainer, the last batch whose push was applied (or failed), in trainer order. */
+    private final Map<Integer, Long> lastApplied = new TreeMap<>();
+    private long appliedPushes;
+    private long duplicatePushes;
+    private long failedPushes;
+    private String lastFailure;
+
+    /**
+     * @param rows   the shard's rows (a store of its own; the shard gathers and scatters, nothing else)
+     * @param shard  this shard's number, in [0, shards)
+     * @param shards S, the number of shards
+     * @throws IllegalArgumentException naming both when {@code shard} is not in [0, shards)
+     */
+    public RowShard(EmbeddingRows rows, int shard, int shards) {
+        if (shards < 1 || shard < 0 || shard >= shards) {
+            throw new IllegalArgumentException("row shard " + shard + " is not one of S = " + shards + " shards [0, "
+                    + shards + ")");
+        }
+        this.rows = rows;
+        this.shard = shard;
+        this.shards = shards;
+    }
+
+    public int shard() {
+        return shard;
+    }
+
+    public int shards() {
+        return shards;
+    }
+
+    /** The shard's rows. */
+    public EmbeddingRows rows() {
+        return rows;
+    }
+
+    /**
+     * Applies the request's push unless its batch was applied before, then answers its pull with the
+     * rows as they are after the push.
+     *
+     * @throws IllegalArgumentException naming the key, this shard and S when a key of the push or the
+     *                                  pull belongs to another shard, or naming both strides when the
+     *                                  request's stride is not the store's; nothing is applied then
+     */
+    public ShardReply handle(ShardRequest r) {
+        if (r.stride() != rows.stride()) {
+            throw new IllegalArgumentException("request of trainer " + r.trainer() + ", batch " + r.batch() + " has stride "
+                    + r.stride() + " but shard " + shard + "'s store " + rows.name() + " has stride " + rows.stride()
+                    + " (D + 1)");
+        }
+        checkOwned(r, r.pushKeys(), "push");
+        checkOwned(r, r.pullKeys(), "pull");
+        if (r.hasPush()) {
+            push(r);
+        }
+        long[] keys = r.pullKeys();
+        float[] out = new float[keys.length * r.stride()];
+        rows.gather(keys, keys.length, out);
+        return new ShardReply(shard, r.trainer(), r.batch(), r.stride(), keys, out);
+    }
+
+    private void checkOwned(ShardRequest r, long[] keys, String what) {
+        for (long key : keys) {
+            int owner = RowShards.shardOf(key, shards);
+            if (owner != shard) {
+                throw new IllegalArgumentException(what + " key " + key + " of trainer " + r.trainer() + ", batch " + r.batch()
+                        + " belongs to shard " + owner + ", not to shard " + shard + " (S = " + shards + ")");
+            }
+        }
+    }
+
+    private void push(ShardRequest r) {
+        if (r.pushBatch() <= lastApplied(r.trainer())) {
+            duplicatePushes++;
+            return;
+        }
+        try {
+            rows.scatter(r.pushKeys(), r.pushAccesses(), r.pushKeys().length, r.pushGrads(), r.pushStep());
+            appliedPushes++;
+        } catch (IllegalArgumentException | StoreException e) {
+            if (e instanceof StoreException && e.getCause() != null) {
+                throw e;
+            }
+            failedPushes++;
+            lastFailure = "push of trainer " + r.trainer() + ", batch " + r.pushBatch() + " (with the request of batch "
+                    + r.batch() + ") not applied: " + e.getMessage();
+        }
+        lastApplied.put(r.trainer(), r.pushBatch());
+    }
+
+    /** The last batch of {@code trainer} whose push was applied (or failed); -1 when none. */
+    public long lastApplied(int trainer) {
+        return lastApplied.getOrDefault(trainer, -1L);
+    }
+
+    /** Pushes applied since this object was made. */
+    public long appliedPushes() {
+        return appliedPushes;
+    }
+
+    /** Pushes skipped because their batch had been applied before (re-sent requests). */
+    public long duplicatePushes() {
+        return duplicatePushes;
+    }
+
+    /** Pushes the store refused (skipped; their pulls were answered). */
+    public long failedPushes() {
+        return failedPushes;
+    }
+
+    /** What the last failed push was and why, or null. */
+    public String lastFailure() {
+        return lastFailure;
+    }
+
+    /**
+     * The progress, to be stored with the rows: {@code u8 format=1 | u32 shard | u32 S | u32 n |
+     * n × (u32 trainer, u64 last applied batch)}, trainers ascending.
+     */
+    public byte[] exportProgress() {
+        ByteBuffer b = ByteBuffer.allocate(13 + 12 * lastApplied.size());
+        b.put(PROGRESS_FORMAT).putInt(shard).putInt(shards).putInt(lastApplied.size());
+        lastApplied.forEach((trainer, batch) -> b.putInt(trainer).putLong(batch));
+        return b.array();
+    }
+
+    /**
+     * Replaces the progress with {@code bytes} from {@link #exportProgress()} (null: none yet).
+     *
+     * @throws IllegalArgumentException when the bytes are malformed, or were exported by another
+     *                                  shard or for another S (the rows would be another shard's)
+     */
+    public void restoreProgress(byte[] bytes) {
+        lastApplied.clear();
+        if (bytes == null) {
+            return;
+        }
+        try {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            int format = b.get() & 0xFF;
+            if (format != PROGRESS_FORMAT) {
+                throw new IllegalArgumentException("row shard progress format " + format + " is not supported (this build reads "
+                        + PROGRESS_FORMAT + ")");
+            }
+            int s = b.getInt();
+            int n = b.getInt();
+            if (s != shard || n != shards) {
+                throw new IllegalArgumentException("row shard progress is shard " + s + " of S = " + n + ", this is shard "
+                        + shard + " of S = " + shards + ": the shard count cannot change under stored rows");
+            }
+            int count = b.getInt();
+            if (count < 0 || (long) count * 12 != b.remaining()) {
+                throw new IllegalArgumentException("row shard progress of " + count + " trainers has " + b.remaining()
+                        + " bytes for them, not 12 each");
+            }
+            for (int i = 0; i < count; i++) {
+                lastApplied.put(b.getInt(), b.getLong());
+            }
+        } catch (BufferUnderflowException e) {
+            lastApplied.clear();
+            throw new IllegalArgumentException("row shard progress of " + bytes.length + " bytes is truncated", e);
+        } catch (IllegalArgumentException e) {
+            lastApplied.clear();
+            throw e;
+        }
+    }
+}
