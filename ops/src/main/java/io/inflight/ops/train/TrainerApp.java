@@ -97,8 +97,11 @@ public final class TrainerApp implements AutoCloseable {
             checkTrainerTasks(admin, config, config.oneModel() ? 1 : partitions);
         }
         // the partition count is read once: partitions added later are trained after a restart
-        var topology = TrainerTopology.build(topics, trainer, batch, store, config.policySettings(),
-                config.cadenceSettings(), factory, meters, Faults.NONE, config.oneModel(), partitions);
+        var topology = config.shards() > 0
+                ? TrainerTopology.sharded(topics, trainer, batch, store, config.cadenceSettings(), factory, meters,
+                        Faults.NONE, config.shards(), config.shardWindow())
+                : TrainerTopology.build(topics, trainer, batch, store, config.policySettings(), config.cadenceSettings(),
+                        factory, meters, Faults.NONE, config.oneModel(), partitions);
         int trainerTasks = config.oneModel() ? 1 : partitions;
         TrainerGauges gauges = new TrainerGauges(config.getString(InflightConfig.APPLICATION_ID), trainerTasks,
                 store.layout().chunks(), budgetBytes(config), meters, registry);

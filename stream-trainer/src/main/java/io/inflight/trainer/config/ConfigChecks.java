@@ -62,6 +62,7 @@ final class ConfigChecks {
             throw new ConfigException(MODEL_FIELDS, "", "policy mode " + config.policySettings().mode().configName()
                     + " acts on the rows of the model's fields: set " + MODEL_FIELDS);
         }
+        shards(config);
         // the settings records re-check what the validators above checked; a failure here is a bug, still reported
         // as bad configuration rather than as a stack trace at start
         try {
@@ -73,6 +74,23 @@ final class ConfigChecks {
         List<String> warnings = budget(config);
         kafkaClients(config);
         return warnings;
+    }
+
+    /** Row shards hold rows without policies, for one model. */
+    private static void shards(InflightConfig config) {
+        if (config.shards() == 0) {
+            return;
+        }
+        if (!config.oneModel()) {
+            throw new ConfigException(InflightConfig.TOPOLOGY_MODELS, config.getString(InflightConfig.TOPOLOGY_MODELS),
+                    "row shards (" + InflightConfig.TOPOLOGY_SHARDS + "=" + config.shards() + ") serve one model: set "
+                            + InflightConfig.TOPOLOGY_MODELS + "=" + InflightConfig.MODELS_ONE);
+        }
+        if (config.policySettings().mode() != PolicyMode.NONE) {
+            throw new ConfigException(PolicySettings.MODE, config.policySettings().mode().configName(),
+                    "row shards (" + InflightConfig.TOPOLOGY_SHARDS + "=" + config.shards() + ") run without policies "
+                            + "for now: set " + PolicySettings.MODE + "=none");
+        }
     }
 
     /**

@@ -58,6 +58,10 @@ public final class InflightConfig extends AbstractConfig {
     public static final String MODELS_ONE = "one";
     /** {@value #TOPOLOGY_MODELS}: one model replica per clicks partition (the behaviour before issue 16). */
     public static final String MODELS_PER_PARTITION = "per-partition";
+    /** Row shards (issue 16): 0 keeps the rows in the trainer task; S &gt; 0 puts them in S shard tasks. */
+    public static final String TOPOLOGY_SHARDS = "inflight.topology.shards";
+    /** Batches a trainer may have waiting for its rows from the shards. */
+    public static final String TOPOLOGY_SHARD_WINDOW = "inflight.topology.shard.window";
     public static final String APPLICATION_ID = "inflight.application.id";
     public static final String STATE_DIR = "inflight.state.dir";
     public static final String INSTANCE_ID = "inflight.instance.id";
@@ -112,6 +116,18 @@ public final class InflightConfig extends AbstractConfig {
                             + "partition, the direct topology). per-partition: each clicks partition trains its own model "
                             + "replica, published under its partition number (serve --model N). The partition count is "
                             + "read at start: after partitions are added, restart the trainer.")
+            .define(TOPOLOGY_SHARDS, Type.INT, 0, Range.between(0, 1024), Importance.MEDIUM,
+                    "Row shards: 0 (the default) keeps every embedding row in the trainer task; S > 0 moves the rows to S "
+                            + "shard tasks (a row belongs to the shard its key hashes to; each has its own store, changelog "
+                            + "and standbys, and may run on another instance), reached by one request and one reply per "
+                            + "batch and shard through internal topics. Needs inflight.policy.mode=none and "
+                            + "inflight.topology.models=one; nothing is published to model-updates yet. Keep it for the "
+                            + "life of an application.")
+            .define(TOPOLOGY_SHARD_WINDOW, Type.INT, 1, Range.between(1, 64), Importance.LOW,
+                    "With row shards: how many batches may wait for their rows. 1 (the default) reads every row with "
+                            + "all updates applied, one round trip through the broker per batch (slow: about two commit "
+                            + "intervals); W > 1 overlaps W round trips, and a row read then lacks the updates of up to "
+                            + "W - 1 earlier batches, which costs AUC (bench staleness).")
             .define(APPLICATION_ID, Type.STRING, "inflight-trainer", new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Kafka Streams application.id: instances with the same id share the work.")
             .define(INSTANCE_ID, Type.STRING, "", Importance.MEDIUM,
@@ -362,6 +378,16 @@ public final class InflightConfig extends AbstractConfig {
 
     public String bootstrapServers() {
         return kafka.get("bootstrap.servers");
+    }
+
+    /** {@value #TOPOLOGY_SHARDS}: 0 for rows in the trainer task. */
+    public int shards() {
+        return getInt(TOPOLOGY_SHARDS);
+    }
+
+    /** {@value #TOPOLOGY_SHARD_WINDOW}. */
+    public int shardWindow() {
+        return getInt(TOPOLOGY_SHARD_WINDOW);
     }
 
     /** Whether {@value #TOPOLOGY_MODELS} is {@value #MODELS_ONE}. */

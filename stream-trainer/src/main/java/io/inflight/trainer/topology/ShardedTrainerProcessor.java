@@ -18,7 +18,6 @@ import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
 import io.inflight.trainer.model.Losses;
 import io.inflight.trainer.shard.BatchRows;
-import io.inflight.trainer.shard.RowShards;
 import io.inflight.trainer.state.TrainerStateStore;
 import io.inflight.trainer.train.BatchTrainer;
 import java.nio.ByteBuffer;
@@ -377,8 +376,9 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         try {
             reply = RowShardCodec.decodeReply(record.value());
         } catch (MalformedShardRecordException e) {
-            meters.rejected(RejectReason.MALFORMED);
-            DeadLetters.forward(context, record, RejectReason.MALFORMED, e.getMessage(), intake.maxRecordBytes(),
+            LOG.warn("task {}: a row reply cannot be read ({}); dead-lettered, its batch is asked for again in {} ms",
+                    context.taskId(), e.getMessage(), RESEND_MS);
+            DeadLetters.forward(context, record, e.reason(), e.getMessage(), intake.maxRecordBytes(),
                     TrainerTopology.DEAD_LETTER_SINK);
             return;
         }

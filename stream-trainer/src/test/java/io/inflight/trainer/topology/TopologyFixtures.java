@@ -101,7 +101,12 @@ final class TopologyFixtures {
 
     /** Every stored row: its D = 4 values, then its linear weight. */
     static Map<Long, float[]> rows(TopologyTestDriver driver) {
-        EmbeddingStateStore store = (EmbeddingStateStore) driver.getStateStore(TrainerStateStore.EMBEDDINGS);
+        return rows(driver, TrainerStateStore.EMBEDDINGS);
+    }
+
+    /** As above, of the embedding store {@code name} (e.g. a shard's). */
+    static Map<Long, float[]> rows(TopologyTestDriver driver, String name) {
+        EmbeddingStateStore store = (EmbeddingStateStore) driver.getStateStore(name);
         Map<Long, float[]> out = new HashMap<>();
         store.store().snapshot(new RowSink() {
             @Override

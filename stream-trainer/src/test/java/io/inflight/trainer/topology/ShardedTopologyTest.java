@@ -1,0 +1,142 @@
+package io.inflight.trainer.topology;
+
+import static io.inflight.trainer.topology.TopologyFixtures.batch;
+import static io.inflight.trainer.topology.TopologyFixtures.clicks;
+import static io.inflight.trainer.topology.TopologyFixtures.driver;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.inflight.policies.PolicySettings;
+import io.inflight.topics.ClickEvent;
+import io.inflight.topics.EventCodec;
+import io.inflight.topics.EventLimits;
+import io.inflight.topics.TopicCatalogue;
+import io.inflight.trainer.config.BatchSettings;
+import io.inflight.trainer.config.CadenceSettings;
+import io.inflight.trainer.config.TrainerSettings;
+import io.inflight.trainer.metrics.TrainerMeters;
+import io.inflight.trainer.model.PlainFmBatchModel;
+import io.inflight.trainer.state.TrainerStateStore;
+import io.inflight.trainer.train.BatchTrainer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyDescription;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Row shards ({@code inflight.topology.shards}): intake, one trainer task and S shard tasks joined by
+ * internal topics; with a window of one batch the predictions are those of the trainer that holds
+ * every row itself, byte for byte, and every row ends in the shard its key belongs to.
+ */
+class ShardedTopologyTest extends TopologyDriverTest {
+
+    private static final TopicCatalogue TOPICS = new TopicCatalogue("sh", 2, (short) 1);
+    private static final EventCodec CODEC = new EventCodec(EventLimits.DEFAULTS);
+    private static final byte[] MALFORMED = "not an event".getBytes(StandardCharsets.UTF_8);
+    /** The test driver reads every topic as one partition, so one shard here (three in ShardedTrainingIT). */
+    private static final int SHARDS = 1;
+
+    /** The defaults, with every scored event written to the predictions topic. */
+    private static final TrainerSettings SETTINGS = new TrainerSettings("fm", 8, 0.05, 1e-6, 0.01, 42L, 4096, true,
+            EventLimits.DEFAULTS, TrainerSettings.defaults().windowEvents(), "binary");
+
+    private static Topology sharded(BatchSettings b, int window) {
+        return TrainerTopology.sharded(TOPICS, SETTINGS, b, BatchTrainer.fullPrecision(b, 1 << 16),
+                CadenceSettings.everyCommit(), s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true),
+                TrainerMeters.on(new SimpleMeterRegistry()), Faults.NONE, SHARDS, window);
+    }
+
+    private static Topology local(BatchSettings b) {
+        return TrainerTopology.build(TOPICS, SETTINGS, b, BatchTrainer.fullPrecision(b, 1 << 16),
+                PolicySettings.defaults().with(PolicySettings.MODE, "none"), CadenceSettings.everyCommit(),
+                s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true),
+                TrainerMeters.on(new SimpleMeterRegistry()), Faults.NONE, true, 2);
+    }
+
+    @Test
+    void shouldHaveAnIntakeATrainerAndAShardSubTopology() {
+        List<TopologyDescription.Subtopology> subs = new ArrayList<>(sharded(batch(4, 0), 1).describe().subtopologies());
+        subs.sort((a, b) -> Integer.compare(a.id(), b.id()));
+        assertThat(subs).hasSize(3);
+        String all = subs.toString();
+        assertThat(all).contains(TrainerTopology.REQUESTS_TOPIC, TrainerTopology.REPLIES_TOPIC, TrainerTopology.EVENTS_TOPIC);
+        // the trainer task holds no rows; the shard tasks do
+        String trainer = subs.stream().filter(s -> s.nodes().stream().anyMatch(n -> n.name().equals(TrainerTopology.TRAINER)))
+                .findFirst().orElseThrow().toString();
+        assertThat(trainer).doesNotContain(TrainerTopology.SHARD_EMBEDDINGS).contains(TrainerTopology.COMMIT_HOOK);
+    }
+
+    private record Run(List<byte[]> predictions, List<TestRecord<byte[], byte[]>> letters, Map<Long, float[]> rows) {
+    }
+
+    private Run run(Topology t, String name, List<ClickEvent> events) {
+        driver = driver(t, "sh-" + name, stateDir.resolve(name), Map.of());
+        TestInputTopic<byte[], byte[]> in = clicks(driver, TOPICS);
+        TestOutputTopic<byte[], byte[]> predictions = driver.createOutputTopic(TOPICS.predictions(),
+                Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+        TestOutputTopic<byte[], byte[]> dead = driver.createOutputTopic(TOPICS.deadLetter(),
+                Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+        for (int i = 0; i < events.size(); i++) {
+            if (i == 7) {
+                in.pipeInput("k".getBytes(StandardCharsets.UTF_8), MALFORMED);
+            }
+            in.pipeInput(CODEC.encode(events.get(i)));
+            driver.advanceWallClockTime(Duration.ofMillis(60));
+        }
+        driver.advanceWallClockTime(Duration.ofMillis(60));
+        // finish (as train --until-caught-up does): the held pushes of the last batches go to the shards; the
+        // call is served by the trainer's punctuator, which runs on this thread as the clock advances
+        CompletableFuture<Boolean> finished = CompletableFuture.supplyAsync(() -> TrainerTasks.finish("sh-" + name,
+                Duration.ofSeconds(20)));
+        while (!finished.isDone()) {
+            driver.advanceWallClockTime(Duration.ofMillis(60));
+        }
+        assertThat(finished.join()).isTrue();
+        List<byte[]> out = predictions.readRecordsToList().stream().map(TestRecord::value).collect(Collectors.toList());
+        return new Run(out, dead.readRecordsToList(), TopologyFixtures.rows(driver,
+                name.equals("local") ? TrainerStateStore.EMBEDDINGS : TrainerTopology.SHARD_EMBEDDINGS));
+    }
+
+    @Test
+    void shouldScoreEveryEventAsTheTrainerThatHoldsItsRowsWithAWindowOfOneBatch() {
+        List<ClickEvent> events = TopologyFixtures.stream(96, 21);
+        Run shards = run(sharded(batch(8, 0), 1), "sharded", events);
+        driver.close();
+        driver = null;
+        Run direct = run(local(batch(8, 0)), "local", events);
+
+        assertThat(shards.predictions).hasSize(96);
+        assertThat(shards.predictions).containsExactlyElementsOf(direct.predictions);
+        assertThat(shards.letters).hasSize(1);
+        assertThat(shards.letters.get(0).value()).isEqualTo(MALFORMED);
+        // and the shard holds every row as the trainer's own table does, bit for bit
+        assertThat(shards.rows).isNotEmpty();
+        assertThat(shards.rows.keySet()).isEqualTo(direct.rows.keySet());
+        shards.rows.forEach((k, v) -> assertThat(v).as("row %d", k).containsExactly(direct.rows.get(k)));
+    }
+
+    @Test
+    void shouldLagTheRowsItReadsByUpToTheWindowAndStillScoreEveryEventOnce() {
+        List<ClickEvent> events = TopologyFixtures.stream(96, 22);
+        Run stale = run(sharded(batch(8, 0), 3), "stale", events);
+        driver.close();
+        driver = null;
+        Run fresh = run(sharded(batch(8, 0), 1), "fresh", events);
+        assertThat(stale.predictions).hasSize(96);
+        // the first batch reads rows nobody updated yet either way; later ones miss updates with W = 3
+        assertThat(stale.predictions.subList(0, 8)).containsExactlyElementsOf(fresh.predictions.subList(0, 8));
+        assertThat(stale.predictions.stream().map(b -> new String(b, StandardCharsets.UTF_8)).collect(Collectors.toList()))
+                .isNotEqualTo(fresh.predictions.stream().map(b -> new String(b, StandardCharsets.UTF_8))
+                        .collect(Collectors.toList()));
+    }
+}
