@@ -21,6 +21,32 @@ class InflightConfigTest {
     }
 
     @Test
+    void shouldRefuseRowShardsWithPoliciesOrPerPartitionModelsNamingTheKey() {
+        assertThatThrownBy(() -> InflightConfig.parse(with(InflightConfig.MODEL_FIELDS, "f0,f1",
+                InflightConfig.TOPOLOGY_SHARDS, "2", "inflight.policy.mode", "all"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("inflight.policy.mode").hasMessageContaining("all").hasMessageContaining("=none");
+        assertThatThrownBy(() -> InflightConfig.parse(with(InflightConfig.MODEL_FIELDS, "f0,f1",
+                InflightConfig.TOPOLOGY_SHARDS, "2", "inflight.policy.mode", "none",
+                InflightConfig.TOPOLOGY_MODELS, InflightConfig.MODELS_PER_PARTITION))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining(InflightConfig.TOPOLOGY_MODELS).hasMessageContaining("per-partition");
+        assertThatThrownBy(() -> InflightConfig.parse(with(InflightConfig.TOPOLOGY_SHARD_WINDOW, "0")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining(InflightConfig.TOPOLOGY_SHARD_WINDOW);
+        InflightConfig ok = InflightConfig.parse(with(InflightConfig.MODEL_FIELDS, "f0,f1",
+                InflightConfig.TOPOLOGY_SHARDS, "2")); // the trainer's default mode is none
+        assertThat(ok.shards()).isEqualTo(2);
+        assertThat(ok.shardWindow()).isEqualTo(1);
+    }
+
+    /** {@link #base()} with {@code keyValues} added. */
+    private static Map<String, String> with(String... keyValues) {
+        Map<String, String> m = base();
+        for (int i = 0; i < keyValues.length; i += 2) {
+            m.put(keyValues[i], keyValues[i + 1]);
+        }
+        return m;
+    }
+
+    @Test
     void shouldUseDefaultsWithExactlyOnceV2() {
         InflightConfig c = InflightConfig.parse(base());
         Properties p = c.streamsProperties();
