@@ -59,10 +59,12 @@ public final class StalenessBench {
     }
 
     /**
-     * The selection shared by every run: models, batch size, embedding dimension, MLP sizes and the
-     * cells (the reference first).
+     * The selection shared by every run: models, batch size, embedding dimension, MLP sizes, the
+     * cells (the reference first) and further trainer settings ({@code --set}; not those of
+     * {@link CompressionBench#OWN_KEYS}).
      */
-    public record Options(List<String> models, int batch, int dim, List<Integer> hidden, List<Cell> cells) {
+    public record Options(List<String> models, int batch, int dim, List<Integer> hidden, List<Cell> cells,
+                          Map<String, String> extra) {
     }
 
     /**
@@ -164,10 +166,15 @@ public final class StalenessBench {
         }
     }
 
-    /** The trainer settings of {@code model} on {@code stream}: those of bench compression, mode none. */
+    /**
+     * The trainer settings of {@code model} on {@code stream}: those of bench compression, mode none,
+     * then {@link Options#extra}.
+     *
+     * @throws org.apache.kafka.common.config.ConfigException naming the key when a setting is refused
+     */
     public static BatchSettings settings(CompressionBench.Stream stream, String model, Options o) {
         var co = new CompressionBench.Options(List.of(model), List.of(), List.of(), o.batch(), o.dim(),
-                Integer.toString(o.dim()), o.hidden(), 1, Map.of());
+                Integer.toString(o.dim()), o.hidden(), 1, o.extra());
         return InflightConfig.parse(CompressionBench.config(stream, model, "none", 0, 1, co)).batchSettings();
     }
 

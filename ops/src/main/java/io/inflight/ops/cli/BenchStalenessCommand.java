@@ -9,9 +9,12 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import org.apache.kafka.common.config.ConfigException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -37,6 +40,7 @@ import picocli.CommandLine.Option;
                 "Examples:",
                 "  inflight bench staleness --json > staleness.jsonl",
                 "  inflight bench staleness --streams ml-100k --windows 1,32,64 --trainers 1,8 --sync 1,1000",
+                "  inflight bench staleness --streams generated --trainers 1 --set inflight.model.learning.rate=0.0125",
                 ""})
 final class BenchStalenessCommand implements Callable<Integer> {
 
@@ -74,6 +78,11 @@ final class BenchStalenessCommand implements Callable<Integer> {
     @Option(names = "--dp-window", defaultValue = "4",
             description = "The window of the runs with more than one trainer (default: ${DEFAULT-VALUE}).")
     int dpWindow;
+
+    @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
+            description = "Model or store setting for every run, e.g. --set inflight.model.learning.rate=0.01 "
+                    + "(repeatable); not the policy mode, budget, model type, fields or batch.")
+    Map<String, String> extra = new LinkedHashMap<>();
 
     @Option(names = "--data", defaultValue = "../shared/data", description = "Folder of the logs (default: ${DEFAULT-VALUE}).")
     Path data;
@@ -122,7 +131,22 @@ final class BenchStalenessCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--data: " + data.toAbsolutePath() + " is not a directory (the logs of "
                     + s.stream().filter(x -> !x.equals("generated")).toList() + ")");
         }
-        var options = new StalenessBench.Options(ms, batch, 16, List.of(400, 400), cells);
+        for (String k : extra.keySet()) {
+            if (CompressionBench.OWN_KEYS.contains(k)) {
+                throw new IllegalArgumentException("--set: " + k + " is chosen by the bench (use --models, --batch)");
+            }
+        }
+        var options = new StalenessBench.Options(ms, batch, 16, List.of(400, 400), cells, extra);
+        // every model's settings checked once before the first run: a bad key or value exits 2 naming it
+        CompressionBench.Stream probe = new CompressionBench.Stream("probe", "", List.of("f0"), List.of(), 1,
+                List.<ClickEvent>of()::iterator);
+        for (String m : ms) {
+            try {
+                StalenessBench.settings(probe, m, options);
+            } catch (ConfigException e) {
+                throw new IllegalArgumentException("--set: " + e.getMessage(), e);
+            }
+        }
         PrintStream log = System.err;
         long t0 = System.nanoTime();
         if (!json) {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class StalenessBenchTest {
@@ -22,7 +23,7 @@ class StalenessBenchTest {
 
     private static BatchSettings settings(String model) {
         return StalenessBench.settings(STREAM, model, new StalenessBench.Options(List.of(model), 100, 16,
-                List.of(32, 32), List.of(StalenessBench.Cell.REFERENCE)));
+                List.of(32, 32), List.of(StalenessBench.Cell.REFERENCE), Map.of()));
     }
 
     @Test

@@ -83,6 +83,12 @@ class BenchStalenessCommandTest {
         CliRun s = CliRun.of("bench", "staleness", "--quick", "--sync", "1,-3");
         assertThat(s.rc()).isEqualTo(2);
         assertThat(s.err()).contains("--sync").contains("got -3");
+        CliRun own = CliRun.of("bench", "staleness", "--quick", "--set", "inflight.policy.mode=all");
+        assertThat(own.rc()).isEqualTo(2);
+        assertThat(own.err()).contains("--set: inflight.policy.mode is chosen by the bench");
+        CliRun lr = CliRun.of("bench", "staleness", "--quick", "--set", "inflight.model.learning.rate=-1");
+        assertThat(lr.rc()).isEqualTo(2);
+        assertThat(lr.err()).contains("--set").contains("inflight.model.learning.rate").contains("-1");
         CliRun st = CliRun.of("bench", "staleness", "--streams", "nope");
         assertThat(st.rc()).isEqualTo(2);
         assertThat(st.err()).contains("--streams").contains("nope");
