@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
                 + "event (8 x parameters / (N x events per batch)).",
                 "Default selection: generated (100,000 events x 26 fields, drift at 1/4, 1/2, 3/4), ml-100k and "
                 + "talkingdata-100k; deepfm; W = 1, 2, 4, 8, 16 with T = 1, plus T = 2, 4 x N = 1, 10, 100 at W = 4: "
-                + "3 x 11 = 33 runs, about 6 minutes on 2 shared cores here.",
+                + "3 x 11 = 33 runs, about 3.5 minutes on 2 shared cores here.",
                 "--quick: 5,000 generated events, deepfm, W = 1, 4 with T = 1 and T = 2 x N = 10 at W = 4 "
                 + "(3 runs, what the unit test runs).",
                 "Progress lines go to stderr. Exits 1 when a run failed (its line says why), 2 on a bad flag.",
