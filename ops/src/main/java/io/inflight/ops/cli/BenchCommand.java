@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
         description = "Benchmarks and checks that print figures (--json: one JSON line).",
         subcommands = {BenchCommand.Recovery.class, BenchCommand.Trainer.class, BenchCommand.Baselines.class,
                 BenchCommand.Store.class, BenchCommand.Policies.class, BenchCommand.Serve.class,
-                BenchCompressionCommand.class, BenchScaleCommand.class})
+                BenchCompressionCommand.class, BenchScaleCommand.class, BenchStalenessCommand.class})
 final class BenchCommand {
 
     /** Where a bench prints its progress: nowhere with --json, whose one line is all it prints. */
