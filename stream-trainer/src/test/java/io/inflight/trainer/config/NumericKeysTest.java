@@ -29,6 +29,8 @@ class NumericKeysTest {
     private static final Map<String, String> OUT_OF_RANGE = new TreeMap<>(Map.ofEntries(
             Map.entry(InflightConfig.TOPIC_PARTITIONS, "0"),
             Map.entry(InflightConfig.TOPIC_REPLICATION, "40000"),
+            Map.entry(InflightConfig.TOPOLOGY_SHARDS, "1025"),
+            Map.entry(InflightConfig.TOPOLOGY_SHARD_WINDOW, "65"),
             Map.entry(InflightConfig.MODEL_DIM, "257"),
             Map.entry(InflightConfig.MODEL_HIDDEN, "16,0"),
             Map.entry(InflightConfig.MODEL_DROPOUT, "0.995"),
