@@ -20,4 +20,20 @@ public interface EmbeddingRows extends RowAccess, EmbeddingTable, ChangeLog {
      * shared rows. Equal digests mean bit-identical tables, whatever tier each row was in.
      */
     byte[] digest();
+
+    /**
+     * The whole encoded form of {@code key}'s row ({@link RowCodec}: values at their precisions,
+     * utilities, optimizer state, counters), or null when it is not stored. With
+     * {@link #putEncodedRow} a row moves between stores of the same layout and settings and goes on
+     * training bit for bit as it would have where it was (a row shard and its trainer's cache).
+     */
+    byte[] encodedRow(long key);
+
+    /**
+     * Holds {@code bytes} ({@link #encodedRow} of a store with the same layout) as {@code key}'s row,
+     * replacing the row stored.
+     *
+     * @throws StoreException when the bytes are not a row of this layout
+     */
+    void putEncodedRow(long key, byte[] bytes);
 }

@@ -303,6 +303,16 @@ public final class EmbeddingStore implements EmbeddingRows {
     }
 
     @Override
+    public byte[] encodedRow(long key) {
+        return rows.encoded(key);
+    }
+
+    @Override
+    public void putEncodedRow(long key, byte[] bytes) {
+        rows.putEncoded(key, bytes);
+    }
+
+    @Override
     public void evictRow(long key) {
         policies.evictRow(key);
     }

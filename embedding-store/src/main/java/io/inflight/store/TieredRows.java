@@ -133,6 +133,39 @@ final class TieredRows {
         return e;
     }
 
+    /** The whole encoded form of {@code key}'s row ({@link RowCodec}), or null when it is not stored. */
+    byte[] encoded(long key) {
+        ensureOpen();
+        int e = lookup(key);
+        if (e < 0) {
+            return null;
+        }
+        hot.copyOut(e, evictBuf);
+        return RowCodec.encode(evictBuf);
+    }
+
+    /**
+     * Holds {@code bytes} ({@link RowCodec}, e.g. from {@link #encoded} of another store with the same
+     * layout) as {@code key}'s row, replacing the row stored: values, precisions, utilities, optimizer
+     * state and counters, so updates go on from it exactly as they would in the store it came from.
+     */
+    void putEncoded(long key, byte[] bytes) {
+        ensureOpen();
+        RowBuffer row = new RowBuffer(layout);
+        RowCodec.decode(bytes, row, name, key);
+        int e = lookup(key);
+        if (e >= 0) {
+            total.add(hot, e, -1);
+            hotTotal.add(hot, e, -1);
+            hot.release(e);
+        }
+        e = admit(key);
+        hot.copyIn(e, row);
+        total.add(hot, e, 1);
+        hotTotal.add(hot, e, 1);
+        log.markDirty(e);
+    }
+
     private int admit(long key) {
         if (hot.full()) {
             if (cold == null) {

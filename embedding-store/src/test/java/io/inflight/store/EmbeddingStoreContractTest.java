@@ -70,6 +70,36 @@ abstract class EmbeddingStoreContractTest {
     }
 
     /** A fixed workload of 40 steps over 300 keys, with policy operations in between. */
+    @Test
+    void shouldCarryARowWithItsWholeStateToAnotherStoreAndTrainOnIdentically() {
+        EmbeddingStore a = newStore(config());
+        workload(a);
+        List<Long> keys = new ArrayList<>();
+        a.forEachRow(r -> keys.add(r.key()));
+        EmbeddingStore b = EmbeddingStore.inMemory("copy", config());
+        for (long k : keys) {
+            b.putEncodedRow(k, a.encodedRow(k));
+        }
+        assertThat(b.rowCount()).isEqualTo(a.rowCount()).isPositive();
+        assertThat(b.digest()).isEqualTo(a.digest());
+        // both go on from there identically (optimizer state, utilities, counters, rounding all carried)
+        long[] some = keys.stream().mapToLong(Long::longValue).sorted().limit(5).toArray();
+        float[] g = new float[some.length * a.stride()];
+        for (int i = 0; i < g.length; i++) {
+            g[i] = (i % 7 - 3) * 0.01f;
+        }
+        a.scatter(some, null, some.length, g, 10_000);
+        b.scatter(some, null, some.length, g, 10_000);
+        assertThat(b.digest()).isEqualTo(a.digest());
+        // a row put again replaces the one held; a key without a row has no encoded form
+        b.putEncodedRow(some[0], a.encodedRow(some[0]));
+        assertThat(b.rowCount()).isEqualTo(a.rowCount());
+        assertThat(b.storedBytes()).isEqualTo(a.storedBytes());
+        long absent = 0x7EADBEEFL;
+        assertThat(keys).doesNotContain(absent);
+        assertThat(a.encodedRow(absent)).isNull();
+    }
+
     static void workload(EmbeddingStore s) {
         long[] keys = new long[64];
         for (int step = 0; step < 40; step++) {

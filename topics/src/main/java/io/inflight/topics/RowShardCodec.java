@@ -15,8 +15,8 @@ import java.util.Arrays;
  * <pre>
  * request: u8 format=1 | u32 trainer | u64 batch | u16 stride | u64 push batch (-1: no push) | u64 push step
  *          | u32 n | n × u64 push key | n × u32 accesses | n × stride × f32 gradient | u32 m | m × u64 pull key
- * reply:   u8 format=2 | u32 shard | u32 trainer | u64 batch | u16 stride | u32 n | n × u64 key
- *          | n × stride × f32 row
+ * reply:   u8 format=3 | u32 shard | u32 trainer | u64 batch | u16 stride | u32 n | n × u64 key
+ *          | n × (u32 length | length bytes: the row as the store encodes it, RowCodec; empty: not stored)
  * </pre>
  * The leading byte names both the layout and the kind; a later layout takes a new number and this
  * build rejects numbers it does not know. A stride is D + 1 floats per key (D embedding values, then
@@ -35,7 +35,7 @@ public final class RowShardCodec {
     /** The leading byte of a request. */
     public static final byte FORMAT_REQUEST = 1;
     /** The leading byte of a reply. */
-    public static final byte FORMAT_REPLY = 2;
+    public static final byte FORMAT_REPLY = 3;
     /** The largest stride the u16 field carries. */
     public static final int MAX_STRIDE = 0xFFFF;
 
@@ -101,17 +101,19 @@ public final class RowShardCodec {
 
     /**
      * A shard's answer to a request: the rows of its pull keys, as the shard held them after
-     * applying the request's push. Arrays are held as given (not copied).
+     * applying the request's push, each in the store's whole encoded form (values at their
+     * precisions, utilities, optimizer state, counters: {@code RowCodec}), so the trainer can go on
+     * updating it exactly as the shard does. Arrays are held as given (not copied).
      *
      * @param shard   the shard's number, &gt;= 0
      * @param trainer the trainer that asked, &gt;= 0
      * @param batch   the batch of the request, &gt;= 0
-     * @param stride  floats per key in {@code rows}, in [2, 65535]
+     * @param stride  the trainer's floats per key (D + 1), in [2, 65535], echoed
      * @param keys    the request's pull keys, strictly ascending
-     * @param rows    per key, {@code stride} floats: D values, then the linear weight
+     * @param rows    per key, its encoded row; an empty array when the shard has no row for it
      * @throws IllegalArgumentException naming the field and value when any of that does not hold
      */
-    public record ShardReply(int shard, int trainer, long batch, int stride, long[] keys, float[] rows) {
+    public record ShardReply(int shard, int trainer, long batch, int stride, long[] keys, byte[][] rows) {
 
         public ShardReply {
             String error = replyError(shard, trainer, batch, stride, keys, rows);
@@ -124,7 +126,7 @@ public final class RowShardCodec {
         @Override
         public boolean equals(Object o) {
             return o instanceof ShardReply r && shard == r.shard && trainer == r.trainer && batch == r.batch
-                    && stride == r.stride && Arrays.equals(keys, r.keys) && Arrays.equals(rows, r.rows);
+                    && stride == r.stride && Arrays.equals(keys, r.keys) && Arrays.deepEquals(rows, r.rows);
         }
 
         @Override
@@ -160,10 +162,16 @@ public final class RowShardCodec {
     /** The bytes of {@code r} (a valid reply, so they always decode to an equal one). */
     public static byte[] encode(ShardReply r) {
         int n = r.keys().length;
-        ByteBuffer b = ByteBuffer.allocate(size(REPLY_HEADER, (long) n * (8 + 4L * r.stride())));
+        long rowBytes = 0;
+        for (byte[] row : r.rows()) {
+            rowBytes += 4 + row.length;
+        }
+        ByteBuffer b = ByteBuffer.allocate(size(REPLY_HEADER, 8L * n + rowBytes));
         b.put(FORMAT_REPLY).putInt(r.shard()).putInt(r.trainer()).putLong(r.batch()).putShort((short) r.stride()).putInt(n);
         putLongs(b, r.keys());
-        putFloats(b, r.rows());
+        for (byte[] row : r.rows()) {
+            b.putInt(row.length).put(row);
+        }
         return b.array();
     }
 
@@ -247,11 +255,14 @@ public final class RowShardCodec {
         int trainer = r.nonNegativeInt("trainer");
         long batch = r.nonNegativeLong("batch");
         int stride = r.stride();
-        int n = r.count("key count", 8 + 4L * stride);
+        int n = r.count("key count", 8 + 4L);
         long[] keys = r.ascendingKeys("keys", n);
-        float[] rows = new float[n * stride];
-        r.b.asFloatBuffer().get(rows);
-        r.skip(4 * rows.length);
+        byte[][] rows = new byte[n][];
+        for (int i = 0; i < n; i++) {
+            rows[i] = new byte[r.count("row " + i + " length", 1)];
+            r.b.get(rows[i]);
+            r.skip(rows[i].length);
+        }
         r.end();
         return new ShardReply(shard, trainer, batch, stride, keys, rows);
     }
@@ -408,7 +419,7 @@ public final class RowShardCodec {
         return null;
     }
 
-    private static String replyError(int shard, int trainer, long batch, int stride, long[] keys, float[] rows) {
+    private static String replyError(int shard, int trainer, long batch, int stride, long[] keys, byte[][] rows) {
         if (shard < 0) {
             return "shard " + shard + " is negative";
         }
@@ -419,9 +430,13 @@ public final class RowShardCodec {
         if (keys == null || rows == null) {
             return "keys and rows must not be null (use empty arrays)";
         }
-        if ((long) rows.length != (long) keys.length * stride) {
-            return keys.length + " keys need " + (long) keys.length * stride + " row floats (stride " + stride + "), got "
-                    + rows.length;
+        if (rows.length != keys.length) {
+            return keys.length + " keys need " + keys.length + " rows, got " + rows.length;
+        }
+        for (int i = 0; i < rows.length; i++) {
+            if (rows[i] == null) {
+                return "row " + i + " is null (an empty array: not stored)";
+            }
         }
         return keysError("keys", keys);
     }

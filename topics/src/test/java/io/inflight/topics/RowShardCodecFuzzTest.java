@@ -126,9 +126,12 @@ class RowShardCodecFuzzTest {
             out.add(RowShardCodec.encode(new ShardRequest(rnd.nextInt(8), batch, stride, push ? rnd.nextLong(batch) : -1,
                     push ? rnd.nextLong(1L << 40) : 0, pushKeys, accesses, grads, keys(rnd, rnd.nextInt(6)))));
             long[] keys = keys(rnd, rnd.nextInt(5));
-            float[] rows = new float[keys.length * stride];
+            byte[][] rows = new byte[keys.length][];
             for (int j = 0; j < rows.length; j++) {
-                rows[j] = (float) rnd.nextGaussian();
+                rows[j] = new byte[rnd.nextInt(3) == 0 ? 0 : rnd.nextInt(80)];
+                for (int x = 0; x < rows[j].length; x++) {
+                    rows[j][x] = (byte) rnd.nextInt(256);
+                }
             }
             out.add(RowShardCodec.encode(new ShardReply(rnd.nextInt(4), rnd.nextInt(8), batch, stride, keys, rows)));
         }

@@ -66,13 +66,13 @@ class RowShardCodecTest {
 
     @Test
     void shouldRoundTripReplies() {
-        ShardReply[] replies = {new ShardReply(1, 2, 9L, 3, new long[] {-1L, 6L}, new float[] {1f, 2f, 3f, -4f, Float.NaN, 0f}),
-            new ShardReply(0, 0, 0L, 2, NONE, new float[0]), new ShardReply(65_000, Integer.MAX_VALUE, Long.MAX_VALUE,
-                RowShardCodec.MAX_STRIDE, new long[] {3L}, new float[RowShardCodec.MAX_STRIDE])};
+        ShardReply[] replies = {new ShardReply(1, 2, 9L, 3, new long[] {-1L, 6L}, new byte[][] {{1, 2, 3}, {}}),
+            new ShardReply(0, 0, 0L, 2, NONE, new byte[0][]), new ShardReply(65_000, Integer.MAX_VALUE, Long.MAX_VALUE,
+                RowShardCodec.MAX_STRIDE, new long[] {3L}, new byte[][] {new byte[70_000]})};
         for (ShardReply r : replies) {
             byte[] bytes = RowShardCodec.encode(r);
             assertThat(bytes[0]).isEqualTo(RowShardCodec.FORMAT_REPLY);
-            assertThat(bytes).hasSize(23 + r.keys().length * (8 + 4 * r.stride()));
+            assertThat(bytes).hasSize(23 + r.keys().length * 12 + Arrays.stream(r.rows()).mapToInt(x -> x.length).sum());
             assertThat(RowShardCodec.decodeReply(bytes)).as(r.toString()).isEqualTo(r);
         }
     }
@@ -106,11 +106,12 @@ class RowShardCodecTest {
 
     @Test
     void shouldRefuseToMakeAnInvalidReply() {
-        refuse(() -> new ShardReply(-1, 0, 0, 2, NONE, new float[0]), "shard -1");
-        refuse(() -> new ShardReply(0, -2, 0, 2, NONE, new float[0]), "trainer -2");
-        refuse(() -> new ShardReply(0, 0, 0, 2, new long[] {1L}, new float[3]), "1 keys need 2 row floats");
-        refuse(() -> new ShardReply(0, 0, 0, 2, new long[] {1L, -1L}, new float[4]), "keys[1] = -1 does not follow 1");
-        refuse(() -> new ShardReply(0, 0, 0, 2, null, new float[0]), "must not be null");
+        refuse(() -> new ShardReply(-1, 0, 0, 2, NONE, new byte[0][]), "shard -1");
+        refuse(() -> new ShardReply(0, -2, 0, 2, NONE, new byte[0][]), "trainer -2");
+        refuse(() -> new ShardReply(0, 0, 0, 2, new long[] {1L}, new byte[2][]), "1 keys need 1 rows, got 2");
+        refuse(() -> new ShardReply(0, 0, 0, 2, new long[] {1L}, new byte[1][]), "row 0 is null");
+        refuse(() -> new ShardReply(0, 0, 0, 2, new long[] {1L, -1L}, new byte[][] {{}, {}}), "keys[1] = -1 does not follow 1");
+        refuse(() -> new ShardReply(0, 0, 0, 2, null, new byte[0][]), "must not be null");
     }
 
     private static void refuse(ThrowingCallable make, String message) {
@@ -121,8 +122,8 @@ class RowShardCodecTest {
     void shouldRejectEmptyUnknownTruncatedAndTrailingRecords() {
         rejects(null, RejectReason.EMPTY, "offset 0", "empty");
         rejects(new byte[0], RejectReason.EMPTY, "offset 0", "empty");
-        byte[] reply = RowShardCodec.encode(new ShardReply(0, 0, 0L, 2, NONE, new float[0]));
-        rejects(reply, RejectReason.UNKNOWN_VERSION, "format byte at offset 0", "format 2 is not supported");
+        byte[] reply = RowShardCodec.encode(new ShardReply(0, 0, 0L, 2, NONE, new byte[0][]));
+        rejects(reply, RejectReason.UNKNOWN_VERSION, "format byte at offset 0", "format 3 is not supported");
         byte[] bytes = RowShardCodec.encode(full());
         for (int len = 1; len < bytes.length; len++) { // every prefix is truncated, and says so
             rejects(Arrays.copyOf(bytes, len), RejectReason.TRUNCATED, "offset", "left");
@@ -163,7 +164,7 @@ class RowShardCodecTest {
         int pullAt = gradsAt + 24 + 4;
         rejects(with(b -> b.putLong(pullAt + 16, 0L)), RejectReason.BAD_SYNTAX, "pull keys[2] at offset " + (pullAt + 16),
                 "0 does not follow 0");
-        byte[] reply = RowShardCodec.encode(new ShardReply(3, 1, 2L, 2, new long[] {5L, 9L}, new float[4]));
+        byte[] reply = RowShardCodec.encode(new ShardReply(3, 1, 2L, 2, new long[] {5L, 9L}, new byte[][] {{7}, {}}));
         ByteBuffer.wrap(reply).putInt(1, -1);
         assertThatThrownBy(() -> RowShardCodec.decodeReply(reply)).isInstanceOf(MalformedShardRecordException.class)
                 .hasMessageContaining("shard at offset 1");
@@ -179,7 +180,7 @@ class RowShardCodecTest {
         byte[] pullOnly = RowShardCodec.encode(request(-1, NONE, NONE));
         ByteBuffer.wrap(pullOnly).putInt(pullOnly.length - 4, Integer.MAX_VALUE);
         rejects(pullOnly, RejectReason.TRUNCATED, "pull count at offset " + (pullOnly.length - 4), "0 left");
-        byte[] reply = RowShardCodec.encode(new ShardReply(0, 0, 0L, RowShardCodec.MAX_STRIDE, NONE, new float[0]));
+        byte[] reply = RowShardCodec.encode(new ShardReply(0, 0, 0L, RowShardCodec.MAX_STRIDE, NONE, new byte[0][]));
         ByteBuffer.wrap(reply).putInt(19, -1);
         assertThatThrownBy(() -> RowShardCodec.decodeReply(reply)).isInstanceOf(MalformedShardRecordException.class)
                 .hasMessageContaining("key count at offset 19");

@@ -286,4 +286,14 @@ public final class StaleRows implements EmbeddingRows {
     public byte[] digest() {
         return rows.digest();
     }
+
+    @Override
+    public byte[] encodedRow(long key) {
+        return rows.encodedRow(key);
+    }
+
+    @Override
+    public void putEncodedRow(long key, byte[] bytes) {
+        rows.putEncodedRow(key, bytes);
+    }
 }

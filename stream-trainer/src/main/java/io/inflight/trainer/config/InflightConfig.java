@@ -62,6 +62,8 @@ public final class InflightConfig extends AbstractConfig {
     public static final String TOPOLOGY_SHARDS = "inflight.topology.shards";
     /** Batches a trainer may have waiting for its rows from the shards. */
     public static final String TOPOLOGY_SHARD_WINDOW = "inflight.topology.shard.window";
+    /** Rows the trainer's window cache keeps (beyond those the last W batches updated). */
+    public static final String TOPOLOGY_SHARD_CACHE_ROWS = "inflight.topology.shard.cache.rows";
     public static final String APPLICATION_ID = "inflight.application.id";
     public static final String STATE_DIR = "inflight.state.dir";
     public static final String INSTANCE_ID = "inflight.instance.id";
@@ -123,11 +125,15 @@ public final class InflightConfig extends AbstractConfig {
                             + "batch and shard through internal topics. Needs inflight.policy.mode=none and "
                             + "inflight.topology.models=one; nothing is published to model-updates yet. Keep it for the "
                             + "life of an application.")
-            .define(TOPOLOGY_SHARD_WINDOW, Type.INT, 1, Range.between(1, 64), Importance.LOW,
-                    "With row shards: how many batches may wait for their rows. 1 (the default) reads every row with "
-                            + "all updates applied, one round trip through the broker per batch (slow: about two commit "
-                            + "intervals); W > 1 overlaps W round trips, and a row read then lacks the updates of up to "
-                            + "W - 1 earlier batches, which costs AUC (bench staleness).")
+            .define(TOPOLOGY_SHARD_WINDOW, Type.INT, 8, Range.between(1, 64), Importance.LOW,
+                    "With row shards: how many batches may wait for their rows (a round trip through the broker takes "
+                            + "about two commit intervals, so W batches overlap W round trips). Reads are exact whatever W: "
+                            + "the trainer keeps the rows it updated in the last W batches (its window cache) and applies "
+                            + "every update there as the shard does.")
+            .define(TOPOLOGY_SHARD_CACHE_ROWS, Type.LONG, 65_536L, Range.between(0, 1L << 22), Importance.LOW,
+                    "With row shards: rows the trainer's window cache keeps, least recently updated dropped first; the "
+                            + "rows the last inflight.topology.shard.window batches updated are kept whatever this says. "
+                            + "It bounds what the trainer holds of the table; it does not change the model.")
             .define(APPLICATION_ID, Type.STRING, "inflight-trainer", new ConfigDef.NonEmptyString(), Importance.HIGH,
                     "Kafka Streams application.id: instances with the same id share the work.")
             .define(INSTANCE_ID, Type.STRING, "", Importance.MEDIUM,
@@ -383,6 +389,11 @@ public final class InflightConfig extends AbstractConfig {
     /** {@value #TOPOLOGY_SHARDS}: 0 for rows in the trainer task. */
     public int shards() {
         return getInt(TOPOLOGY_SHARDS);
+    }
+
+    /** {@value #TOPOLOGY_SHARD_CACHE_ROWS}. */
+    public long shardCacheRows() {
+        return getLong(TOPOLOGY_SHARD_CACHE_ROWS);
     }
 
     /** {@value #TOPOLOGY_SHARD_WINDOW}. */

@@ -1,23 +1,32 @@
 package io.inflight.trainer.shard;
 
 import io.inflight.policies.Precision;
+import io.inflight.store.EmbeddingStore;
 import io.inflight.store.RowAccess;
 import io.inflight.store.SharedRows;
 import io.inflight.store.StoreConfig;
 import io.inflight.topics.RowShardCodec.ShardRequest;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The rows of one batch as its row shards answered them: the {@link RowAccess} a trainer steps over
- * when its rows live in shards. {@link #prime} gives it the batch's replies (per shard, the keys
- * pulled and their rows); {@link #gather} reads any of those keys; {@link #scatter} collects the
- * gradients, split by shard, into the push the trainer sends with a later request
- * ({@link #takePush}). Several scatters for one batch (its events trained one at a time after the
- * batch failed) add up into one push.
+ * The rows a trainer steps over when they live in row shards: the trainer's <em>window cache</em>, a
+ * local table of the rows it updated lately, in front of the rows its shards answered. Every update
+ * is applied here as the shard will apply it (same settings, same step, same stochastic rounding), and
+ * its gradients are collected into the push the trainer sends with a later request
+ * ({@link #takePush}). With one trainer the cached copy of a row is never behind its shard's, and a
+ * row the cache does not hold was last updated by a batch whose push the shard applied before it
+ * answered ({@code b - W} or earlier): so every read is of the row with every update applied, whatever
+ * the window W, and training is bit for bit what it is over one local table.
  *
- * <p>Without policies: no shared rows, no row masks, every row starts whole at its shard. One thread.
+ * <p>{@link #prime} takes in a batch's replies (rows the cache does not hold); {@link #evict} after
+ * each batch drops the rows least recently updated beyond {@code cacheRows}, never one updated by the
+ * last W batches (its shard copy lacks updates still travelling). Several scatters for one batch (its
+ * events trained one at a time after the batch failed) add up into one push. Without policies: no
+ * shared rows, no row masks, every row starts whole. One thread.
  */
 public class BatchRows implements RowAccess {
 
@@ -38,32 +47,57 @@ public class BatchRows implements RowAccess {
         }
     }
 
+    /** Rows the cache keeps by default (beyond those of the last W batches): about 12 MB at D = 16 in fp32. */
+    public static final long DEFAULT_CACHE_ROWS = 65_536;
+
     private final String name;
     private final StoreConfig config;
     private final int shards;
+    private final int window;
+    private final long cacheRows;
     private final int dim;
     private final int stride;
-    private long[][] pulled;
-    private float[][] rows;
+    private final EmbeddingStore cache;
+    /** Every cached key with the last batch that updated (or took in) its row, least recent first. */
+    private final LinkedHashMap<Long, Long> lastTouch = new LinkedHashMap<>(1024, 0.75f, true);
+    private long batch;
     /** Per key scattered since the last {@link #takePush}: its accesses and summed gradients. */
     private final Map<Long, float[]> grads = new HashMap<>();
     private final Map<Long, Integer> accesses = new HashMap<>();
     private long pushStep = -1;
 
     /**
-     * @param name   the table's name (in errors)
-     * @param config the shards' store settings: D and the stride come from its layout
-     * @param shards S, at least 1
+     * @param name      the table's name (in errors)
+     * @param config    the shards' store settings: the cache updates rows with them
+     * @param shards    S, at least 1
+     * @param window    W, at least 1: batches whose pushes may not have reached the shards
+     * @param cacheRows rows the cache keeps beyond those the last W batches updated
      */
-    public BatchRows(String name, StoreConfig config, int shards) {
+    public BatchRows(String name, StoreConfig config, int shards, int window, long cacheRows) {
         if (shards < 1) {
             throw new IllegalArgumentException("shards must be at least 1, got " + shards);
+        }
+        if (window < 1) {
+            throw new IllegalArgumentException("window must be at least 1 batch, got " + window);
         }
         this.name = name;
         this.config = config;
         this.shards = shards;
+        this.window = window;
+        this.cacheRows = cacheRows;
         this.dim = config.layout().dim();
         this.stride = dim + 1;
+        this.cache = EmbeddingStore.inMemory(name, config.withHotCapacity(1 << 24));
+    }
+
+    /** W. */
+    public int window() {
+        return window;
+    }
+
+    /** The rows cached now. */
+    public long cachedRows() {
+        return cache.rowCount();
     }
 
     /** S. */
@@ -72,12 +106,43 @@ public class BatchRows implements RowAccess {
     }
 
     /**
-     * The batch's rows: {@code rows[s]} holds {@code stride} floats per key of {@code pulled[s]}
-     * (ascending), as shard s answered. Held, not copied.
+     * Batch {@code batch} is next: of its keys {@code pulled[s]} (ascending) shard s answered the
+     * encoded rows {@code rows[s]} (empty: the shard has none); those the cache does not hold are
+     * taken in (the cached copy of the others is as recent, or more).
      */
-    public void prime(long[][] pulled, float[][] rows) {
-        this.pulled = pulled;
-        this.rows = rows;
+    public void prime(long batch, long[][] pulled, byte[][][] rows) {
+        this.batch = batch;
+        for (int s = 0; s < pulled.length; s++) {
+            for (int i = 0; i < pulled[s].length; i++) {
+                long key = pulled[s][i];
+                if (!lastTouch.containsKey(key) && rows[s][i].length > 0) {
+                    cache.putEncodedRow(key, rows[s][i]);
+                    lastTouch.put(key, batch);
+                }
+            }
+        }
+    }
+
+    /**
+     * After batch {@code trained} was trained: drops the least recently updated rows while the cache
+     * holds more than {@code cacheRows}, but none updated after batch {@code trained + 1 - W} (the
+     * next batch's replies may lack its updates).
+     */
+    public void evict(long trained) {
+        cache.clearChanged();
+        if (cache.rowCount() <= cacheRows) {
+            return;
+        }
+        Iterator<Map.Entry<Long, Long>> it = lastTouch.entrySet().iterator();
+        while (cache.rowCount() > cacheRows && it.hasNext()) {
+            Map.Entry<Long, Long> e = it.next();
+            if (e.getValue() > trained + 1 - window) {
+                break;
+            }
+            cache.evictRow(e.getKey());
+            it.remove();
+        }
+        cache.clearChanged();
     }
 
     /**
@@ -128,10 +193,10 @@ public class BatchRows implements RowAccess {
         return config.layout().widths();
     }
 
-    /** The trainer holds no rows: 0 (each shard counts its own). */
+    /** The bytes of the rows cached (each shard counts its own). */
     @Override
     public long storedBytes() {
-        return 0;
+        return cache.storedBytes();
     }
 
     @Override
@@ -152,22 +217,10 @@ public class BatchRows implements RowAccess {
         throw new UnsupportedOperationException("new rows of " + name + " are made by its shards");
     }
 
-    /**
-     * Reads keys of the primed batch.
-     *
-     * @throws IllegalStateException when a key was not pulled with the batch
-     */
+    /** Reads rows from the cache: a row neither cached nor stored at its shard reads as its initialisation. */
     @Override
     public void gather(long[] keys, int count, float[] out) {
-        for (int i = 0; i < count; i++) {
-            int s = RowShards.shardOf(keys[i], shards);
-            int at = pulled == null ? -1 : Arrays.binarySearch(pulled[s], keys[i]);
-            if (at < 0) {
-                throw new IllegalStateException("key " + keys[i] + " of " + name + " was not pulled from shard " + s
-                        + " with this batch");
-            }
-            System.arraycopy(rows[s], at * stride, out, i * stride, stride);
-        }
+        cache.gather(keys, count, out);
     }
 
     @Override
@@ -179,7 +232,8 @@ public class BatchRows implements RowAccess {
     }
 
     /**
-     * Adds the gradients to the push being collected (see {@link #takePush}).
+     * Updates the cached rows (creating those not cached) and adds the gradients to the push being
+     * collected (see {@link #takePush}).
      *
      * @throws IllegalArgumentException if a gradient is not finite (nothing is added)
      */
@@ -190,6 +244,7 @@ public class BatchRows implements RowAccess {
                 throw new IllegalArgumentException("gradient " + grads[i] + " of key " + keys[i / stride] + " in " + name);
             }
         }
+        cache.scatter(keys, accesses, count, grads, step);
         if (pushStep < 0) {
             pushStep = step;
         }
@@ -203,6 +258,7 @@ public class BatchRows implements RowAccess {
                 }
             }
             this.accesses.merge(keys[i], accesses == null ? 1 : accesses[i], Integer::sum);
+            lastTouch.put(keys[i], batch);
         }
     }
 

@@ -29,6 +29,8 @@ import java.util.TreeMap;
  */
 public final class RowShard {
 
+    /** A reply's row of a key the shard has no row for. */
+    private static final byte[] NOT_STORED = new byte[0];
     /** The leading byte of {@link #exportProgress()}'s bytes. */
     static final byte PROGRESS_FORMAT = 1;
 
@@ -91,8 +93,11 @@ public final class RowShard {
             push(r);
         }
         long[] keys = r.pullKeys();
-        float[] out = new float[keys.length * r.stride()];
-        rows.gather(keys, keys.length, out);
+        byte[][] out = new byte[keys.length][];
+        for (int i = 0; i < keys.length; i++) {
+            byte[] row = rows.encodedRow(keys[i]);
+            out[i] = row == null ? NOT_STORED : row;
+        }
         return new ShardReply(shard, r.trainer(), r.batch(), r.stride(), keys, out);
     }
 

@@ -15,11 +15,10 @@ import java.util.TreeMap;
  *
  * <p>Batch {@code b} is the {@code b}-th {@link #gather}. Its request to shard {@code s} pulls the
  * batch's keys of that shard and pushes what the {@link #scatter}s of batch {@code b - W} gave that
- * shard ({@code W} = {@code window}): a row read in batch {@code b} holds the updates of batches up
- * to {@code b - W} and lacks those of at most {@code W - 1}. With {@code W = 1} nothing is stale and
- * training is the same, bit for bit, as over one local table with the shards' settings (every update
- * is keyed by key and step alone). {@link #flush} pushes what is left (requests without keys to
- * pull, at batch numbers after the last). One thread.
+ * shard ({@code W} = {@code window}): the shard's answer holds the updates of batches up to
+ * {@code b - W}, and the window cache ({@link BatchRows}) the later ones, so training is the same,
+ * bit for bit, as over one local table with the shards' settings, whatever W. {@link #flush} pushes
+ * what is left (requests without keys to pull, at batch numbers after the last). One thread.
  */
 public final class ShardedRows extends BatchRows {
 
@@ -30,7 +29,6 @@ public final class ShardedRows extends BatchRows {
     }
 
     private final int trainer;
-    private final int window;
     private final Exchange exchange;
     /** Per batch not yet pushed, its push. */
     private final TreeMap<Long, Push> pushes = new TreeMap<>();
@@ -48,12 +46,14 @@ public final class ShardedRows extends BatchRows {
      * @param exchange the way to the shards
      */
     public ShardedRows(String name, StoreConfig config, int trainer, int shards, int window, Exchange exchange) {
-        super(name, config, shards);
-        if (window < 1) {
-            throw new IllegalArgumentException("window must be at least 1 batch, got " + window);
-        }
+        this(name, config, trainer, shards, window, DEFAULT_CACHE_ROWS, exchange);
+    }
+
+    /** As above, the window cache keeping {@code cacheRows} rows beyond those of the last W batches. */
+    public ShardedRows(String name, StoreConfig config, int trainer, int shards, int window, long cacheRows,
+                       Exchange exchange) {
+        super(name, config, shards, window, cacheRows);
         this.trainer = trainer;
-        this.window = window;
         this.exchange = exchange;
     }
 
@@ -62,25 +62,28 @@ public final class ShardedRows extends BatchRows {
         takeHeldPush();
         long b = batch++;
         long[][] pull = RowShards.split(keys, null, null, count, stride(), shards()).keys();
-        Push push = pushes.remove(b - window);
-        float[][] rows = new float[shards()][];
+        Push push = pushes.remove(b - window());
+        byte[][][] rows = new byte[shards()][][];
         for (int s = 0; s < shards(); s++) {
-            rows[s] = send(s, b, push == null ? -1 : b - window, push, pull[s]);
+            rows[s] = send(s, b, push == null ? -1 : b - window(), push, pull[s]);
         }
-        prime(pull, rows);
+        prime(b, pull, rows);
         super.gather(keys, count, out);
     }
 
-    /** Files what was scattered since the last gather as the push of the batch last gathered. */
+    /** Files what was scattered since the last gather as the push of the batch last gathered; evicts. */
     private void takeHeldPush() {
         Push push = takePush();
         if (push != null) {
             pushes.put(batch - 1, push);
         }
+        if (batch > 0) {
+            evict(batch - 1);
+        }
     }
 
     /** One request to shard {@code s} and its reply's rows. */
-    private float[] send(int s, long b, long pushBatch, Push push, long[] pull) {
+    private byte[][] send(int s, long b, long pushBatch, Push push, long[] pull) {
         ShardRequest request = push == null ? Push.pullOnly(trainer, b, stride(), pull)
                 : push.request(trainer, b, stride(), pushBatch, s, pull);
         byte[] bytes = RowShardCodec.encode(request);
@@ -103,7 +106,7 @@ public final class ShardedRows extends BatchRows {
         takeHeldPush();
         while (!pushes.isEmpty()) {
             var oldest = pushes.pollFirstEntry();
-            long b = Math.max(batch, oldest.getKey() + window);
+            long b = Math.max(batch, oldest.getKey() + window());
             batch = b + 1;
             for (int s = 0; s < shards(); s++) {
                 send(s, b, oldest.getKey(), oldest.getValue(), new long[0]);

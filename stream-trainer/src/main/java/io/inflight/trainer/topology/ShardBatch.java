@@ -24,7 +24,7 @@ final class ShardBatch {
     private final BatchTrainer.Prepared prepared;
     private final int stride;
     private final long[][] pulled;
-    private final float[][] rows;
+    private final byte[][][] rows;
     private int answered;
     private BatchRows.Push push;
     private long pushBatch = -1;
@@ -39,7 +39,7 @@ final class ShardBatch {
         this.prepared = prepared;
         this.pulled = pulled;
         this.stride = stride;
-        this.rows = new float[pulled.length][];
+        this.rows = new byte[pulled.length][][];
     }
 
     /**
@@ -102,7 +102,7 @@ final class ShardBatch {
         return pulled;
     }
 
-    float[][] rows() {
+    byte[][][] rows() {
         return rows;
     }
 

@@ -84,6 +84,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
     private final Faults faults;
     private final int shards;
     private final int window;
+    private final long cacheRows;
     private final Intake intake;
 
     private ProcessorContext<byte[], byte[]> context;
@@ -113,7 +114,8 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
     private boolean closed;
 
     ShardedTrainerProcessor(TrainerSettings settings, BatchSettings batch, StoreConfig store, CadenceSettings cadence,
-                            BatchModelFactory factory, TrainerMeters meters, Faults faults, int shards, int window) {
+                            BatchModelFactory factory, TrainerMeters meters, Faults faults, int shards, int window,
+                            long cacheRows) {
         this.settings = settings;
         this.batch = batch;
         this.store = store;
@@ -123,6 +125,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         this.faults = faults;
         this.shards = shards;
         this.window = window;
+        this.cacheRows = cacheRows;
         this.intake = Intake.checked(settings, meters, faults);
     }
 
@@ -137,7 +140,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         intake.init(context);
         int partBytes = Math.min(BatchTrainerProcessor.JOURNAL_RECORD_BYTES, intake.maxRecordBytes() / 2);
         model = factory.create(batch);
-        rows = new BatchRows("rows at " + shards + " shards", store, shards);
+        rows = new BatchRows("rows at " + shards + " shards", store, shards, window, cacheRows);
         trainer = new BatchTrainer(batch, model, rows);
         trainer.policies(null);
         dense = new float[model.denseSize()];
@@ -406,6 +409,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         while (!waiting.isEmpty() && waiting.peek().complete()) {
             ShardBatch b = waiting.poll();
             train(b);
+            rows.evict(b.number());
             trained++;
         }
         sendReady();
@@ -417,7 +421,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         }
         boolean outputs = b.number() >= outputsThrough;
         long ts = context.currentSystemTimeMs();
-        rows.prime(b.pulled(), b.rows());
+        rows.prime(b.number(), b.pulled(), b.rows());
         List<ClickEvent> scored = new ArrayList<>();
         List<Float> logits = new ArrayList<>();
         BatchTrainer.Listener listener = (ev, logit) -> {

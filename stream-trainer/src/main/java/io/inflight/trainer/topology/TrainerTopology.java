@@ -177,7 +177,7 @@ public final class TrainerTopology {
 
     /**
      * The topology of row shards ({@code inflight.topology.shards} = {@code shards} &gt; 0, window
-     * {@code window}): the intake sub-topology as above (whatever the clicks partition count), the
+     * {@code window}, the trainer's window cache keeping {@code cacheRows} rows): the intake sub-topology as above (whatever the clicks partition count), the
      * trainer sub-topology ({@code events + row-replies → trainer → predictions, dead letters,
      * row-requests}: one task, {@link ShardedTrainerProcessor}) and the shard sub-topology
      * ({@code row-requests → shard → row-replies}: one task per shard, {@code ShardProcessor}, each
@@ -187,7 +187,7 @@ public final class TrainerTopology {
      */
     public static Topology sharded(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch, StoreConfig store,
                                    CadenceSettings cadence, BatchModelFactory factory, TrainerMeters meters, Faults faults,
-                                   int shards, int window) {
+                                   int shards, int window, long cacheRows) {
         WithInternalTopics t = new WithInternalTopics();
         t.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.clicks());
         t.addProcessor(INTAKE, () -> new IntakeProcessor(settings, meters, faults), SOURCE);
@@ -200,7 +200,7 @@ public final class TrainerTopology {
         t.addSource(EVENTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), EVENTS_TOPIC,
                 REPLIES_TOPIC);
         t.addProcessor(TRAINER, () -> new ShardedTrainerProcessor(settings, batch, store, cadence, factory, meters, faults,
-                shards, window), EVENTS_SOURCE);
+                shards, window, cacheRows), EVENTS_SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TrainerStateStore.STATE),
                 Serdes.String(), Serdes.ByteArray()).withCachingDisabled(), TRAINER);
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TrainerStateStore.JOURNAL),

@@ -91,9 +91,10 @@ class RowShardTest {
                         shards[i].handle(RowShardCodec.decodeRequest(RowShardCodec.encode(req)))));
                 assertThat(reply.keys()).isEqualTo(pull.keys()[i]);
                 assertThat(reply.shard()).isEqualTo(i);
+                float[] rows = ReplyRows.floats(reply, config);
                 for (int j = 0; j < reply.keys().length; j++) {
                     int at = Arrays.binarySearch(keys, reply.keys()[j]);
-                    System.arraycopy(reply.rows(), j * stride, got, at * stride, stride);
+                    System.arraycopy(rows, j * stride, got, at * stride, stride);
                 }
             }
             assertThat(bits(got)).as("%s: rows gathered for batch %d", name, b).isEqualTo(bits(expected));
@@ -149,7 +150,7 @@ class RowShardTest {
         ShardRequest r = request(4, 1, 9, 0, keys, g, keys);
         ShardReply first = shard.handle(r);
         ShardReply again = shard.handle(r);
-        assertThat(bits(again.rows())).isEqualTo(bits(first.rows()));
+        assertThat(bits(ReplyRows.floats(again, config))).isEqualTo(bits(ReplyRows.floats(first, config)));
         assertThat(shard.appliedPushes()).isEqualTo(1);
         assertThat(shard.duplicatePushes()).isEqualTo(1);
         assertThat(shard.lastApplied(4)).isZero();
@@ -159,7 +160,7 @@ class RowShardTest {
         once.scatter(keys, r.pushAccesses(), keys.length, g, 0);
         float[] expected = new float[keys.length * 9];
         once.gather(keys, keys.length, expected);
-        assertThat(bits(first.rows())).isEqualTo(bits(expected));
+        assertThat(bits(ReplyRows.floats(first, config))).isEqualTo(bits(expected));
         assertThat(snapshot(shard.rows())).isEqualTo(snapshot(once));
 
         // an older batch is a duplicate too; another trainer's batch 0 is its own

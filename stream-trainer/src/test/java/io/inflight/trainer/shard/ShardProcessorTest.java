@@ -119,13 +119,13 @@ class ShardProcessorTest {
         float[] initial = new float[pull.length * STRIDE];
         reference.gather(pull, pull.length, initial);
         assertThat(r[0].keys()).isEqualTo(pull);
-        assertThat(bits(r[0].rows())).isEqualTo(bits(initial));
+        assertThat(bits(ReplyRows.floats(r[0], CONFIG))).isEqualTo(bits(initial));
         reference.scatter(keys, pushing.pushAccesses(), keys.length, g, pushing.pushStep());
         float[] after = new float[keys.length * STRIDE];
         reference.gather(keys, keys.length, after);
-        assertThat(bits(r[1].rows())).isEqualTo(bits(Arrays.copyOf(after, pull.length * STRIDE)));
-        assertThat(bits(r[2].rows())).isEqualTo(bits(after));
-        assertThat(bits(r[3].rows())).as("the re-sent push is not applied again").isEqualTo(bits(r[1].rows()));
+        assertThat(bits(ReplyRows.floats(r[1], CONFIG))).isEqualTo(bits(Arrays.copyOf(after, pull.length * STRIDE)));
+        assertThat(bits(ReplyRows.floats(r[2], CONFIG))).isEqualTo(bits(after));
+        assertThat(bits(ReplyRows.floats(r[3], CONFIG))).as("the re-sent push is not applied again").isEqualTo(bits(ReplyRows.floats(r[1], CONFIG)));
         EmbeddingStateStore rows = (EmbeddingStateStore) driver.getStateStore(ROWS);
         assertThat(snapshot(rows.store())).isEqualTo(snapshot(reference));
 
@@ -176,7 +176,7 @@ class ShardProcessorTest {
         Task restarted = new Task(stateDir);
         assertThat(restarted.processor.shard().lastApplied(0)).as("progress restored").isZero();
         ShardReply again = restarted.send(first); // re-sent after the restart: answered, not applied
-        assertThat(bits(again.rows())).isEqualTo(bits(one.rows()));
+        assertThat(bits(ReplyRows.floats(again, CONFIG))).isEqualTo(bits(ReplyRows.floats(one, CONFIG)));
         assertThat(restarted.processor.shard().duplicatePushes()).isEqualTo(1);
         ShardReply two = restarted.send(second);
         restarted.commitAndClose();
@@ -186,7 +186,7 @@ class ShardProcessorTest {
         reference.scatter(keys, second.pushAccesses(), keys.length, second.pushGrads(), second.pushStep());
         float[] expected = new float[keys.length * STRIDE];
         reference.gather(keys, keys.length, expected);
-        assertThat(bits(two.rows())).isEqualTo(bits(expected));
+        assertThat(bits(ReplyRows.floats(two, CONFIG))).isEqualTo(bits(expected));
     }
 
     /** Task 0_1 (shard 1 of 3) on a mock context, its RocksDB stores in {@code dir}, without changelogs. */

@@ -115,27 +115,28 @@ class ShardedRowsTest {
     }
 
     @Test
-    void shouldReadRowsThatLackTheLastWindowMinusOneBatchesAndLoseNoUpdate() {
+    void shouldTrainBitForBitAsOneTableWithAWindowOfBatchesInFlightAndASmallCache() {
         List<ClickEvent> events = stream(3000, 12);
-        EmbeddingStore local = EmbeddingStore.inMemory("local", config(Precision.FP32));
-        float[] fresh = train(new BatchTrainer(SETTINGS, new PlainFmBatchModel(3, 8, 32, true), local), events);
-
-        RowShard[] shards = shards(config(Precision.FP32));
-        ShardedRows rows = new ShardedRows("sharded", config(Precision.FP32), 0, SHARDS, 4, loopback(shards));
-        float[] stale = train(new BatchTrainer(SETTINGS, new PlainFmBatchModel(3, 8, 32, true), rows), events);
-        rows.flush();
-
-        // the first batch reads fresh rows either way; later ones miss up to 3 batches of updates
-        assertThat(Arrays.copyOf(stale, 32)).isEqualTo(Arrays.copyOf(fresh, 32));
-        assertThat(stale).isNotEqualTo(fresh);
-        long batches = (events.size() + 31) / 32;
-        long applied = 0;
-        for (RowShard s : shards) {
-            applied += s.appliedPushes();
-            assertThat(s.appliedPushes()).isEqualTo(batches);
-            assertThat(s.duplicatePushes()).isZero();
+        EmbeddingStore local = EmbeddingStore.inMemory("local", config(Precision.INT8));
+        float[] expected = train(new BatchTrainer(SETTINGS, new PlainFmBatchModel(3, 8, 32, true), local), events);
+        for (long cacheRows : new long[] {1_000_000, 40, 0}) {
+            RowShard[] shards = shards(config(Precision.INT8));
+            // W = 4: a batch's replies lack the last three batches' updates, the trainer's window cache has them;
+            // with a cache of 40 rows (or none beyond the window) rows leave the trainer and come back from the shards
+            ShardedRows rows = new ShardedRows("sharded", config(Precision.INT8), 0, SHARDS, 4, cacheRows, loopback(shards));
+            float[] logits = train(new BatchTrainer(SETTINGS, new PlainFmBatchModel(3, 8, 32, true), rows), events);
+            rows.flush();
+            assertThat(logits).as("cache of %d rows", cacheRows).isEqualTo(expected);
+            assertSameRows(local, shards, rows.stride());
+            if (cacheRows < 1000) {
+                assertThat(rows.cachedRows()).isLessThan(local.rowCount());
+            }
+            long batches = (events.size() + 31) / 32;
+            for (RowShard s : shards) {
+                assertThat(s.appliedPushes()).isEqualTo(batches);
+                assertThat(s.duplicatePushes()).isZero();
+            }
         }
-        assertThat(applied).isEqualTo(SHARDS * batches);
     }
 
     @Test
@@ -174,6 +175,7 @@ class ShardedRowsTest {
         assertThatThrownBy(() -> rows.newRowMask(1)).isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> new ShardedRows("x", config(Precision.FP32), 0, 0, 1, loopback(new RowShard[0])))
                 .hasMessageContaining("shards");
+        assertThatThrownBy(() -> rows.read(1L, new float[9], 0)).isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> new ShardedRows("x", config(Precision.FP32), 0, 1, 0, loopback(new RowShard[0])))
                 .hasMessageContaining("window");
     }
