@@ -41,6 +41,9 @@ public final class ScaleBench {
 
     /** The setting that chooses one model or a replica per partition (issue 16). */
     public static final String TOPOLOGY_MODELS = InflightConfig.TOPOLOGY_MODELS;
+    /** The row-shard runs: rows in this many shard tasks, this many batches in flight. */
+    static final int ROW_SHARDS = 3;
+    static final int ROW_SHARD_WINDOW = 8;
     static final int PARTITIONS = 4;
 
     /** What to run: events, model, batch size, instance counts of (b), extra {@code --set} settings. */
@@ -93,6 +96,10 @@ public final class ScaleBench {
             m.put("single_partition_auc", num(run("single-partition") == null ? Double.NaN : run("single-partition").auc(), 5));
             Run one = runs.stream().filter(r -> r.name().startsWith("one-model")).findFirst().orElse(null);
             m.put("one_model_auc", one == null ? "null" : num(one.auc(), 5));
+            Run sharded = runs.stream().filter(r -> r.name().startsWith("row-shards")).findFirst().orElse(null);
+            m.put("row_shards_auc", sharded == null ? "null" : num(sharded.auc(), 5));
+            m.put("row_shards", ROW_SHARDS);
+            m.put("row_shard_window", ROW_SHARD_WINDOW);
             m.put("separate_replicas_auc", num(run("separate-replicas") == null ? Double.NaN : run("separate-replicas").auc(), 5));
             m.put("separate_replicas_auc_kind", "\"pooled\"");
             m.put("failover_resume_seconds", failover == null ? "null" : num(failover.resumeSeconds(), 2));
@@ -110,23 +117,26 @@ public final class ScaleBench {
             }
             m.put("failover_lost", lost);
             m.put("failover_twice", twice);
-            m.put("events_per_s_by_instances", byInstances(r -> num(r.eventsPerSecond(), 0)));
-            m.put("bytes_per_event", byInstances(r -> num(r.bytesPerEvent(), 0)));
-            m.put("input_bytes_per_event", byInstances(r -> num(r.inputBytesPerEvent(), 0)));
-            m.put("cpu_ms_per_event", byInstances(r -> num(r.cpuMsPerEvent(), 4)));
-            m.put("instance_cpu_ms_per_event", byInstances(r -> r.instanceCpuMs().stream()
-                    .map(c -> num(c / r.events(), 4)).collect(java.util.stream.Collectors.joining(",", "[", "]"))));
-            m.put("broker_cpu_ms_per_event", byInstances(r -> num(r.brokerCpuMsPerEvent(), 4)));
+            for (String kind : new String[] {"one-model", "row-shards"}) {
+                String p = kind.equals("one-model") ? "" : "row_shards_";
+                m.put(p + "events_per_s_by_instances", byInstances(kind, r -> num(r.eventsPerSecond(), 0)));
+                m.put(p + "bytes_per_event", byInstances(kind, r -> num(r.bytesPerEvent(), 0)));
+                m.put(p + "input_bytes_per_event", byInstances(kind, r -> num(r.inputBytesPerEvent(), 0)));
+                m.put(p + "cpu_ms_per_event", byInstances(kind, r -> num(r.cpuMsPerEvent(), 4)));
+                m.put(p + "instance_cpu_ms_per_event", byInstances(kind, r -> r.instanceCpuMs().stream()
+                        .map(c -> num(c / r.events(), 4)).collect(java.util.stream.Collectors.joining(",", "[", "]"))));
+                m.put(p + "broker_cpu_ms_per_event", byInstances(kind, r -> num(r.brokerCpuMsPerEvent(), 4)));
+            }
             m.put("seconds", num(seconds, 0));
             StringBuilder b = new StringBuilder("{");
             m.forEach((k, v) -> b.append(b.length() > 1 ? "," : "").append('"').append(k).append("\":").append(v));
             return b.append('}').toString();
         }
 
-        private String byInstances(java.util.function.Function<Run, String> f) {
+        private String byInstances(String kind, java.util.function.Function<Run, String> f) {
             StringBuilder b = new StringBuilder("{");
             for (Run r : runs) {
-                if (r.name().startsWith("one-model")) {
+                if (r.name().startsWith(kind)) {
                     b.append(b.length() > 1 ? "," : "").append('"').append(r.instances()).append("\":").append(f.apply(r));
                 }
             }
@@ -175,7 +185,7 @@ public final class ScaleBench {
         this.log = log;
     }
 
-    /** Runs (a), (c), (b) with each instance count, then the failovers when {@code failovers}. */
+    /** Runs (a), (c), (b) and (d) with each instance count, then the failovers when {@code failovers}. */
     public Result run(Options o, boolean failovers) throws Exception {
         long t0 = System.nanoTime();
         long n = o.roundedEvents();
@@ -193,6 +203,9 @@ public final class ScaleBench {
         for (int k : o.instances()) {
             runs.add(train(o, events, fields, "one-model-" + k, PARTITIONS, InflightConfig.MODELS_ONE, k));
         }
+        for (int k : o.instances()) {
+            runs.add(train(o, events, fields, "row-shards-" + k, PARTITIONS, InflightConfig.MODELS_ONE, k));
+        }
         Failover f0 = failovers ? failover(o, events, fields, 0) : null;
         Failover f1 = failovers ? failover(o, events, fields, 1) : null;
         return new Result(n, o.model(), o.batch(), runs, f0, f1, (System.nanoTime() - t0) / 1e9);
@@ -209,6 +222,10 @@ public final class ScaleBench {
         m.put(InflightConfig.BATCH_SIZE, Integer.toString(o.batch()));
         m.put(InflightConfig.PREDICTIONS_ENABLED, "true");
         m.put(TOPOLOGY_MODELS, topology);
+        if (name.startsWith("row-shards")) {
+            m.put(InflightConfig.TOPOLOGY_SHARDS, Integer.toString(ROW_SHARDS));
+            m.put(InflightConfig.TOPOLOGY_SHARD_WINDOW, Integer.toString(ROW_SHARD_WINDOW));
+        }
         return m;
     }
 
@@ -218,7 +235,7 @@ public final class ScaleBench {
         Map<String, String> cfg = settings(o, fields, name, partitions, topology);
         InflightConfig config = InflightConfig.parse(cfg);
         TrainerApp.ensureTopics(config);
-        String shown = partitions == 1 ? "direct" : topology;
+        String shown = name.startsWith("row-shards") ? ROW_SHARDS + " shards" : partitions == 1 ? "direct" : topology;
         log.printf(Locale.ROOT, "[scale] %s: %d instance(s), %d partition(s), %s: starting%n", name, instances, partitions,
                 shown);
         Map<String, Object> kafka = new HashMap<>(config.kafkaClientConfigs());

@@ -80,7 +80,8 @@ class BenchScaleCommandTest {
                 run("single-partition", 1, 1, 0.75),
                 run("separate-replicas", 4, 1, 0.72),
                 run("one-model-1", 4, 1, 0.749),
-                run("one-model-2", 4, 2, 0.748));
+                run("one-model-2", 4, 2, 0.748),
+                run("row-shards-1", 4, 1, 0.747));
         var r = new ScaleBench.Result(8_000, "fm", 50, runs, new ScaleBench.Failover(0, 45.5, 46.5, 0, 0, "[c-1]"),
                 new ScaleBench.Failover(1, 44.0, 45.25, 0, 0, "[c-2]"), 123);
         String line = r.json();
@@ -98,11 +99,15 @@ class BenchScaleCommandTest {
         assertThat(j.get("bytes_per_event").get("1").asDouble()).isEqualTo(400);
         assertThat(j.get("cpu_ms_per_event").get("2").asDouble()).isEqualTo(0.5);
         assertThat(j.get("events_per_s_by_instances").size()).isEqualTo(2); // the one-model runs only
+        assertThat(j.get("row_shards_auc").asDouble()).isEqualTo(0.747);
+        assertThat(j.get("row_shards_events_per_s_by_instances").size()).isEqualTo(1);
+        assertThat(j.get("row_shards").asInt()).isEqualTo(3);
 
         // without failovers (--no-failover) or one-model runs the figures it cannot have are null, not made up
         var partial = new ScaleBench.Result(8_000, "fm", 50, runs.subList(0, 2), null, null, 60);
         JsonNode p = new ObjectMapper().readTree(partial.json());
         assertThat(p.get("one_model_auc").isNull()).isTrue();
+        assertThat(p.get("row_shards_auc").isNull()).isTrue();
         assertThat(p.get("failover_resume_seconds").isNull()).isTrue();
         assertThat(p.get("failover_resume_seconds_standby").isNull()).isTrue();
         assertThat(p.get("single_partition_auc").asDouble()).isEqualTo(0.75);

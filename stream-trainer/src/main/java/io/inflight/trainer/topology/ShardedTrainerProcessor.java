@@ -43,11 +43,12 @@ import org.slf4j.LoggerFactory;
  * <p>Per batch (cut by count, numbered from 0) it sends one request per shard to the row-requests
  * topic: the batch's keys of that shard to pull, and the push of batch {@code b - W} (W =
  * {@code inflight.topology.shard.window}): the summed row gradients that batch gave the shard. A batch
- * is sent once batch {@code b - W} is trained, so at most W batches wait for answers and a row read
- * lacks the updates of at most {@code W - 1} earlier batches. When all S replies of the oldest waiting
- * batch are in, it is scored (predictions), trained (dense step here, row gradients into its push)
- * and the next batches go out. A request that stays unanswered for {@value #RESEND_MS} ms is sent
- * again (a shard answers a batch again and applies its push once).
+ * is sent once batch {@code b - W} is trained, so at most W batches wait for answers. When all S
+ * replies of the oldest waiting batch are in, it is scored (predictions) and trained over the
+ * trainer's window cache ({@link BatchRows}): the replies hold every update up to batch {@code b - W},
+ * the cache the later ones, so every row is read with every update applied and the model is bit for
+ * bit the one the trainer that holds its rows makes, whatever W. A request that stays unanswered for
+ * {@value #RESEND_MS} ms is sent again (a shard answers a batch again and applies its push once).
  *
  * <p>Durability: as {@link BatchTrainerProcessor}, a checkpoint (dense state, batch counter, metrics,
  * the events not trained yet, the pushes not sent yet) every {@code inflight.checkpoint.interval.ms},
@@ -56,8 +57,8 @@ import org.slf4j.LoggerFactory;
  * batches and sends them again; a shard skips a push of a batch it applied already (it keeps the last
  * batch applied per trainer), so every batch's row update is applied exactly once and every event
  * scored exactly once in the committed predictions (outputs a committed transaction holds are not made
- * again). What is not reproduced: a re-trained batch reads the rows as the shards hold them now, so
- * the dense model after a restart is not bit-identical to a run without one.
+ * again). What is not reproduced: a re-trained batch reads the rows as the shards hold them now (its
+ * window cache starts empty), so the model after a restart is not bit-identical to a run without one.
  *
  * <p>Not yet with shards: policies (mode none only), publication to model-updates (so no serving
  * replica), several trainer tasks. The held pushes of the last W batches go out with the next
