@@ -43,7 +43,7 @@ public final class ScaleBench {
     public static final String TOPOLOGY_MODELS = InflightConfig.TOPOLOGY_MODELS;
     /** The row-shard runs: rows in this many shard tasks, this many batches in flight. */
     static final int ROW_SHARDS = 3;
-    static final int ROW_SHARD_WINDOW = 8;
+    static final int ROW_SHARD_WINDOW = 32;
     static final int PARTITIONS = 4;
 
     /** What to run: events, model, batch size, instance counts of (b), extra {@code --set} settings. */
@@ -80,7 +80,7 @@ public final class ScaleBench {
 
     /** Everything the bench measured. */
     public record Result(long events, String model, int batch, List<Run> runs, Failover failover,
-                         Failover failoverStandby, double seconds) {
+                         Failover failoverStandby, double seconds, int shardWindow) {
 
         Run run(String name) {
             return runs.stream().filter(r -> r.name().equals(name)).findFirst().orElse(null);
@@ -99,7 +99,7 @@ public final class ScaleBench {
             Run sharded = runs.stream().filter(r -> r.name().startsWith("row-shards")).findFirst().orElse(null);
             m.put("row_shards_auc", sharded == null ? "null" : num(sharded.auc(), 5));
             m.put("row_shards", ROW_SHARDS);
-            m.put("row_shard_window", ROW_SHARD_WINDOW);
+            m.put("row_shard_window", shardWindow);
             m.put("separate_replicas_auc", num(run("separate-replicas") == null ? Double.NaN : run("separate-replicas").auc(), 5));
             m.put("separate_replicas_auc_kind", "\"pooled\"");
             m.put("failover_resume_seconds", failover == null ? "null" : num(failover.resumeSeconds(), 2));
@@ -208,7 +208,9 @@ public final class ScaleBench {
         }
         Failover f0 = failovers ? failover(o, events, fields, 0) : null;
         Failover f1 = failovers ? failover(o, events, fields, 1) : null;
-        return new Result(n, o.model(), o.batch(), runs, f0, f1, (System.nanoTime() - t0) / 1e9);
+        int window = Integer.parseInt(o.extra().getOrDefault(InflightConfig.TOPOLOGY_SHARD_WINDOW,
+                Integer.toString(ROW_SHARD_WINDOW)));
+        return new Result(n, o.model(), o.batch(), runs, f0, f1, (System.nanoTime() - t0) / 1e9, window);
     }
 
     private Map<String, String> settings(Options o, String fields, String name, int partitions, String topology) {
@@ -224,7 +226,7 @@ public final class ScaleBench {
         m.put(TOPOLOGY_MODELS, topology);
         if (name.startsWith("row-shards")) {
             m.put(InflightConfig.TOPOLOGY_SHARDS, Integer.toString(ROW_SHARDS));
-            m.put(InflightConfig.TOPOLOGY_SHARD_WINDOW, Integer.toString(ROW_SHARD_WINDOW));
+            m.putIfAbsent(InflightConfig.TOPOLOGY_SHARD_WINDOW, Integer.toString(ROW_SHARD_WINDOW)); // --set may change it
         }
         return m;
     }

@@ -19,15 +19,15 @@ import picocli.CommandLine.Option;
                 + "broker (embedded unless --bootstrap-servers). The same generated events are trained (a) through a "
                 + "1-partition clicks topic, (c) through a 4-partition topic as 4 separate replicas "
                 + "(inflight.topology.models=per-partition) and (b) through a 4-partition topic as one model (one) by "
-                + "1, 2 and 3 instances, and (d) as (b) with the rows in 3 row shards (inflight.topology.shards=3, 8 "
-                + "batches in flight); then one of 3 instances of (b) is killed with SIGKILL once training is under "
+                + "1, 2 and 3 instances, and (d) as (b) with the rows in 3 row shards (inflight.topology.shards=3, 32 "
+                + "batches in flight unless --set inflight.topology.shard.window=W); then one of 3 instances of (b) is killed with SIGKILL once training is under "
                 + "way, without and with a standby replica (num.standby.replicas=1), and the rest of the input produced.",
                 "Prints per run: the exact AUC of every committed prediction (scored before learning; for (c) pooled over "
                 + "the 4 replicas), events/s between the first and the last prediction, the broker's log bytes of the "
                 + "run's topics per event (Streams-internal topics included), all instances' CPU time per event; per "
                 + "failover: the seconds from the kill to the moved tasks' first committed progress (the consumer "
                 + "group's session timeout, 10 s by Inflight's default, is most of it) and events lost or scored twice.",
-                "Default: 100,000 events, deepfm, batch 256: about 7 minutes on 2 shared cores here. --quick: 8,000 "
+                "Default: 100,000 events, deepfm, batch 256: about 5 minutes on 2 shared cores here. --quick: 8,000 "
                 + "events, fm, batch 50 (about 3 minutes, mostly JVM starts and the two failover detections).",
                 "Examples:",
                 "  inflight bench scale --json",
@@ -43,7 +43,7 @@ final class BenchScaleCommand implements Callable<Integer> {
             InflightConfig.APPLICATION_ID, InflightConfig.TOPIC_PARTITIONS, InflightConfig.MODEL_TYPE,
             InflightConfig.MODEL_FIELDS, InflightConfig.BATCH_SIZE, InflightConfig.PREDICTIONS_ENABLED,
             InflightConfig.STATE_DIR, ScaleBench.TOPOLOGY_MODELS, "streams.num.standby.replicas", "streams.client.id",
-            InflightConfig.TOPOLOGY_SHARDS, InflightConfig.TOPOLOGY_SHARD_WINDOW);
+            InflightConfig.TOPOLOGY_SHARDS);
 
     @Option(names = {"-n", "--events"}, description = "Generated events (default: 100000; --quick 8000), rounded down to "
             + "whole batches in each of the 4 partitions.")

@@ -27,7 +27,7 @@ class BenchScaleCommandTest {
         CliRun r = CliRun.of("bench", "scale", "--help");
         assertThat(r.rc()).isZero();
         assertThat(r.out()).contains("SIGKILL").contains("1-partition").contains("per-partition").contains("standby")
-                .contains("about 5 minutes").contains("--quick").contains("--json");
+                .contains("about 5 minutes").contains("row shards").contains("--quick").contains("--json");
     }
 
     @Test
@@ -83,7 +83,7 @@ class BenchScaleCommandTest {
                 run("one-model-2", 4, 2, 0.748),
                 run("row-shards-1", 4, 1, 0.747));
         var r = new ScaleBench.Result(8_000, "fm", 50, runs, new ScaleBench.Failover(0, 45.5, 46.5, 0, 0, "[c-1]"),
-                new ScaleBench.Failover(1, 44.0, 45.25, 0, 0, "[c-2]"), 123);
+                new ScaleBench.Failover(1, 44.0, 45.25, 0, 0, "[c-2]"), 123, 8);
         String line = r.json();
         assertThat(line).doesNotContain("\n");
         JsonNode j = new ObjectMapper().readTree(line);
@@ -104,7 +104,7 @@ class BenchScaleCommandTest {
         assertThat(j.get("row_shards").asInt()).isEqualTo(3);
 
         // without failovers (--no-failover) or one-model runs the figures it cannot have are null, not made up
-        var partial = new ScaleBench.Result(8_000, "fm", 50, runs.subList(0, 2), null, null, 60);
+        var partial = new ScaleBench.Result(8_000, "fm", 50, runs.subList(0, 2), null, null, 60, 8);
         JsonNode p = new ObjectMapper().readTree(partial.json());
         assertThat(p.get("one_model_auc").isNull()).isTrue();
         assertThat(p.get("row_shards_auc").isNull()).isTrue();

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.inflight.ops.Await;
 import io.inflight.ops.ItFixtures;
 import io.inflight.ops.broker.EmbeddedBroker;
+import io.inflight.ops.cli.CliRun;
 import io.inflight.policies.PolicySettings;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
@@ -83,6 +84,22 @@ class ShardedTrainingIT {
                 assertThat(sharded).isEqualTo(local);
             }
             assertThat(OneModelStreams.count(broker, "shl.dead-letter")).isEqualTo(3 * MALFORMED);
+        });
+    }
+
+    @Test
+    void shouldTrainUntilCaughtUpThroughRowShardsFromTheCommandLine() throws Exception {
+        ItFixtures.onBroker("sharded-cli", (dir, broker) -> {
+            OneModelStreams.produce(broker, "shc", 2, EVENTS, MALFORMED);
+            // 2,000 / 48: 41 whole batches and a partial one of 32, trained at the end; then the held pushes go out
+            CliRun r = CliRun.of("train", "-b", broker.bootstrapServers(), "--until-caught-up", "--set",
+                    "inflight.topic.prefix=shc", "--set", "inflight.application.id=shc-trainer", "--set",
+                    "inflight.state.dir=" + dir.resolve("state"), "--set", "inflight.model.fields=f0,f1,f2,f3,f4,f5,f6,f7",
+                    "--set", "inflight.train.batch.size=48", "--set", "inflight.topology.shards=2");
+            assertThat(r.rc()).as(r.all()).isZero();
+            assertThat(r.out()).contains("Caught up with the stop offsets").contains("scored 2,000 events")
+                    .contains("; none waits for a batch");
+            assertThat(OneModelStreams.count(broker, "shc.dead-letter")).isEqualTo(MALFORMED);
         });
     }
 

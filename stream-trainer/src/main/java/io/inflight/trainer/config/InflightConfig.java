@@ -125,7 +125,7 @@ public final class InflightConfig extends AbstractConfig {
                             + "batch and shard through internal topics. Needs inflight.policy.mode=none and "
                             + "inflight.topology.models=one; nothing is published to model-updates yet. Keep it for the "
                             + "life of an application.")
-            .define(TOPOLOGY_SHARD_WINDOW, Type.INT, 8, Range.between(1, 64), Importance.LOW,
+            .define(TOPOLOGY_SHARD_WINDOW, Type.INT, 32, Range.between(1, 256), Importance.LOW,
                     "With row shards: how many batches may wait for their rows (a round trip through the broker takes "
                             + "about two commit intervals, so W batches overlap W round trips). Reads are exact whatever W: "
                             + "the trainer keeps the rows it updated in the last W batches (its window cache) and applies "

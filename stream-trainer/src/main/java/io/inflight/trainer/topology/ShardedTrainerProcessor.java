@@ -20,9 +20,6 @@ import io.inflight.trainer.model.Losses;
 import io.inflight.trainer.shard.BatchRows;
 import io.inflight.trainer.state.TrainerStateStore;
 import io.inflight.trainer.train.BatchTrainer;
-import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -38,7 +35,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The trainer task when rows live in row shards ({@code inflight.topology.shards} = S &gt; 0, issue
- * 16). It reads the events topic and the row-replies topic; it holds the dense model and no rows.
+ * 16). It reads the events topic and the row-replies topic; it holds the dense model and a window
+ * cache of the rows it updated lately, the shards the rows.
  *
  * <p>Per batch (cut by count, numbered from 0) it sends one request per shard to the row-requests
  * topic: the batch's keys of that shard to pull, and the push of batch {@code b - W} (W =
@@ -70,11 +68,6 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
     /** A request unanswered this long is sent again. */
     static final long RESEND_MS = 30_000;
     private static final Duration POLL = Duration.ofMillis(50);
-    private static final String BATCHES = "sharded/batches";
-    private static final String OUTPUTS = "sharded/outputs";
-    private static final String DENSE = "sharded/dense/";
-    private static final String PENDING = "sharded/pending/";
-    private static final String PUSHES = "sharded/pushes/";
 
     private final TrainerSettings settings;
     private final BatchSettings batch;
@@ -94,10 +87,8 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
     private BatchRows rows;
     private PersistedMetrics metrics;
     private Journal journal;
-    private CheckpointRecords records;
-    private ShardPushes pushes;
+    private ShardedCheckpoint checkpoints;
     private TrainerTasks.Handle tasks;
-    private float[] dense;
     private final List<ClickEvent> pending = new ArrayList<>();
     private final List<DeadLetters.Source> pendingSources = new ArrayList<>();
     /** Batches cut and not trained yet, by number. */
@@ -109,8 +100,6 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
     /** Batches whose outputs a committed transaction holds: trained again after a restart without outputs. */
     private long outputsThrough;
     private long lastCheckpointMs;
-    private int storedPendingParts;
-    private int storedPushParts;
     private long duplicateReplies;
     private boolean closed;
 
@@ -144,13 +133,11 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         rows = new BatchRows("rows at " + shards + " shards", store, shards, window, cacheRows);
         trainer = new BatchTrainer(batch, model, rows);
         trainer.policies(null);
-        dense = new float[model.denseSize()];
         metrics = new PersistedMetrics(context.getStateStore(TrainerStateStore.STATE), settings.aucBins(),
                 settings.windowEvents());
         journal = new Journal(context.getStateStore(TrainerStateStore.JOURNAL), partBytes);
-        records = new CheckpointRecords(context.getStateStore(TrainerStateStore.STATE), partBytes,
-                Checkpoints.DENSE_CHUNK_FLOATS);
-        pushes = new ShardPushes(store.layout().dim() + 1);
+        checkpoints = new ShardedCheckpoint(new CheckpointRecords(context.getStateStore(TrainerStateStore.STATE), partBytes,
+                Checkpoints.DENSE_CHUNK_FLOATS), model, rows.stride(), shards);
         EmbeddingStateStore hook = context.getStateStore(TrainerTopology.COMMIT_HOOK);
         hook.deferDurability(this::beforeCommit);
         restore();
@@ -170,7 +157,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
 
             @Override
             public byte[] digest() {
-                return denseDigest();
+                return checkpoints.digest(trained);
             }
 
             @Override
@@ -220,23 +207,14 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
 
     /** The checkpoint, then the journal on top of it: the events re-cut into the batches they were. */
     private void restore() {
-        trained = records.getLong(BATCHES);
+        ShardedCheckpoint.Restored r = checkpoints.restore();
+        trained = r.trained();
         cut = trained;
-        outputsThrough = records.getLong(OUTPUTS);
-        if (records.readFloats(DENSE, dense)) {
-            model.importDense(dense);
-        }
-        List<byte[]> pendingParts = records.readParts(PENDING);
-        storedPendingParts = pendingParts.size();
-        ByteBuffer b = ByteBuffer.wrap(CheckpointRecords.join(pendingParts));
-        while (b.hasRemaining()) {
-            byte[] raw = new byte[b.getInt()];
-            b.get(raw);
+        outputsThrough = r.outputsThrough();
+        held.putAll(r.held());
+        for (byte[] raw : r.untrained()) {
             addPending(raw);
         }
-        List<byte[]> pushParts = records.readParts(PUSHES);
-        storedPushParts = pushParts.size();
-        held.putAll(pushes.decode(CheckpointRecords.join(pushParts), shards));
         journal.replay(new Journal.Visitor() {
             @Override
             public void event(byte[] raw) {
@@ -386,18 +364,8 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
                     TrainerTopology.DEAD_LETTER_SINK);
             return;
         }
-        long index = reply.batch() - trained;
-        if (index < 0 || index >= waiting.size()) {
-            duplicateReplies++; // a batch trained already (or answered twice after a restart)
-            return;
-        }
-        ShardBatch b = null;
-        for (ShardBatch w : waiting) {
-            if (w.number() == reply.batch()) {
-                b = w;
-                break;
-            }
-        }
+        // waiting holds batches trained .. cut - 1 in order; another is trained already (or answered twice)
+        ShardBatch b = waiting.stream().filter(w -> w.number() == reply.batch()).findFirst().orElse(null);
         if (b == null || !b.answer(reply)) {
             duplicateReplies++;
             return;
@@ -500,54 +468,16 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
     private void checkpoint() {
         long started = System.nanoTime();
         long heldBytes = journal.heldBytes();
-        model.exportDense(dense);
-        records.writeFloats(DENSE, dense);
-        records.putLong(BATCHES, trained);
-        records.putLong(OUTPUTS, Math.max(trained, outputsThrough));
-        ByteBuffer raws = ByteBuffer.allocate(rawBytes());
+        List<DeadLetters.Source> untrained = new ArrayList<>();
         for (ShardBatch b : waiting) {
-            for (DeadLetters.Source src : b.sources()) {
-                raws.putInt(src.value().length).put(src.value());
-            }
+            untrained.addAll(b.sources());
         }
-        for (DeadLetters.Source src : pendingSources) {
-            raws.putInt(src.value().length).put(src.value());
-        }
-        storedPendingParts = records.writeParts(PENDING, raws.array(), storedPendingParts);
-        storedPushParts = records.writeParts(PUSHES, pushes.encode(held), storedPushParts);
+        untrained.addAll(pendingSources);
+        checkpoints.write(trained, Math.max(trained, outputsThrough), untrained, held);
         metrics.writeAll();
         journal.checkpointed(trained);
         meters.checkpoint(System.nanoTime() - started, heldBytes);
         lastCheckpointMs = context.currentSystemTimeMs();
-    }
-
-    private int rawBytes() {
-        int n = 0;
-        for (ShardBatch b : waiting) {
-            for (DeadLetters.Source src : b.sources()) {
-                n += 4 + src.value().length;
-            }
-        }
-        for (DeadLetters.Source src : pendingSources) {
-            n += 4 + src.value().length;
-        }
-        return n;
-    }
-
-    /** SHA-256 of the dense state and the batch counter (the rows are the shards'). */
-    private byte[] denseDigest() {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            model.exportDense(dense);
-            ByteBuffer b = ByteBuffer.allocate(4 * dense.length + 8);
-            for (float v : dense) {
-                b.putFloat(v);
-            }
-            md.update(b.putLong(trained).array());
-            return md.digest();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
-        }
     }
 
     /** Replies that arrived for a batch trained already or a second time (a restart, a request sent again). */

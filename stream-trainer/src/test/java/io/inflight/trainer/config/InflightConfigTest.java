@@ -34,7 +34,7 @@ class InflightConfigTest {
         InflightConfig ok = InflightConfig.parse(with(InflightConfig.MODEL_FIELDS, "f0,f1",
                 InflightConfig.TOPOLOGY_SHARDS, "2")); // the trainer's default mode is none
         assertThat(ok.shards()).isEqualTo(2);
-        assertThat(ok.shardWindow()).isEqualTo(8);
+        assertThat(ok.shardWindow()).isEqualTo(32);
         assertThat(ok.shardCacheRows()).isEqualTo(65_536);
     }
 

@@ -30,7 +30,7 @@ class NumericKeysTest {
             Map.entry(InflightConfig.TOPIC_PARTITIONS, "0"),
             Map.entry(InflightConfig.TOPIC_REPLICATION, "40000"),
             Map.entry(InflightConfig.TOPOLOGY_SHARDS, "1025"),
-            Map.entry(InflightConfig.TOPOLOGY_SHARD_WINDOW, "65"),
+            Map.entry(InflightConfig.TOPOLOGY_SHARD_WINDOW, "257"),
             Map.entry(InflightConfig.TOPOLOGY_SHARD_CACHE_ROWS, "-1"),
             Map.entry(InflightConfig.MODEL_DIM, "257"),
             Map.entry(InflightConfig.MODEL_HIDDEN, "16,0"),
