@@ -25,18 +25,19 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * Failover the Kafka Streams way: three trainer instances (child JVMs, one application id, their own
  * state directories, one standby replica per task) on a 4-partition clicks topic; once they train,
  * one is killed with SIGKILL, the rest of the input is produced, and the others take its tasks and
- * train to the end. Every event is scored exactly once in the committed predictions: none lost,
- * none twice. Prints the time from the kill to the moved tasks' first committed progress (no
+ * train to the end, with the rows in the trainer task and with the rows in three row shards. Every
+ * event is scored exactly once in the committed predictions: none lost, none twice. Prints the time from the kill to the moved tasks' first committed progress (no
  * assertion on it: the machine is shared).
  */
-@Timeout(420)
+@Timeout(600)
 class FailoverIT {
 
     private static final int PARTITIONS = 4;
@@ -44,13 +45,17 @@ class FailoverIT {
     /** Whole batches in every partition (and in one trainer fed by all of them): no partial batch waits at the end. */
     private static final int EVENTS = PARTITIONS * BATCH * 120;
 
-    @Test
-    void shouldScoreEveryEventExactlyOnceWhenOneOfThreeInstancesIsKilled() throws Exception {
-        ItFixtures.onBroker("failover", (dir, broker) -> {
-            Map<String, String> raw = ItFixtures.trainerSettings(broker, "fo", dir.resolve("unused-state"));
+    /** Without row shards (the rows in the trainer task), and with three row shards spread over the instances. */
+    @ParameterizedTest(name = "row shards: {0}")
+    @ValueSource(ints = {0, 3})
+    void shouldScoreEveryEventExactlyOnceWhenOneOfThreeInstancesIsKilled(int shards) throws Exception {
+        String prefix = shards == 0 ? "fo" : "fos";
+        ItFixtures.onBroker("failover-" + shards, (dir, broker) -> {
+            Map<String, String> raw = ItFixtures.trainerSettings(broker, prefix, dir.resolve("unused-state"));
             raw.remove(InflightConfig.STATE_DIR); // each instance has its own
             raw.put(InflightConfig.TOPIC_PARTITIONS, Integer.toString(PARTITIONS));
-            raw.put(InflightConfig.APPLICATION_ID, "fo-trainer");
+            raw.put(InflightConfig.APPLICATION_ID, prefix + "-trainer");
+            raw.put(InflightConfig.TOPOLOGY_SHARDS, Integer.toString(shards));
             raw.put(InflightConfig.MODEL_TYPE, "fm");
             raw.put(InflightConfig.MODEL_FIELDS, "f0,f1,f2,f3,f4,f5,f6,f7");
             raw.put(InflightConfig.BATCH_SIZE, Integer.toString(BATCH));
@@ -82,14 +87,14 @@ class FailoverIT {
                 // until a probing rebalance: an instance joining late could own none)
                 Await.until(Duration.ofSeconds(180), Duration.ofMillis(200), () -> "three instances owning tasks",
                         () -> cluster.checkAlive(Set.of()), () -> cluster.owners(admin, 3).isEmpty() ? null : Boolean.TRUE);
-                produce(broker.bootstrapServers(), events, 0, firstPart);
+                produce(broker.bootstrapServers(), prefix, events, 0, firstPart);
                 // training under way: a first share of the events scored
                 live.await(EVENTS / 12, Duration.ofSeconds(180), () -> cluster.checkAlive(Set.of()));
                 TrainerCluster.Failover f = cluster.killOneAndMeasure(admin, 3, config.topics().clicks(),
-                        () -> produce(broker.bootstrapServers(), events, firstPart, EVENTS), Duration.ofSeconds(180));
-                System.out.printf(Locale.ROOT, "FailoverIT: killed instance %d (consuming %s); the group was stable without "
-                        + "it %.1f s and its tasks made committed progress again %.1f s after the kill (1 standby replica)%n",
-                        f.victim(), f.moved(), f.rebalancedSeconds(), f.resumeSeconds());
+                        () -> produce(broker.bootstrapServers(), prefix, events, firstPart, EVENTS), Duration.ofSeconds(180));
+                System.out.printf(Locale.ROOT, "FailoverIT (%d row shards): killed instance %d (consuming %s); the group was "
+                        + "stable without it %.1f s and its tasks made committed progress again %.1f s after the kill (1 "
+                        + "standby replica)%n", shards, f.victim(), f.moved(), f.rebalancedSeconds(), f.resumeSeconds());
                 assertThat(f.moved()).isNotEmpty();
                 live.await(EVENTS, Duration.ofSeconds(180), () -> cluster.checkAlive(Set.of(f.victim())));
             }
@@ -109,12 +114,12 @@ class FailoverIT {
         });
     }
 
-    private static void produce(String bootstrap, List<byte[]> events, int from, int to) {
+    private static void produce(String bootstrap, String prefix, List<byte[]> events, int from, int to) {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", bootstrap),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = from; i < to; i++) {
-                sent.add(producer.send(new ProducerRecord<>("fo.clicks", i % PARTITIONS, null, events.get(i))));
+                sent.add(producer.send(new ProducerRecord<>(prefix + ".clicks", i % PARTITIONS, null, events.get(i))));
             }
             producer.flush();
             for (Future<RecordMetadata> f : sent) {
