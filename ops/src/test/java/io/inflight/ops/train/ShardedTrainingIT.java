@@ -6,16 +6,21 @@ import io.inflight.ops.Await;
 import io.inflight.ops.ItFixtures;
 import io.inflight.ops.broker.EmbeddedBroker;
 import io.inflight.ops.cli.CliRun;
+import io.inflight.ops.serve.ServingModel;
 import io.inflight.policies.PolicySettings;
+import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
+import io.inflight.trainer.model.BatchModels;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -100,6 +105,20 @@ class ShardedTrainingIT {
             assertThat(r.out()).contains("Caught up with the stop offsets").contains("scored 2,000 events")
                     .contains("; none waits for a batch");
             assertThat(OneModelStreams.count(broker, "shc.dead-letter")).isEqualTo(MALFORMED);
+            // a serving replica follows the one model: rows from the shards, the dense state from the trainer,
+            // published as the finish was trained (42 batches and the 32 that carried the last pushes)
+            Map<String, String> raw = OneModelIT.settings(broker, "shc", "shc-trainer", dir.resolve("state"),
+                    InflightConfig.MODELS_ONE);
+            raw.put(InflightConfig.BATCH_SIZE, "48");
+            ServingModel served = new ServingModel(InflightConfig.parse(raw).batchSettings(), BatchModels::create);
+            Set<Integer> models = new HashSet<>();
+            OneModelStreams.readAll(broker, "shc.model-updates", r -> {
+                models.add(ModelUpdateCodec.parseKey(r.key()).model());
+                served.apply(r.key(), r.value());
+            });
+            assertThat(models).containsExactly(0);
+            assertThat(served.rows()).isPositive();
+            assertThat(served.denseVersion()).isEqualTo(42 + 32);
         });
     }
 

@@ -1,5 +1,6 @@
 package io.inflight.trainer.shard;
 
+import io.inflight.store.EmbeddingRows;
 import io.inflight.store.StoreConfig;
 import io.inflight.store.streams.EmbeddingStateStore;
 import io.inflight.store.streams.EmbeddingStores;
@@ -8,14 +9,17 @@ import io.inflight.topics.RejectReason;
 import io.inflight.topics.RowShardCodec;
 import io.inflight.topics.RowShardCodec.ShardReply;
 import io.inflight.topics.RowShardCodec.ShardRequest;
+import io.inflight.trainer.topology.ChangedRowRecords;
 import io.inflight.trainer.topology.DeadLetters;
 import io.inflight.trainer.topology.Faults;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.StreamPartitioner;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -54,6 +58,7 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
     public static final String PROCESSOR = "row-shard";
     public static final String REPLIES_SINK = "row-replies-sink";
     public static final String DEAD_LETTER_SINK = "row-shard-dead-letter-sink";
+    public static final String MODEL_UPDATES_SINK = "row-shard-model-updates-sink";
     /** The key of the progress in the progress store. */
     public static final String PROGRESS_KEY = "progress";
     /** Room for a record's framing beside its value and 4-byte key. */
@@ -66,6 +71,9 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
     private final String progressStore;
     private final String repliesSink;
     private final String deadLetterSink;
+    /** Where the changed rows are published (null: nowhere) and how often. */
+    private final String modelUpdatesSink;
+    private final long publishIntervalMs;
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> progress;
     private RowShard shard;
@@ -80,6 +88,17 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
      */
     public ShardProcessor(int shards, String embeddingStore, String progressStore, String repliesSink,
                           String deadLetterSink) {
+        this(shards, embeddingStore, progressStore, repliesSink, deadLetterSink, null, 0);
+    }
+
+    /**
+     * As above, publishing the rows changed since the last publication to {@code modelUpdatesSink}
+     * (model 0, as the trainer's {@link ChangedRowRecords}) every {@code publishIntervalMs} of
+     * wall-clock time and before answering a request without keys to pull (a trainer's finish: so the
+     * rows its last pushes changed go out with the reply that tells it they were applied).
+     */
+    public ShardProcessor(int shards, String embeddingStore, String progressStore, String repliesSink,
+                          String deadLetterSink, String modelUpdatesSink, long publishIntervalMs) {
         if (shards < 1) {
             throw new IllegalArgumentException("row shards must be >= 1, got " + shards);
         }
@@ -88,6 +107,8 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
         this.progressStore = progressStore;
         this.repliesSink = repliesSink;
         this.deadLetterSink = deadLetterSink;
+        this.modelUpdatesSink = modelUpdatesSink;
+        this.publishIntervalMs = publishIntervalMs;
     }
 
     /**
@@ -99,10 +120,13 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
      * @return {@code t}
      */
     public static Topology addTo(Topology t, String requestsTopic, String repliesTopic, String deadLetterTopic,
-                                 String embeddingStore, String progressStore, StoreConfig store, int shards) {
+                                 String modelUpdatesTopic, long publishIntervalMs, String embeddingStore,
+                                 String progressStore, StoreConfig store, int shards) {
         t.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), requestsTopic);
         t.addProcessor(PROCESSOR, () -> new ShardProcessor(shards, embeddingStore, progressStore, REPLIES_SINK,
-                DEAD_LETTER_SINK), SOURCE);
+                DEAD_LETTER_SINK, MODEL_UPDATES_SINK, publishIntervalMs), SOURCE);
+        t.addSink(MODEL_UPDATES_SINK, modelUpdatesTopic, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
+                PROCESSOR);
         t.addSink(REPLIES_SINK, repliesTopic, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
                 new TrainerPartitioner(), PROCESSOR);
         t.addSink(DEAD_LETTER_SINK, deadLetterTopic, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
@@ -155,6 +179,19 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
             throw new IllegalStateException("task " + context.taskId() + ", store " + progressStore + ": " + e.getMessage(), e);
         }
         this.maxRecordBytes = DeadLetters.maxRecordBytes(context.appConfigs());
+        if (modelUpdatesSink != null && publishIntervalMs > 0) {
+            context.schedule(Duration.ofMillis(publishIntervalMs), PunctuationType.WALL_CLOCK_TIME, this::publish);
+        }
+    }
+
+    /** Publishes the rows changed since the last publication, if any. */
+    private void publish(long ts) {
+        EmbeddingRows rows = shard.rows();
+        if (modelUpdatesSink == null || rows.changedCount() == 0) {
+            return;
+        }
+        ChangedRowRecords.visit(rows, 0, (key, value) -> context.forward(new Record<>(key, value, ts), modelUpdatesSink));
+        rows.clearChanged();
     }
 
     /** The shard this task runs (valid after init). */
@@ -191,6 +228,9 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
             reject(record, RejectReason.INTERNAL_ERROR, "the reply to " + request + " is " + value.length
                     + " bytes, more than a record may hold (" + maxRecordBytes + "): pull fewer keys per request");
             return;
+        }
+        if (request.pullKeys().length == 0) {
+            publish(context.currentSystemTimeMs());
         }
         context.forward(new Record<>(trainerKey(request.trainer()), value, record.timestamp()), repliesSink);
     }

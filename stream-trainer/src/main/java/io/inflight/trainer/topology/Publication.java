@@ -1,8 +1,6 @@
 package io.inflight.trainer.topology;
 
-import io.inflight.policies.Precision;
 import io.inflight.store.EmbeddingRows;
-import io.inflight.store.RowSink;
 import io.inflight.store.SharedRows;
 import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.trainer.model.BatchModel;
@@ -140,26 +138,8 @@ final class Publication {
      */
     private void publish(List<JobOutput.Output> out, long ts, long batches) {
         model.exportDense(dense);
-        int d = dim;
-        rows.forEachChanged(new RowSink() {
-            @Override
-            public void row(long key, int mask, Precision[] precisions, float[] values, float linear) {
-                int bits = 0;
-                for (int c = 0; c < precisions.length; c++) {
-                    if ((mask & (1 << c)) != 0) {
-                        bits = Math.max(bits, precisions[c].bits());
-                    }
-                }
-                out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.rowKey(modelId, key),
-                        ModelUpdateCodec.row(linear, values, 0, d, mask, bits), ts)));
-            }
-
-            @Override
-            public void evicted(long key) {
-                out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK, new Record<>(ModelUpdateCodec.rowKey(modelId, key),
-                        (byte[]) null, ts)));
-            }
-        });
+        ChangedRowRecords.visit(rows, modelId, (key, value) -> out.add(new JobOutput.Output(TrainerTopology.MODEL_UPDATES_SINK,
+                new Record<>(key, value, ts))));
         int parameters = model.parameterCount(); // serving needs no optimizer state
         for (int c = 0; c * denseChunkFloats < parameters; c++) {
             int n = Math.min(denseChunkFloats, parameters - c * denseChunkFloats);

@@ -58,8 +58,8 @@ import org.slf4j.LoggerFactory;
  * again). What is not reproduced: a re-trained batch reads the rows as the shards hold them now (its
  * window cache starts empty), so the model after a restart is not bit-identical to a run without one.
  *
- * <p>Not yet with shards: policies (mode none only), publication to model-updates (so no serving
- * replica), several trainer tasks. The held pushes of the last W batches go out with the next
+ * <p>Publication: the dense parameters from here ({@link ShardedPublication}), the rows from the
+ * shards. Not yet with shards: policies (mode none only), several trainer tasks. The held pushes of the last W batches go out with the next
  * batches' requests, or at {@link TrainerTasks.View#finish finish}.
  */
 public final class ShardedTrainerProcessor implements Processor<byte[], byte[], byte[], byte[]> {
@@ -88,6 +88,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
     private PersistedMetrics metrics;
     private Journal journal;
     private ShardedCheckpoint checkpoints;
+    private ShardedPublication publication;
     private TrainerTasks.Handle tasks;
     private final List<ClickEvent> pending = new ArrayList<>();
     private final List<DeadLetters.Source> pendingSources = new ArrayList<>();
@@ -142,6 +143,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         hook.deferDurability(this::beforeCommit);
         restore();
         lastCheckpointMs = context.currentSystemTimeMs();
+        publication = new ShardedPublication(model, cadence.publishIntervalMs(), lastCheckpointMs);
         EmbeddingStore noRows = EmbeddingStore.inMemory(rows.name(), store);
         int partition = context.taskId().partition();
         tasks = TrainerTasks.register(context.applicationId(), new TrainerTasks.View() {
@@ -188,6 +190,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         context.schedule(POLL, PunctuationType.WALL_CLOCK_TIME, t -> {
             sendReady();
             resendOverdue();
+            publication.maybe(context, trained);
             tasks.serveReads();
             if (tasks.hasCalls()) {
                 tasks.serve();
@@ -380,6 +383,9 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
             train(b);
             rows.evict(b.number());
             trained++;
+            if (b.events().isEmpty() && waiting.isEmpty()) {
+                publication.now(context, trained); // a finish trained: the model as it ends
+            }
         }
         sendReady();
     }

@@ -180,8 +180,9 @@ public final class TrainerTopology {
      * {@code window}, the trainer's window cache keeping {@code cacheRows} rows): the intake sub-topology as above (whatever the clicks partition count), the
      * trainer sub-topology ({@code events + row-replies → trainer → predictions, dead letters,
      * row-requests}: one task, {@link ShardedTrainerProcessor}) and the shard sub-topology
-     * ({@code row-requests → shard → row-replies}: one task per shard, {@code ShardProcessor}, each
-     * with the rows it owns in an embedding store with a changelog). Both shard topics are internal
+     * ({@code row-requests → shard → row-replies, model-updates}: one task per shard,
+     * {@code ShardProcessor}, each with the rows it owns in an embedding store with a changelog,
+     * publishing the rows it changed; the trainer publishes the dense parameters). Both shard topics are internal
      * repartition topics (S and 1 partitions), purged as their readers commit; exactly-once v2 covers
      * all three sub-topologies.
      */
@@ -212,10 +213,12 @@ public final class TrainerTopology {
                 Serdes.ByteArray().serializer(), TRAINER);
         t.addSink(PREDICTIONS_SINK, topics.predictions(), Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer(), TRAINER);
+        t.addSink(MODEL_UPDATES_SINK, topics.modelUpdates(), Serdes.ByteArray().serializer(),
+                Serdes.ByteArray().serializer(), TRAINER);
         t.addSink(REQUESTS_SINK, REQUESTS_TOPIC, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
                 new ShardProcessor.TrainerPartitioner(), TRAINER); // a request's key is its shard's number
-        return ShardProcessor.addTo(t, REQUESTS_TOPIC, REPLIES_TOPIC, topics.deadLetter(), SHARD_EMBEDDINGS, SHARD_PROGRESS,
-                store, shards);
+        return ShardProcessor.addTo(t, REQUESTS_TOPIC, REPLIES_TOPIC, topics.deadLetter(), topics.modelUpdates(),
+                cadence.publishIntervalMs(), SHARD_EMBEDDINGS, SHARD_PROGRESS, store, shards);
     }
 
     /** A {@link Topology} that can declare Kafka Streams internal (repartition) topics. */

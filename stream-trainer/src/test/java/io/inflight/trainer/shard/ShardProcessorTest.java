@@ -84,7 +84,7 @@ class ShardProcessorTest {
 
     @Test
     void shouldAnswerRequestsByTrainerAndDeadLetterBadOnes() {
-        Topology t = ShardProcessor.addTo(new Topology(), REQUESTS, REPLIES, DEAD, ROWS, PROGRESS, CONFIG, 3);
+        Topology t = ShardProcessor.addTo(new Topology(), REQUESTS, REPLIES, DEAD, "updates", 0, ROWS, PROGRESS, CONFIG, 3);
         driver = new TopologyTestDriver(t, props("shard-test", stateDir));
         TestInputTopic<byte[], byte[]> in = driver.createInputTopic(REQUESTS, Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer());

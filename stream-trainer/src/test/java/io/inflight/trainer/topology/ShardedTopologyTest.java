@@ -9,6 +9,7 @@ import io.inflight.policies.PolicySettings;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.EventCodec;
 import io.inflight.topics.EventLimits;
+import io.inflight.topics.ModelUpdateCodec;
 import io.inflight.topics.TopicCatalogue;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.CadenceSettings;
@@ -20,7 +21,10 @@ import io.inflight.trainer.train.BatchTrainer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -76,7 +80,8 @@ class ShardedTopologyTest extends TopologyDriverTest {
         assertThat(trainer).doesNotContain(TrainerTopology.SHARD_EMBEDDINGS).contains(TrainerTopology.COMMIT_HOOK);
     }
 
-    private record Run(List<byte[]> predictions, List<TestRecord<byte[], byte[]>> letters, Map<Long, float[]> rows) {
+    private record Run(List<byte[]> predictions, List<TestRecord<byte[], byte[]>> letters, Map<Long, float[]> rows,
+                       List<TestRecord<byte[], byte[]>> updates) {
     }
 
     private Run run(Topology t, String name, List<ClickEvent> events) {
@@ -85,6 +90,8 @@ class ShardedTopologyTest extends TopologyDriverTest {
         TestOutputTopic<byte[], byte[]> predictions = driver.createOutputTopic(TOPICS.predictions(),
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
         TestOutputTopic<byte[], byte[]> dead = driver.createOutputTopic(TOPICS.deadLetter(),
+                Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
+        TestOutputTopic<byte[], byte[]> updates = driver.createOutputTopic(TOPICS.modelUpdates(),
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
         for (int i = 0; i < events.size(); i++) {
             if (i == 7) {
@@ -104,7 +111,8 @@ class ShardedTopologyTest extends TopologyDriverTest {
         assertThat(finished.join()).isTrue();
         List<byte[]> out = predictions.readRecordsToList().stream().map(TestRecord::value).collect(Collectors.toList());
         return new Run(out, dead.readRecordsToList(), TopologyFixtures.rows(driver,
-                name.startsWith("local") ? TrainerStateStore.EMBEDDINGS : TrainerTopology.SHARD_EMBEDDINGS));
+                name.startsWith("local") ? TrainerStateStore.EMBEDDINGS : TrainerTopology.SHARD_EMBEDDINGS),
+                updates.readRecordsToList());
     }
 
     @Test
@@ -125,6 +133,24 @@ class ShardedTopologyTest extends TopologyDriverTest {
             assertThat(shards.rows).isNotEmpty();
             assertThat(shards.rows.keySet()).isEqualTo(direct.rows.keySet());
             shards.rows.forEach((k, v) -> assertThat(v).as("row %d", k).containsExactly(direct.rows.get(k)));
+            // published: the shards' rows as they end (the last record of each key) and the trainer's dense state
+            Map<Long, float[]> published = new HashMap<>();
+            long denseVersion = -1;
+            for (TestRecord<byte[], byte[]> u : shards.updates) {
+                ModelUpdateCodec.Key key = ModelUpdateCodec.parseKey(u.key());
+                assertThat(key.model()).isZero();
+                if (key.row()) {
+                    ModelUpdateCodec.Row row = ModelUpdateCodec.decodeRow(u.value());
+                    float[] r = Arrays.copyOf(row.embedding(), 5);
+                    r[4] = row.linear();
+                    published.put(key.id(), r);
+                } else {
+                    denseVersion = ByteBuffer.wrap(u.value()).getInt(2);
+                }
+            }
+            assertThat(published.keySet()).isEqualTo(shards.rows.keySet());
+            published.forEach((k, v) -> assertThat(v).as("published row %d", k).containsExactly(shards.rows.get(k)));
+            assertThat(denseVersion).as("the dense state published once the finish was trained").isEqualTo(12 + wc[0]);
         }
     }
 }
