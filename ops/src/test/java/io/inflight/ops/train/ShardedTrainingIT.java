@@ -112,9 +112,9 @@ class ShardedTrainingIT {
             raw.put(InflightConfig.BATCH_SIZE, "48");
             ServingModel served = new ServingModel(InflightConfig.parse(raw).batchSettings(), BatchModels::create);
             Set<Integer> models = new HashSet<>();
-            OneModelStreams.readAll(broker, "shc.model-updates", r -> {
-                models.add(ModelUpdateCodec.parseKey(r.key()).model());
-                served.apply(r.key(), r.value());
+            OneModelStreams.readAll(broker, "shc.model-updates", rec -> {
+                models.add(ModelUpdateCodec.parseKey(rec.key()).model());
+                served.apply(rec.key(), rec.value());
             });
             assertThat(models).containsExactly(0);
             assertThat(served.rows()).isPositive();

@@ -61,6 +61,8 @@ public class BatchRows implements RowAccess {
     /** Every cached key with the last batch that updated (or took in) its row, least recent first. */
     private final LinkedHashMap<Long, Long> lastTouch = new LinkedHashMap<>(1024, 0.75f, true);
     private long batch;
+    private long cachedReads;
+    private long replyLagMax;
     /** Per key scattered since the last {@link #takePush}: its accesses and summed gradients. */
     private final Map<Long, float[]> grads = new HashMap<>();
     private final Map<Long, Integer> accesses = new HashMap<>();
@@ -95,6 +97,19 @@ public class BatchRows implements RowAccess {
         return window;
     }
 
+    /** Reads the cache served in place of a reply's row, since creation. */
+    public long cachedReads() {
+        return cachedReads;
+    }
+
+    /**
+     * The most batches of updates a reply's row lacked that the cache served in its place, since
+     * creation: the staleness reads would have without the cache (at most W - 1; reads themselves lag 0).
+     */
+    public long replyLagMax() {
+        return replyLagMax;
+    }
+
     /** The rows cached now. */
     public long cachedRows() {
         return cache.rowCount();
@@ -115,9 +130,16 @@ public class BatchRows implements RowAccess {
         for (int s = 0; s < pulled.length; s++) {
             for (int i = 0; i < pulled[s].length; i++) {
                 long key = pulled[s][i];
-                if (!lastTouch.containsKey(key) && rows[s][i].length > 0) {
-                    cache.putEncodedRow(key, rows[s][i]);
-                    lastTouch.put(key, batch);
+                Long updated = lastTouch.get(key);
+                if (updated == null) {
+                    if (rows[s][i].length > 0) {
+                        cache.putEncodedRow(key, rows[s][i]);
+                        lastTouch.put(key, batch);
+                    }
+                } else {
+                    cachedReads++;
+                    // the reply holds the updates of batches <= batch - W; the cached row those up to `updated`
+                    replyLagMax = Math.max(replyLagMax, updated - (batch - window));
                 }
             }
         }

@@ -62,7 +62,7 @@ import org.slf4j.LoggerFactory;
  * shards. Not yet with shards: policies (mode none only), several trainer tasks. The held pushes of the last W batches go out with the next
  * batches' requests, or at {@link TrainerTasks.View#finish finish}.
  */
-public final class ShardedTrainerProcessor implements Processor<byte[], byte[], byte[], byte[]> {
+public final class ShardedTrainerProcessor implements Processor<byte[], byte[], byte[], byte[]>, TrainerTasks.View {
 
     private static final Logger LOG = LoggerFactory.getLogger(ShardedTrainerProcessor.class);
     /** A request unanswered this long is sent again. */
@@ -90,6 +90,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
     private ShardedCheckpoint checkpoints;
     private ShardedPublication publication;
     private TrainerTasks.Handle tasks;
+    private EmbeddingStore noRows;
     private final List<ClickEvent> pending = new ArrayList<>();
     private final List<DeadLetters.Source> pendingSources = new ArrayList<>();
     /** Batches cut and not trained yet, by number. */
@@ -144,49 +145,8 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         restore();
         lastCheckpointMs = context.currentSystemTimeMs();
         publication = new ShardedPublication(model, cadence.publishIntervalMs(), lastCheckpointMs);
-        EmbeddingStore noRows = EmbeddingStore.inMemory(rows.name(), store);
-        int partition = context.taskId().partition();
-        tasks = TrainerTasks.register(context.applicationId(), new TrainerTasks.View() {
-            @Override
-            public int partition() {
-                return partition;
-            }
-
-            @Override
-            public EmbeddingStore rows() {
-                return noRows; // the rows are the shards'
-            }
-
-            @Override
-            public byte[] digest() {
-                return checkpoints.digest(trained);
-            }
-
-            @Override
-            public ProgressiveMetrics metrics(boolean ofWindow) {
-                return metrics.copy(ofWindow);
-            }
-
-            @Override
-            public TableStats tableStats() {
-                return TableStats.of(noRows, new TableStats.PassTotals());
-            }
-
-            @Override
-            public int pending() {
-                return waitingEvents() + pending.size();
-            }
-
-            @Override
-            public void finish() {
-                ShardedTrainerProcessor.this.finish();
-            }
-
-            @Override
-            public boolean trained() {
-                return waiting.isEmpty();
-            }
-        });
+        noRows = EmbeddingStore.inMemory(rows.name(), store);
+        tasks = TrainerTasks.register(context.applicationId(), this);
         context.schedule(POLL, PunctuationType.WALL_CLOCK_TIME, t -> {
             sendReady();
             resendOverdue();
@@ -199,13 +159,43 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         });
     }
 
-    /** This trainer's number in its requests: its task's partition (0: the one trainer task). */
-    private int trainerId() {
+    // ---- what TrainerTasks calls see (on this task's thread) -----------------------------------
+
+    /** This trainer's number in its requests too: its task's partition (0: the one trainer task). */
+    @Override
+    public int partition() {
         return context.taskId().partition();
     }
 
-    private int waitingEvents() {
-        return waiting.stream().mapToInt(b -> b.events().size()).sum();
+    /** An empty table: the rows are the shards'. */
+    @Override
+    public EmbeddingStore rows() {
+        return noRows;
+    }
+
+    @Override
+    public byte[] digest() {
+        return checkpoints.digest(trained);
+    }
+
+    @Override
+    public ProgressiveMetrics metrics(boolean ofWindow) {
+        return metrics.copy(ofWindow);
+    }
+
+    @Override
+    public TableStats tableStats() {
+        return TableStats.of(noRows, new TableStats.PassTotals());
+    }
+
+    @Override
+    public int pending() {
+        return waiting.stream().mapToInt(b -> b.events().size()).sum() + pending.size();
+    }
+
+    @Override
+    public boolean trained() {
+        return waiting.isEmpty();
     }
 
     /** The checkpoint, then the journal on top of it: the events re-cut into the batches they were. */
@@ -292,7 +282,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         List<DeadLetters.Source> sources = new ArrayList<>(pendingSources.subList(0, n));
         pending.subList(0, n).clear();
         pendingSources.subList(0, n).clear();
-        waiting.add(ShardBatch.of(trainerId(), cut++, events, sources, trainer, shards, rows.stride()));
+        waiting.add(ShardBatch.of(partition(), cut++, events, sources, trainer, shards, rows.stride()));
     }
 
     /** Every pending event, in whole batches and then one partial batch; then the held pushes go out. */
@@ -305,12 +295,13 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         }
         // batches without events carry the last pushes (numbered like any batch: a restart makes them again)
         for (int i = 0; i < window; i++) {
-            waiting.add(ShardBatch.of(trainerId(), cut++, List.of(), List.of(), trainer, shards, rows.stride()));
+            waiting.add(ShardBatch.of(partition(), cut++, List.of(), List.of(), trainer, shards, rows.stride()));
         }
     }
 
     /** Ends training for this run: every pending event is cut into batches and the last pushes follow. */
-    private void finish() {
+    @Override
+    public void finish() {
         journal.finished(-1);
         cutAll();
         sendReady();
@@ -486,13 +477,13 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         lastCheckpointMs = context.currentSystemTimeMs();
     }
 
-    /** Replies that arrived for a batch trained already or a second time (a restart, a request sent again). */
-    long duplicateReplies() {
-        return duplicateReplies;
-    }
-
     @Override
     public void close() {
+        if (rows != null && rows.cachedReads() > 0) {
+            LOG.info("task {}: the window cache served {} reads whose replies lacked up to {} batches of updates (the "
+                    + "window is {}); no read lagged; {} replies came again or late", context.taskId(), rows.cachedReads(),
+                    rows.replyLagMax(), window, duplicateReplies);
+        }
         closed = true;
         if (tasks != null) {
             tasks.close();

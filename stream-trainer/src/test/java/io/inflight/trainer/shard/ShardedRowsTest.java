@@ -104,6 +104,7 @@ class ShardedRowsTest {
             rows.flush();
 
             assertThat(logits).as("logits at %s", p).isEqualTo(expected);
+            assertThat(rows.replyLagMax()).as("nothing in flight with W = 1").isLessThanOrEqualTo(0);
             assertSameRows(local, shards, rows.stride());
             long batches = (events.size() + 31) / 32;
             for (RowShard s : shards) {
@@ -128,6 +129,9 @@ class ShardedRowsTest {
             rows.flush();
             assertThat(logits).as("cache of %d rows", cacheRows).isEqualTo(expected);
             assertSameRows(local, shards, rows.stride());
+            // the five sites are in every batch: their replies lack the last W - 1 = 3 batches' updates
+            assertThat(rows.replyLagMax()).isEqualTo(3);
+            assertThat(rows.cachedReads()).isPositive();
             if (cacheRows < 1000) {
                 assertThat(rows.cachedRows()).isLessThan(local.rowCount());
             }
