@@ -110,6 +110,11 @@ public class BatchRows implements RowAccess {
         return replyLagMax;
     }
 
+    /** The window cache itself: what the trainer holds of the table (read it, do not change it). */
+    public EmbeddingStore cache() {
+        return cache;
+    }
+
     /** The rows cached now. */
     public long cachedRows() {
         return cache.rowCount();

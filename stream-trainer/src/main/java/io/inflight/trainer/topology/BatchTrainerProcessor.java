@@ -406,12 +406,7 @@ public final class BatchTrainerProcessor implements Processor<byte[], byte[], by
             finish(); // the first record past the end: everything before it is trained, it and the rest held
         }
         ClickEvent event = intake.accept(context, record, metrics);
-        if (event == null) {
-            journal.rejected();
-        } else {
-            journal.event(record.value());
-        }
-        journal.flushIfFull();
+        journal.record(event != null, record.value());
         if (event == null) {
             return;
         }

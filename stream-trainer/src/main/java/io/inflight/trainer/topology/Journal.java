@@ -97,6 +97,16 @@ final class Journal {
         buffer.writeBytes(raw);
     }
 
+    /** Appends a processed record: its raw bytes when accepted, a mark when dead-lettered; writes a full buffer. */
+    void record(boolean accepted, byte[] raw) {
+        if (accepted) {
+            event(raw);
+        } else {
+            rejected();
+        }
+        flushIfFull();
+    }
+
     /** Appends a dead-lettered event's mark. */
     void rejected() {
         writeInt(REJECTED);

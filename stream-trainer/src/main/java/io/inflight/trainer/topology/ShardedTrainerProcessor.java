@@ -90,7 +90,6 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
     private ShardedCheckpoint checkpoints;
     private ShardedPublication publication;
     private TrainerTasks.Handle tasks;
-    private EmbeddingStore noRows;
     private final List<ClickEvent> pending = new ArrayList<>();
     private final List<DeadLetters.Source> pendingSources = new ArrayList<>();
     /** Batches cut and not trained yet, by number. */
@@ -145,7 +144,6 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         restore();
         lastCheckpointMs = context.currentSystemTimeMs();
         publication = new ShardedPublication(model, cadence.publishIntervalMs(), lastCheckpointMs);
-        noRows = EmbeddingStore.inMemory(rows.name(), store);
         tasks = TrainerTasks.register(context.applicationId(), this);
         context.schedule(POLL, PunctuationType.WALL_CLOCK_TIME, t -> {
             sendReady();
@@ -167,10 +165,10 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         return context.taskId().partition();
     }
 
-    /** An empty table: the rows are the shards'. */
+    /** The window cache: what this task holds of the table (the rest is the shards'). */
     @Override
     public EmbeddingStore rows() {
-        return noRows;
+        return rows.cache();
     }
 
     @Override
@@ -185,7 +183,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
 
     @Override
     public TableStats tableStats() {
-        return TableStats.of(noRows, new TableStats.PassTotals());
+        return TableStats.of(rows.cache(), new TableStats.PassTotals());
     }
 
     @Override
@@ -256,12 +254,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
 
     private void event(Record<byte[], byte[]> record) {
         ClickEvent event = intake.accept(context, record, metrics);
-        if (event == null) {
-            journal.rejected();
-        } else {
-            journal.event(record.value());
-        }
-        journal.flushIfFull();
+        journal.record(event != null, record.value());
         if (event == null) {
             return;
         }
