@@ -2,6 +2,7 @@ package io.inflight.trainer.topology;
 
 import io.inflight.policies.PolicySettings;
 import io.inflight.store.StoreConfig;
+import io.inflight.store.streams.EmbeddingStateStore;
 import io.inflight.store.streams.EmbeddingStores;
 import io.inflight.topics.TopicCatalogue;
 import io.inflight.trainer.config.BatchSettings;
@@ -18,6 +19,7 @@ import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.ProcessorSupplier;
 import org.apache.kafka.streams.processor.internals.InternalTopicProperties;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -163,13 +165,7 @@ public final class TrainerTopology {
         if (!oneModel || clicksPartitions <= 1) {
             return build(topics, settings, batch, store, policy, checkpoint, factory, meters, faults);
         }
-        WithInternalTopics t = new WithInternalTopics();
-        t.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.clicks());
-        t.addProcessor(INTAKE, () -> new IntakeProcessor(settings, meters, faults), SOURCE);
-        t.addSink(INTAKE_DEAD_LETTER_SINK, topics.deadLetter(), Serdes.ByteArray().serializer(),
-                Serdes.ByteArray().serializer(), INTAKE);
-        t.internalTopic(EVENTS_TOPIC, 1);
-        t.addSink(EVENTS_SINK, EVENTS_TOPIC, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), INTAKE);
+        WithInternalTopics t = intake(topics, settings, meters, faults);
         t.addSource(EVENTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), EVENTS_TOPIC);
         return trainer(t, EVENTS_SOURCE, topics, store, () -> BatchTrainerProcessor.ofCheckedEvents(settings, batch,
                 policy, checkpoint, factory, meters, faults));
@@ -177,48 +173,47 @@ public final class TrainerTopology {
 
     /**
      * The topology of row shards ({@code inflight.topology.shards} = {@code shards} &gt; 0, window
-     * {@code window}, the trainer's window cache keeping {@code cacheRows} rows): the intake sub-topology as above (whatever the clicks partition count), the
-     * trainer sub-topology ({@code events + row-replies → trainer → predictions, dead letters,
+     * {@code window}, the trainer's window cache keeping {@code cacheRows} rows): the intake
+     * sub-topology as above (whatever the clicks partition count), the trainer sub-topology ({@code events + row-replies → trainer → predictions, dead letters,
      * row-requests}: one task, {@link ShardedTrainerProcessor}) and the shard sub-topology
      * ({@code row-requests → shard → row-replies, model-updates}: one task per shard,
      * {@code ShardProcessor}, each with the rows it owns in an embedding store with a changelog,
-     * publishing the rows it changed; the trainer publishes the dense parameters). Both shard topics are internal
-     * repartition topics (S and 1 partitions), purged as their readers commit; exactly-once v2 covers
-     * all three sub-topologies.
+     * publishing the rows it changed; the trainer publishes the dense parameters). Both shard topics
+     * are internal repartition topics (S and 1 partitions), purged as their readers commit;
+     * exactly-once v2 covers all three sub-topologies.
      */
     public static Topology sharded(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch, StoreConfig store,
                                    CadenceSettings cadence, BatchModelFactory factory, TrainerMeters meters, Faults faults,
                                    int shards, int window, long cacheRows) {
+        WithInternalTopics t = intake(topics, settings, meters, faults);
+        t.internalTopic(REQUESTS_TOPIC, shards);
+        t.internalTopic(REPLIES_TOPIC, 1);
+        t.addSource(EVENTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), EVENTS_TOPIC,
+                REPLIES_TOPIC);
+        // the trainer holds no table: an empty, unlogged embedding store is its commit hook
+        trainer(t, EVENTS_SOURCE, topics, EmbeddingStores.builder(Stores.inMemoryKeyValueStore(COMMIT_HOOK), store)
+                .withLoggingDisabled(), () -> new ShardedTrainerProcessor(settings, batch, store, cadence, factory, meters,
+                faults, shards, window, cacheRows));
+        t.addSink(REQUESTS_SINK, REQUESTS_TOPIC, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
+                new ShardProcessor.TrainerPartitioner(), TRAINER); // a request's key is its shard's number
+        return ShardProcessor.addTo(t, REQUESTS_TOPIC, REPLIES_TOPIC, topics.deadLetter(), topics.modelUpdates(),
+                cadence.publishIntervalMs(), SHARD_EMBEDDINGS, SHARD_PROGRESS, store, shards);
+    }
+
+    /**
+     * A topology with the intake sub-topology: {@code clicks → intake → dead letters, events topic} (the
+     * one-partition internal events topic declared; its reader is the caller's).
+     */
+    private static WithInternalTopics intake(TopicCatalogue topics, TrainerSettings settings, TrainerMeters meters,
+                                             Faults faults) {
         WithInternalTopics t = new WithInternalTopics();
         t.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), topics.clicks());
         t.addProcessor(INTAKE, () -> new IntakeProcessor(settings, meters, faults), SOURCE);
         t.addSink(INTAKE_DEAD_LETTER_SINK, topics.deadLetter(), Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer(), INTAKE);
         t.internalTopic(EVENTS_TOPIC, 1);
-        t.internalTopic(REQUESTS_TOPIC, shards);
-        t.internalTopic(REPLIES_TOPIC, 1);
         t.addSink(EVENTS_SINK, EVENTS_TOPIC, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(), INTAKE);
-        t.addSource(EVENTS_SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), EVENTS_TOPIC,
-                REPLIES_TOPIC);
-        t.addProcessor(TRAINER, () -> new ShardedTrainerProcessor(settings, batch, store, cadence, factory, meters, faults,
-                shards, window, cacheRows), EVENTS_SOURCE);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TrainerStateStore.STATE),
-                Serdes.String(), Serdes.ByteArray()).withCachingDisabled(), TRAINER);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TrainerStateStore.JOURNAL),
-                Serdes.Long(), Serdes.ByteArray()).withCachingDisabled()
-                .withLoggingEnabled(Map.of("segment.bytes", Integer.toString(32 << 20))), TRAINER);
-        t.addStateStore(EmbeddingStores.builder(Stores.inMemoryKeyValueStore(COMMIT_HOOK), store).withLoggingDisabled(),
-                TRAINER);
-        t.addSink(DEAD_LETTER_SINK, topics.deadLetter(), Serdes.ByteArray().serializer(),
-                Serdes.ByteArray().serializer(), TRAINER);
-        t.addSink(PREDICTIONS_SINK, topics.predictions(), Serdes.ByteArray().serializer(),
-                Serdes.ByteArray().serializer(), TRAINER);
-        t.addSink(MODEL_UPDATES_SINK, topics.modelUpdates(), Serdes.ByteArray().serializer(),
-                Serdes.ByteArray().serializer(), TRAINER);
-        t.addSink(REQUESTS_SINK, REQUESTS_TOPIC, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
-                new ShardProcessor.TrainerPartitioner(), TRAINER); // a request's key is its shard's number
-        return ShardProcessor.addTo(t, REQUESTS_TOPIC, REPLIES_TOPIC, topics.deadLetter(), topics.modelUpdates(),
-                cadence.publishIntervalMs(), SHARD_EMBEDDINGS, SHARD_PROGRESS, store, shards);
+        return t;
     }
 
     /** A {@link Topology} that can declare Kafka Streams internal (repartition) topics. */
@@ -231,6 +226,13 @@ public final class TrainerTopology {
     /** Adds the trainer, its stores and its sinks to {@code t}, reading {@code source}. */
     private static Topology trainer(Topology t, String source, TopicCatalogue topics, StoreConfig store,
                                     ProcessorSupplier<byte[], byte[], byte[], byte[]> trainer) {
+        return trainer(t, source, topics, EmbeddingStores.builder(TrainerStateStore.EMBEDDINGS, store), trainer);
+    }
+
+    /** As above, with {@code rows} as the trainer's embedding store. */
+    private static Topology trainer(Topology t, String source, TopicCatalogue topics,
+                                    StoreBuilder<EmbeddingStateStore> rows,
+                                    ProcessorSupplier<byte[], byte[], byte[], byte[]> trainer) {
         t.addProcessor(TRAINER, trainer, source);
         var state = Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(TrainerStateStore.STATE), Serdes.String(), Serdes.ByteArray());
@@ -241,7 +243,7 @@ public final class TrainerTopology {
                 Serdes.ByteArray().serializer(), TRAINER);
         t.addSink(MODEL_UPDATES_SINK, topics.modelUpdates(), Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer(), TRAINER);
-        t.addStateStore(EmbeddingStores.builder(TrainerStateStore.EMBEDDINGS, store), TRAINER);
+        t.addStateStore(rows, TRAINER);
         // Small segments: journal records are deleted at every checkpoint, and compaction only
         // cleans closed segments, so a restore reads little more than the live journal.
         t.addStateStore(Stores.keyValueStoreBuilder(Stores.inMemoryKeyValueStore(TrainerStateStore.JOURNAL),
