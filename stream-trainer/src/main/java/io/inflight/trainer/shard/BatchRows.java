@@ -262,16 +262,11 @@ public class BatchRows implements RowAccess {
      * Updates the cached rows (creating those not cached) and adds the gradients to the push being
      * collected (see {@link #takePush}).
      *
-     * @throws IllegalArgumentException if a gradient is not finite (nothing is added)
+     * @throws IllegalArgumentException if a gradient is not finite (the cache's check: nothing is applied or added)
      */
     @Override
     public void scatter(long[] keys, int[] accesses, int count, float[] grads, long step) {
-        for (int i = 0; i < count * stride; i++) {
-            if (!Float.isFinite(grads[i])) {
-                throw new IllegalArgumentException("gradient " + grads[i] + " of key " + keys[i / stride] + " in " + name);
-            }
-        }
-        cache.scatter(keys, accesses, count, grads, step);
+        cache.scatter(keys, accesses, count, grads, step); // refuses a non-finite gradient before applying any
         if (pushStep < 0) {
             pushStep = step;
         }

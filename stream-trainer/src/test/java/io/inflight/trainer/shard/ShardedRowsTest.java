@@ -180,6 +180,13 @@ class ShardedRowsTest {
         assertThatThrownBy(() -> new ShardedRows("x", config(Precision.FP32), 0, 0, 1, loopback(new RowShard[0])))
                 .hasMessageContaining("shards");
         assertThatThrownBy(() -> rows.read(1L, new float[9], 0)).isInstanceOf(UnsupportedOperationException.class);
+        // a non-finite gradient is refused before anything is applied to the cache or added to the push
+        BatchRows batch = new BatchRows("b", config(Precision.FP32), SHARDS, 1, 10);
+        float[] nan = new float[9];
+        nan[2] = Float.NaN;
+        assertThatThrownBy(() -> batch.scatter(new long[] {5L}, null, 1, nan, 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(batch.takePush()).isNull();
+        assertThat(batch.cachedRows()).isZero();
         assertThatThrownBy(() -> new ShardedRows("x", config(Precision.FP32), 0, 1, 0, loopback(new RowShard[0])))
                 .hasMessageContaining("window");
     }
