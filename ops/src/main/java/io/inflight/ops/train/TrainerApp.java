@@ -98,7 +98,8 @@ public final class TrainerApp implements AutoCloseable {
         }
         // the partition count is read once: partitions added later are trained after a restart
         var topology = config.shards() > 0
-                ? TrainerTopology.sharded(topics, trainer, batch, store, config.cadenceSettings(), factory, meters,
+                ? TrainerTopology.sharded(topics, trainer, batch, store, config.policySettings(), config.cadenceSettings(),
+                        factory, meters,
                         Faults.NONE, config.shards(), config.shardWindow(), config.shardCacheRows())
                 : TrainerTopology.build(topics, trainer, batch, store, config.policySettings(), config.cadenceSettings(),
                         factory, meters, Faults.NONE, config.oneModel(), partitions);

@@ -9,6 +9,7 @@ import static io.inflight.trainer.config.InflightConfig.STORE_CHUNKS;
 import io.inflight.policies.PolicyMode;
 import io.inflight.policies.PolicyRunner;
 import io.inflight.policies.PolicySettings;
+import io.inflight.trainer.shard.ShardPolicies;
 import io.inflight.policies.Precision;
 import io.inflight.store.ChunkLayout;
 import io.inflight.store.RowSizes;
@@ -76,7 +77,7 @@ final class ConfigChecks {
         return warnings;
     }
 
-    /** Row shards hold rows without policies, for one model. */
+    /** Row shards hold the rows of one model and run only the policies of passes over stored rows. */
     private static void shards(InflightConfig config) {
         if (config.shards() == 0) {
             return;
@@ -86,10 +87,10 @@ final class ConfigChecks {
                     "row shards (" + InflightConfig.TOPOLOGY_SHARDS + "=" + config.shards() + ") serve one model: set "
                             + InflightConfig.TOPOLOGY_MODELS + "=" + InflightConfig.MODELS_ONE);
         }
-        if (config.policySettings().mode() != PolicyMode.NONE) {
-            throw new ConfigException(PolicySettings.MODE, config.policySettings().mode().configName(),
-                    "row shards (" + InflightConfig.TOPOLOGY_SHARDS + "=" + config.shards() + ") run without policies "
-                            + "for now: set " + PolicySettings.MODE + "=none");
+        PolicyMode mode = config.policySettings().mode();
+        if (!ShardPolicies.SUPPORTED.contains(mode)) {
+            throw new ConfigException(PolicySettings.MODE, mode.configName(), ShardPolicies.unsupported(mode)
+                    + " (" + InflightConfig.TOPOLOGY_SHARDS + "=" + config.shards() + ")");
         }
     }
 

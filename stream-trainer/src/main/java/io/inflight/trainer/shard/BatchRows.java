@@ -58,8 +58,8 @@ public class BatchRows implements RowAccess {
     private final int dim;
     private final int stride;
     private final EmbeddingStore cache;
-    /** Every cached key with the last batch that updated (or took in) its row, least recent first. */
-    private final LinkedHashMap<Long, Long> lastTouch = new LinkedHashMap<>(1024, 0.75f, true);
+    /** Every cached key with the last batch that updated (or took in) its row, in that batch's order (least recent first). */
+    private final LinkedHashMap<Long, Long> lastTouch = new LinkedHashMap<>(1024);
     private long batch;
     private long cachedReads;
     private long replyLagMax;
@@ -153,7 +153,9 @@ public class BatchRows implements RowAccess {
     /**
      * After batch {@code trained} was trained: drops the least recently updated rows while the cache
      * holds more than {@code cacheRows}, but none updated after batch {@code trained + 1 - W} (the
-     * next batch's replies may lack its updates).
+     * next batch's replies may lack its updates). With {@code cacheRows} 0 the cache then holds
+     * exactly the rows of batches after {@code trained + 1 - W}: what shards with policies rely on
+     * ({@link ShardPolicies}: they change only rows no request of the last W batches pulled).
      */
     public void evict(long trained) {
         cache.clearChanged();
@@ -280,7 +282,11 @@ public class BatchRows implements RowAccess {
                 }
             }
             this.accesses.merge(keys[i], accesses == null ? 1 : accesses[i], Integer::sum);
-            lastTouch.put(keys[i], batch);
+            Long before = lastTouch.put(keys[i], batch);
+            if (before != null && before != batch) { // to the end: the map stays in the order of the batches
+                lastTouch.remove(keys[i]);
+                lastTouch.put(keys[i], batch);
+            }
         }
     }
 

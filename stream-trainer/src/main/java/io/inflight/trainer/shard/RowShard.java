@@ -42,7 +42,10 @@ public final class RowShard {
     private long appliedPushes;
     private long duplicatePushes;
     private long failedPushes;
+    private long failedPasses;
     private String lastFailure;
+    /** The shard's policies, or null (none). */
+    private ShardPolicies policies;
 
     /**
      * @param rows   the shard's rows (a store of its own; the shard gathers and scatters, nothing else)
@@ -74,6 +77,20 @@ public final class RowShard {
     }
 
     /**
+     * Runs {@code policies} over the shard's rows: every request's pull is noted before its push
+     * ({@link ShardPolicies#pulled}), and after each push applied a pass may run or rows at rest be
+     * evicted ({@link ShardPolicies#afterPush}), before the pull is answered.
+     */
+    public void policies(ShardPolicies policies) {
+        this.policies = policies;
+    }
+
+    /** The shard's policies, or null. */
+    public ShardPolicies policies() {
+        return policies;
+    }
+
+    /**
      * Applies the request's push unless its batch was applied before, then answers its pull with the
      * rows as they are after the push.
      *
@@ -89,6 +106,9 @@ public final class RowShard {
         }
         checkOwned(r, r.pushKeys(), "push");
         checkOwned(r, r.pullKeys(), "pull");
+        if (policies != null) {
+            policies.pulled(r.batch(), r.pullKeys());
+        }
         if (r.hasPush()) {
             push(r);
         }
@@ -116,9 +136,11 @@ public final class RowShard {
             duplicatePushes++;
             return;
         }
+        boolean applied = false;
         try {
             rows.scatter(r.pushKeys(), r.pushAccesses(), r.pushKeys().length, r.pushGrads(), r.pushStep());
             appliedPushes++;
+            applied = true;
         } catch (IllegalArgumentException | StoreException e) {
             if (e instanceof StoreException && e.getCause() != null) {
                 throw e;
@@ -128,6 +150,17 @@ public final class RowShard {
                     + r.batch() + ") not applied: " + e.getMessage();
         }
         lastApplied.put(r.trainer(), r.pushBatch());
+        if (applied && policies != null) {
+            try {
+                policies.afterPush(r.batch(), r.pushBatch() + 1);
+            } catch (RuntimeException e) {
+                if (e instanceof StoreException && e.getCause() != null) {
+                    throw e; // the store's disk, not the pass
+                }
+                failedPasses++; // as in the trainer: a failed pass does not stop training
+                lastFailure = "policy pass of shard " + shard + " after the push of batch " + r.pushBatch() + " failed: " + e;
+            }
+        }
     }
 
     /** The last batch of {@code trainer} whose push was applied (or failed); -1 when none. */
@@ -150,7 +183,12 @@ public final class RowShard {
         return failedPushes;
     }
 
-    /** What the last failed push was and why, or null. */
+    /** Policy passes that failed (skipped; training went on). */
+    public long failedPasses() {
+        return failedPasses;
+    }
+
+    /** What the last failed push or pass was and why, or null. */
     public String lastFailure() {
         return lastFailure;
     }

@@ -1,5 +1,8 @@
 package io.inflight.trainer.shard;
 
+import io.inflight.policies.PassReport;
+import io.inflight.policies.PolicyMode;
+import io.inflight.policies.PolicySettings;
 import io.inflight.store.EmbeddingRows;
 import io.inflight.store.StoreConfig;
 import io.inflight.store.streams.EmbeddingStateStore;
@@ -61,6 +64,12 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
     public static final String MODEL_UPDATES_SINK = "row-shard-model-updates-sink";
     /** The key of the progress in the progress store. */
     public static final String PROGRESS_KEY = "progress";
+    /** The key of the policies' state in the progress store ({@link ShardPolicies#exportState}). */
+    public static final String POLICY_KEY = "policy";
+    /** The prefix of the keys of the policies' ring slots ({@link ShardPolicies#exportSlot}), followed by the slot. */
+    public static final String PULLS_KEY = "pulls-";
+    /** Policy settings of mode none. */
+    private static final PolicySettings NO_POLICY = PolicySettings.defaults().with(PolicySettings.MODE, "none");
     /** Room for a record's framing beside its value and 4-byte key. */
     private static final int FRAMING_BYTES = 256;
 
@@ -74,6 +83,9 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
     /** Where the changed rows are published (null: nowhere) and how often. */
     private final String modelUpdatesSink;
     private final long publishIntervalMs;
+    /** The application's policy settings (mode none: the shard runs none) and the trainer's window W. */
+    private final PolicySettings policy;
+    private final int window;
     private ProcessorContext<byte[], byte[]> context;
     private KeyValueStore<String, byte[]> progress;
     private RowShard shard;
@@ -88,17 +100,20 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
      */
     public ShardProcessor(int shards, String embeddingStore, String progressStore, String repliesSink,
                           String deadLetterSink) {
-        this(shards, embeddingStore, progressStore, repliesSink, deadLetterSink, null, 0);
+        this(shards, embeddingStore, progressStore, repliesSink, deadLetterSink, null, 0, NO_POLICY, 1);
     }
 
     /**
      * As above, publishing the rows changed since the last publication to {@code modelUpdatesSink}
      * (model 0, as the trainer's {@link ChangedRowRecords}) every {@code publishIntervalMs} of
      * wall-clock time and before answering a request without keys to pull (a trainer's finish: so the
-     * rows its last pushes changed go out with the reply that tells it they were applied).
+     * rows its last pushes changed go out with the reply that tells it they were applied). With a
+     * policy mode other than none, the shard runs {@link ShardPolicies} under its share of
+     * {@code policy}'s budget, W being {@code window}.
      */
     public ShardProcessor(int shards, String embeddingStore, String progressStore, String repliesSink,
-                          String deadLetterSink, String modelUpdatesSink, long publishIntervalMs) {
+                          String deadLetterSink, String modelUpdatesSink, long publishIntervalMs, PolicySettings policy,
+                          int window) {
         if (shards < 1) {
             throw new IllegalArgumentException("row shards must be >= 1, got " + shards);
         }
@@ -109,22 +124,25 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
         this.deadLetterSink = deadLetterSink;
         this.modelUpdatesSink = modelUpdatesSink;
         this.publishIntervalMs = publishIntervalMs;
+        this.policy = policy;
+        this.window = window;
     }
 
     /**
      * Adds the shard sub-topology to {@code t}: {@code requestsTopic → row-shard → repliesTopic,
      * deadLetterTopic}, with the embedding store {@code embeddingStore} ({@code store}'s settings)
-     * and the progress store {@code progressStore}. {@code requestsTopic} must have {@code shards}
-     * partitions (a task of a partition beyond them fails at start).
+     * and the progress store {@code progressStore}, running {@code policy} (see the constructor).
+     * {@code requestsTopic} must have {@code shards} partitions (a task of a partition beyond them
+     * fails at start).
      *
      * @return {@code t}
      */
     public static Topology addTo(Topology t, String requestsTopic, String repliesTopic, String deadLetterTopic,
                                  String modelUpdatesTopic, long publishIntervalMs, String embeddingStore,
-                                 String progressStore, StoreConfig store, int shards) {
+                                 String progressStore, StoreConfig store, int shards, PolicySettings policy, int window) {
         t.addSource(SOURCE, Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer(), requestsTopic);
         t.addProcessor(PROCESSOR, () -> new ShardProcessor(shards, embeddingStore, progressStore, REPLIES_SINK,
-                DEAD_LETTER_SINK, MODEL_UPDATES_SINK, publishIntervalMs), SOURCE);
+                DEAD_LETTER_SINK, MODEL_UPDATES_SINK, publishIntervalMs, policy, window), SOURCE);
         t.addSink(MODEL_UPDATES_SINK, modelUpdatesTopic, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
                 PROCESSOR);
         t.addSink(REPLIES_SINK, repliesTopic, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
@@ -175,6 +193,14 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
         this.shard = new RowShard(rows.store(), partition, shards);
         try {
             shard.restoreProgress(progress.get(PROGRESS_KEY));
+            if (policy.mode() != PolicyMode.NONE) {
+                ShardPolicies p = new ShardPolicies(rows.store(), ShardPolicies.perShard(policy, shards), window);
+                p.restoreState(progress.get(POLICY_KEY));
+                for (int slot = 0; slot < ShardPolicies.SLOTS; slot++) {
+                    p.restoreSlot(slot, progress.get(PULLS_KEY + slot));
+                }
+                shard.policies(p);
+            }
         } catch (IllegalArgumentException e) {
             throw new IllegalStateException("task " + context.taskId() + ", store " + progressStore + ": " + e.getMessage(), e);
         }
@@ -209,7 +235,8 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
             return;
         }
         long before = shard.lastApplied(request.trainer());
-        long failedBefore = shard.failedPushes();
+        long failedBefore = shard.failedPushes() + shard.failedPasses();
+        long passesBefore = shard.policies() == null ? 0 : shard.policies().passes();
         ShardReply reply;
         try {
             reply = shard.handle(request);
@@ -220,7 +247,8 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
             return;
         }
         saveProgress(request.trainer(), before);
-        if (shard.failedPushes() > failedBefore) {
+        savePolicies(request.batch(), passesBefore);
+        if (shard.failedPushes() + shard.failedPasses() > failedBefore) {
             LOG.warn("task {}: {}", context.taskId(), shard.lastFailure());
         }
         byte[] value = RowShardCodec.encode(reply);
@@ -238,6 +266,26 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
     private void saveProgress(int trainer, long before) {
         if (shard.lastApplied(trainer) != before) {
             progress.put(PROGRESS_KEY, shard.exportProgress());
+        }
+    }
+
+    /** Stores the ring slot of request {@code batch} and, when it changed, the policies' state; logs a pass. */
+    private void savePolicies(long batch, long passesBefore) {
+        ShardPolicies p = shard.policies();
+        if (p == null) {
+            return;
+        }
+        int slot = ShardPolicies.slotOf(batch);
+        progress.put(PULLS_KEY + slot, p.exportSlot(slot));
+        if (p.takeChanged()) {
+            progress.put(POLICY_KEY, p.exportState());
+        }
+        if (p.passes() > passesBefore) {
+            PassReport r = p.lastPass();
+            LOG.info("task {}: policy pass of shard {} at batch {}: bytes {} -> {} (its budget {}), chunks pruned {} "
+                            + "re-allocated {}, rows evicted {}, promotions {} demotions {}, {} ms", context.taskId(),
+                    shard.shard(), r.step(), r.bytesBefore(), r.bytesAfter(), r.budgetBytes(), r.chunksPruned(),
+                    r.chunksReallocated(), r.rowsEvicted(), r.promotions(), r.demotions(), r.durationNanos() / 1_000_000);
         }
     }
 

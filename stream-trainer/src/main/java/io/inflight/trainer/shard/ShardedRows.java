@@ -112,6 +112,7 @@ public final class ShardedRows extends BatchRows {
                 send(s, b, oldest.getKey(), oldest.getValue(), new long[0]);
             }
         }
+        evict(batch - 1); // as after a streaming trainer's last batches: the shards may change rows at rest now
     }
 
     /** Encoded bytes sent to the shards so far. */

@@ -1,5 +1,6 @@
 package io.inflight.trainer.topology;
 
+import io.inflight.policies.PolicyMode;
 import io.inflight.policies.PolicySettings;
 import io.inflight.store.StoreConfig;
 import io.inflight.store.streams.EmbeddingStateStore;
@@ -11,6 +12,7 @@ import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.metrics.TrainerMeters;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModelFactory;
+import io.inflight.trainer.shard.ShardPolicies;
 import io.inflight.trainer.shard.ShardProcessor;
 import io.inflight.trainer.state.TrainerStateStore;
 import java.util.Map;
@@ -173,7 +175,8 @@ public final class TrainerTopology {
 
     /**
      * The topology of row shards ({@code inflight.topology.shards} = {@code shards} &gt; 0, window
-     * {@code window}, the trainer's window cache keeping {@code cacheRows} rows): the intake
+     * {@code window}, the trainer's window cache keeping {@code cacheRows} rows, none beyond the
+     * window's when the shards run {@code policy}'s passes, {@link ShardPolicies}): the intake
      * sub-topology as above (whatever the clicks partition count), the trainer sub-topology ({@code events + row-replies → trainer → predictions, dead letters,
      * row-requests}: one task, {@link ShardedTrainerProcessor}) and the shard sub-topology
      * ({@code row-requests → shard → row-replies, model-updates}: one task per shard,
@@ -183,8 +186,10 @@ public final class TrainerTopology {
      * exactly-once v2 covers all three sub-topologies.
      */
     public static Topology sharded(TopicCatalogue topics, TrainerSettings settings, BatchSettings batch, StoreConfig store,
-                                   CadenceSettings cadence, BatchModelFactory factory, TrainerMeters meters, Faults faults,
-                                   int shards, int window, long cacheRows) {
+                                   PolicySettings policy, CadenceSettings cadence, BatchModelFactory factory,
+                                   TrainerMeters meters, Faults faults, int shards, int window, long cacheRows) {
+        // shards with policies change rows at rest only: the window cache then holds the window's rows, no more
+        long cached = policy.mode() == PolicyMode.NONE ? cacheRows : 0;
         WithInternalTopics t = intake(topics, settings, meters, faults);
         t.internalTopic(REQUESTS_TOPIC, shards);
         t.internalTopic(REPLIES_TOPIC, 1);
@@ -193,11 +198,11 @@ public final class TrainerTopology {
         // the trainer holds no table: an empty, unlogged embedding store is its commit hook
         trainer(t, EVENTS_SOURCE, topics, EmbeddingStores.builder(Stores.inMemoryKeyValueStore(COMMIT_HOOK), store)
                 .withLoggingDisabled(), () -> new ShardedTrainerProcessor(settings, batch, store, cadence, factory, meters,
-                faults, shards, window, cacheRows));
+                faults, shards, window, cached));
         t.addSink(REQUESTS_SINK, REQUESTS_TOPIC, Serdes.ByteArray().serializer(), Serdes.ByteArray().serializer(),
                 new ShardProcessor.TrainerPartitioner(), TRAINER); // a request's key is its shard's number
         return ShardProcessor.addTo(t, REQUESTS_TOPIC, REPLIES_TOPIC, topics.deadLetter(), topics.modelUpdates(),
-                cadence.publishIntervalMs(), SHARD_EMBEDDINGS, SHARD_PROGRESS, store, shards);
+                cadence.publishIntervalMs(), SHARD_EMBEDDINGS, SHARD_PROGRESS, store, shards, policy, window);
     }
 
     /**

@@ -21,10 +21,19 @@ class InflightConfigTest {
     }
 
     @Test
-    void shouldRefuseRowShardsWithPoliciesOrPerPartitionModelsNamingTheKey() {
-        assertThatThrownBy(() -> InflightConfig.parse(with(InflightConfig.MODEL_FIELDS, "f0,f1",
-                InflightConfig.TOPOLOGY_SHARDS, "2", "inflight.policy.mode", "all"))).isInstanceOf(ConfigException.class)
-                .hasMessageContaining("inflight.policy.mode").hasMessageContaining("all").hasMessageContaining("=none");
+    void shouldRefuseRowShardsWithStepPoliciesOrPerPartitionModelsNamingTheKey() {
+        for (String mode : List.of("all", "esapn", "hash", "fiited-2d")) {
+            assertThatThrownBy(() -> InflightConfig.parse(with(InflightConfig.MODEL_FIELDS, "f0,f1",
+                    InflightConfig.TOPOLOGY_SHARDS, "2", "inflight.policy.mode", mode, "inflight.policy.budget.bytes", "1000000")))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining("inflight.policy.mode").hasMessageContaining(mode)
+                    .hasMessageContaining("adaembed, fiited-manual, fiited-adaptive, precision");
+        }
+        for (String mode : List.of("adaembed", "fiited-manual", "fiited-adaptive", "precision")) {
+            assertThat(InflightConfig.parse(with(InflightConfig.MODEL_FIELDS, "f0,f1", InflightConfig.TOPOLOGY_SHARDS, "2",
+                    "inflight.policy.mode", mode, "inflight.policy.budget.bytes", "1000000")).policySettings().mode()
+                    .configName()).isEqualTo(mode);
+        }
         assertThatThrownBy(() -> InflightConfig.parse(with(InflightConfig.MODEL_FIELDS, "f0,f1",
                 InflightConfig.TOPOLOGY_SHARDS, "2", "inflight.policy.mode", "none",
                 InflightConfig.TOPOLOGY_MODELS, InflightConfig.MODELS_PER_PARTITION))).isInstanceOf(ConfigException.class)

@@ -1,5 +1,6 @@
 package io.inflight.trainer.shard;
 
+import io.inflight.policies.PolicySettings;
 import static io.inflight.trainer.shard.ShardFixtures.bits;
 import static io.inflight.trainer.shard.ShardFixtures.grads;
 import static io.inflight.trainer.shard.ShardFixtures.keysOf;
@@ -84,7 +85,8 @@ class ShardProcessorTest {
 
     @Test
     void shouldAnswerRequestsByTrainerAndDeadLetterBadOnes() {
-        Topology t = ShardProcessor.addTo(new Topology(), REQUESTS, REPLIES, DEAD, "updates", 0, ROWS, PROGRESS, CONFIG, 3);
+        Topology t = ShardProcessor.addTo(new Topology(), REQUESTS, REPLIES, DEAD, "updates", 0, ROWS, PROGRESS, CONFIG, 3,
+                PolicySettings.defaults().with(PolicySettings.MODE, "none"), 4);
         driver = new TopologyTestDriver(t, props("shard-test", stateDir));
         TestInputTopic<byte[], byte[]> in = driver.createInputTopic(REQUESTS, Serdes.ByteArray().serializer(),
                 Serdes.ByteArray().serializer());

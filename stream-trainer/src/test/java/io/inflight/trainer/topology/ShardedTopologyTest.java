@@ -6,16 +6,24 @@ import static io.inflight.trainer.topology.TopologyFixtures.driver;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.inflight.policies.PolicySettings;
+import io.inflight.store.EmbeddingStore;
+import io.inflight.store.StoreConfig;
+import io.inflight.store.streams.EmbeddingStateStore;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.EventCodec;
 import io.inflight.topics.EventLimits;
 import io.inflight.topics.ModelUpdateCodec;
+import io.inflight.topics.RowShardCodec;
 import io.inflight.topics.TopicCatalogue;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.CadenceSettings;
 import io.inflight.trainer.config.TrainerSettings;
 import io.inflight.trainer.metrics.TrainerMeters;
+import io.inflight.trainer.model.Losses;
 import io.inflight.trainer.model.PlainFmBatchModel;
+import io.inflight.trainer.shard.RowShard;
+import io.inflight.trainer.shard.ShardPolicies;
+import io.inflight.trainer.shard.ShardedRows;
 import io.inflight.trainer.state.TrainerStateStore;
 import io.inflight.trainer.train.BatchTrainer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -55,8 +63,12 @@ class ShardedTopologyTest extends TopologyDriverTest {
             EventLimits.DEFAULTS, TrainerSettings.defaults().windowEvents(), "binary");
 
     private static Topology sharded(BatchSettings b, int window, long cacheRows) {
+        return sharded(b, PolicySettings.defaults().with(PolicySettings.MODE, "none"), window, cacheRows);
+    }
+
+    private static Topology sharded(BatchSettings b, PolicySettings policy, int window, long cacheRows) {
         return TrainerTopology.sharded(TOPICS, SETTINGS, b, BatchTrainer.fullPrecision(b, 1 << 16),
-                CadenceSettings.everyCommit(), s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true),
+                policy, CadenceSettings.everyCommit(), s -> new PlainFmBatchModel(s.slots(), s.dim(), s.batchSize(), true),
                 TrainerMeters.on(new SimpleMeterRegistry()), Faults.NONE, SHARDS, window, cacheRows);
     }
 
@@ -152,5 +164,52 @@ class ShardedTopologyTest extends TopologyDriverTest {
             published.forEach((k, v) -> assertThat(v).as("published row %d", k).containsExactly(shards.rows.get(k)));
             assertThat(denseVersion).as("the dense state published once the finish was trained").isEqualTo(12 + wc[0]);
         }
+    }
+
+    @Test
+    void shouldEvictAtTheShardUnderItsBudgetAndScoreAsTheInProcessShards() {
+        List<ClickEvent> events = TopologyFixtures.stream(640, 31);
+        BatchSettings b = batch(8, 0);
+        StoreConfig config = BatchTrainer.fullPrecision(b, 1 << 16);
+        EmbeddingStore unlimited = EmbeddingStore.inMemory("unlimited", config);
+        BatchTrainer all = new BatchTrainer(b, new PlainFmBatchModel(b.slots(), b.dim(), b.batchSize(), true), unlimited);
+        for (int i = 0; i < events.size(); i += 8) {
+            all.step(events.subList(i, i + 8), i / 8, (e, z) -> { });
+        }
+        long budget = unlimited.storedBytes() / 2;
+        PolicySettings policy = PolicySettings.defaults().with(PolicySettings.BUDGET_BYTES, Long.toString(budget))
+                .with(PolicySettings.MODE, "adaembed").with(PolicySettings.INTERVAL_STEPS, "5");
+        int window = 3;
+
+        // the same requests through a call: one shard with the same policies
+        RowShard shard = new RowShard(EmbeddingStore.inMemory("shard", config), 0, 1);
+        shard.policies(new ShardPolicies(shard.rows(), ShardPolicies.perShard(policy, 1), window));
+        ShardedRows rows = new ShardedRows("in-process", config, 0, 1, window, 0,
+                (s, request) -> RowShardCodec.encode(shard.handle(RowShardCodec.decodeRequest(request))));
+        BatchTrainer inProcess = new BatchTrainer(b, new PlainFmBatchModel(b.slots(), b.dim(), b.batchSize(), true), rows);
+        List<byte[]> expected = new ArrayList<>();
+        for (int i = 0; i < events.size(); i += 8) {
+            inProcess.step(events.subList(i, i + 8), i / 8, (e, z) -> expected.add(Predictions.encode(e.id(),
+                    e.eventTimeMs(), e.label(), Losses.sigmoid(z))));
+        }
+        assertThat(shard.policies().passes()).isPositive();
+
+        // the cache size asked for is not kept: with policies at the shards the cache holds the window's rows only
+        Run streamed = run(sharded(b, policy, window, 1000), "policies", events);
+        assertThat(streamed.predictions).hasSize(640).containsExactlyElementsOf(expected);
+        assertThat(streamed.rows).isNotEmpty();
+        assertThat(streamed.rows.size()).isLessThan((int) unlimited.rowCount());
+        EmbeddingStateStore stored = (EmbeddingStateStore) driver.getStateStore(TrainerTopology.SHARD_EMBEDDINGS);
+        assertThat(stored.store().storedBytes()).isLessThanOrEqualTo(budget);
+        // what the shard evicted it published as tombstones: the last record of each key is its row or none
+        Map<Long, Boolean> last = new HashMap<>();
+        for (TestRecord<byte[], byte[]> u : streamed.updates) {
+            ModelUpdateCodec.Key key = ModelUpdateCodec.parseKey(u.key());
+            if (key.row()) {
+                last.put(key.id(), u.value() != null);
+            }
+        }
+        assertThat(last.values()).contains(false);
+        last.forEach((k, present) -> assertThat(streamed.rows.containsKey(k)).as("row %d", k).isEqualTo(present));
     }
 }

@@ -1,0 +1,487 @@
+package io.inflight.trainer.shard;
+
+import io.inflight.policies.EmbeddingTable;
+import io.inflight.policies.PassReport;
+import io.inflight.policies.PolicyMode;
+import io.inflight.policies.PolicyRunner;
+import io.inflight.policies.PolicySettings;
+import io.inflight.policies.Precision;
+import io.inflight.policies.util.LongIntHashMap;
+import io.inflight.store.EmbeddingRows;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.function.LongConsumer;
+import java.util.stream.Collectors;
+
+/**
+ * The policies of one row shard (issue 16): passes of a {@link PolicyRunner} over the shard's own
+ * rows under its share of the budget ({@link #perShard}: the budget over S, so the shards' budgets
+ * add up to it), and between passes the budget held at every request by evicting the rows the last
+ * pass found least useful ({@link #afterPush}).
+ *
+ * <p><b>One writer.</b> The trainer's window cache ({@link BatchRows}) holds the rows of the last W
+ * batches and applies their updates itself; a shard must not change those rows under it. So a
+ * shard changes (evicts, prunes, re-quantizes) only rows <em>at rest</em>: rows that no request of
+ * the last W batches pulled ({@link #pulled}, a ring of the recent requests' keys). Such a row's
+ * last push has reached the shard (batch b's push travels with request b + W), the trainer's cache
+ * has dropped it before it reads the row again (with policies at the shards it keeps the window's
+ * rows only), and no reply in flight holds it: the next read is a reply the shard gives after the
+ * change. Shard and cache never disagree, and what a shard does depends only on the requests it
+ * read, so a replay from the same requests does the same.
+ *
+ * <p>Modes: those whose decisions are passes over stored rows ({@link #SUPPORTED}); admission,
+ * growth and shared hashed rows act in the trainer's step and need the rows there. AdaEmbed's rows
+ * are admitted at first sight (the trainer creates every row it trains).
+ *
+ * <p>State for exactly-once ({@link #exportState}, {@link #exportSlot}): the runner's, the victims
+ * list and each ring slot, to be committed with the rows. One thread (the shard task's).
+ */
+public final class ShardPolicies {
+
+    /** The modes a row shard runs. */
+    public static final Set<PolicyMode> SUPPORTED = EnumSet.of(PolicyMode.NONE, PolicyMode.ADAEMBED,
+            PolicyMode.FIITED_MANUAL, PolicyMode.FIITED_ADAPTIVE, PolicyMode.PRECISION);
+    /** Ring slots: the largest window ({@code inflight.topology.shard.window} at most 256). */
+    public static final int SLOTS = 256;
+    /** The leading byte of {@link #exportState()}'s and {@link #exportSlot}'s bytes. */
+    static final byte STATE_FORMAT = 1;
+
+    private final EmbeddingRows rows;
+    private final PolicyRunner runner;
+    private final int window;
+    private final Guarded guarded = new Guarded();
+    /** Per slot ({@code batch mod SLOTS}): the request's batch (-1: none) and its keys, ascending. */
+    private final long[] slotBatch = new long[SLOTS];
+    private final long[][] slotKeys = new long[SLOTS][];
+    /** The rows the last pass found least useful, least first, and the next to take. */
+    private long[] victims = new long[0];
+    private int nextVictim;
+    /** The batch of the request being handled: rows its last W batches pulled are not at rest. */
+    private long current = -1;
+    /** During a pass: the keys not at rest, or null (then {@link #slotKeys} are searched). */
+    private LongIntHashMap busy;
+    private boolean changed;
+    private long passes;
+    private long victimEvictions;
+    private long overBudget;
+    private long peakBytes;
+    private PassReport lastPass;
+    /** Told every key the policies change (tests: what a shard did, to replay it elsewhere). */
+    private LongConsumer changes = key -> { };
+
+    /**
+     * @param rows   the shard's rows
+     * @param shard  the shard's settings ({@link #perShard})
+     * @param window W, the trainer's batches in flight
+     * @throws IllegalArgumentException naming the mode when a shard cannot run it
+     */
+    public ShardPolicies(EmbeddingRows rows, PolicySettings shard, int window) {
+        if (!SUPPORTED.contains(shard.mode())) {
+            throw new IllegalArgumentException(unsupported(shard.mode()));
+        }
+        if (window < 1 || window > SLOTS) {
+            throw new IllegalArgumentException("window must be in [1, " + SLOTS + "] batches, got " + window);
+        }
+        this.rows = rows;
+        this.runner = new PolicyRunner(shard, rows.chunkWidths(), 1); // no growth: no nets per field
+        this.window = window;
+        Arrays.fill(slotBatch, -1);
+    }
+
+    /** Why a row shard cannot run {@code mode}, naming the modes it can. */
+    public static String unsupported(PolicyMode mode) {
+        return "row shards do not run policy mode " + mode.configName() + " (admission, growth and shared rows act in the "
+                + "trainer's step); they run " + SUPPORTED.stream().map(PolicyMode::configName).collect(Collectors.joining(", "));
+    }
+
+    /**
+     * The settings of one of {@code shards} shards from the application's: the budget and AdaEmbed's
+     * row capacity divided among them (rounded down, so the shards' add up to at most the total), no
+     * shared hashed rows, admission at first sight.
+     */
+    public static PolicySettings perShard(PolicySettings total, int shards) {
+        PolicySettings s = total.with(PolicySettings.BUDGET_BYTES, Long.toString(total.budgetBytes() / shards))
+                .with(PolicySettings.SHARED_FRACTION, "0")
+                .with(PolicySettings.ADMISSION_COUNT, "1");
+        if (total.rowCapacity() > 0) {
+            s = s.with(PolicySettings.ADAEMBED_CAPACITY_ROWS, Long.toString(Math.max(1, total.rowCapacity() / shards)));
+        }
+        return s;
+    }
+
+    /** Tells {@code listener} each key whose row the policies change or evict, after the change. */
+    void onChange(LongConsumer listener) {
+        this.changes = listener;
+    }
+
+    /** The runner (its settings and budget). */
+    public PolicyRunner runner() {
+        return runner;
+    }
+
+    /** Request {@code batch} pulled {@code keys}: they are not at rest for the next W batches. */
+    public void pulled(long batch, long[] keys) {
+        current = batch;
+        int slot = (int) Math.floorMod(batch, (long) SLOTS);
+        slotBatch[slot] = batch;
+        slotKeys[slot] = sorted(keys);
+    }
+
+    /**
+     * After the push of the request of batch {@code batch} was applied, {@code step} batches having
+     * been trained: a pass when one is due; else, over the budget, the last pass's victims evicted
+     * (those at rest) down to halfway between the pass's target and the budget, and a pass when they
+     * do not reach it (at most one per W batches).
+     *
+     * @return the pass's report, or null when none ran
+     */
+    public PassReport afterPush(long batch, long step) {
+        current = batch;
+        long budget = runner.tableBudgetBytes();
+        if (runner.isPassDue(step)) {
+            return pass(step);
+        }
+        if (budget > 0 && rows.storedBytes() > budget) {
+            long target = runner.budget().targetBytes();
+            evictVictims(target + (budget - target) / 2);
+            if (rows.storedBytes() > budget && step - lastPassStep() >= window) {
+                return pass(step);
+            }
+        }
+        peakBytes = Math.max(peakBytes, rows.storedBytes());
+        if (budget > 0 && rows.storedBytes() > budget) {
+            overBudget++;
+        }
+        return null;
+    }
+
+    private long lastPassStep() {
+        return lastPass == null ? Long.MIN_VALUE / 2 : lastPass.step();
+    }
+
+    private PassReport pass(long step) {
+        busy = busyKeys();
+        try {
+            PassReport r = runner.runPass(guarded, step);
+            passes++;
+            lastPass = r;
+            pickVictims();
+            changed = true;
+            peakBytes = Math.max(peakBytes, rows.storedBytes());
+            if (runner.tableBudgetBytes() > 0 && rows.storedBytes() > runner.tableBudgetBytes()) {
+                overBudget++;
+            }
+            return r;
+        } finally {
+            busy = null;
+        }
+    }
+
+    /** Every key a request of the last W batches pulled. */
+    private LongIntHashMap busyKeys() {
+        int n = 0;
+        for (int s = 0; s < SLOTS; s++) {
+            if (recent(s)) {
+                n += slotKeys[s].length;
+            }
+        }
+        LongIntHashMap m = new LongIntHashMap(Math.max(16, n));
+        for (int s = 0; s < SLOTS; s++) {
+            if (recent(s)) {
+                for (long k : slotKeys[s]) {
+                    m.put(k, 1);
+                }
+            }
+        }
+        return m;
+    }
+
+    /** Whether slot s holds a request of the last W batches (or of a later one: a trainer that restarted re-sends). */
+    private boolean recent(int s) {
+        return slotBatch[s] >= 0 && slotBatch[s] > current - window;
+    }
+
+    /** Whether {@code key} is at rest: no request of the last W batches pulled it. */
+    public boolean atRest(long key) {
+        if (busy != null) {
+            return busy.get(key) < 0;
+        }
+        for (int s = 0; s < SLOTS; s++) {
+            if (recent(s) && Arrays.binarySearch(slotKeys[s], key) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The rows at rest, least useful first (a row's utility: its chunks' highest), as many as hold
+     * twice the bytes between the budget and the pass's target: what the requests until the next
+     * pass may evict.
+     */
+    private void pickVictims() {
+        victims = new long[0];
+        nextVictim = 0;
+        long budget = runner.tableBudgetBytes();
+        if (budget <= 0) {
+            return;
+        }
+        long want = 2 * Math.max(1, budget - runner.budget().targetBytes());
+        int n = (int) Math.min(Integer.MAX_VALUE - 8, rows.rowCount());
+        long[] keys = new long[n];
+        long[] order = new long[n];
+        int[] bytes = new int[n];
+        int k = rows.chunkWidths().length;
+        Precision[] precisions = new Precision[k];
+        int[] count = {0};
+        guarded.forEachRow(row -> {
+            int i = count[0];
+            if (i >= keys.length) {
+                return;
+            }
+            float u = 0f;
+            for (int c = 0; c < k; c++) {
+                precisions[c] = Precision.FP32;
+                if ((row.mask() & (1 << c)) != 0) {
+                    u = Math.max(u, row.utility(c));
+                    precisions[c] = row.precision(c);
+                }
+            }
+            keys[i] = row.key();
+            bytes[i] = (int) rows.rowBytes(row.mask(), precisions);
+            // utilities are >= 0: their float bits order as they do; the index breaks ties (key order)
+            order[i] = ((long) Float.floatToIntBits(u) << 32) | i;
+            count[0]++;
+        });
+        int m = count[0];
+        Arrays.sort(order, 0, m);
+        long sum = 0;
+        int taken = 0;
+        while (taken < m && sum < want) {
+            sum += bytes[(int) order[taken]];
+            taken++;
+        }
+        victims = new long[taken];
+        for (int i = 0; i < taken; i++) {
+            victims[i] = keys[(int) order[i]];
+        }
+    }
+
+    private void evictVictims(long downTo) {
+        while (nextVictim < victims.length && rows.storedBytes() > downTo) {
+            long key = victims[nextVictim++];
+            changed = true;
+            if (atRest(key)) {
+                long before = rows.storedBytes();
+                rows.evictRow(key);
+                if (rows.storedBytes() < before) {
+                    victimEvictions++;
+                    changes.accept(key);
+                }
+            }
+        }
+    }
+
+    /** Passes run since this object was made. */
+    public long passes() {
+        return passes;
+    }
+
+    /** Rows evicted between passes to hold the budget, since this object was made. */
+    public long victimEvictions() {
+        return victimEvictions;
+    }
+
+    /** Requests after which the rows were above the budget (the window's rows alone held more). */
+    public long overBudget() {
+        return overBudget;
+    }
+
+    /** The most bytes the rows held after a request, since this object was made. */
+    public long peakBytes() {
+        return peakBytes;
+    }
+
+    /** The last pass's report, or null. */
+    public PassReport lastPass() {
+        return lastPass;
+    }
+
+    /** Whether the state changed since the last call (then {@link #exportState} should be stored); clears it. */
+    public boolean takeChanged() {
+        boolean c = changed;
+        changed = false;
+        return c;
+    }
+
+    /** The slot of batch {@code batch}'s keys (for its store key). */
+    public static int slotOf(long batch) {
+        return (int) Math.floorMod(batch, (long) SLOTS);
+    }
+
+    /** Slot {@code slot}: {@code u8 format | u64 batch | u32 n | n × u64 key}, or null when empty. */
+    public byte[] exportSlot(int slot) {
+        if (slotBatch[slot] < 0) {
+            return null;
+        }
+        long[] keys = slotKeys[slot];
+        ByteBuffer b = ByteBuffer.allocate(13 + 8 * keys.length).put(STATE_FORMAT).putLong(slotBatch[slot]).putInt(keys.length);
+        for (long k : keys) {
+            b.putLong(k);
+        }
+        return b.array();
+    }
+
+    /** Restores slot {@code slot} from {@link #exportSlot} bytes (null: empty). */
+    public void restoreSlot(int slot, byte[] bytes) {
+        slotBatch[slot] = -1;
+        slotKeys[slot] = null;
+        if (bytes == null) {
+            return;
+        }
+        try {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            checkFormat(b.get(), "slot " + slot);
+            long batch = b.getLong();
+            int n = b.getInt();
+            if (n < 0 || (long) n * 8 != b.remaining() || slotOf(batch) != slot) {
+                throw new IllegalArgumentException("row shard ring slot " + slot + " of batch " + batch + " with " + n
+                        + " keys has " + b.remaining() + " bytes for them");
+            }
+            long[] keys = new long[n];
+            b.asLongBuffer().get(keys);
+            slotBatch[slot] = batch;
+            slotKeys[slot] = keys;
+            current = Math.max(current, batch);
+        } catch (BufferUnderflowException e) {
+            throw new IllegalArgumentException("row shard ring slot " + slot + " of " + bytes.length + " bytes is truncated", e);
+        }
+    }
+
+    /** The runner's state, the victims and the next to take. */
+    public byte[] exportState() {
+        byte[] r = runner.exportState();
+        ByteBuffer b = ByteBuffer.allocate(1 + 4 + r.length + 4 + 4 + 8 * victims.length);
+        b.put(STATE_FORMAT).putInt(r.length).put(r).putInt(nextVictim).putInt(victims.length);
+        for (long v : victims) {
+            b.putLong(v);
+        }
+        return b.array();
+    }
+
+    /** Restores {@link #exportState} bytes (null: none yet). */
+    public void restoreState(byte[] bytes) {
+        if (bytes == null) {
+            return;
+        }
+        try {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            checkFormat(b.get(), "state");
+            byte[] r = new byte[b.getInt()];
+            b.get(r);
+            runner.importState(r);
+            int next = b.getInt();
+            int n = b.getInt();
+            if (n < 0 || next < 0 || next > n || (long) n * 8 != b.remaining()) {
+                throw new IllegalArgumentException("row shard policy state lists " + n + " victims (next " + next + ") in "
+                        + b.remaining() + " bytes");
+            }
+            long[] v = new long[n];
+            b.asLongBuffer().get(v);
+            victims = v;
+            nextVictim = next;
+        } catch (BufferUnderflowException | NegativeArraySizeException e) {
+            throw new IllegalArgumentException("row shard policy state of " + bytes.length + " bytes is truncated", e);
+        }
+    }
+
+    private static void checkFormat(byte format, String what) {
+        if (format != STATE_FORMAT) {
+            throw new IllegalArgumentException("row shard policy " + what + " format " + (format & 0xFF)
+                    + " is not supported (this build reads " + STATE_FORMAT + ")");
+        }
+    }
+
+    private static long[] sorted(long[] keys) {
+        for (int i = 1; i < keys.length; i++) {
+            if (keys[i - 1] > keys[i]) {
+                long[] s = keys.clone();
+                Arrays.sort(s);
+                return s;
+            }
+        }
+        return keys;
+    }
+
+    /** The shard's rows as a pass sees them: rows not at rest are neither visited nor changed. */
+    private final class Guarded implements EmbeddingTable {
+        @Override
+        public int[] chunkWidths() {
+            return rows.chunkWidths();
+        }
+
+        @Override
+        public long rowCount() {
+            return rows.rowCount();
+        }
+
+        @Override
+        public long storedBytes() {
+            return rows.storedBytes();
+        }
+
+        @Override
+        public long rowBytes(int mask, Precision[] precisions) {
+            return rows.rowBytes(mask, precisions);
+        }
+
+        @Override
+        public void forEachRow(RowVisitor visitor) {
+            rows.forEachRow(row -> {
+                if (atRest(row.key())) {
+                    visitor.visit(row);
+                }
+            });
+        }
+
+        @Override
+        public int sampleUtilities(int chunk, int m, long seed, float[] out) {
+            return rows.sampleUtilities(chunk, m, seed, out);
+        }
+
+        @Override
+        public void pruneChunk(long key, int chunk) {
+            if (atRest(key)) {
+                rows.pruneChunk(key, chunk);
+                changes.accept(key);
+            }
+        }
+
+        @Override
+        public void allocateChunk(long key, int chunk, ChunkInit init) {
+            if (atRest(key)) {
+                rows.allocateChunk(key, chunk, init);
+                changes.accept(key);
+            }
+        }
+
+        @Override
+        public void setPrecision(long key, int chunk, Precision precision) {
+            if (atRest(key)) {
+                rows.setPrecision(key, chunk, precision);
+                changes.accept(key);
+            }
+        }
+
+        @Override
+        public void evictRow(long key) {
+            if (atRest(key)) {
+                rows.evictRow(key);
+                changes.accept(key);
+            }
+        }
+    }
+}
