@@ -15,8 +15,9 @@ import java.util.Arrays;
  * <pre>
  * request: u8 format=1 | u32 trainer | u64 batch | u16 stride | u64 push batch (-1: no push) | u64 push step
  *          | u32 n | n × u64 push key | n × u32 accesses | n × stride × f32 gradient | u32 m | m × u64 pull key
- * reply:   u8 format=3 | u32 shard | u32 trainer | u64 batch | u16 stride | u32 n | n × u64 key
+ * reply:   u8 format=4 | u32 shard | u32 trainer | u64 batch | u16 stride | u32 n | n × u64 key
  *          | n × (u32 length | length bytes: the row as the store encodes it, RowCodec; empty: not stored)
+ *          | u32 e | e × u64 key the shard evicted while it handled the request (format 3 had none)
  * </pre>
  * The leading byte names both the layout and the kind; a later layout takes a new number and this
  * build rejects numbers it does not know. A stride is D + 1 floats per key (D embedding values, then
@@ -35,13 +36,13 @@ public final class RowShardCodec {
     /** The leading byte of a request. */
     public static final byte FORMAT_REQUEST = 1;
     /** The leading byte of a reply. */
-    public static final byte FORMAT_REPLY = 3;
+    public static final byte FORMAT_REPLY = 4;
     /** The largest stride the u16 field carries. */
     public static final int MAX_STRIDE = 0xFFFF;
 
     /** The bytes of a request without keys: the header and both counts. */
     private static final int REQUEST_FIXED = 1 + 4 + 8 + 2 + 8 + 8 + 4 + 4;
-    private static final int REPLY_HEADER = 1 + 4 + 4 + 8 + 2 + 4;
+    private static final int REPLY_HEADER = 1 + 4 + 4 + 8 + 2 + 4 + 4;
 
     private RowShardCodec() {
     }
@@ -111,12 +112,14 @@ public final class RowShardCodec {
      * @param stride  the trainer's floats per key (D + 1), in [2, 65535], echoed
      * @param keys    the request's pull keys, strictly ascending
      * @param rows    per key, its encoded row; an empty array when the shard has no row for it
+     * @param evicted the keys the shard evicted while it handled the request, strictly ascending: the
+     *                trainer forgets its copies (the shard drops their gradients still in flight)
      * @throws IllegalArgumentException naming the field and value when any of that does not hold
      */
-    public record ShardReply(int shard, int trainer, long batch, int stride, long[] keys, byte[][] rows) {
+    public record ShardReply(int shard, int trainer, long batch, int stride, long[] keys, byte[][] rows, long[] evicted) {
 
         public ShardReply {
-            String error = replyError(shard, trainer, batch, stride, keys, rows);
+            String error = replyError(shard, trainer, batch, stride, keys, rows, evicted);
             if (error != null) {
                 throw new IllegalArgumentException("shard reply of shard " + shard + " to trainer " + trainer + ", batch "
                         + batch + ": " + error);
@@ -126,7 +129,13 @@ public final class RowShardCodec {
         @Override
         public boolean equals(Object o) {
             return o instanceof ShardReply r && shard == r.shard && trainer == r.trainer && batch == r.batch
-                    && stride == r.stride && Arrays.equals(keys, r.keys) && Arrays.deepEquals(rows, r.rows);
+                    && stride == r.stride && Arrays.equals(keys, r.keys) && Arrays.deepEquals(rows, r.rows)
+                    && Arrays.equals(evicted, r.evicted);
+        }
+
+        /** A reply that names no evicted key. */
+        public ShardReply(int shard, int trainer, long batch, int stride, long[] keys, byte[][] rows) {
+            this(shard, trainer, batch, stride, keys, rows, new long[0]);
         }
 
         @Override
@@ -137,7 +146,7 @@ public final class RowShardCodec {
         @Override
         public String toString() {
             return "ShardReply[shard " + shard + ", trainer " + trainer + ", batch " + batch + ", stride " + stride + ", "
-                    + keys.length + " keys]";
+                    + keys.length + " keys, " + evicted.length + " evicted]";
         }
     }
 
@@ -166,12 +175,14 @@ public final class RowShardCodec {
         for (byte[] row : r.rows()) {
             rowBytes += 4 + row.length;
         }
-        ByteBuffer b = ByteBuffer.allocate(size(REPLY_HEADER, 8L * n + rowBytes));
+        ByteBuffer b = ByteBuffer.allocate(size(REPLY_HEADER, 8L * n + rowBytes + 8L * r.evicted().length));
         b.put(FORMAT_REPLY).putInt(r.shard()).putInt(r.trainer()).putLong(r.batch()).putShort((short) r.stride()).putInt(n);
         putLongs(b, r.keys());
         for (byte[] row : r.rows()) {
             b.putInt(row.length).put(row);
         }
+        b.putInt(r.evicted().length);
+        putLongs(b, r.evicted());
         return b.array();
     }
 
@@ -200,7 +211,7 @@ public final class RowShardCodec {
      * @throws MalformedShardRecordException naming the offset and field of what is wrong
      */
     public static ShardRequest decodeRequest(byte[] value) {
-        Reader r = new Reader(value, FORMAT_REQUEST, "request");
+        ShardRecordReader r = new ShardRecordReader(value, FORMAT_REQUEST, "request");
         int trainer = r.nonNegativeInt("trainer");
         long batch = r.nonNegativeLong("batch");
         int stride = r.stride();
@@ -250,7 +261,7 @@ public final class RowShardCodec {
      * @throws MalformedShardRecordException naming the offset and field of what is wrong
      */
     public static ShardReply decodeReply(byte[] value) {
-        Reader r = new Reader(value, FORMAT_REPLY, "reply");
+        ShardRecordReader r = new ShardRecordReader(value, FORMAT_REPLY, "reply");
         int shard = r.nonNegativeInt("shard");
         int trainer = r.nonNegativeInt("trainer");
         long batch = r.nonNegativeLong("batch");
@@ -263,116 +274,9 @@ public final class RowShardCodec {
             r.b.get(rows[i]);
             r.skip(rows[i].length);
         }
+        long[] evicted = r.ascendingKeys("evicted keys", r.count("evicted count", 8));
         r.end();
-        return new ShardReply(shard, trainer, batch, stride, keys, rows);
-    }
-
-    /** Reads the fixed-width fields of one record; every failure says where. */
-    private static final class Reader {
-        final ByteBuffer b;
-        final String kind;
-        int pos;
-
-        Reader(byte[] value, byte format, String kind) {
-            this.kind = kind;
-            if (value == null || value.length == 0) {
-                throw new MalformedShardRecordException(RejectReason.EMPTY, 0, "shard " + kind, "the record value is empty");
-            }
-            int f = value[0] & 0xFF;
-            if (f != format) {
-                throw new MalformedShardRecordException(RejectReason.UNKNOWN_VERSION, 0, "format byte", "shard " + kind
-                        + " format " + f + " is not supported (this build reads " + format + ")");
-            }
-            this.b = ByteBuffer.wrap(value);
-            this.pos = 1;
-            b.position(1);
-        }
-
-        MalformedShardRecordException bad(int at, String field, String detail) {
-            return new MalformedShardRecordException(RejectReason.BAD_SYNTAX, at, field, detail);
-        }
-
-        private void need(int bytes, String field) {
-            if (b.remaining() < bytes) {
-                throw new MalformedShardRecordException(RejectReason.TRUNCATED, pos, field, "the shard " + kind + " ends after "
-                        + b.limit() + " bytes, " + bytes + " needed here and " + b.remaining() + " left");
-            }
-        }
-
-        void skip(int bytes) {
-            pos += bytes;
-            b.position(pos);
-        }
-
-        long u64(String field) {
-            need(8, field);
-            pos += 8;
-            return b.getLong();
-        }
-
-        int nonNegativeInt(String field) {
-            need(4, field);
-            int at = pos;
-            pos += 4;
-            int v = b.getInt();
-            if (v < 0) {
-                throw bad(at, field, Integer.toUnsignedString(v) + " is beyond 2^31 - 1");
-            }
-            return v;
-        }
-
-        long nonNegativeLong(String field) {
-            int at = pos;
-            long v = u64(field);
-            if (v < 0) {
-                throw bad(at, field, v + " is negative");
-            }
-            return v;
-        }
-
-        int stride() {
-            need(2, "stride");
-            int at = pos;
-            pos += 2;
-            int v = b.getShort() & 0xFFFF;
-            if (v < 2) {
-                throw bad(at, "stride", v + " is below 2 (D + 1 floats per key, D >= 1)");
-            }
-            return v;
-        }
-
-        /** A u32 count of items of {@code itemBytes} each, at most what the remaining bytes hold. */
-        int count(String field, long itemBytes) {
-            need(4, field);
-            int at = pos;
-            pos += 4;
-            long n = b.getInt() & 0xFFFFFFFFL;
-            if (n * itemBytes > b.remaining()) {
-                throw new MalformedShardRecordException(RejectReason.TRUNCATED, at, field, n + " items of " + itemBytes
-                        + " bytes need " + n * itemBytes + " bytes, " + b.remaining() + " left");
-            }
-            return (int) n;
-        }
-
-        long[] ascendingKeys(String field, int n) {
-            long[] keys = new long[n];
-            int at = pos;
-            b.asLongBuffer().get(keys);
-            skip(8 * n);
-            int bad = firstUnordered(keys);
-            if (bad >= 0) {
-                throw bad(at + 8 * bad, field + "[" + bad + "]", keys[bad] + " does not follow " + keys[bad - 1]
-                        + " (keys must be strictly ascending)");
-            }
-            return keys;
-        }
-
-        void end() {
-            if (b.hasRemaining()) {
-                throw new MalformedShardRecordException(RejectReason.TRAILING_BYTES, pos, "end of the shard " + kind,
-                        b.remaining() + " bytes after the end of the record");
-            }
-        }
+        return new ShardReply(shard, trainer, batch, stride, keys, rows, evicted);
     }
 
     // ---- checks shared by the records and the decoders -------------------------------------------
@@ -419,7 +323,8 @@ public final class RowShardCodec {
         return null;
     }
 
-    private static String replyError(int shard, int trainer, long batch, int stride, long[] keys, byte[][] rows) {
+    private static String replyError(int shard, int trainer, long batch, int stride, long[] keys, byte[][] rows,
+                                     long[] evicted) {
         if (shard < 0) {
             return "shard " + shard + " is negative";
         }
@@ -427,8 +332,8 @@ public final class RowShardCodec {
         if (error != null) {
             return error;
         }
-        if (keys == null || rows == null) {
-            return "keys and rows must not be null (use empty arrays)";
+        if (keys == null || rows == null || evicted == null) {
+            return "keys, rows and evicted keys must not be null (use empty arrays)";
         }
         if (rows.length != keys.length) {
             return keys.length + " keys need " + keys.length + " rows, got " + rows.length;
@@ -438,7 +343,8 @@ public final class RowShardCodec {
                 return "row " + i + " is null (an empty array: not stored)";
             }
         }
-        return keysError("keys", keys);
+        error = keysError("keys", keys);
+        return error != null ? error : keysError("evicted keys", evicted);
     }
 
     private static String headerError(int trainer, long batch, int stride) {
@@ -461,7 +367,7 @@ public final class RowShardCodec {
     }
 
     /** The first index whose key is not above the one before it, or -1. */
-    private static int firstUnordered(long[] keys) {
+    static int firstUnordered(long[] keys) {
         for (int i = 1; i < keys.length; i++) {
             if (keys[i] <= keys[i - 1]) {
                 return i;

@@ -67,12 +67,14 @@ class RowShardCodecTest {
     @Test
     void shouldRoundTripReplies() {
         ShardReply[] replies = {new ShardReply(1, 2, 9L, 3, new long[] {-1L, 6L}, new byte[][] {{1, 2, 3}, {}}),
+            new ShardReply(1, 2, 9L, 3, new long[] {6L}, new byte[][] {{}}, new long[] {Long.MIN_VALUE, 6L, 9L}),
             new ShardReply(0, 0, 0L, 2, NONE, new byte[0][]), new ShardReply(65_000, Integer.MAX_VALUE, Long.MAX_VALUE,
                 RowShardCodec.MAX_STRIDE, new long[] {3L}, new byte[][] {new byte[70_000]})};
         for (ShardReply r : replies) {
             byte[] bytes = RowShardCodec.encode(r);
             assertThat(bytes[0]).isEqualTo(RowShardCodec.FORMAT_REPLY);
-            assertThat(bytes).hasSize(23 + r.keys().length * 12 + Arrays.stream(r.rows()).mapToInt(x -> x.length).sum());
+            assertThat(bytes).hasSize(27 + r.keys().length * 12 + Arrays.stream(r.rows()).mapToInt(x -> x.length).sum()
+                    + 8 * r.evicted().length);
             assertThat(RowShardCodec.decodeReply(bytes)).as(r.toString()).isEqualTo(r);
         }
     }
@@ -123,7 +125,13 @@ class RowShardCodecTest {
         rejects(null, RejectReason.EMPTY, "offset 0", "empty");
         rejects(new byte[0], RejectReason.EMPTY, "offset 0", "empty");
         byte[] reply = RowShardCodec.encode(new ShardReply(0, 0, 0L, 2, NONE, new byte[0][]));
-        rejects(reply, RejectReason.UNKNOWN_VERSION, "format byte at offset 0", "format 3 is not supported");
+        rejects(reply, RejectReason.UNKNOWN_VERSION, "format byte at offset 0", "format 4 is not supported");
+        byte[] older = reply.clone();
+        older[0] = 3; // a reply of the format before evicted keys: read no more
+        assertThatThrownBy(() -> RowShardCodec.decodeReply(older)).isInstanceOf(MalformedShardRecordException.class)
+                .hasMessageContaining("format 3 is not supported (this build reads 4)");
+        assertThatThrownBy(() -> new ShardReply(0, 0, 0L, 2, NONE, new byte[0][], new long[] {2L, 1L}))
+                .hasMessageContaining("evicted keys[1] = 1");
         byte[] bytes = RowShardCodec.encode(full());
         for (int len = 1; len < bytes.length; len++) { // every prefix is truncated, and says so
             rejects(Arrays.copyOf(bytes, len), RejectReason.TRUNCATED, "offset", "left");

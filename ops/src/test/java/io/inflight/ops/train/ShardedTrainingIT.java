@@ -22,6 +22,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -119,6 +121,38 @@ class ShardedTrainingIT {
             assertThat(models).containsExactly(0);
             assertThat(served.rows()).isPositive();
             assertThat(served.denseVersion()).isEqualTo(42 + 32);
+        });
+    }
+
+    @Test
+    void shouldHoldTheBudgetAtTheRowShardsFromTheCommandLine() throws Exception {
+        ItFixtures.onBroker("sharded-budget", (dir, broker) -> {
+            OneModelStreams.produce(broker, "shb", 2, EVENTS, MALFORMED);
+            long budget = 100_000;
+            CliRun r = CliRun.of("train", "-b", broker.bootstrapServers(), "--until-caught-up", "--set",
+                    "inflight.topic.prefix=shb", "--set", "inflight.application.id=shb-trainer", "--set",
+                    "inflight.state.dir=" + dir.resolve("state"), "--set", "inflight.model.fields=f0,f1,f2,f3,f4,f5,f6,f7",
+                    "--set", "inflight.train.batch.size=48", "--set", "inflight.topology.shards=2",
+                    "--set", "inflight.policy.mode=adaembed", "--set", "inflight.policy.budget.bytes=" + budget,
+                    "--set", "inflight.policy.interval.steps=10");
+            assertThat(r.rc()).as(r.all()).isZero();
+            assertThat(r.out()).contains("scored 2,000 events");
+            // the summary reads the two shards' tables (where the rows are): under the budget, with rows evicted
+            String summary = r.out().substring(r.out().lastIndexOf("scored 2,000 events"));
+            Matcher table = Pattern.compile("table ([0-9.]+) kB \\(budget 100\\.0 kB\\)").matcher(summary);
+            assertThat(table.find()).as(r.out()).isTrue();
+            assertThat(Double.parseDouble(table.group(1)) * 1000).isPositive().isLessThanOrEqualTo(budget);
+            Matcher rows = Pattern.compile("rows ([0-9,]+), by chunks.* evicted ([0-9,]+)").matcher(summary);
+            assertThat(rows.find()).as(r.out()).isTrue();
+            long stored = Long.parseLong(rows.group(1).replace(",", ""));
+            assertThat(Long.parseLong(rows.group(2).replace(",", ""))).as("rows evicted: %s", r.out()).isPositive();
+            // the shards published what they evicted: a replica holds the rows the shards hold
+            Map<String, String> raw = OneModelIT.settings(broker, "shb", "shb-trainer", dir.resolve("state"),
+                    InflightConfig.MODELS_ONE);
+            raw.put(InflightConfig.BATCH_SIZE, "48");
+            ServingModel served = new ServingModel(InflightConfig.parse(raw).batchSettings(), BatchModels::create);
+            OneModelStreams.readAll(broker, "shb.model-updates", rec -> served.apply(rec.key(), rec.value()));
+            assertThat(served.rows()).isEqualTo(stored);
         });
     }
 

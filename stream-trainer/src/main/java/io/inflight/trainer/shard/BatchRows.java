@@ -25,8 +25,9 @@ import java.util.Map;
  * <p>{@link #prime} takes in a batch's replies (rows the cache does not hold); {@link #evict} after
  * each batch drops the rows least recently updated beyond {@code cacheRows}, never one updated by the
  * last W batches (its shard copy lacks updates still travelling). Several scatters for one batch (its
- * events trained one at a time after the batch failed) add up into one push. Without policies: no
- * shared rows, no row masks, every row starts whole. One thread.
+ * events trained one at a time after the batch failed) add up into one push. The trainer runs no
+ * policies (its shards may: {@link ShardPolicies}; a row they pruned or re-quantized arrives so and is
+ * updated so): no shared rows, new rows start whole. One thread.
  */
 public class BatchRows implements RowAccess {
 
@@ -63,6 +64,7 @@ public class BatchRows implements RowAccess {
     private long batch;
     private long cachedReads;
     private long replyLagMax;
+    private long forgotten;
     /** Per key scattered since the last {@link #takePush}: its accesses and summed gradients. */
     private final Map<Long, float[]> grads = new HashMap<>();
     private final Map<Long, Integer> accesses = new HashMap<>();
@@ -110,6 +112,11 @@ public class BatchRows implements RowAccess {
         return replyLagMax;
     }
 
+    /** Cached rows dropped because their shard evicted them, since creation. */
+    public long forgotten() {
+        return forgotten;
+    }
+
     /** The window cache itself: what the trainer holds of the table (read it, do not change it). */
     public EmbeddingStore cache() {
         return cache;
@@ -128,10 +135,20 @@ public class BatchRows implements RowAccess {
     /**
      * Batch {@code batch} is next: of its keys {@code pulled[s]} (ascending) shard s answered the
      * encoded rows {@code rows[s]} (empty: the shard has none); those the cache does not hold are
-     * taken in (the cached copy of the others is as recent, or more).
+     * taken in (the cached copy of the others is as recent, or more). The rows shard s evicted while
+     * it answered ({@code evicted[s]}) leave the cache first: the shard forgot them, with the
+     * gradients of theirs still in flight.
      */
-    public void prime(long batch, long[][] pulled, byte[][][] rows) {
+    public void prime(long batch, long[][] pulled, byte[][][] rows, long[][] evicted) {
         this.batch = batch;
+        for (long[] keys : evicted) {
+            for (long key : keys) {
+                if (lastTouch.remove(key) != null) {
+                    cache.evictRow(key);
+                    forgotten++;
+                }
+            }
+        }
         for (int s = 0; s < pulled.length; s++) {
             for (int i = 0; i < pulled[s].length; i++) {
                 long key = pulled[s][i];

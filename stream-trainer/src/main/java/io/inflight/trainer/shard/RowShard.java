@@ -6,6 +6,7 @@ import io.inflight.topics.RowShardCodec.ShardReply;
 import io.inflight.topics.RowShardCodec.ShardRequest;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -43,6 +44,7 @@ public final class RowShard {
     private long duplicatePushes;
     private long failedPushes;
     private long failedPasses;
+    private long droppedGradients;
     private String lastFailure;
     /** The shard's policies, or null (none). */
     private ShardPolicies policies;
@@ -118,7 +120,8 @@ public final class RowShard {
             byte[] row = rows.encodedRow(keys[i]);
             out[i] = row == null ? NOT_STORED : row;
         }
-        return new ShardReply(shard, r.trainer(), r.batch(), r.stride(), keys, out);
+        return new ShardReply(shard, r.trainer(), r.batch(), r.stride(), keys, out,
+                policies == null ? new long[0] : policies.endRequest());
     }
 
     private void checkOwned(ShardRequest r, long[] keys, String what) {
@@ -137,8 +140,30 @@ public final class RowShard {
             return;
         }
         boolean applied = false;
+        long[] keys = r.pushKeys();
+        int[] accesses = r.pushAccesses();
+        float[] grads = r.pushGrads();
+        long[] gone = policies == null ? null : policies.evictedSince(r.pushBatch());
+        if (gone != null) { // rows evicted since this batch read them: both sides forgot them and their updates
+            int stride = r.stride();
+            int n = 0;
+            keys = keys.clone();
+            accesses = accesses.clone();
+            grads = grads.clone();
+            for (int i = 0; i < keys.length; i++) {
+                if (Arrays.binarySearch(gone, keys[i]) >= 0) {
+                    droppedGradients++;
+                    continue;
+                }
+                keys[n] = keys[i];
+                accesses[n] = accesses[i];
+                System.arraycopy(grads, i * stride, grads, n * stride, stride);
+                n++;
+            }
+            keys = Arrays.copyOf(keys, n);
+        }
         try {
-            rows.scatter(r.pushKeys(), r.pushAccesses(), r.pushKeys().length, r.pushGrads(), r.pushStep());
+            rows.scatter(keys, accesses, keys.length, grads, r.pushStep());
             appliedPushes++;
             applied = true;
         } catch (IllegalArgumentException | StoreException e) {
@@ -181,6 +206,11 @@ public final class RowShard {
     /** Pushes the store refused (skipped; their pulls were answered). */
     public long failedPushes() {
         return failedPushes;
+    }
+
+    /** Pushed row gradients dropped because their row was evicted after the batch read it. */
+    public long droppedGradients() {
+        return droppedGradients;
     }
 
     /** Policy passes that failed (skipped; training went on). */

@@ -22,15 +22,18 @@ import java.util.stream.Collectors;
  * add up to it), and between passes the budget held at every request by evicting the rows the last
  * pass found least useful ({@link #afterPush}).
  *
- * <p><b>One writer.</b> The trainer's window cache ({@link BatchRows}) holds the rows of the last W
- * batches and applies their updates itself; a shard must not change those rows under it. So a
- * shard changes (evicts, prunes, re-quantizes) only rows <em>at rest</em>: rows that no request of
- * the last W batches pulled ({@link #pulled}, a ring of the recent requests' keys). Such a row's
- * last push has reached the shard (batch b's push travels with request b + W), the trainer's cache
- * has dropped it before it reads the row again (with policies at the shards it keeps the window's
- * rows only), and no reply in flight holds it: the next read is a reply the shard gives after the
- * change. Shard and cache never disagree, and what a shard does depends only on the requests it
- * read, so a replay from the same requests does the same.
+ * <p><b>Shard and cache agree.</b> The trainer's window cache ({@link BatchRows}) holds the rows of
+ * the last W batches and applies their updates itself. A pass changes (evicts, prunes, re-quantizes)
+ * only rows <em>at rest</em>: rows that no request of the last W batches pulled ({@link #pulled}, a
+ * ring of the recent requests' keys). Such a row's last push has reached the shard (batch b's push
+ * travels with request b + W), the trainer's cache has dropped it before it reads the row again
+ * (with policies at the shards it keeps the window's rows only), and no reply in flight holds it.
+ * To hold the budget after every request, a shard may also evict a row in flight: it names it in
+ * that request's reply ({@link #endRequest}), the trainer drops its copy before it trains that
+ * batch, and the shard drops the row's gradients of the batches that read it before the eviction
+ * ({@link #evictedSince}): both forget the row and its updates in flight, and a later read starts
+ * it afresh on both sides. What a shard does depends only on the requests it read, so a replay
+ * from the same requests does the same.
  *
  * <p>Modes: those whose decisions are passes over stored rows ({@link #SUPPORTED}); admission,
  * growth and shared hashed rows act in the trainer's step and need the rows there. AdaEmbed's rows
@@ -46,8 +49,11 @@ public final class ShardPolicies {
             PolicyMode.FIITED_MANUAL, PolicyMode.FIITED_ADAPTIVE, PolicyMode.PRECISION);
     /** Ring slots: the largest window ({@code inflight.topology.shard.window} at most 256). */
     public static final int SLOTS = 256;
-    /** The leading byte of {@link #exportState()}'s and {@link #exportSlot}'s bytes. */
+    /** The leading byte of {@link #exportState()}'s bytes. */
     static final byte STATE_FORMAT = 1;
+    /** The leading byte of {@link #exportSlot}'s bytes (1 had no evicted keys). */
+    static final byte SLOT_FORMAT = 2;
+    private static final long[] NONE = new long[0];
 
     private final EmbeddingRows rows;
     private final PolicyRunner runner;
@@ -56,6 +62,11 @@ public final class ShardPolicies {
     /** Per slot ({@code batch mod SLOTS}): the request's batch (-1: none) and its keys, ascending. */
     private final long[] slotBatch = new long[SLOTS];
     private final long[][] slotKeys = new long[SLOTS][];
+    /** Per slot, the keys its request evicted, ascending. */
+    private final long[][] slotEvicted = new long[SLOTS][];
+    /** The keys evicted while the current request is handled. */
+    private long[] evicting = new long[64];
+    private int evictingCount;
     /** The rows the last pass found least useful, least first, and the next to take. */
     private long[] victims = new long[0];
     private int nextVictim;
@@ -66,6 +77,7 @@ public final class ShardPolicies {
     private boolean changed;
     private long passes;
     private long victimEvictions;
+    private long passEvictions;
     private long overBudget;
     private long peakBytes;
     private PassReport lastPass;
@@ -125,41 +137,95 @@ public final class ShardPolicies {
     /** Request {@code batch} pulled {@code keys}: they are not at rest for the next W batches. */
     public void pulled(long batch, long[] keys) {
         current = batch;
-        int slot = (int) Math.floorMod(batch, (long) SLOTS);
+        int slot = slotOf(batch);
         slotBatch[slot] = batch;
         slotKeys[slot] = sorted(keys);
+        slotEvicted[slot] = NONE;
+        evictingCount = 0;
+    }
+
+    /**
+     * The current request is handled: the keys it evicted, ascending, to be named in its reply (the
+     * trainer forgets its copies before it trains the batch).
+     */
+    public long[] endRequest() {
+        long[] keys = NONE;
+        if (evictingCount > 0) {
+            keys = Arrays.copyOf(evicting, evictingCount);
+            Arrays.sort(keys);
+        }
+        evictingCount = 0;
+        slotEvicted[slotOf(current)] = keys;
+        return keys;
+    }
+
+    /**
+     * The keys evicted by requests after batch {@code pushBatch} up to the current one, ascending, or
+     * null when none: batch {@code pushBatch} read them before they went, so their gradients in its
+     * push are of rows the shard and the trainer forgot.
+     */
+    public long[] evictedSince(long pushBatch) {
+        long[] out = null;
+        for (int s = 0; s < SLOTS; s++) {
+            if (slotBatch[s] > pushBatch && slotBatch[s] <= current && slotEvicted[s] != null && slotEvicted[s].length > 0) {
+                long[] e = slotEvicted[s];
+                out = out == null ? e.clone() : concat(out, e);
+            }
+        }
+        if (out != null) {
+            Arrays.sort(out);
+        }
+        return out;
+    }
+
+    private static long[] concat(long[] a, long[] b) {
+        long[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    /** Evicts row {@code key} if stored, noting it for the reply; whether it was. */
+    private boolean evict(long key) {
+        long before = rows.storedBytes();
+        rows.evictRow(key);
+        if (rows.storedBytes() >= before) {
+            return false;
+        }
+        if (evictingCount == evicting.length) {
+            evicting = Arrays.copyOf(evicting, evictingCount * 2);
+        }
+        evicting[evictingCount++] = key;
+        changes.accept(key);
+        return true;
     }
 
     /**
      * After the push of the request of batch {@code batch} was applied, {@code step} batches having
-     * been trained: a pass when one is due; else, over the budget, the last pass's victims evicted
-     * (those at rest) down to halfway between the pass's target and the budget, and a pass when they
-     * do not reach it (at most one per W batches).
+     * been trained: a pass when one is due (over rows at rest); then, over the budget, the least
+     * useful rows the last pass found evicted (in flight or not) down to halfway between the pass's
+     * target and the budget, and when they do not reach it the least useful rows now, down to the
+     * target. The budget holds after every request.
      *
      * @return the pass's report, or null when none ran
      */
     public PassReport afterPush(long batch, long step) {
         current = batch;
+        PassReport r = runner.isPassDue(step) ? pass(step) : null;
         long budget = runner.tableBudgetBytes();
-        if (runner.isPassDue(step)) {
-            return pass(step);
-        }
         if (budget > 0 && rows.storedBytes() > budget) {
             long target = runner.budget().targetBytes();
             evictVictims(target + (budget - target) / 2);
-            if (rows.storedBytes() > budget && step - lastPassStep() >= window) {
-                return pass(step);
+            if (rows.storedBytes() > budget) { // the last pass's victims ran out
+                pickVictims(rows.storedBytes() - target + (budget - target));
+                evictVictims(target);
             }
+            changed = true;
         }
         peakBytes = Math.max(peakBytes, rows.storedBytes());
         if (budget > 0 && rows.storedBytes() > budget) {
             overBudget++;
         }
-        return null;
-    }
-
-    private long lastPassStep() {
-        return lastPass == null ? Long.MIN_VALUE / 2 : lastPass.step();
+        return r;
     }
 
     private PassReport pass(long step) {
@@ -167,13 +233,13 @@ public final class ShardPolicies {
         try {
             PassReport r = runner.runPass(guarded, step);
             passes++;
+            passEvictions += r.rowsEvicted();
             lastPass = r;
-            pickVictims();
-            changed = true;
-            peakBytes = Math.max(peakBytes, rows.storedBytes());
-            if (runner.tableBudgetBytes() > 0 && rows.storedBytes() > runner.tableBudgetBytes()) {
-                overBudget++;
+            long budget = runner.tableBudgetBytes();
+            if (budget > 0) {
+                pickVictims(2 * Math.max(1, budget - runner.budget().targetBytes()));
             }
+            changed = true;
             return r;
         } finally {
             busy = null;
@@ -218,18 +284,12 @@ public final class ShardPolicies {
     }
 
     /**
-     * The rows at rest, least useful first (a row's utility: its chunks' highest), as many as hold
-     * twice the bytes between the budget and the pass's target: what the requests until the next
-     * pass may evict.
+     * The stored rows least useful first (a row's utility: its chunks' highest), as many as hold
+     * {@code want} bytes: what the requests until the next pass may evict.
      */
-    private void pickVictims() {
-        victims = new long[0];
+    private void pickVictims(long want) {
+        victims = NONE;
         nextVictim = 0;
-        long budget = runner.tableBudgetBytes();
-        if (budget <= 0) {
-            return;
-        }
-        long want = 2 * Math.max(1, budget - runner.budget().targetBytes());
         int n = (int) Math.min(Integer.MAX_VALUE - 8, rows.rowCount());
         long[] keys = new long[n];
         long[] order = new long[n];
@@ -237,7 +297,7 @@ public final class ShardPolicies {
         int k = rows.chunkWidths().length;
         Precision[] precisions = new Precision[k];
         int[] count = {0};
-        guarded.forEachRow(row -> {
+        rows.forEachRow(row -> {
             int i = count[0];
             if (i >= keys.length) {
                 return;
@@ -272,15 +332,8 @@ public final class ShardPolicies {
 
     private void evictVictims(long downTo) {
         while (nextVictim < victims.length && rows.storedBytes() > downTo) {
-            long key = victims[nextVictim++];
-            changed = true;
-            if (atRest(key)) {
-                long before = rows.storedBytes();
-                rows.evictRow(key);
-                if (rows.storedBytes() < before) {
-                    victimEvictions++;
-                    changes.accept(key);
-                }
+            if (evict(victims[nextVictim++])) {
+                victimEvictions++;
             }
         }
     }
@@ -293,6 +346,11 @@ public final class ShardPolicies {
     /** Rows evicted between passes to hold the budget, since this object was made. */
     public long victimEvictions() {
         return victimEvictions;
+    }
+
+    /** Rows evicted by passes and between them, since this object was made. */
+    public long rowsEvicted() {
+        return passEvictions + victimEvictions;
     }
 
     /** Requests after which the rows were above the budget (the window's rows alone held more). */
@@ -322,14 +380,23 @@ public final class ShardPolicies {
         return (int) Math.floorMod(batch, (long) SLOTS);
     }
 
-    /** Slot {@code slot}: {@code u8 format | u64 batch | u32 n | n × u64 key}, or null when empty. */
+    /**
+     * Slot {@code slot}: {@code u8 format=2 | u64 batch | u32 n | n × u64 pulled key | u32 e | e × u64
+     * evicted key}, or null when empty.
+     */
     public byte[] exportSlot(int slot) {
         if (slotBatch[slot] < 0) {
             return null;
         }
         long[] keys = slotKeys[slot];
-        ByteBuffer b = ByteBuffer.allocate(13 + 8 * keys.length).put(STATE_FORMAT).putLong(slotBatch[slot]).putInt(keys.length);
+        long[] evicted = slotEvicted[slot] == null ? NONE : slotEvicted[slot];
+        ByteBuffer b = ByteBuffer.allocate(17 + 8 * (keys.length + evicted.length)).put(SLOT_FORMAT)
+                .putLong(slotBatch[slot]).putInt(keys.length);
         for (long k : keys) {
+            b.putLong(k);
+        }
+        b.putInt(evicted.length);
+        for (long k : evicted) {
             b.putLong(k);
         }
         return b.array();
@@ -339,26 +406,39 @@ public final class ShardPolicies {
     public void restoreSlot(int slot, byte[] bytes) {
         slotBatch[slot] = -1;
         slotKeys[slot] = null;
+        slotEvicted[slot] = null;
         if (bytes == null) {
             return;
         }
         try {
             ByteBuffer b = ByteBuffer.wrap(bytes);
-            checkFormat(b.get(), "slot " + slot);
+            checkFormat(b.get(), SLOT_FORMAT, "slot " + slot);
             long batch = b.getLong();
-            int n = b.getInt();
-            if (n < 0 || (long) n * 8 != b.remaining() || slotOf(batch) != slot) {
-                throw new IllegalArgumentException("row shard ring slot " + slot + " of batch " + batch + " with " + n
-                        + " keys has " + b.remaining() + " bytes for them");
+            long[] keys = longs(b, slot, batch);
+            long[] evicted = longs(b, slot, batch);
+            if (b.hasRemaining() || slotOf(batch) != slot) {
+                throw new IllegalArgumentException("row shard ring slot " + slot + " of batch " + batch + " has "
+                        + b.remaining() + " bytes after its keys");
             }
-            long[] keys = new long[n];
-            b.asLongBuffer().get(keys);
             slotBatch[slot] = batch;
             slotKeys[slot] = keys;
+            slotEvicted[slot] = evicted;
             current = Math.max(current, batch);
         } catch (BufferUnderflowException e) {
             throw new IllegalArgumentException("row shard ring slot " + slot + " of " + bytes.length + " bytes is truncated", e);
         }
+    }
+
+    private static long[] longs(ByteBuffer b, int slot, long batch) {
+        int n = b.getInt();
+        if (n < 0 || (long) n * 8 > b.remaining()) {
+            throw new IllegalArgumentException("row shard ring slot " + slot + " of batch " + batch + " lists " + n
+                    + " keys in " + b.remaining() + " bytes");
+        }
+        long[] keys = new long[n];
+        b.asLongBuffer().get(keys);
+        b.position(b.position() + 8 * n);
+        return keys;
     }
 
     /** The runner's state, the victims and the next to take. */
@@ -379,7 +459,7 @@ public final class ShardPolicies {
         }
         try {
             ByteBuffer b = ByteBuffer.wrap(bytes);
-            checkFormat(b.get(), "state");
+            checkFormat(b.get(), STATE_FORMAT, "state");
             byte[] r = new byte[b.getInt()];
             b.get(r);
             runner.importState(r);
@@ -398,10 +478,10 @@ public final class ShardPolicies {
         }
     }
 
-    private static void checkFormat(byte format, String what) {
-        if (format != STATE_FORMAT) {
+    private static void checkFormat(byte format, byte expected, String what) {
+        if (format != expected) {
             throw new IllegalArgumentException("row shard policy " + what + " format " + (format & 0xFF)
-                    + " is not supported (this build reads " + STATE_FORMAT + ")");
+                    + " is not supported (this build reads " + expected + ")");
         }
     }
 
@@ -479,8 +559,7 @@ public final class ShardPolicies {
         @Override
         public void evictRow(long key) {
             if (atRest(key)) {
-                rows.evictRow(key);
-                changes.accept(key);
+                evict(key);
             }
         }
     }

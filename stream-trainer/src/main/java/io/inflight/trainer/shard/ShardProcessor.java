@@ -15,6 +15,8 @@ import io.inflight.topics.RowShardCodec.ShardRequest;
 import io.inflight.trainer.topology.ChangedRowRecords;
 import io.inflight.trainer.topology.DeadLetters;
 import io.inflight.trainer.topology.Faults;
+import io.inflight.trainer.topology.TableStats;
+import io.inflight.trainer.topology.TrainerTasks;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Optional;
@@ -68,6 +70,8 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
     public static final String POLICY_KEY = "policy";
     /** The prefix of the keys of the policies' ring slots ({@link ShardPolicies#exportSlot}), followed by the slot. */
     public static final String PULLS_KEY = "pulls-";
+    /** How often calls from other threads ({@link TrainerTasks#tableStats}) are served. */
+    private static final Duration SERVE_EVERY = Duration.ofMillis(50);
     /** Policy settings of mode none. */
     private static final PolicySettings NO_POLICY = PolicySettings.defaults().with(PolicySettings.MODE, "none");
     /** Room for a record's framing beside its value and 4-byte key. */
@@ -90,6 +94,7 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
     private KeyValueStore<String, byte[]> progress;
     private RowShard shard;
     private int maxRecordBytes;
+    private TrainerTasks.ShardHandle tasks;
 
     /**
      * @param shards         S, the number of shards (the partitions of the requests topic)
@@ -205,6 +210,12 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
             throw new IllegalStateException("task " + context.taskId() + ", store " + progressStore + ": " + e.getMessage(), e);
         }
         this.maxRecordBytes = DeadLetters.maxRecordBytes(context.appConfigs());
+        long restoredRows = rows.store().rowCount();
+        this.tasks = TrainerTasks.registerShard(context.applicationId(), partition, rows.store(), () -> {
+            ShardPolicies p = shard.policies();
+            return TableStats.ofShard(rows.store(), restoredRows, p == null ? 0 : p.passes(), p == null ? 0 : p.rowsEvicted());
+        });
+        context.schedule(SERVE_EVERY, PunctuationType.WALL_CLOCK_TIME, t -> tasks.serve());
         if (modelUpdatesSink != null && publishIntervalMs > 0) {
             context.schedule(Duration.ofMillis(publishIntervalMs), PunctuationType.WALL_CLOCK_TIME, this::publish);
         }
@@ -218,6 +229,14 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
         }
         ChangedRowRecords.visit(rows, 0, (key, value) -> context.forward(new Record<>(key, value, ts), modelUpdatesSink));
         rows.clearChanged();
+    }
+
+    @Override
+    public void close() {
+        if (tasks != null) {
+            tasks.close();
+            tasks = null;
+        }
     }
 
     /** The shard this task runs (valid after init). */

@@ -64,10 +64,13 @@ public final class ShardedRows extends BatchRows {
         long[][] pull = RowShards.split(keys, null, null, count, stride(), shards()).keys();
         Push push = pushes.remove(b - window());
         byte[][][] rows = new byte[shards()][][];
+        long[][] evicted = new long[shards()][];
         for (int s = 0; s < shards(); s++) {
-            rows[s] = send(s, b, push == null ? -1 : b - window(), push, pull[s]);
+            ShardReply reply = send(s, b, push == null ? -1 : b - window(), push, pull[s]);
+            rows[s] = reply.rows();
+            evicted[s] = reply.evicted();
         }
-        prime(b, pull, rows);
+        prime(b, pull, rows, evicted);
         super.gather(keys, count, out);
     }
 
@@ -82,8 +85,8 @@ public final class ShardedRows extends BatchRows {
         }
     }
 
-    /** One request to shard {@code s} and its reply's rows. */
-    private byte[][] send(int s, long b, long pushBatch, Push push, long[] pull) {
+    /** One request to shard {@code s} and its reply. */
+    private ShardReply send(int s, long b, long pushBatch, Push push, long[] pull) {
         ShardRequest request = push == null ? Push.pullOnly(trainer, b, stride(), pull)
                 : push.request(trainer, b, stride(), pushBatch, s, pull);
         byte[] bytes = RowShardCodec.encode(request);
@@ -95,7 +98,7 @@ public final class ShardedRows extends BatchRows {
         if (reply.batch() != b || reply.shard() != s || reply.trainer() != trainer || !Arrays.equals(reply.keys(), pull)) {
             throw new IllegalStateException("shard " + s + " of " + name() + " answered " + reply + " to " + request);
         }
-        return reply.rows();
+        return reply;
     }
 
     /**

@@ -25,6 +25,8 @@ final class ShardBatch {
     private final int stride;
     private final long[][] pulled;
     private final byte[][][] rows;
+    /** Per shard, the keys it evicted while it handled this batch's request. */
+    private final long[][] evicted;
     private int answered;
     private BatchRows.Push push;
     private long pushBatch = -1;
@@ -40,6 +42,7 @@ final class ShardBatch {
         this.pulled = pulled;
         this.stride = stride;
         this.rows = new byte[pulled.length][][];
+        this.evicted = new long[pulled.length][];
     }
 
     /**
@@ -106,6 +109,11 @@ final class ShardBatch {
         return rows;
     }
 
+    /** Per shard, the keys it evicted while it handled this batch's request (the trainer forgets its copies). */
+    long[][] evicted() {
+        return evicted;
+    }
+
     /** Sets the push this batch's requests carry: that of batch {@code pushBatch}, or none (null). */
     void push(BatchRows.Push push, long pushBatch) {
         this.push = push;
@@ -146,6 +154,7 @@ final class ShardBatch {
             return false;
         }
         rows[s] = reply.rows();
+        evicted[s] = reply.evicted();
         answered++;
         return true;
     }

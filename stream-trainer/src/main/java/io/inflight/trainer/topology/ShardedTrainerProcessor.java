@@ -59,8 +59,10 @@ import org.slf4j.LoggerFactory;
  * window cache starts empty), so the model after a restart is not bit-identical to a run without one.
  *
  * <p>Publication: the dense parameters from here ({@link ShardedPublication}), the rows from the
- * shards. Not yet with shards: policies (mode none only), several trainer tasks. The held pushes of the last W batches go out with the next
- * batches' requests, or at {@link TrainerTasks.View#finish finish}.
+ * shards. The shards run the policies ({@code ShardPolicies}); a reply names the rows its shard evicted
+ * and the window cache forgets them before the batch trains. Not yet: several trainer tasks. The held
+ * pushes of the last W batches go out with the next batches' requests, or at
+ * {@link TrainerTasks.View#finish finish}.
  */
 public final class ShardedTrainerProcessor implements Processor<byte[], byte[], byte[], byte[]>, TrainerTasks.View {
 
@@ -380,7 +382,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         }
         boolean outputs = b.number() >= outputsThrough;
         long ts = context.currentSystemTimeMs();
-        rows.prime(b.number(), b.pulled(), b.rows());
+        rows.prime(b.number(), b.pulled(), b.rows(), b.evicted());
         List<ClickEvent> scored = new ArrayList<>();
         List<Float> logits = new ArrayList<>();
         BatchTrainer.Listener listener = (ev, logit) -> {

@@ -70,6 +70,18 @@ public record TableStats(long rows, long bytes, long fp32RowBytes, long[] rowsBy
                 totals.evicted, totals.grown, table.sharedRows(), bytesByChunks);
     }
 
+    /**
+     * Reads a row shard's {@code table} (on its task's thread): {@code restoredRows} at the task's start,
+     * {@code passes} policy passes and {@code evicted} rows evicted since.
+     */
+    public static TableStats ofShard(EmbeddingTable table, long restoredRows, long passes, long evicted) {
+        PassTotals totals = new PassTotals();
+        totals.start(restoredRows);
+        totals.passes = passes;
+        totals.evicted = evicted;
+        return of(table, totals);
+    }
+
     /** The sum of {@code a} and {@code b} (two tasks' tables). */
     public static TableStats merge(TableStats a, TableStats b) {
         return new TableStats(a.rows + b.rows, a.bytes + b.bytes, a.fp32RowBytes, sum(a.rowsByChunks, b.rowsByChunks),

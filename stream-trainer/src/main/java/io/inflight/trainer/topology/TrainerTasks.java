@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The mini-batch trainer's tasks in this JVM, for reads that must run <em>on each task's stream
@@ -186,10 +187,90 @@ public final class TrainerTasks {
                 });
     }
 
-    /** The table statistics of every task of {@code applicationId} here, summed; empty as {@link #call}. */
+    /**
+     * The table statistics of every task of {@code applicationId} here, summed; empty as {@link #call}.
+     * Where row shard tasks of the application run here ({@link #registerShard}), theirs: the table is
+     * there (the trainer holds a window cache of it).
+     */
     public static Optional<TableStats> tableStats(String applicationId, Duration timeout) {
-        return call(applicationId, View::tableStats, timeout).filter(parts -> !parts.isEmpty())
+        Optional<TableStats> shards = sumTables(shardsOf(applicationId), timeout);
+        return shards.isPresent() ? shards : sumTables(applicationId, timeout);
+    }
+
+    private static Optional<TableStats> sumTables(String key, Duration timeout) {
+        return call(key, View::tableStats, timeout).filter(parts -> !parts.isEmpty())
                 .map(parts -> parts.stream().reduce(TableStats::merge).orElseThrow());
+    }
+
+    /** The key the row shard tasks of {@code applicationId} register under. */
+    private static String shardsOf(String applicationId) {
+        return applicationId + "/row-shards";
+    }
+
+    /**
+     * Registers row shard {@code shard} of {@code applicationId}, whose table {@code stats} reads (on the
+     * shard task's thread, which must call {@link ShardHandle#serve} now and then), so that
+     * {@link #tableStats} shows the table where it is.
+     */
+    public static ShardHandle registerShard(String applicationId, int shard, EmbeddingRows rows, Supplier<TableStats> stats) {
+        View view = new View() {
+            @Override
+            public int partition() {
+                return shard;
+            }
+
+            @Override
+            public EmbeddingRows rows() {
+                return rows;
+            }
+
+            @Override
+            public byte[] digest() {
+                return rows.digest();
+            }
+
+            @Override
+            public ProgressiveMetrics metrics(boolean window) {
+                throw new UnsupportedOperationException("row shard " + shard + " scores nothing: its trainer does");
+            }
+
+            @Override
+            public TableStats tableStats() {
+                return stats.get();
+            }
+
+            @Override
+            public int pending() {
+                return 0;
+            }
+
+            @Override
+            public void finish() {
+                // a shard answers its trainer's requests: the trainer finishes
+            }
+        };
+        return new ShardHandle(register(shardsOf(applicationId), view));
+    }
+
+    /** A row shard task's registration ({@link #registerShard}). */
+    public static final class ShardHandle implements AutoCloseable {
+        private final Handle handle;
+
+        private ShardHandle(Handle handle) {
+            this.handle = handle;
+        }
+
+        /** Serves the calls queued for the shard: on the shard task's thread. */
+        public void serve() {
+            if (handle.hasCalls()) {
+                handle.serve();
+            }
+        }
+
+        @Override
+        public void close() {
+            handle.close();
+        }
     }
 
     /** SHA-256 over the digests of every task of {@code applicationId} here, in partition order. */

@@ -16,6 +16,7 @@ import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.model.PlainFmBatchModel;
 import io.inflight.trainer.train.BatchTrainer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -90,6 +91,8 @@ class ShardPoliciesTest {
         final TreeMap<Long, Map<Long, byte[]>> changed = new TreeMap<>();
         final Set<Long> changing = new HashSet<>();
         long worstOverBudget = Long.MIN_VALUE;
+        /** Rows the trainer's cache dropped because a shard evicted them in flight. */
+        long forgotten;
 
         Shards(StoreConfig config, PolicySettings policy, int window) {
             for (int s = 0; s < SHARDS; s++) {
@@ -140,14 +143,21 @@ class ShardPoliciesTest {
      * would make them differ.
      */
     private static Shards assertSameAsOneTableWithTheShardsChanges(String mode, int window, List<ClickEvent> events) {
+        return assertSameAsOneTableWithTheShardsChanges(mode, window, 2, events);
+    }
+
+    /** As above, under 1/{@code fraction} of the unlimited table's bytes. */
+    private static Shards assertSameAsOneTableWithTheShardsChanges(String mode, int window, int fraction,
+                                                                  List<ClickEvent> events) {
         StoreConfig unlimited = config(Precision.FP32);
-        long budget = unlimitedBytes(events, unlimited) / 2;
+        long budget = unlimitedBytes(events, unlimited) / fraction;
         PolicySettings policy = policy(mode, budget);
         StoreConfig config = config(policy.initialPrecision()); // new rows at the ladder's floor, as InflightConfig makes them
         Shards shards = new Shards(config, policy, window);
         ShardedRows rows = new ShardedRows("sharded", config, 0, SHARDS, window, 0, shards.exchange());
         float[] logits = train(new BatchTrainer(SETTINGS, new PlainFmBatchModel(3, 8, BATCH, true), rows), events, b -> { });
         rows.flush();
+        shards.forgotten = rows.forgotten();
 
         EmbeddingStore local = EmbeddingStore.inMemory("local", config);
         float[] expected = train(new BatchTrainer(SETTINGS, new PlainFmBatchModel(3, 8, BATCH, true), local), events,
@@ -182,6 +192,11 @@ class ShardPoliciesTest {
             }
             assertThat(victims).as("rows evicted between passes to hold the budget").isPositive();
         }
+        // a budget below the rows of W batches: the shards evict rows in flight, the trainer forgets its copies
+        Shards tight = assertSameAsOneTableWithTheShardsChanges("adaembed", 8, 6, stream(4000, 24));
+        assertThat(tight.forgotten).as("cached rows dropped as their shards evicted them").isPositive();
+        assertThat(Arrays.stream(tight.shards).mapToLong(RowShard::droppedGradients).sum())
+                .as("gradients of rows evicted in flight, dropped at the shards").isPositive();
     }
 
     @Test

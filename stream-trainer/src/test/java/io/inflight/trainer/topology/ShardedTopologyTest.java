@@ -35,6 +35,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.serialization.Serdes;
@@ -201,6 +202,17 @@ class ShardedTopologyTest extends TopologyDriverTest {
         assertThat(streamed.rows.size()).isLessThan((int) unlimited.rowCount());
         EmbeddingStateStore stored = (EmbeddingStateStore) driver.getStateStore(TrainerTopology.SHARD_EMBEDDINGS);
         assertThat(stored.store().storedBytes()).isLessThanOrEqualTo(budget);
+        // train's table line reads the shards (where the table is), served on the shard task's thread
+        CompletableFuture<Optional<TableStats>> table = CompletableFuture.supplyAsync(() -> TrainerTasks.tableStats(
+                "sh-policies", Duration.ofSeconds(20)));
+        while (!table.isDone()) {
+            driver.advanceWallClockTime(Duration.ofMillis(60));
+        }
+        TableStats stats = table.join().orElseThrow();
+        assertThat(stats.rows()).isEqualTo(stored.store().rowCount());
+        assertThat(stats.bytes()).isEqualTo(stored.store().storedBytes());
+        assertThat(stats.passes()).isPositive();
+        assertThat(stats.evicted()).isPositive();
         // what the shard evicted it published as tombstones: the last record of each key is its row or none
         Map<Long, Boolean> last = new HashMap<>();
         for (TestRecord<byte[], byte[]> u : streamed.updates) {
