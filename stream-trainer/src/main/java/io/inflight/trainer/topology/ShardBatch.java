@@ -1,11 +1,13 @@
 package io.inflight.trainer.topology;
 
+import io.inflight.store.StoreConfig;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.RowShardCodec.ShardReply;
 import io.inflight.topics.RowShardCodec.ShardRequest;
 import io.inflight.trainer.shard.BatchRows;
 import io.inflight.trainer.shard.RowShards;
 import io.inflight.trainer.train.BatchTrainer;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
@@ -43,6 +45,47 @@ final class ShardBatch {
         this.stride = stride;
         this.rows = new byte[pulled.length][][];
         this.evicted = new long[pulled.length][];
+    }
+
+    /**
+     * The batch of the first {@code n} of {@code pending} events (their {@code sources} alongside), or
+     * of fewer (halving) while one shard's keys would be more than {@code maxKeysPerShard}: a function
+     * of the events, so the same events are cut the same way after a restart. A lone event that does
+     * not fit goes as it is (its shard dead-letters the reply; the batch is asked for again). Takes
+     * nothing out of the lists: the caller removes {@code events().size()} of each.
+     */
+    static ShardBatch cut(int trainer, long number, List<ClickEvent> pending, List<DeadLetters.Source> sources, int n,
+                          BatchTrainer model, int shards, int stride, int maxKeysPerShard) {
+        int m = n;
+        ShardBatch b = of(trainer, number, new ArrayList<>(pending.subList(0, m)), new ArrayList<>(sources.subList(0, m)),
+                model, shards, stride);
+        while (m > 1 && b.largestPull() > maxKeysPerShard) {
+            m /= 2;
+            b = of(trainer, number, new ArrayList<>(pending.subList(0, m)), new ArrayList<>(sources.subList(0, m)), model,
+                    shards, stride);
+        }
+        return b;
+    }
+
+    /**
+     * The most keys of one shard a batch may have so that its request (its pull; and later the push of
+     * them, 12 bytes and the D + 1 gradients a key) and its reply (a key, a length, the encoded row: at
+     * most 64 + 8K + 4D bytes, and the key again if the shard evicts it) each take at most half of a
+     * record of {@code maxRecordBytes}.
+     */
+    static int maxKeysPerShard(int maxRecordBytes, StoreConfig store) {
+        int d = store.layout().dim();
+        int perKey = Math.max(20 + 4 * (d + 1), 12 + 8 + 64 + 8 * store.layout().chunks() + 4 * d);
+        return Math.max(1, (maxRecordBytes / 2 - 1024) / perKey);
+    }
+
+    /** The most keys the batch pulls from one shard. */
+    int largestPull() {
+        int most = 0;
+        for (long[] keys : pulled) {
+            most = Math.max(most, keys.length);
+        }
+        return most;
     }
 
     /**

@@ -38,15 +38,15 @@ import org.slf4j.LoggerFactory;
  * 16). It reads the events topic and the row-replies topic; it holds the dense model and a window
  * cache of the rows it updated lately, the shards the rows.
  *
- * <p>Per batch (cut by count, numbered from 0) it sends one request per shard to the row-requests
- * topic: the batch's keys of that shard to pull, and the push of batch {@code b - W} (W =
- * {@code inflight.topology.shard.window}): the summed row gradients that batch gave the shard. A batch
- * is sent once batch {@code b - W} is trained, so at most W batches wait for answers. When all S
- * replies of the oldest waiting batch are in, it is scored (predictions) and trained over the
- * trainer's window cache ({@link BatchRows}): the replies hold every update up to batch {@code b - W},
- * the cache the later ones, so every row is read with every update applied and the model is bit for
- * bit the one the trainer that holds its rows makes, whatever W. A request that stays unanswered for
- * {@value #RESEND_MS} ms is sent again (a shard answers a batch again and applies its push once).
+ * <p>Per batch (cut by count, shorter if a shard's keys would not fit a record: {@link ShardBatch#cut};
+ * numbered from 0) it sends one request per shard to the row-requests topic: the batch's keys of that
+ * shard to pull, and the push of batch {@code b - W} (W = {@code inflight.topology.shard.window}): the
+ * summed row gradients that batch gave the shard. A batch is sent once batch {@code b - W} is trained,
+ * so at most W batches wait for answers. When all S replies of the oldest waiting batch are in, it is
+ * scored and trained over the trainer's window cache ({@link BatchRows}): the replies hold every update
+ * up to batch {@code b - W}, the cache the later ones, so every row is read with every update applied
+ * and the model is bit for bit the one the trainer that holds its rows makes, whatever W. A request
+ * unanswered for {@value #RESEND_MS} ms is sent again (a shard answers again, applies its push once).
  *
  * <p>Durability: as {@link BatchTrainerProcessor}, a checkpoint (dense state, batch counter, metrics,
  * the events not trained yet, the pushes not sent yet) every {@code inflight.checkpoint.interval.ms},
@@ -58,11 +58,9 @@ import org.slf4j.LoggerFactory;
  * again). What is not reproduced: a re-trained batch reads the rows as the shards hold them now (its
  * window cache starts empty), so the model after a restart is not bit-identical to a run without one.
  *
- * <p>Publication: the dense parameters from here ({@link ShardedPublication}), the rows from the
- * shards. The shards run the policies ({@code ShardPolicies}); a reply names the rows its shard evicted
- * and the window cache forgets them before the batch trains. Not yet: several trainer tasks. The held
- * pushes of the last W batches go out with the next batches' requests, or at
- * {@link TrainerTasks.View#finish finish}.
+ * <p>Publication: dense parameters from here ({@link ShardedPublication}), rows from the shards, which
+ * run the policies too (a reply names the rows evicted; the cache forgets them). The last W pushes go
+ * out with the next requests, or at {@link TrainerTasks.View#finish finish}.
  */
 public final class ShardedTrainerProcessor implements Processor<byte[], byte[], byte[], byte[]>, TrainerTasks.View {
 
@@ -104,6 +102,9 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
     private long outputsThrough;
     private long lastCheckpointMs;
     private long duplicateReplies;
+    /** Batches cut short so that their keys fit a record, and the most keys of one shard a batch may have. */
+    private long splitBatches;
+    private int maxKeysPerShard;
     private boolean closed;
 
     ShardedTrainerProcessor(TrainerSettings settings, BatchSettings batch, StoreConfig store, CadenceSettings cadence,
@@ -134,6 +135,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         int partBytes = Math.min(BatchTrainerProcessor.JOURNAL_RECORD_BYTES, intake.maxRecordBytes() / 2);
         model = factory.create(batch);
         rows = new BatchRows("rows at " + shards + " shards", store, shards, window, cacheRows);
+        maxKeysPerShard = ShardBatch.maxKeysPerShard(intake.maxRecordBytes(), store);
         trainer = new BatchTrainer(batch, model, rows);
         trainer.policies(null);
         metrics = new PersistedMetrics(context.getStateStore(TrainerStateStore.STATE), settings.aucBins(),
@@ -159,9 +161,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         });
     }
 
-    // ---- what TrainerTasks calls see (on this task's thread) -----------------------------------
-
-    /** This trainer's number in its requests too: its task's partition (0: the one trainer task). */
+    /** What TrainerTasks calls see (on this task's thread). This trainer's number in its requests too: its partition. */
     @Override
     public int partition() {
         return context.taskId().partition();
@@ -239,7 +239,7 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
     private void addPending(byte[] raw) {
         pending.add(intake.decoder().decode(raw));
         pendingSources.add(DeadLetters.Source.ofValue(raw, context.currentSystemTimeMs()));
-        if (pending.size() >= batch.batchSize()) {
+        while (pending.size() >= batch.batchSize()) {
             cutBatch(batch.batchSize());
         }
     }
@@ -263,7 +263,9 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
         pending.add(event);
         pendingSources.add(DeadLetters.Source.of(context, record));
         if (pending.size() >= batch.batchSize()) {
-            cutBatch(batch.batchSize());
+            while (pending.size() >= batch.batchSize()) {
+                cutBatch(batch.batchSize());
+            }
             sendReady();
         }
         if (journal.heldBytes() >= cadence.checkpointMaxBytes()) {
@@ -272,21 +274,26 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
     }
 
     /** The first {@code n} pending events as batch {@link #cut}; their keys split by shard. */
+    /** Cuts the next batch from the first {@code n} pending events, or fewer ({@link ShardBatch#cut}). */
     private void cutBatch(int n) {
-        List<ClickEvent> events = new ArrayList<>(pending.subList(0, n));
-        List<DeadLetters.Source> sources = new ArrayList<>(pendingSources.subList(0, n));
-        pending.subList(0, n).clear();
-        pendingSources.subList(0, n).clear();
-        waiting.add(ShardBatch.of(partition(), cut++, events, sources, trainer, shards, rows.stride()));
+        ShardBatch b = ShardBatch.cut(partition(), cut, pending, pendingSources, n, trainer, shards, rows.stride(),
+                maxKeysPerShard);
+        int m = b.events().size();
+        if (m < n && splitBatches++ == 0) {
+            LOG.info("task {}: batch {} holds {} of {} events: a shard's keys of more would not fit a record of {} bytes "
+                    + "(counted from now on, and logged when the task closes)", context.taskId(), cut, m, n,
+                    intake.maxRecordBytes());
+        }
+        pending.subList(0, m).clear();
+        pendingSources.subList(0, m).clear();
+        cut++;
+        waiting.add(b);
     }
 
     /** Every pending event, in whole batches and then one partial batch; then the held pushes go out. */
     private void cutAll() {
-        while (pending.size() > batch.batchSize()) {
-            cutBatch(batch.batchSize());
-        }
-        if (!pending.isEmpty()) {
-            cutBatch(pending.size());
+        while (!pending.isEmpty()) {
+            cutBatch(Math.min(batch.batchSize(), pending.size()));
         }
         // batches without events carry the last pushes (numbered like any batch: a restart makes them again)
         for (int i = 0; i < window; i++) {
@@ -478,6 +485,9 @@ public final class ShardedTrainerProcessor implements Processor<byte[], byte[], 
             LOG.info("task {}: the window cache served {} reads whose replies lacked up to {} batches of updates (the "
                     + "window is {}); no read lagged; {} replies came again or late", context.taskId(), rows.cachedReads(),
                     rows.replyLagMax(), window, duplicateReplies);
+        }
+        if (splitBatches > 0) {
+            LOG.info("task {}: {} batches were cut short so that a shard's keys fit a record", context.taskId(), splitBatches);
         }
         closed = true;
         if (tasks != null) {

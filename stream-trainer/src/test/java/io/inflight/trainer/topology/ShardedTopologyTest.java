@@ -36,6 +36,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.serialization.Serdes;
@@ -98,7 +99,11 @@ class ShardedTopologyTest extends TopologyDriverTest {
     }
 
     private Run run(Topology t, String name, List<ClickEvent> events) {
-        driver = driver(t, "sh-" + name, stateDir.resolve(name), Map.of());
+        return run(t, name, events, Map.of());
+    }
+
+    private Run run(Topology t, String name, List<ClickEvent> events, Map<String, Object> extra) {
+        driver = driver(t, "sh-" + name, stateDir.resolve(name), extra);
         TestInputTopic<byte[], byte[]> in = clicks(driver, TOPICS);
         TestOutputTopic<byte[], byte[]> predictions = driver.createOutputTopic(TOPICS.predictions(),
                 Serdes.ByteArray().deserializer(), Serdes.ByteArray().deserializer());
@@ -223,5 +228,31 @@ class ShardedTopologyTest extends TopologyDriverTest {
         }
         assertThat(last.values()).contains(false);
         last.forEach((k, present) -> assertThat(streamed.rows.containsKey(k)).as("row %d", k).isEqualTo(present));
+    }
+
+    @Test
+    void shouldCutABatchShortWhenAShardsKeysWouldNotFitARecord() {
+        // 256 events of distinct users a batch: ~270 keys, whose reply would not fit a record of 12,000 bytes
+        SplittableRandom r = new SplittableRandom(5);
+        List<ClickEvent> events = new ArrayList<>();
+        for (int i = 0; i < 1024; i++) {
+            events.add(new ClickEvent("e" + i, 1_700_000_000_000L + i, r.nextInt(4) == 0 ? 1 : 0,
+                    List.of(ClickEvent.Field.of("ad", "a" + r.nextInt(20)), ClickEvent.Field.of("user", "u" + i)), List.of()));
+        }
+        BatchSettings b = batch(256, 0);
+        Run small = run(sharded(b, 2, 1000), "small-records", events,
+                Map.of(TrainerTopology.MAX_RECORD_BYTES_CONFIG, "12000"));
+        assertThat(small.predictions).hasSize(1024);
+        assertThat(small.letters).hasSize(1); // the malformed record only: every request and reply fit
+        long batches = -1;
+        for (TestRecord<byte[], byte[]> u : small.updates) {
+            if (!ModelUpdateCodec.parseKey(u.key()).row()) {
+                batches = ByteBuffer.wrap(u.value()).getInt(2);
+            }
+        }
+        // cut short: more than the 4 batches of 256 (and the 2 that carry the last pushes)
+        assertThat(batches).isGreaterThan(4 + 2);
+        int most = ShardBatch.maxKeysPerShard(12000, BatchTrainer.fullPrecision(b, 1 << 16));
+        assertThat(most).isLessThan(200);
     }
 }
