@@ -4,6 +4,7 @@ import io.inflight.ops.bench.BaselinesBench;
 import io.inflight.ops.bench.CompressionBench;
 import io.inflight.ops.bench.CompressionChart;
 import io.inflight.ops.bench.CompressionGoals;
+import io.inflight.ops.bench.CompressionOutput;
 import io.inflight.policies.PolicySettings;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.logs.Bucketing;
@@ -212,7 +213,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
                 read.events());
         List<CompressionBench.Run> runs = new ArrayList<>();
         if (!json) {
-            System.out.println(CompressionBench.header());
+            System.out.println(CompressionOutput.header());
         }
         List<CompressionBench.Stream> selected = new ArrayList<>();
         for (String x : s) {
@@ -232,7 +233,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
         }
         double minutes = (System.nanoTime() - t0) / 60e9;
         if (!json) {
-            System.out.println(CompressionBench.LEGEND);
+            System.out.println(CompressionOutput.LEGEND);
         }
         CompressionChart.write(CompressionBench.meanOverSeeds(runs), title(bd), out);
         printGoals(runs);
@@ -250,7 +251,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
         List<CompressionBench.Run> runs = new ArrayList<>();
         for (String l : lines) {
             try {
-                runs.add(CompressionBench.fromJson(l));
+                runs.add(CompressionOutput.fromJson(l));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--replot: " + e.getMessage(), e);
             }
@@ -261,7 +262,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
         if (json) {
             lines.forEach(System.out::println);
         } else {
-            System.out.println(CompressionBench.table(runs));
+            System.out.println(CompressionOutput.table(runs));
         }
         List<Integer> bd = runs.stream().map(CompressionBench.Run::divisor).filter(d -> d > 0).distinct().sorted().toList();
         CompressionChart.write(CompressionBench.meanOverSeeds(runs), title(bd), out);
@@ -298,7 +299,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
     private void runStream(CompressionBench.Stream stream, CompressionBench.Options options, PrintStream log,
                            List<CompressionBench.Run> runs) {
         List<CompressionBench.Run> got = CompressionBench.run(stream, options, log, r -> {
-            System.out.println(json ? CompressionBench.json(r) : CompressionBench.line(r));
+            System.out.println(json ? CompressionOutput.json(r) : CompressionOutput.line(r));
             System.out.flush();
         });
         runs.addAll(got);
