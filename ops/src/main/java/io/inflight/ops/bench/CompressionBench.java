@@ -4,12 +4,14 @@ import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.SyntheticStream;
 import io.inflight.policies.PolicyMode;
 import io.inflight.policies.PolicySettings;
+import io.inflight.store.StoreConfig;
 import io.inflight.topics.ClickEvent;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModels;
+import io.inflight.trainer.shard.ShardPolicies;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -32,6 +34,11 @@ import java.util.stream.Collectors;
  * this build's {@link PolicyMode#parse} refuses is reported as {@code unavailable}, not as a failure.
  * Stored bytes are read after every training step (before any pass, where the table is largest) and
  * after every pass; both reads are O(1) running totals and are not timed.
+ *
+ * <p>With {@link Options#shards} S > 0 every policy run trains through S row shards instead
+ * ({@link ShardedRun}; the reference stays one table): its bytes are the shards' sum, read after every
+ * request a shard handled; a mode row shards do not run ({@link ShardPolicies#SUPPORTED}) is reported
+ * as {@code skipped: ...}.
  */
 public final class CompressionBench {
 
@@ -45,7 +52,8 @@ public final class CompressionBench {
 
     /** Settings the bench itself varies: not accepted from {@code --set}. */
     public static final List<String> OWN_KEYS = List.of(PolicySettings.MODE, PolicySettings.BUDGET_BYTES,
-            InflightConfig.MODEL_TYPE, InflightConfig.MODEL_FIELDS, InflightConfig.BATCH_SIZE);
+            InflightConfig.MODEL_TYPE, InflightConfig.MODEL_FIELDS, InflightConfig.BATCH_SIZE,
+            InflightConfig.TOPOLOGY_SHARDS, InflightConfig.TOPOLOGY_SHARD_WINDOW, InflightConfig.TOPOLOGY_SHARD_CACHE_ROWS);
 
     /**
      * A stream: its name, its categorical and numeric fields, and a fresh iterator over its events
@@ -58,11 +66,21 @@ public final class CompressionBench {
     /**
      * What every run shares.
      *
-     * @param passes target number of policy passes per run: {@code inflight.policy.interval.steps} is
-     *               set to {@code max(1, steps / passes)} unless given with {@code --set}
+     * @param passes      target number of policy passes per run: {@code inflight.policy.interval.steps} is
+     *                    set to {@code max(1, steps / passes)} unless given with {@code --set}
+     * @param shards      0: every run over one table; S > 0: every policy run through S row shards
+     *                    ({@link ShardedRun}), the reference still over one table
+     * @param shardWindow W of the row shards (with {@code shards} > 0)
      */
     public record Options(List<String> models, List<String> modes, List<Integer> divisors, int batch, int dim,
-                          String chunks, List<Integer> hidden, int passes, Map<String, String> extra) {
+                          String chunks, List<Integer> hidden, int passes, Map<String, String> extra, int shards,
+                          int shardWindow) {
+
+        /** Every run over one table. */
+        public Options(List<String> models, List<String> modes, List<Integer> divisors, int batch, int dim,
+                       String chunks, List<Integer> hidden, int passes, Map<String, String> extra) {
+            this(models, modes, divisors, batch, dim, chunks, hidden, passes, extra, 0, 0);
+        }
     }
 
     /**
@@ -70,12 +88,26 @@ public final class CompressionBench {
      * {@code deltaAucSe} is the standard error of {@link #deltaAuc} by DeLong's paired test against the
      * reference's scores of the same events ({@link PairedAuc}; NaN for the reference and when unknown);
      * {@code seed} the one {@code --seeds} gave the run ({@code inflight.seed} and {@code inflight.policy.seed}),
-     * null when the run used the configured seeds.
+     * null when the run used the configured seeds. A run through row shards ({@link ShardedRun}) has
+     * {@code shards} S > 0 and {@code shardWindow} W; its bytes and passes are the shards' sums, and
+     * {@code shardPeakShare} is the largest single shard's peak over its share of the budget (NaN
+     * otherwise); {@code status} {@code skipped: ...} when row shards do not run the mode.
      */
     public record Run(String stream, String model, String mode, int divisor, long budgetBytes, long referenceBytes,
                       long peakBytes, long finalBytes, double meanBytes, long steps, long passes, long stepsOverBudget,
                       long intervalSteps, ProgressiveMetrics.Summary metrics, double referenceAuc, double eventsPerSecond,
-                      double seconds, String status, double passShare, double deltaAucSe, Long seed) {
+                      double seconds, String status, double passShare, double deltaAucSe, Long seed, int shards,
+                      int shardWindow, double shardPeakShare) {
+
+        /** A run over one table. */
+        public Run(String stream, String model, String mode, int divisor, long budgetBytes, long referenceBytes,
+                   long peakBytes, long finalBytes, double meanBytes, long steps, long passes, long stepsOverBudget,
+                   long intervalSteps, ProgressiveMetrics.Summary metrics, double referenceAuc, double eventsPerSecond,
+                   double seconds, String status, double passShare, double deltaAucSe, Long seed) {
+            this(stream, model, mode, divisor, budgetBytes, referenceBytes, peakBytes, finalBytes, meanBytes, steps, passes,
+                    stepsOverBudget, intervalSteps, metrics, referenceAuc, eventsPerSecond, seconds, status, passShare,
+                    deltaAucSe, seed, 0, 0, Double.NaN);
+        }
 
         public boolean ok() {
             return status.equals("ok");
@@ -164,8 +196,10 @@ public final class CompressionBench {
         long interval = o.extra().containsKey(PolicySettings.INTERVAL_STEPS)
                 ? Long.parseLong(o.extra().get(PolicySettings.INTERVAL_STEPS).trim())
                 : intervalSteps(stream.events(), o.batch(), o.passes());
-        log.printf(Locale.ROOT, "[compression] %s: %s; batch %d, a policy pass every %d steps (%d steps per run)%n",
-                stream.name(), stream.description(), o.batch(), interval, (stream.events() + o.batch() - 1) / o.batch());
+        log.printf(Locale.ROOT, "[compression] %s: %s; batch %d, a policy pass every %d steps (%d steps per run)%s%n",
+                stream.name(), stream.description(), o.batch(), interval, (stream.events() + o.batch() - 1) / o.batch(),
+                o.shards() == 0 ? "" : String.format(Locale.ROOT, "; policy runs through %d row shards, window %d (the "
+                        + "reference over one table)", o.shards(), o.shardWindow()));
         for (String model : o.models()) {
             PairedAuc.Scores refScores = new PairedAuc.Scores();
             Run ref = one(stream, model, "none", 0, 0, 0, Double.NaN, interval, o, log, refScores, null);
@@ -239,6 +273,14 @@ public final class CompressionBench {
             return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
                     null, refAuc, Double.NaN, 0, "unavailable", Double.NaN, Double.NaN, seedOf(o));
         }
+        int sh = o.shards() > 0 && !mode.equals("none") ? o.shards() : 0; // the reference is one table
+        int sw = sh > 0 ? o.shardWindow() : 0;
+        if (sh > 0 && !ShardPolicies.SUPPORTED.contains(PolicyMode.parse(mode))) {
+            String why = "skipped: " + ShardPolicies.unsupported(PolicyMode.parse(mode));
+            log.printf(Locale.ROOT, "[compression] %-48s %s%n", label, why);
+            return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
+                    null, refAuc, Double.NaN, 0, why, Double.NaN, Double.NaN, seedOf(o), sh, sw, Double.NaN);
+        }
         long[] peak = {0};
         double[] sum = {0};
         long[] count = {0};
@@ -275,14 +317,30 @@ public final class CompressionBench {
             log.printf(Locale.ROOT, "[compression] %-48s REFUSED: %s%n", label, e.getMessage());
             return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
                     null, refAuc, Double.NaN, 0, "failed: " + e.getMessage(), Double.NaN, Double.NaN,
-                    seedOf(o));
+                    seedOf(o), sh, sw, Double.NaN);
         }
         BatchSettings settings = cfg.batchSettings();
         PairedAuc.Scores own = scores != null ? scores : new PairedAuc.Scores();
         try (BatchModel m = BatchModels.create(settings)) {
-            InProcessRun.Result r = InProcessRun.run(settings,
-                    cfg.storeConfig(settings).withHotCapacity(InProcessRun.MAX_ROWS), cfg.policySettings(), m,
-                    stream.open().get(), 4096, 0, observer, own);
+            StoreConfig store = cfg.storeConfig(settings).withHotCapacity(InProcessRun.MAX_ROWS);
+            if (sh > 0) {
+                ShardedRun.Result r = ShardedRun.run(settings, store, cfg.policySettings(), m, stream.open().get(), 4096,
+                        sh, sw, own);
+                Run run = new Run(stream.name(), model, mode, divisor, budget, refBytes, r.peakBytes(), r.finalBytes(),
+                        r.meanBytes(), r.steps(), r.passes(), r.stepsOverBudget(), interval, r.run().metrics(), refAuc,
+                        r.run().eventsPerSecond(), (System.nanoTime() - t0) / 1e9, "ok",
+                        r.run().seconds() > 0 ? r.passSeconds() / r.run().seconds() : Double.NaN,
+                        refScores == null ? Double.NaN : PairedAuc.compare(refScores, own).se(), seedOf(o), sh, sw,
+                        r.shardPeakShare());
+                log.printf(Locale.ROOT, "[compression] %-48s AUC %.4f  final %,d B  peak %,d B  %,.0f ev/s  %.1f s  "
+                        + "%d shards: largest shard peak/share %.3f, %d passes, %d rows evicted between passes, %d requests "
+                        + "leaving a shard above its share%n", label, run.auc(), run.finalBytes(), run.peakBytes(),
+                        run.eventsPerSecond(), run.seconds(), sh, run.shardPeakShare(), run.passes(), r.victimEvictions(),
+                        r.overShare());
+                return run;
+            }
+            InProcessRun.Result r = InProcessRun.run(settings, store, cfg.policySettings(), m, stream.open().get(), 4096, 0,
+                    observer, own);
             Run run = new Run(stream.name(), model, mode, divisor, budget, refBytes, peak[0], last[0],
                     count[0] == 0 ? 0 : sum[0] / count[0], steps[0], passes[0], over[0], interval, r.metrics(), refAuc,
                     r.eventsPerSecond(), (System.nanoTime() - t0) / 1e9, "ok",
@@ -295,7 +353,8 @@ public final class CompressionBench {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
             log.printf(Locale.ROOT, "[compression] %-48s FAILED: %s%n", label, msg);
             return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
-                    null, refAuc, Double.NaN, (System.nanoTime() - t0) / 1e9, "failed: " + msg, Double.NaN, Double.NaN, seedOf(o));
+                    null, refAuc, Double.NaN, (System.nanoTime() - t0) / 1e9, "failed: " + msg, Double.NaN, Double.NaN, seedOf(o),
+                    sh, sw, Double.NaN);
         }
     }
 
@@ -311,7 +370,7 @@ public final class CompressionBench {
         extra.put(InflightConfig.SEED, Long.toString(seed));
         extra.put(PolicySettings.SEED, Long.toString(seed));
         return new Options(o.models(), o.modes(), o.divisors(), o.batch(), o.dim(), o.chunks(), o.hidden(), o.passes(),
-                extra);
+                extra, o.shards(), o.shardWindow());
     }
 
     /**
@@ -344,7 +403,8 @@ public final class CompressionBench {
                     Math.round(mean(ok, r -> r.finalBytes())), mean(ok, Run::meanBytes), f.steps(), f.passes(),
                     ok.stream().mapToLong(Run::stepsOverBudget).max().orElse(0), f.intervalSteps(), m,
                     mean(ok, Run::referenceAuc), mean(ok, Run::eventsPerSecond), mean(ok, Run::seconds), "ok",
-                    ok.stream().mapToDouble(Run::passShare).max().orElse(Double.NaN), mean(ok, Run::deltaAucSe), null));
+                    ok.stream().mapToDouble(Run::passShare).max().orElse(Double.NaN), mean(ok, Run::deltaAucSe), null,
+                    f.shards(), f.shardWindow(), ok.stream().mapToDouble(Run::shardPeakShare).max().orElse(Double.NaN)));
         }
         return out;
     }
