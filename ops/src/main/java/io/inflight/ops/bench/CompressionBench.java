@@ -1,18 +1,17 @@
 package io.inflight.ops.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.SyntheticStream;
 import io.inflight.policies.PolicyMode;
 import io.inflight.policies.PolicySettings;
+import io.inflight.store.StoreConfig;
 import io.inflight.topics.ClickEvent;
 import io.inflight.trainer.config.BatchSettings;
 import io.inflight.trainer.config.InflightConfig;
 import io.inflight.trainer.metrics.ProgressiveMetrics;
 import io.inflight.trainer.model.BatchModel;
 import io.inflight.trainer.model.BatchModels;
-import java.io.IOException;
+import io.inflight.trainer.shard.ShardPolicies;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -35,6 +34,11 @@ import java.util.stream.Collectors;
  * this build's {@link PolicyMode#parse} refuses is reported as {@code unavailable}, not as a failure.
  * Stored bytes are read after every training step (before any pass, where the table is largest) and
  * after every pass; both reads are O(1) running totals and are not timed.
+ *
+ * <p>With {@link Options#shards} S > 0 every policy run trains through S row shards instead
+ * ({@link ShardedRun}; the reference stays one table): its bytes are the shards' sum, read after every
+ * request a shard handled; a mode row shards do not run ({@link ShardPolicies#SUPPORTED}) is reported
+ * as {@code skipped: ...}.
  */
 public final class CompressionBench {
 
@@ -48,7 +52,8 @@ public final class CompressionBench {
 
     /** Settings the bench itself varies: not accepted from {@code --set}. */
     public static final List<String> OWN_KEYS = List.of(PolicySettings.MODE, PolicySettings.BUDGET_BYTES,
-            InflightConfig.MODEL_TYPE, InflightConfig.MODEL_FIELDS, InflightConfig.BATCH_SIZE);
+            InflightConfig.MODEL_TYPE, InflightConfig.MODEL_FIELDS, InflightConfig.BATCH_SIZE,
+            InflightConfig.TOPOLOGY_SHARDS, InflightConfig.TOPOLOGY_SHARD_WINDOW, InflightConfig.TOPOLOGY_SHARD_CACHE_ROWS);
 
     /**
      * A stream: its name, its categorical and numeric fields, and a fresh iterator over its events
@@ -61,11 +66,21 @@ public final class CompressionBench {
     /**
      * What every run shares.
      *
-     * @param passes target number of policy passes per run: {@code inflight.policy.interval.steps} is
-     *               set to {@code max(1, steps / passes)} unless given with {@code --set}
+     * @param passes      target number of policy passes per run: {@code inflight.policy.interval.steps} is
+     *                    set to {@code max(1, steps / passes)} unless given with {@code --set}
+     * @param shards      0: every run over one table; S > 0: every policy run through S row shards
+     *                    ({@link ShardedRun}), the reference still over one table
+     * @param shardWindow W of the row shards (with {@code shards} > 0)
      */
     public record Options(List<String> models, List<String> modes, List<Integer> divisors, int batch, int dim,
-                          String chunks, List<Integer> hidden, int passes, Map<String, String> extra) {
+                          String chunks, List<Integer> hidden, int passes, Map<String, String> extra, int shards,
+                          int shardWindow) {
+
+        /** Every run over one table. */
+        public Options(List<String> models, List<String> modes, List<Integer> divisors, int batch, int dim,
+                       String chunks, List<Integer> hidden, int passes, Map<String, String> extra) {
+            this(models, modes, divisors, batch, dim, chunks, hidden, passes, extra, 0, 0);
+        }
     }
 
     /**
@@ -73,12 +88,26 @@ public final class CompressionBench {
      * {@code deltaAucSe} is the standard error of {@link #deltaAuc} by DeLong's paired test against the
      * reference's scores of the same events ({@link PairedAuc}; NaN for the reference and when unknown);
      * {@code seed} the one {@code --seeds} gave the run ({@code inflight.seed} and {@code inflight.policy.seed}),
-     * null when the run used the configured seeds.
+     * null when the run used the configured seeds. A run through row shards ({@link ShardedRun}) has
+     * {@code shards} S > 0 and {@code shardWindow} W; its bytes and passes are the shards' sums, and
+     * {@code shardPeakShare} is the largest single shard's peak over its share of the budget (NaN
+     * otherwise); {@code status} {@code skipped: ...} when row shards do not run the mode.
      */
     public record Run(String stream, String model, String mode, int divisor, long budgetBytes, long referenceBytes,
                       long peakBytes, long finalBytes, double meanBytes, long steps, long passes, long stepsOverBudget,
                       long intervalSteps, ProgressiveMetrics.Summary metrics, double referenceAuc, double eventsPerSecond,
-                      double seconds, String status, double passShare, double deltaAucSe, Long seed) {
+                      double seconds, String status, double passShare, double deltaAucSe, Long seed, int shards,
+                      int shardWindow, double shardPeakShare) {
+
+        /** A run over one table. */
+        public Run(String stream, String model, String mode, int divisor, long budgetBytes, long referenceBytes,
+                   long peakBytes, long finalBytes, double meanBytes, long steps, long passes, long stepsOverBudget,
+                   long intervalSteps, ProgressiveMetrics.Summary metrics, double referenceAuc, double eventsPerSecond,
+                   double seconds, String status, double passShare, double deltaAucSe, Long seed) {
+            this(stream, model, mode, divisor, budgetBytes, referenceBytes, peakBytes, finalBytes, meanBytes, steps, passes,
+                    stepsOverBudget, intervalSteps, metrics, referenceAuc, eventsPerSecond, seconds, status, passShare,
+                    deltaAucSe, seed, 0, 0, Double.NaN);
+        }
 
         public boolean ok() {
             return status.equals("ok");
@@ -167,8 +196,10 @@ public final class CompressionBench {
         long interval = o.extra().containsKey(PolicySettings.INTERVAL_STEPS)
                 ? Long.parseLong(o.extra().get(PolicySettings.INTERVAL_STEPS).trim())
                 : intervalSteps(stream.events(), o.batch(), o.passes());
-        log.printf(Locale.ROOT, "[compression] %s: %s; batch %d, a policy pass every %d steps (%d steps per run)%n",
-                stream.name(), stream.description(), o.batch(), interval, (stream.events() + o.batch() - 1) / o.batch());
+        log.printf(Locale.ROOT, "[compression] %s: %s; batch %d, a policy pass every %d steps (%d steps per run)%s%n",
+                stream.name(), stream.description(), o.batch(), interval, (stream.events() + o.batch() - 1) / o.batch(),
+                o.shards() == 0 ? "" : String.format(Locale.ROOT, "; policy runs through %d row shards, window %d (the "
+                        + "reference over one table)", o.shards(), o.shardWindow()));
         for (String model : o.models()) {
             PairedAuc.Scores refScores = new PairedAuc.Scores();
             Run ref = one(stream, model, "none", 0, 0, 0, Double.NaN, interval, o, log, refScores, null);
@@ -242,6 +273,14 @@ public final class CompressionBench {
             return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
                     null, refAuc, Double.NaN, 0, "unavailable", Double.NaN, Double.NaN, seedOf(o));
         }
+        int sh = o.shards() > 0 && !mode.equals("none") ? o.shards() : 0; // the reference is one table
+        int sw = sh > 0 ? o.shardWindow() : 0;
+        if (sh > 0 && !ShardPolicies.SUPPORTED.contains(PolicyMode.parse(mode))) {
+            String why = "skipped: " + ShardPolicies.unsupported(PolicyMode.parse(mode));
+            log.printf(Locale.ROOT, "[compression] %-48s %s%n", label, why);
+            return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
+                    null, refAuc, Double.NaN, 0, why, Double.NaN, Double.NaN, seedOf(o), sh, sw, Double.NaN);
+        }
         long[] peak = {0};
         double[] sum = {0};
         long[] count = {0};
@@ -278,14 +317,30 @@ public final class CompressionBench {
             log.printf(Locale.ROOT, "[compression] %-48s REFUSED: %s%n", label, e.getMessage());
             return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
                     null, refAuc, Double.NaN, 0, "failed: " + e.getMessage(), Double.NaN, Double.NaN,
-                    seedOf(o));
+                    seedOf(o), sh, sw, Double.NaN);
         }
         BatchSettings settings = cfg.batchSettings();
         PairedAuc.Scores own = scores != null ? scores : new PairedAuc.Scores();
         try (BatchModel m = BatchModels.create(settings)) {
-            InProcessRun.Result r = InProcessRun.run(settings,
-                    cfg.storeConfig(settings).withHotCapacity(InProcessRun.MAX_ROWS), cfg.policySettings(), m,
-                    stream.open().get(), 4096, 0, observer, own);
+            StoreConfig store = cfg.storeConfig(settings).withHotCapacity(InProcessRun.MAX_ROWS);
+            if (sh > 0) {
+                ShardedRun.Result r = ShardedRun.run(settings, store, cfg.policySettings(), m, stream.open().get(), 4096,
+                        sh, sw, own);
+                Run run = new Run(stream.name(), model, mode, divisor, budget, refBytes, r.peakBytes(), r.finalBytes(),
+                        r.meanBytes(), r.steps(), r.passes(), r.stepsOverBudget(), interval, r.run().metrics(), refAuc,
+                        r.run().eventsPerSecond(), (System.nanoTime() - t0) / 1e9, "ok",
+                        r.run().seconds() > 0 ? r.passSeconds() / r.run().seconds() : Double.NaN,
+                        refScores == null ? Double.NaN : PairedAuc.compare(refScores, own).se(), seedOf(o), sh, sw,
+                        r.shardPeakShare());
+                log.printf(Locale.ROOT, "[compression] %-48s AUC %.4f  final %,d B  peak %,d B  %,.0f ev/s  %.1f s  "
+                        + "%d shards: largest shard peak/share %.3f, %d passes, %d rows evicted between passes, %d requests "
+                        + "leaving a shard above its share%n", label, run.auc(), run.finalBytes(), run.peakBytes(),
+                        run.eventsPerSecond(), run.seconds(), sh, run.shardPeakShare(), run.passes(), r.victimEvictions(),
+                        r.overShare());
+                return run;
+            }
+            InProcessRun.Result r = InProcessRun.run(settings, store, cfg.policySettings(), m, stream.open().get(), 4096, 0,
+                    observer, own);
             Run run = new Run(stream.name(), model, mode, divisor, budget, refBytes, peak[0], last[0],
                     count[0] == 0 ? 0 : sum[0] / count[0], steps[0], passes[0], over[0], interval, r.metrics(), refAuc,
                     r.eventsPerSecond(), (System.nanoTime() - t0) / 1e9, "ok",
@@ -298,14 +353,10 @@ public final class CompressionBench {
             String msg = e.getMessage() == null ? e.toString() : e.getMessage();
             log.printf(Locale.ROOT, "[compression] %-48s FAILED: %s%n", label, msg);
             return new Run(stream.name(), model, mode, divisor, budget, refBytes, 0, 0, Double.NaN, 0, 0, 0, interval,
-                    null, refAuc, Double.NaN, (System.nanoTime() - t0) / 1e9, "failed: " + msg, Double.NaN, Double.NaN, seedOf(o));
+                    null, refAuc, Double.NaN, (System.nanoTime() - t0) / 1e9, "failed: " + msg, Double.NaN, Double.NaN, seedOf(o),
+                    sh, sw, Double.NaN);
         }
     }
-
-    /** What the table's columns mean. */
-    public static final String LEGEND = "compr. = reference final bytes / final bytes; dAUC = AUC - reference AUC; "
-            + "SE = standard error of dAUC (DeLong, paired with the reference on the same events); pk/bdg = peak / budget; "
-            + "over = steps ending above the budget; T = steps between policy passes";
 
     /** The seed {@code o} sets for its runs ({@code --seeds}), null when it sets none. */
     static Long seedOf(Options o) {
@@ -319,7 +370,7 @@ public final class CompressionBench {
         extra.put(InflightConfig.SEED, Long.toString(seed));
         extra.put(PolicySettings.SEED, Long.toString(seed));
         return new Options(o.models(), o.modes(), o.divisors(), o.batch(), o.dim(), o.chunks(), o.hidden(), o.passes(),
-                extra);
+                extra, o.shards(), o.shardWindow());
     }
 
     /**
@@ -352,92 +403,13 @@ public final class CompressionBench {
                     Math.round(mean(ok, r -> r.finalBytes())), mean(ok, Run::meanBytes), f.steps(), f.passes(),
                     ok.stream().mapToLong(Run::stepsOverBudget).max().orElse(0), f.intervalSteps(), m,
                     mean(ok, Run::referenceAuc), mean(ok, Run::eventsPerSecond), mean(ok, Run::seconds), "ok",
-                    ok.stream().mapToDouble(Run::passShare).max().orElse(Double.NaN), mean(ok, Run::deltaAucSe), null));
+                    ok.stream().mapToDouble(Run::passShare).max().orElse(Double.NaN), mean(ok, Run::deltaAucSe), null,
+                    f.shards(), f.shardWindow(), ok.stream().mapToDouble(Run::shardPeakShare).max().orElse(Double.NaN)));
         }
         return out;
     }
 
     private static double mean(List<Run> runs, ToDoubleFunction<Run> f) {
         return runs.stream().mapToDouble(f).average().orElse(Double.NaN);
-    }
-
-    public static String header() {
-        return String.format(Locale.ROOT, "%-17s %-7s %-16s %-6s %13s %13s %13s %13s %8s %8s %8s %7s %8s %8s %9s %7s %6s %5s",
-                "stream", "model", "mode", "budget", "budget B", "peak B", "final B", "mean B", "compr.", "AUC", "dAUC", "SE",
-                "logloss", "NE", "ev/s", "pk/bdg", "over", "T");
-    }
-
-    public static String line(Run r) {
-        if (!r.ok()) {
-            return String.format(Locale.ROOT, "%-17s %-7s %-16s %-6s %13s  %s", r.stream(), r.model(), r.mode(),
-                    r.budgetLabel(), r.budgetBytes() == 0 ? "-" : String.format(Locale.ROOT, "%,d", r.budgetBytes()),
-                    r.status());
-        }
-        ProgressiveMetrics.Summary m = r.metrics();
-        return String.format(Locale.ROOT,
-                "%-17s %-7s %-16s %-6s %13s %,13d %,13d %,13.0f %8.2f %8.4f %+8.4f %7s %8.4f %8.4f %,9.0f %7s %6d %5d",
-                r.stream(), r.model(), r.mode(), r.budgetLabel(),
-                r.budgetBytes() == 0 ? "-" : String.format(Locale.ROOT, "%,d", r.budgetBytes()), r.peakBytes(),
-                r.finalBytes(), r.meanBytes(), r.compression(), m.auc(), r.deltaAuc(),
-                Double.isNaN(r.deltaAucSe()) ? "-" : String.format(Locale.ROOT, "%.4f", r.deltaAucSe()), m.logLoss(), m.ne(),
-                r.eventsPerSecond(), r.reference() ? "-" : String.format(Locale.ROOT, "%.2f", r.peakOverBudget()),
-                r.stepsOverBudget(), r.intervalSteps());
-    }
-
-    public static String table(List<Run> runs) {
-        StringBuilder b = new StringBuilder(header()).append('\n');
-        runs.forEach(r -> b.append(line(r)).append('\n'));
-        return b.append(LEGEND).toString();
-    }
-
-    /** One JSON object per run. */
-    public static String json(Run r) {
-        ProgressiveMetrics.Summary m = r.metrics();
-        return String.format(Locale.ROOT, "{\"stream\":\"%s\",\"model\":\"%s\",\"mode\":\"%s\",\"status\":\"%s\","
-                        + "\"budget_divisor\":%d,\"budget_bytes\":%d,\"peak_bytes\":%d,\"final_bytes\":%d,\"mean_bytes\":%s,"
-                        + "\"reference_bytes\":%d,\"compression\":%s,\"auc\":%s,\"delta_auc\":%s,\"logloss\":%s,\"ne\":%s,"
-                        + "\"events\":%d,\"events_per_s\":%s,\"peak_over_budget\":%s,\"steps\":%d,\"passes\":%d,"
-                        + "\"steps_over_budget\":%d,\"interval_steps\":%d,\"pass_share\":%s,\"delta_auc_se\":%s,"
-                        + "\"seed\":%s}",
-                r.stream(), r.model(), r.mode(), r.status().replace("\\", "\\\\").replace("\"", "\\\""), r.divisor(),
-                r.budgetBytes(), r.peakBytes(), r.finalBytes(), num(r.meanBytes(), "%.0f"), r.referenceBytes(),
-                num(r.compression(), "%.4f"), num(r.auc(), "%.5f"), num(r.deltaAuc(), "%.5f"),
-                num(m == null ? Double.NaN : m.logLoss(), "%.5f"), num(m == null ? Double.NaN : m.ne(), "%.5f"),
-                m == null ? 0 : m.events(), num(r.eventsPerSecond(), "%.0f"), num(r.peakOverBudget(), "%.4f"), r.steps(),
-                r.passes(), r.stepsOverBudget(), r.intervalSteps(), num(r.passShare(), "%.4f"),
-                num(r.deltaAucSe(), "%.5f"), r.seed() == null ? "null" : r.seed().toString());
-    }
-
-    /** A run back from its {@link #json} line (for {@code --replot}); figures the line does not carry are NaN. */
-    public static Run fromJson(String line) {
-        JsonNode n;
-        try {
-            n = new ObjectMapper().readTree(line);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("not a JSON line of bench compression: " + e.getMessage(), e);
-        }
-        if (n == null || !n.has("stream") || !n.has("mode") || !n.has("status")) {
-            throw new IllegalArgumentException("not a JSON line of bench compression: " + line);
-        }
-        String status = n.get("status").asText();
-        double auc = dbl(n, "auc");
-        double delta = dbl(n, "delta_auc");
-        ProgressiveMetrics.Summary m = status.equals("ok") ? new ProgressiveMetrics.Summary(n.path("events").asLong(),
-                0, auc, dbl(n, "logloss"), dbl(n, "ne"), Double.NaN, Double.NaN, Double.NaN) : null;
-        return new Run(n.get("stream").asText(), n.path("model").asText(), n.get("mode").asText(),
-                n.path("budget_divisor").asInt(), n.path("budget_bytes").asLong(), n.path("reference_bytes").asLong(),
-                n.path("peak_bytes").asLong(), n.path("final_bytes").asLong(), dbl(n, "mean_bytes"), n.path("steps").asLong(),
-                n.path("passes").asLong(), n.path("steps_over_budget").asLong(), n.path("interval_steps").asLong(), m,
-                auc - delta, dbl(n, "events_per_s"), Double.NaN, status, dbl(n, "pass_share"), dbl(n, "delta_auc_se"),
-                n.hasNonNull("seed") ? n.get("seed").asLong() : null);
-    }
-
-    private static double dbl(JsonNode n, String key) {
-        JsonNode v = n.get(key);
-        return v == null || v.isNull() ? Double.NaN : v.asDouble();
-    }
-
-    private static String num(double v, String format) {
-        return Double.isFinite(v) ? String.format(Locale.ROOT, format, v) : "null";
     }
 }

@@ -4,6 +4,7 @@ import io.inflight.ops.bench.BaselinesBench;
 import io.inflight.ops.bench.CompressionBench;
 import io.inflight.ops.bench.CompressionChart;
 import io.inflight.ops.bench.CompressionGoals;
+import io.inflight.ops.bench.CompressionOutput;
 import io.inflight.policies.PolicySettings;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.logs.Bucketing;
@@ -41,8 +42,11 @@ import picocli.CommandLine.Option;
                 + "360 runs, 12-22 minutes on 2 shared cores here. The chart is "
                 + "redrawn after every stream, so an interrupted run leaves the streams done so far.",
                 "--quick: 20,000 generated events, fm, adaembed and fiited-adaptive at 1/4 and 1/10 (about 15 s).",
+                "--shards S: the same runs through S in-process row shards (the reference stays one table); the shards' "
+                + "bytes summed against the budget, the trainer's window cache not counted.",
                 "Examples:",
                 "  inflight bench compression --streams ml-100k,talkingdata-100k --models deepfm --budgets 10,50",
+                "  inflight bench compression --streams ml-100k --models deepfm --modes adaembed,precision --shards 3",
                 "  inflight bench compression --json > frontier.jsonl && inflight bench compression --replot frontier.jsonl",
                 "  inflight bench compression --log day1.csv --format csv --map label=click --map categorical=a,b,c",
                 ""})
@@ -85,7 +89,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
 
     @Option(names = {"-s", "--set"}, paramLabel = "KEY=VALUE",
             description = "Store, policy or model setting for every run, e.g. --set inflight.policy.gamma=0.99 (repeatable); "
-                    + "not the mode, budget, model type, fields or batch.")
+                    + "not the mode, budget, model type, fields, batch or row-shard settings.")
     Map<String, String> extra = new LinkedHashMap<>();
 
     @Option(names = "--data", defaultValue = "../shared/data", description = "Folder of the logs (default: ${DEFAULT-VALUE}).")
@@ -103,6 +107,24 @@ final class BenchCompressionCommand implements Callable<Integer> {
                     + "(default: the configured seeds, one run per cell); the goals and the chart then use each cell's mean "
                     + "over the seeds, and a goal line gives the spread.")
     List<Long> seeds;
+
+    @Option(names = "--shards", paramLabel = "S", defaultValue = "0",
+            description = "Train every policy run (mode x budget) through S in-process row shards instead of one table "
+                    + "(issue 16: each shard a store of its own running its policies under budget / S, reached by the "
+                    + "trainer's encoded requests and replies through a window of W batches); the fp32 unlimited reference "
+                    + "stays one table. Stored bytes are the sum of the shards' bytes, read after every request a shard "
+                    + "handled, so peak and pk/bdg mean what they mean for one table; the trainer's window cache (a copy of "
+                    + "the last W batches' rows) is not counted. Also reported: the largest shard's peak over its share "
+                    + "(shpk, shard_peak_share). Modes the shards do not run (those acting in the trainer's step: hash, "
+                    + "esapn, fiited-2d, all) are reported as skipped. 0 to 1024 (default: ${DEFAULT-VALUE}: one table).")
+    int shards;
+
+    @Option(names = "--shard-window", paramLabel = "W", defaultValue = "32",
+            description = "With --shards: W, the batches whose rows the trainer keeps while their updates travel to the "
+                    + "shards (batch b reads the shards' rows with the updates up to b - W, its window cache the rest, "
+                    + "so training is exact whatever W; a shard changes only rows no request of the last W batches "
+                    + "pulled). 1 to 256 (default: ${DEFAULT-VALUE}).")
+    int shardWindow;
 
     @Option(names = "--png", paramLabel = "FILE", description = "The chart (default: target/compression.png).")
     Path png;
@@ -164,12 +186,21 @@ final class BenchCompressionCommand implements Callable<Integer> {
         if (passes < 1) {
             throw new IllegalArgumentException("--passes must be >= 1, got " + passes);
         }
+        if (shards < 0 || shards > 1024) {
+            throw new IllegalArgumentException("--shards must be in [0, 1024], got " + shards);
+        }
+        if (shardWindow < 1 || shardWindow > 256) {
+            throw new IllegalArgumentException("--shard-window must be in [1, 256], got " + shardWindow);
+        }
         if (seeds != null && (seeds.isEmpty() || seeds.stream().distinct().count() != seeds.size())) {
             throw new IllegalArgumentException("--seeds: give distinct seeds, got " + seeds);
         }
         for (String k : extra.keySet()) {
             if (seeds != null && (k.equals(InflightConfig.SEED) || k.equals(PolicySettings.SEED))) {
                 throw new IllegalArgumentException("--set: " + k + " is chosen by --seeds");
+            }
+            if (k.startsWith("inflight.topology.shard") && CompressionBench.OWN_KEYS.contains(k)) {
+                throw new IllegalArgumentException("--set: " + k + " is chosen by the bench (use --shards, --shard-window)");
             }
             if (CompressionBench.OWN_KEYS.contains(k)) {
                 throw new IllegalArgumentException("--set: " + k + " is chosen by the bench (use --modes, --budgets, "
@@ -197,7 +228,8 @@ final class BenchCompressionCommand implements Callable<Integer> {
         if (s.isEmpty() && logOptions.isEmpty()) {
             throw new IllegalArgumentException("--streams: nothing to run");
         }
-        var options = new CompressionBench.Options(ms, md, bd, batch, 16, "4,4,4,4", List.of(400, 400), passes, extra);
+        var options = new CompressionBench.Options(ms, md, bd, batch, 16, "4,4,4,4", List.of(400, 400), passes, extra,
+                shards, shardWindow);
         // validate every setting once before the first run (an unknown key fails here, with exit 2)
         try {
             InflightConfig.parse(CompressionBench.configFor(options, ms.get(0)));
@@ -212,7 +244,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
                 read.events());
         List<CompressionBench.Run> runs = new ArrayList<>();
         if (!json) {
-            System.out.println(CompressionBench.header());
+            System.out.println(CompressionOutput.header());
         }
         List<CompressionBench.Stream> selected = new ArrayList<>();
         for (String x : s) {
@@ -225,16 +257,16 @@ final class BenchCompressionCommand implements Callable<Integer> {
             }
             runSeeds(stream, options, log, runs);
             // redrawn after every stream: a partial run leaves a picture
-            CompressionChart.write(CompressionBench.meanOverSeeds(runs), title(bd), out);
+            CompressionChart.write(CompressionBench.meanOverSeeds(runs), title(bd, shards, shardWindow), out);
         }
         if (custom != null) {
             runSeeds(custom, options, log, runs);
         }
         double minutes = (System.nanoTime() - t0) / 60e9;
         if (!json) {
-            System.out.println(CompressionBench.LEGEND);
+            System.out.println(CompressionOutput.LEGEND);
         }
-        CompressionChart.write(CompressionBench.meanOverSeeds(runs), title(bd), out);
+        CompressionChart.write(CompressionBench.meanOverSeeds(runs), title(bd, shards, shardWindow), out);
         printGoals(runs);
         log.printf(Locale.ROOT, "[compression] %d runs in %.1f min; chart %s%n", runs.size(), minutes, out.toAbsolutePath());
         return 0;
@@ -250,7 +282,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
         List<CompressionBench.Run> runs = new ArrayList<>();
         for (String l : lines) {
             try {
-                runs.add(CompressionBench.fromJson(l));
+                runs.add(CompressionOutput.fromJson(l));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--replot: " + e.getMessage(), e);
             }
@@ -261,10 +293,12 @@ final class BenchCompressionCommand implements Callable<Integer> {
         if (json) {
             lines.forEach(System.out::println);
         } else {
-            System.out.println(CompressionBench.table(runs));
+            System.out.println(CompressionOutput.table(runs));
         }
         List<Integer> bd = runs.stream().map(CompressionBench.Run::divisor).filter(d -> d > 0).distinct().sorted().toList();
-        CompressionChart.write(CompressionBench.meanOverSeeds(runs), title(bd), out);
+        CompressionBench.Run sharded = runs.stream().filter(r -> r.shards() > 0).findFirst().orElse(null);
+        CompressionChart.write(CompressionBench.meanOverSeeds(runs), title(bd, sharded == null ? 0 : sharded.shards(),
+                sharded == null ? 0 : sharded.shardWindow()), out);
         printGoals(runs);
         System.err.printf(Locale.ROOT, "[compression] %d runs from %s; chart %s%n", runs.size(), replot, out.toAbsolutePath());
         return 0;
@@ -276,10 +310,11 @@ final class BenchCompressionCommand implements Callable<Integer> {
         CompressionGoals.check(runs, 5).forEach(to::println);
     }
 
-    private String title(List<Integer> bd) {
+    private String title(List<Integer> bd, int s, int w) {
         return String.format(Locale.ROOT, "D = 16 in chunks 4,4,4,4, batch %d, one pass, progressive AUC; "
-                + "budgets 1/%s of the fp32 unlimited reference's final table bytes", batch,
-                bd.stream().map(String::valueOf).collect(Collectors.joining(", 1/")));
+                + "budgets 1/%s of the fp32 unlimited reference's final table bytes%s", batch,
+                bd.stream().map(String::valueOf).collect(Collectors.joining(", 1/")),
+                s == 0 ? "" : String.format(Locale.ROOT, "; policy runs through %d row shards, W = %d", s, w));
     }
 
     /** The stream's runs once, or once per seed of {@code --seeds}. */
@@ -298,7 +333,7 @@ final class BenchCompressionCommand implements Callable<Integer> {
     private void runStream(CompressionBench.Stream stream, CompressionBench.Options options, PrintStream log,
                            List<CompressionBench.Run> runs) {
         List<CompressionBench.Run> got = CompressionBench.run(stream, options, log, r -> {
-            System.out.println(json ? CompressionBench.json(r) : CompressionBench.line(r));
+            System.out.println(json ? CompressionOutput.json(r) : CompressionOutput.line(r));
             System.out.flush();
         });
         runs.addAll(got);

@@ -18,7 +18,7 @@ class CompressionGoalsTest {
     private static Run run(String stream, String mode, int divisor, double delta, long finalBytes, long peakBytes,
                            double passShare, long interval) {
         long budget = divisor == 0 ? 0 : REF / divisor;
-        return CompressionBench.fromJson(String.format(Locale.ROOT, "{\"stream\":\"%s\",\"model\":\"deepfm\",\"mode\":\"%s\","
+        return CompressionOutput.fromJson(String.format(Locale.ROOT, "{\"stream\":\"%s\",\"model\":\"deepfm\",\"mode\":\"%s\","
                         + "\"status\":\"ok\",\"budget_divisor\":%d,\"budget_bytes\":%d,\"peak_bytes\":%d,\"final_bytes\":%d,"
                         + "\"reference_bytes\":%d,\"auc\":%.5f,\"delta_auc\":%.5f,\"events\":1000,\"interval_steps\":%d,"
                         + "\"pass_share\":%.4f}", stream, mode, divisor, budget, peakBytes, finalBytes, REF, 0.70 + delta, delta,
@@ -43,7 +43,7 @@ class CompressionGoalsTest {
 
     @Test
     void aDeltaIsShownWithTheStandardErrorItsRunMeasured() {
-        Run measured = CompressionBench.fromJson(CompressionBench.json(at("t", "all", 50, -0.0042)).replace(
+        Run measured = CompressionOutput.fromJson(CompressionOutput.json(at("t", "all", 50, -0.0042)).replace(
                 "\"delta_auc_se\":null", "\"delta_auc_se\":0.00310"));
         assertThat(measured.deltaAucSe()).isEqualTo(0.0031);
         assertThat(CompressionGoals.compressionGoal(List.of(measured)))
@@ -70,8 +70,8 @@ class CompressionGoalsTest {
         List<Run> runs = new ArrayList<>();
         double[] deltas = {-0.0004, -0.0020, -0.0030}; // mean -0.0018: misses 1/50 by 0.0008
         for (int i = 0; i < 3; i++) {
-            String line = CompressionBench.json(at("g", "all", 50, deltas[i]));
-            runs.add(CompressionBench.fromJson(line.replace("\"seed\":null", "\"seed\":" + (11 + i))));
+            String line = CompressionOutput.json(at("g", "all", 50, deltas[i]));
+            runs.add(CompressionOutput.fromJson(line.replace("\"seed\":null", "\"seed\":" + (11 + i))));
         }
         assertThat(runs).extracting(Run::seed).containsExactly(11L, 12L, 13L);
         List<Run> mean = CompressionBench.meanOverSeeds(runs);

@@ -2,8 +2,11 @@ package io.inflight.ops.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -47,6 +50,49 @@ class BenchCompressionCommandTest {
         assertThat(png).exists();
         byte[] head = Arrays.copyOf(Files.readAllBytes(png), 8);
         assertThat(head).containsExactly(0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a);
+    }
+
+    /**
+     * W = 1: a shard may then run a pass after any push that leaves it above its share, so the budget
+     * holds (at the default W = 32 it allows one per 32 batches, and on this short stream the shards' sum
+     * goes above the budget between passes: see ShardedRunTest).
+     */
+    @Test
+    void shardsRunThePolicyRunsThroughRowShardsUnderTheBudgetAndSkipTheModesTheyDoNotRun() throws Exception {
+        Object[] r = run("bench", "compression", "--quick", "--json", "--modes", "adaembed,precision,all", "--budgets", "10",
+                "--shards", "2", "--shard-window", "1", "--png", dir.resolve("sh.png").toString());
+        assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
+        ObjectMapper json = new ObjectMapper();
+        List<JsonNode> runs = new ArrayList<>();
+        for (String l : ((String) r[1]).split("\n")) {
+            if (l.startsWith("{")) {
+                runs.add(json.readTree(l));
+            }
+        }
+        assertThat(runs).extracting(n -> n.get("mode").asText()).containsExactly("none", "adaembed", "precision", "all");
+        JsonNode ref = runs.get(0);
+        assertThat(ref.get("status").asText()).isEqualTo("ok");
+        assertThat(ref.get("shards").asInt()).as("the reference is one table").isZero();
+        assertThat(ref.get("shard_window").isNull()).isTrue();
+        assertThat(ref.get("shard_peak_share").isNull()).isTrue();
+        for (JsonNode n : runs.subList(1, 3)) {
+            String mode = n.get("mode").asText();
+            assertThat(n.get("status").asText()).as(mode).isEqualTo("ok");
+            assertThat(n.get("shards").asInt()).as(mode).isEqualTo(2);
+            assertThat(n.get("shard_window").asInt()).as(mode).isEqualTo(1);
+            assertThat(n.get("budget_divisor").asInt()).isEqualTo(10);
+            double auc = n.get("auc").asDouble();
+            assertThat(Double.isFinite(auc) && auc > 0.5).as("%s AUC %s", mode, auc).isTrue();
+            assertThat(n.get("peak_over_budget").asDouble()).as(mode).isPositive().isLessThanOrEqualTo(1.0);
+            assertThat(n.get("shard_peak_share").asDouble()).as(mode).isPositive().isLessThanOrEqualTo(1.0);
+            assertThat(n.get("peak_bytes").asLong()).isLessThanOrEqualTo(n.get("budget_bytes").asLong());
+            assertThat(n.get("passes").asLong()).as(mode).isPositive();
+            assertThat(n.get("delta_auc_se").asDouble()).as("paired with the reference").isPositive();
+        }
+        JsonNode all = runs.get(3);
+        assertThat(all.get("status").asText()).startsWith("skipped: row shards do not run policy mode all");
+        assertThat(all.get("shards").asInt()).isEqualTo(2);
+        assertThat((String) r[2]).contains("through 2 row shards, window 1").contains("Goals (issue 18) over 3 runs:");
     }
 
     @Test
@@ -99,10 +145,19 @@ class BenchCompressionCommandTest {
             run("bench", "compression", "--log", dir.resolve("absent.csv").toString(), "--format", "csv"),
             run("bench", "compression", "--quick", "--seeds", "3,3"),
             run("bench", "compression", "--quick", "--seeds", "3", "--set", "inflight.seed=4"),
+            run("bench", "compression", "--quick", "--shards", "-1"),
+            run("bench", "compression", "--quick", "--shards", "1025"),
+            run("bench", "compression", "--quick", "--shard-window", "0"),
+            run("bench", "compression", "--quick", "--shards", "2", "--shard-window", "257"),
+            run("bench", "compression", "--quick", "--shards", "two"),
+            run("bench", "compression", "--quick", "--set", "inflight.topology.shards=2"),
         };
         String[] named = {"--modes: unknown mode 'nope'", "--streams: unknown stream 'frappe'",
             "--budgets: a divisor must be > 1, got 1", "--models: unknown model 'xgboost'", "--set: inflight.policy.mode",
-            "--log: log file not found", "--seeds: give distinct seeds, got [3, 3]", "--set: inflight.seed is chosen by --seeds"};
+            "--log: log file not found", "--seeds: give distinct seeds, got [3, 3]", "--set: inflight.seed is chosen by --seeds",
+            "--shards must be in [0, 1024], got -1", "--shards must be in [0, 1024], got 1025",
+            "--shard-window must be in [1, 256], got 0", "--shard-window must be in [1, 256], got 257", "'two'",
+            "--set: inflight.topology.shards is chosen by the bench (use --shards, --shard-window)"};
         for (int i = 0; i < cases.length; i++) {
             assertThat(cases[i][0]).as(named[i]).isEqualTo(2);
             assertThat((String) cases[i][2]).contains(named[i]);
