@@ -11,6 +11,8 @@ import io.inflight.trainer.model.BatchModels;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link ShardedRun}: through row shards without policies, training is {@link InProcessRun}'s bit for
@@ -59,12 +61,12 @@ class ShardedRunTest {
     }
 
     /**
-     * With W = 1 a shard may run a pass after every push that leaves it above its share, so the share
-     * holds whenever the rows at rest suffice. (With a larger W it allows one such pass per W batches
-     * and, once the last pass's victims run out, stays above its share until then.)
+     * Under a budget the shards' sum and each shard's share hold after every request, with one batch in
+     * flight and with 32 (then the window's rows alone are more than the budget: rows in flight go too).
      */
-    @Test
-    void underABudgetTheShardsSumAndEachShareHoldWithAWindowOfOne() {
+    @ParameterizedTest
+    @ValueSource(ints = {1, 32})
+    void underABudgetTheShardsSumAndEachShareHoldWhateverTheWindow(int window) {
         long unlimited;
         InflightConfig ref = config("none", 0);
         try (BatchModel m = BatchModels.create(ref.batchSettings())) {
@@ -76,7 +78,7 @@ class ShardedRunTest {
         ShardedRun.Result got;
         try (BatchModel m = BatchModels.create(cfg.batchSettings())) {
             got = ShardedRun.run(cfg.batchSettings(), cfg.storeConfig(cfg.batchSettings()), cfg.policySettings(), m,
-                    STREAM.open().get(), 4096, 2, 1, null);
+                    STREAM.open().get(), 4096, 2, window, null);
         }
         assertThat(got.passes()).isPositive();
         assertThat(got.overShare()).isZero();

@@ -52,15 +52,11 @@ class BenchCompressionCommandTest {
         assertThat(head).containsExactly(0x89, 'P', 'N', 'G', 0x0d, 0x0a, 0x1a, 0x0a);
     }
 
-    /**
-     * W = 1: a shard may then run a pass after any push that leaves it above its share, so the budget
-     * holds (at the default W = 32 it allows one per 32 batches, and on this short stream the shards' sum
-     * goes above the budget between passes: see ShardedRunTest).
-     */
+    /** At the default window (32 batches in flight): a shard evicts rows in flight when it must, so the budget holds. */
     @Test
     void shardsRunThePolicyRunsThroughRowShardsUnderTheBudgetAndSkipTheModesTheyDoNotRun() throws Exception {
         Object[] r = run("bench", "compression", "--quick", "--json", "--modes", "adaembed,precision,all", "--budgets", "10",
-                "--shards", "2", "--shard-window", "1", "--png", dir.resolve("sh.png").toString());
+                "--shards", "2", "--png", dir.resolve("sh.png").toString());
         assertThat(r[0]).as("stderr: %s", r[2]).isEqualTo(0);
         ObjectMapper json = new ObjectMapper();
         List<JsonNode> runs = new ArrayList<>();
@@ -79,7 +75,7 @@ class BenchCompressionCommandTest {
             String mode = n.get("mode").asText();
             assertThat(n.get("status").asText()).as(mode).isEqualTo("ok");
             assertThat(n.get("shards").asInt()).as(mode).isEqualTo(2);
-            assertThat(n.get("shard_window").asInt()).as(mode).isEqualTo(1);
+            assertThat(n.get("shard_window").asInt()).as(mode).isEqualTo(32);
             assertThat(n.get("budget_divisor").asInt()).isEqualTo(10);
             double auc = n.get("auc").asDouble();
             assertThat(Double.isFinite(auc) && auc > 0.5).as("%s AUC %s", mode, auc).isTrue();
@@ -92,7 +88,7 @@ class BenchCompressionCommandTest {
         JsonNode all = runs.get(3);
         assertThat(all.get("status").asText()).startsWith("skipped: row shards do not run policy mode all");
         assertThat(all.get("shards").asInt()).isEqualTo(2);
-        assertThat((String) r[2]).contains("through 2 row shards, window 1").contains("Goals (issue 18) over 3 runs:");
+        assertThat((String) r[2]).contains("through 2 row shards, window 32").contains("Goals (issue 18) over 3 runs:");
     }
 
     @Test
