@@ -6,7 +6,6 @@ import io.inflight.policies.PolicyMode;
 import io.inflight.policies.PolicyRunner;
 import io.inflight.policies.PolicySettings;
 import io.inflight.policies.Precision;
-import io.inflight.policies.util.LongIntHashMap;
 import io.inflight.store.EmbeddingRows;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -39,7 +38,7 @@ import java.util.stream.Collectors;
  * growth and shared hashed rows act in the trainer's step and need the rows there. AdaEmbed's rows
  * are admitted at first sight (the trainer creates every row it trains).
  *
- * <p>State for exactly-once ({@link #exportState}, {@link #exportSlot}): the runner's, the victims
+ * <p>State for exactly-once ({@link #exportState}, {@link RequestRing#exportSlot}): the runner's, the victims
  * list and each ring slot, to be committed with the rows. One thread (the shard task's).
  */
 public final class ShardPolicies {
@@ -47,33 +46,20 @@ public final class ShardPolicies {
     /** The modes a row shard runs. */
     public static final Set<PolicyMode> SUPPORTED = EnumSet.of(PolicyMode.NONE, PolicyMode.ADAEMBED,
             PolicyMode.FIITED_MANUAL, PolicyMode.FIITED_ADAPTIVE, PolicyMode.PRECISION);
-    /** Ring slots: the largest window ({@code inflight.topology.shard.window} at most 256). */
-    public static final int SLOTS = 256;
     /** The leading byte of {@link #exportState()}'s bytes. */
     static final byte STATE_FORMAT = 1;
-    /** The leading byte of {@link #exportSlot}'s bytes (1 had no evicted keys). */
-    static final byte SLOT_FORMAT = 2;
-    private static final long[] NONE = new long[0];
+    private static final long[] NONE = RequestRing.NONE;
 
     private final EmbeddingRows rows;
     private final PolicyRunner runner;
-    private final int window;
+    private final RequestRing ring;
     private final Guarded guarded = new Guarded();
-    /** Per slot ({@code batch mod SLOTS}): the request's batch (-1: none) and its keys, ascending. */
-    private final long[] slotBatch = new long[SLOTS];
-    private final long[][] slotKeys = new long[SLOTS][];
-    /** Per slot, the keys its request evicted, ascending. */
-    private final long[][] slotEvicted = new long[SLOTS][];
     /** The keys evicted while the current request is handled. */
     private long[] evicting = new long[64];
     private int evictingCount;
     /** The rows the last pass found least useful, least first, and the next to take. */
     private long[] victims = new long[0];
     private int nextVictim;
-    /** The batch of the request being handled: rows its last W batches pulled are not at rest. */
-    private long current = -1;
-    /** During a pass: the keys not at rest, or null (then {@link #slotKeys} are searched). */
-    private LongIntHashMap busy;
     private boolean changed;
     private long passes;
     private long victimEvictions;
@@ -94,13 +80,9 @@ public final class ShardPolicies {
         if (!SUPPORTED.contains(shard.mode())) {
             throw new IllegalArgumentException(unsupported(shard.mode()));
         }
-        if (window < 1 || window > SLOTS) {
-            throw new IllegalArgumentException("window must be in [1, " + SLOTS + "] batches, got " + window);
-        }
+        this.ring = new RequestRing(window);
         this.rows = rows;
         this.runner = new PolicyRunner(shard, rows.chunkWidths(), 1); // no growth: no nets per field
-        this.window = window;
-        Arrays.fill(slotBatch, -1);
     }
 
     /** Why a row shard cannot run {@code mode}, naming the modes it can. */
@@ -136,12 +118,13 @@ public final class ShardPolicies {
 
     /** Request {@code batch} pulled {@code keys}: they are not at rest for the next W batches. */
     public void pulled(long batch, long[] keys) {
-        current = batch;
-        int slot = slotOf(batch);
-        slotBatch[slot] = batch;
-        slotKeys[slot] = sorted(keys);
-        slotEvicted[slot] = NONE;
+        ring.pulled(batch, keys);
         evictingCount = 0;
+    }
+
+    /** The ring of recent requests (its slots are committed with the rows). */
+    public RequestRing ring() {
+        return ring;
     }
 
     /**
@@ -155,33 +138,13 @@ public final class ShardPolicies {
             Arrays.sort(keys);
         }
         evictingCount = 0;
-        slotEvicted[slotOf(current)] = keys;
+        ring.evicted(keys);
         return keys;
     }
 
-    /**
-     * The keys evicted by requests after batch {@code pushBatch} up to the current one, ascending, or
-     * null when none: batch {@code pushBatch} read them before they went, so their gradients in its
-     * push are of rows the shard and the trainer forgot.
-     */
+    /** The keys evicted since batch {@code pushBatch} read them ({@link RequestRing#evictedSince}), or null. */
     public long[] evictedSince(long pushBatch) {
-        long[] out = null;
-        for (int s = 0; s < SLOTS; s++) {
-            if (slotBatch[s] > pushBatch && slotBatch[s] <= current && slotEvicted[s] != null && slotEvicted[s].length > 0) {
-                long[] e = slotEvicted[s];
-                out = out == null ? e.clone() : concat(out, e);
-            }
-        }
-        if (out != null) {
-            Arrays.sort(out);
-        }
-        return out;
-    }
-
-    private static long[] concat(long[] a, long[] b) {
-        long[] c = Arrays.copyOf(a, a.length + b.length);
-        System.arraycopy(b, 0, c, a.length, b.length);
-        return c;
+        return ring.evictedSince(pushBatch);
     }
 
     /** Evicts row {@code key} if stored, noting it for the reply; whether it was. */
@@ -209,7 +172,6 @@ public final class ShardPolicies {
      * @return the pass's report, or null when none ran
      */
     public PassReport afterPush(long batch, long step) {
-        current = batch;
         PassReport r = runner.isPassDue(step) ? pass(step) : null;
         long budget = runner.tableBudgetBytes();
         if (budget > 0 && rows.storedBytes() > budget) {
@@ -229,7 +191,7 @@ public final class ShardPolicies {
     }
 
     private PassReport pass(long step) {
-        busy = busyKeys();
+        ring.freeze();
         try {
             PassReport r = runner.runPass(guarded, step);
             passes++;
@@ -242,45 +204,13 @@ public final class ShardPolicies {
             changed = true;
             return r;
         } finally {
-            busy = null;
+            ring.thaw();
         }
-    }
-
-    /** Every key a request of the last W batches pulled. */
-    private LongIntHashMap busyKeys() {
-        int n = 0;
-        for (int s = 0; s < SLOTS; s++) {
-            if (recent(s)) {
-                n += slotKeys[s].length;
-            }
-        }
-        LongIntHashMap m = new LongIntHashMap(Math.max(16, n));
-        for (int s = 0; s < SLOTS; s++) {
-            if (recent(s)) {
-                for (long k : slotKeys[s]) {
-                    m.put(k, 1);
-                }
-            }
-        }
-        return m;
-    }
-
-    /** Whether slot s holds a request of the last W batches (or of a later one: a trainer that restarted re-sends). */
-    private boolean recent(int s) {
-        return slotBatch[s] >= 0 && slotBatch[s] > current - window;
     }
 
     /** Whether {@code key} is at rest: no request of the last W batches pulled it. */
     public boolean atRest(long key) {
-        if (busy != null) {
-            return busy.get(key) < 0;
-        }
-        for (int s = 0; s < SLOTS; s++) {
-            if (recent(s) && Arrays.binarySearch(slotKeys[s], key) >= 0) {
-                return false;
-            }
-        }
-        return true;
+        return ring.atRest(key);
     }
 
     /**
@@ -375,72 +305,6 @@ public final class ShardPolicies {
         return c;
     }
 
-    /** The slot of batch {@code batch}'s keys (for its store key). */
-    public static int slotOf(long batch) {
-        return (int) Math.floorMod(batch, (long) SLOTS);
-    }
-
-    /**
-     * Slot {@code slot}: {@code u8 format=2 | u64 batch | u32 n | n × u64 pulled key | u32 e | e × u64
-     * evicted key}, or null when empty.
-     */
-    public byte[] exportSlot(int slot) {
-        if (slotBatch[slot] < 0) {
-            return null;
-        }
-        long[] keys = slotKeys[slot];
-        long[] evicted = slotEvicted[slot] == null ? NONE : slotEvicted[slot];
-        ByteBuffer b = ByteBuffer.allocate(17 + 8 * (keys.length + evicted.length)).put(SLOT_FORMAT)
-                .putLong(slotBatch[slot]).putInt(keys.length);
-        for (long k : keys) {
-            b.putLong(k);
-        }
-        b.putInt(evicted.length);
-        for (long k : evicted) {
-            b.putLong(k);
-        }
-        return b.array();
-    }
-
-    /** Restores slot {@code slot} from {@link #exportSlot} bytes (null: empty). */
-    public void restoreSlot(int slot, byte[] bytes) {
-        slotBatch[slot] = -1;
-        slotKeys[slot] = null;
-        slotEvicted[slot] = null;
-        if (bytes == null) {
-            return;
-        }
-        try {
-            ByteBuffer b = ByteBuffer.wrap(bytes);
-            checkFormat(b.get(), SLOT_FORMAT, "slot " + slot);
-            long batch = b.getLong();
-            long[] keys = longs(b, slot, batch);
-            long[] evicted = longs(b, slot, batch);
-            if (b.hasRemaining() || slotOf(batch) != slot) {
-                throw new IllegalArgumentException("row shard ring slot " + slot + " of batch " + batch + " has "
-                        + b.remaining() + " bytes after its keys");
-            }
-            slotBatch[slot] = batch;
-            slotKeys[slot] = keys;
-            slotEvicted[slot] = evicted;
-            current = Math.max(current, batch);
-        } catch (BufferUnderflowException e) {
-            throw new IllegalArgumentException("row shard ring slot " + slot + " of " + bytes.length + " bytes is truncated", e);
-        }
-    }
-
-    private static long[] longs(ByteBuffer b, int slot, long batch) {
-        int n = b.getInt();
-        if (n < 0 || (long) n * 8 > b.remaining()) {
-            throw new IllegalArgumentException("row shard ring slot " + slot + " of batch " + batch + " lists " + n
-                    + " keys in " + b.remaining() + " bytes");
-        }
-        long[] keys = new long[n];
-        b.asLongBuffer().get(keys);
-        b.position(b.position() + 8 * n);
-        return keys;
-    }
-
     /** The runner's state, the victims and the next to take. */
     public byte[] exportState() {
         byte[] r = runner.exportState();
@@ -459,7 +323,11 @@ public final class ShardPolicies {
         }
         try {
             ByteBuffer b = ByteBuffer.wrap(bytes);
-            checkFormat(b.get(), STATE_FORMAT, "state");
+            byte format = b.get();
+            if (format != STATE_FORMAT) {
+                throw new IllegalArgumentException("row shard policy state format " + (format & 0xFF)
+                        + " is not supported (this build reads " + STATE_FORMAT + ")");
+            }
             byte[] r = new byte[b.getInt()];
             b.get(r);
             runner.importState(r);
@@ -476,24 +344,6 @@ public final class ShardPolicies {
         } catch (BufferUnderflowException | NegativeArraySizeException e) {
             throw new IllegalArgumentException("row shard policy state of " + bytes.length + " bytes is truncated", e);
         }
-    }
-
-    private static void checkFormat(byte format, byte expected, String what) {
-        if (format != expected) {
-            throw new IllegalArgumentException("row shard policy " + what + " format " + (format & 0xFF)
-                    + " is not supported (this build reads " + expected + ")");
-        }
-    }
-
-    private static long[] sorted(long[] keys) {
-        for (int i = 1; i < keys.length; i++) {
-            if (keys[i - 1] > keys[i]) {
-                long[] s = keys.clone();
-                Arrays.sort(s);
-                return s;
-            }
-        }
-        return keys;
     }
 
     /** The shard's rows as a pass sees them: rows not at rest are neither visited nor changed. */

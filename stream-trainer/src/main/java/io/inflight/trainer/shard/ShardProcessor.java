@@ -68,7 +68,7 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
     public static final String PROGRESS_KEY = "progress";
     /** The key of the policies' state in the progress store ({@link ShardPolicies#exportState}). */
     public static final String POLICY_KEY = "policy";
-    /** The prefix of the keys of the policies' ring slots ({@link ShardPolicies#exportSlot}), followed by the slot. */
+    /** The prefix of the keys of the policies' ring slots ({@link RequestRing#exportSlot}), followed by the slot. */
     public static final String PULLS_KEY = "pulls-";
     /** How often calls from other threads ({@link TrainerTasks#tableStats}) are served. */
     private static final Duration SERVE_EVERY = Duration.ofMillis(50);
@@ -201,8 +201,8 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
             if (policy.mode() != PolicyMode.NONE) {
                 ShardPolicies p = new ShardPolicies(rows.store(), ShardPolicies.perShard(policy, shards), window);
                 p.restoreState(progress.get(POLICY_KEY));
-                for (int slot = 0; slot < ShardPolicies.SLOTS; slot++) {
-                    p.restoreSlot(slot, progress.get(PULLS_KEY + slot));
+                for (int slot = 0; slot < RequestRing.SLOTS; slot++) {
+                    p.ring().restoreSlot(slot, progress.get(PULLS_KEY + slot));
                 }
                 shard.policies(p);
             }
@@ -294,8 +294,8 @@ public final class ShardProcessor implements Processor<byte[], byte[], byte[], b
         if (p == null) {
             return;
         }
-        int slot = ShardPolicies.slotOf(batch);
-        progress.put(PULLS_KEY + slot, p.exportSlot(slot));
+        int slot = RequestRing.slotOf(batch);
+        progress.put(PULLS_KEY + slot, p.ring().exportSlot(slot));
         if (p.takeChanged()) {
             progress.put(POLICY_KEY, p.exportState());
         }

@@ -244,17 +244,17 @@ class ShardPoliciesTest {
         assertThat(p.atRest(5)).isFalse();
         // the ring and the state survive a restart
         ShardPolicies restored = new ShardPolicies(rows, policy("adaembed", 0), 4);
-        for (int s = 0; s < ShardPolicies.SLOTS; s++) {
-            restored.restoreSlot(s, p.exportSlot(s));
+        for (int s = 0; s < RequestRing.SLOTS; s++) {
+            restored.ring().restoreSlot(s, p.ring().exportSlot(s));
         }
         restored.restoreState(p.exportState());
         restored.pulled(12, new long[] {9});
         for (long k = 0; k < 12; k++) {
             assertThat(restored.atRest(k)).as("key %d", k).isEqualTo(p.atRest(k));
         }
-        assertThatThrownBy(() -> restored.restoreSlot(3, new byte[] {1, 0, 0})).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> restored.ring().restoreSlot(3, new byte[] {1, 0, 0})).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("slot 3");
-        assertThatThrownBy(() -> restored.restoreSlot(4, p.exportSlot(ShardPolicies.slotOf(11))))
+        assertThatThrownBy(() -> restored.ring().restoreSlot(4, p.ring().exportSlot(RequestRing.slotOf(11))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("slot 4");
         assertThatThrownBy(() -> restored.restoreState(new byte[] {9})).hasMessageContaining("format 9");
     }
