@@ -1,19 +1,37 @@
 package io.inflight.trainer.shard;
 
 import io.inflight.policies.Precision;
+import io.inflight.store.ChunkLayout;
 import io.inflight.store.EmbeddingRows;
 import io.inflight.store.RowSink;
+import io.inflight.store.StoreConfig;
 import io.inflight.topics.RowShardCodec.ShardRequest;
+import io.inflight.trainer.config.BatchSettings;
+import io.inflight.trainer.train.BatchTrainer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 
-/** What the row-shard tests share: keys of one shard, requests, and bit-exact views of rows. */
+/**
+ * What the row-shard tests share: keys of one shard, requests, bit-exact views of rows, and the model
+ * the in-process training tests train (an FM over fields ad, user and site, D = 8, batches of 32, S = 3).
+ */
 final class ShardFixtures {
 
+    static final BatchSettings SETTINGS = new BatchSettings("fm", List.of("ad", "user", "site"), 8, 32,
+            List.of(8), "relu", "adam", 1e-3, 0.1, 0, 0.01, 7, 0);
+    static final int SHARDS = 3;
+
     private ShardFixtures() {
+    }
+
+    /** D = 8 in four chunks of 2, new rows at {@code precision}. */
+    static StoreConfig config(Precision precision) {
+        StoreConfig full = BatchTrainer.fullPrecision(SETTINGS, 1 << 16);
+        return new StoreConfig(ChunkLayout.of(2, 2, 2, 2), precision, full.hotCapacity(), full.seed(), full.learningRate(),
+                full.l2(), full.adagradEps(), full.utility(), full.newRowInit(), full.initScale());
     }
 
     /** {@code n} ascending keys that shard {@code shard} of {@code shards} owns, drawn from {@code seed}. */

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.inflight.policies.PolicyMode;
 import io.inflight.policies.PolicySettings;
 import io.inflight.policies.Precision;
-import io.inflight.store.ChunkLayout;
 import io.inflight.store.EmbeddingStore;
 import io.inflight.store.StoreConfig;
 import io.inflight.topics.ClickEvent;
@@ -33,15 +32,12 @@ import org.junit.jupiter.api.Test;
  */
 class ShardPoliciesTest {
 
-    private static final BatchSettings SETTINGS = new BatchSettings("fm", List.of("ad", "user", "site"), 8, 32,
-            List.of(8), "relu", "adam", 1e-3, 0.1, 0, 0.01, 7, 0);
-    private static final int SHARDS = 3;
+    private static final BatchSettings SETTINGS = ShardFixtures.SETTINGS;
+    private static final int SHARDS = ShardFixtures.SHARDS;
     private static final int BATCH = 32;
 
     private static StoreConfig config(Precision precision) {
-        StoreConfig full = BatchTrainer.fullPrecision(SETTINGS, 1 << 16);
-        return new StoreConfig(ChunkLayout.of(2, 2, 2, 2), precision, full.hotCapacity(), full.seed(), full.learningRate(),
-                full.l2(), full.adagradEps(), full.utility(), full.newRowInit(), full.initScale());
+        return ShardFixtures.config(precision);
     }
 
     private static List<ClickEvent> stream(int n, long seed) {
