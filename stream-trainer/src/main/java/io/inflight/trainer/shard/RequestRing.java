@@ -48,11 +48,6 @@ public final class RequestRing {
         return (int) Math.floorMod(batch, (long) SLOTS);
     }
 
-    /** The batch of the request being handled (-1 before the first). */
-    public long current() {
-        return current;
-    }
-
     /** Request {@code batch}, being handled now, pulled {@code keys}: not at rest for the next W batches. */
     public void pulled(long batch, long[] keys) {
         current = batch;

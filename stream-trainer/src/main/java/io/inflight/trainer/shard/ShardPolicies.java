@@ -67,6 +67,8 @@ public final class ShardPolicies {
     private long overBudget;
     private long peakBytes;
     private PassReport lastPass;
+    /** The runner's exported state as of the last pass (it changes only in passes), or null until asked. */
+    private byte[] runnerState;
     /** Told every key the policies change (tests: what a shard did, to replay it elsewhere). */
     private LongConsumer changes = key -> { };
 
@@ -192,6 +194,7 @@ public final class ShardPolicies {
 
     private PassReport pass(long step) {
         ring.freeze();
+        runnerState = null;
         try {
             PassReport r = runner.runPass(guarded, step);
             passes++;
@@ -307,7 +310,10 @@ public final class ShardPolicies {
 
     /** The runner's state, the victims and the next to take. */
     public byte[] exportState() {
-        byte[] r = runner.exportState();
+        if (runnerState == null) {
+            runnerState = runner.exportState(); // once a pass: the victims change at every request over budget
+        }
+        byte[] r = runnerState;
         ByteBuffer b = ByteBuffer.allocate(1 + 4 + r.length + 4 + 4 + 8 * victims.length);
         b.put(STATE_FORMAT).putInt(r.length).put(r).putInt(nextVictim).putInt(victims.length);
         for (long v : victims) {
@@ -331,6 +337,7 @@ public final class ShardPolicies {
             byte[] r = new byte[b.getInt()];
             b.get(r);
             runner.importState(r);
+            runnerState = r;
             int next = b.getInt();
             int n = b.getInt();
             if (n < 0 || next < 0 || next > n || (long) n * 8 != b.remaining()) {
