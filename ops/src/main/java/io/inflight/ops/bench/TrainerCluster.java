@@ -2,6 +2,9 @@ package io.inflight.ops.bench;
 
 import io.inflight.trainer.config.InflightConfig;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -95,9 +98,46 @@ public final class TrainerCluster implements AutoCloseable {
         for (Instance in : instances) {
             if (!killed.contains(in.index()) && !in.process().isAlive()) {
                 throw new IllegalStateException("trainer instance " + in.index() + " exited with "
-                        + in.process().exitValue() + "; see " + in.log());
+                        + in.process().exitValue() + "; see " + in.log() + errorLines(in.log()));
             }
         }
+    }
+
+    /** The lines of the instances' logs that contain {@code text}. */
+    public long linesContaining(String text) {
+        long n = 0;
+        for (Instance in : instances) {
+            try (var lines = Files.lines(in.log(), StandardCharsets.UTF_8)) {
+                n += lines.filter(l -> l.contains(text)).count();
+            } catch (IOException | UncheckedIOException e) {
+                throw new IllegalStateException("reading " + in.log() + " failed: " + e, e);
+            }
+        }
+        return n;
+    }
+
+    /**
+     * The log's error lines (ERROR and causes, else the last exceptions; at most 12, on one line, so that a
+     * test report's summary shows why the instance exited), or its last line when it has none.
+     */
+    static String errorLines(Path log) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        } catch (IOException | UncheckedIOException e) {
+            return " (unreadable: " + e + ")";
+        }
+        List<String> errors = lines.stream()
+                .filter(l -> l.contains(" ERROR ") || l.startsWith("error:") || l.startsWith("Caused by:"))
+                .limit(12).toList();
+        if (errors.isEmpty()) {
+            errors = lines.stream().filter(l -> !l.startsWith("\t") && l.contains("Exception")).toList();
+            errors = errors.subList(Math.max(0, errors.size() - 12), errors.size());
+        }
+        if (errors.isEmpty()) {
+            return lines.isEmpty() ? " (empty)" : "; its last line: " + lines.get(lines.size() - 1);
+        }
+        return "; its errors: " + String.join(" | ", errors);
     }
 
     /**

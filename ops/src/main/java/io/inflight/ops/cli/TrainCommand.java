@@ -157,6 +157,11 @@ final class TrainCommand implements Callable<Integer> {
                     app.close(Duration.ofSeconds(60));
                     System.out.print(summary(last, pending, ended, cfg.batchSettings().batchSize(), table, budget, hash,
                             (System.nanoTime() - t0) / 1e9));
+                    long replaced = app.meters().threadsReplaced();
+                    if (replaced > 0) {
+                        System.out.printf(Locale.ROOT, "  Streams threads replaced after a failure: %d (their tasks resumed "
+                                + "from their last commit; the ERROR lines above say why)%n", replaced);
+                    }
                 } finally {
                     TrainerTasks.stopAt(appId, Map.of());
                     WarmStarts.unregister(appId);

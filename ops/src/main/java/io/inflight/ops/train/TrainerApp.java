@@ -34,6 +34,8 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.streams.CloseOptions;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The trainer as a running Kafka Streams application: creates missing topics, starts the topology,
@@ -41,6 +43,10 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
  * Close it to stop every Streams thread.
  */
 public final class TrainerApp implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TrainerApp.class);
+    /** How the log line of a replaced Streams thread starts. */
+    public static final String THREAD_REPLACED = "A Streams thread failed; replacing it";
 
     private final InflightConfig config;
     private final KafkaStreams streams;
@@ -64,8 +70,8 @@ public final class TrainerApp implements AutoCloseable {
      * partition, intake tasks and one trainer task ({@link TrainerTopology}), so one model; else a
      * trainer task per partition. Partitions added to the clicks topic later are read at the next start.
      *
-     * @param onFatal called (on a Streams thread) when processing fails for good; the client then
-     *                shuts down
+     * @param onFatal called (on a Streams thread) when processing fails for good (a Streams thread failed
+     *                more often than {@value InflightConfig#THREAD_RESTARTS} allows); the client then shuts down
      */
     public static TrainerApp start(InflightConfig config, Consumer<Throwable> onFatal) {
         return start(config, onFatal, new SimpleMeterRegistry());
@@ -80,6 +86,12 @@ public final class TrainerApp implements AutoCloseable {
     /** As above, with the models made by {@code factory}. */
     public static TrainerApp start(InflightConfig config, Consumer<Throwable> onFatal,
                                    MeterRegistry registry, BatchModelFactory factory) {
+        return start(config, onFatal, registry, factory, Faults.NONE);
+    }
+
+    /** As above, with the processors checking {@code faults} (tests make a record's processing fail there). */
+    static TrainerApp start(InflightConfig config, Consumer<Throwable> onFatal, MeterRegistry registry,
+                            BatchModelFactory factory, Faults faults) {
         // everything that can fail on the settings first, then the topics, then the topology (it depends on the
         // clicks topic's partition count), then the Streams client (which makes its state directory)
         RecordLimits.maxRequestSize(config.streamsProperties());
@@ -100,20 +112,39 @@ public final class TrainerApp implements AutoCloseable {
         var topology = config.shards() > 0
                 ? TrainerTopology.sharded(topics, trainer, batch, store, config.policySettings(), config.cadenceSettings(),
                         factory, meters,
-                        Faults.NONE, config.shards(), config.shardWindow(), config.shardCacheRows())
+                        faults, config.shards(), config.shardWindow(), config.shardCacheRows())
                 : TrainerTopology.build(topics, trainer, batch, store, config.policySettings(), config.cadenceSettings(),
-                        factory, meters, Faults.NONE, config.oneModel(), partitions);
+                        factory, meters, faults, config.oneModel(), partitions);
         int trainerTasks = config.oneModel() ? 1 : partitions;
         TrainerGauges gauges = new TrainerGauges(config.getString(InflightConfig.APPLICATION_ID), trainerTasks,
                 store.layout().chunks(), budgetBytes(config), meters, registry);
         KafkaStreams streams = new KafkaStreams(topology, props);
         new KafkaStreamsMetrics(streams).bindTo(registry);
-        streams.setUncaughtExceptionHandler(e -> {
-            onFatal.accept(e);
-            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
-        });
+        ThreadRestarts restarts = new ThreadRestarts(config.getInt(InflightConfig.THREAD_RESTARTS),
+                TimeUnit.MILLISECONDS.toNanos(config.getLong(InflightConfig.THREAD_RESTARTS_WINDOW_MS)), System::nanoTime);
+        streams.setUncaughtExceptionHandler(e -> onThreadFailure(e, restarts, meters, onFatal));
         streams.start();
         return new TrainerApp(config, streams, meters, gauges, trainerTasks);
+    }
+
+    /**
+     * What a failed Streams thread gets: a replacement while {@code restarts} allows one (its tasks
+     * resume from their last commit, exactly-once), else the instance stops and {@code onFatal} hears why.
+     */
+    static StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse onThreadFailure(Throwable e, ThreadRestarts restarts,
+                                                                                       TrainerMeters meters,
+                                                                                       Consumer<Throwable> onFatal) {
+        if (restarts.replace()) {
+            meters.threadReplaced();
+            LOG.error(THREAD_REPLACED + " ({} of at most {} within {} s, {}): its tasks resume from "
+                    + "their last commit", restarts.inWindow(), restarts.max(), Math.round(restarts.windowSeconds()),
+                    InflightConfig.THREAD_RESTARTS, e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        }
+        LOG.error("A Streams thread failed after {} replacements within {} s ({}): stopping this instance",
+                restarts.inWindow(), Math.round(restarts.windowSeconds()), InflightConfig.THREAD_RESTARTS, e);
+        onFatal.accept(e);
+        return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
     }
 
     /** The partition count of {@code clicks} as the broker describes it now. */

@@ -97,6 +97,8 @@ class FailoverIT {
                         + "standby replica)%n", shards, f.victim(), f.moved(), f.rebalancedSeconds(), f.resumeSeconds());
                 assertThat(f.moved()).isNotEmpty();
                 live.await(EVENTS, Duration.ofSeconds(180), () -> cluster.checkAlive(Set.of(f.victim())));
+                System.out.printf(Locale.ROOT, "FailoverIT (%d row shards): Streams threads replaced after a failure: %d%n",
+                        shards, cluster.linesContaining(TrainerApp.THREAD_REPLACED));
             }
             // the survivors closed: everything they committed is readable; read it all again from the start
             try (PredictionLog all = new PredictionLog(kafka, config.topics().predictions())) {

@@ -91,6 +91,8 @@ public final class InflightConfig extends AbstractConfig {
     public static final String STORE_ADAGRAD_PER_ROW = "inflight.store.adagrad.per.row";
     public static final String CHECKPOINT_INTERVAL_MS = "inflight.checkpoint.interval.ms";
     public static final String CHECKPOINT_MAX_BYTES = "inflight.checkpoint.max.bytes";
+    public static final String THREAD_RESTARTS = "inflight.recovery.thread.restarts";
+    public static final String THREAD_RESTARTS_WINDOW_MS = "inflight.recovery.thread.restarts.window.ms";
     public static final String PUBLISH_INTERVAL_MS = "inflight.publish.interval.ms";
     public static final String GATE_AUC_DROP = "inflight.publish.gate.auc.drop";
     public static final String GATE_NE_RISE = "inflight.publish.gate.ne.rise";
@@ -220,6 +222,13 @@ public final class InflightConfig extends AbstractConfig {
             .define(CHECKPOINT_MAX_BYTES, Type.LONG, CadenceSettings.DEFAULT_CHECKPOINT_MAX_BYTES, Range.atLeast(1),
                     Importance.LOW, "Mini-batch trainer: checkpoint early once the journal and the rows waiting for the "
                             + "next checkpoint hold this many bytes of memory.")
+            .define(THREAD_RESTARTS, Type.INT, 3, Range.between(0, 1000), Importance.MEDIUM,
+                    "A Streams thread that fails (Kafka, a state store, the disk: a record's own fault is dead-lettered "
+                            + "instead) is replaced and its tasks resume from their last commit (exactly-once: the open "
+                            + "transaction is aborted), at most this many times within " + THREAD_RESTARTS_WINDOW_MS
+                            + "; a failure beyond that stops the instance. 0 = stop at the first failure.")
+            .define(THREAD_RESTARTS_WINDOW_MS, Type.LONG, 600_000L, Range.between(1_000L, 86_400_000L), Importance.LOW,
+                    "The window over which " + THREAD_RESTARTS + " counts failed Streams threads.")
             .define(INPUT_FORMAT, Type.STRING, "binary", ValidString.in("binary", "json"), Importance.MEDIUM,
                     "Wire format of the clicks topic: binary (compact, versioned; what replay and generate write) "
                             + "or json (one JSON object per record, for topics written by hand).")

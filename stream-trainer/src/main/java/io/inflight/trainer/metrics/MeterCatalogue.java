@@ -42,6 +42,7 @@ public final class MeterCatalogue {
     public static final String PUBLICATION = "inflight.trainer.publication";
     public static final String PUBLICATION_HELD = "inflight.trainer.publication.held";
     public static final String PUBLICATION_GATE = "inflight.trainer.publication.gate";
+    public static final String THREADS_REPLACED = "inflight.trainer.threads.replaced";
     public static final String POLICY_PASS = "inflight.policy.pass";
     public static final String POLICY_ACTIONS = "inflight.policy.actions";
     // ---- train: sampled from the tasks every few seconds -----------------------------------------
@@ -109,6 +110,8 @@ public final class MeterCatalogue {
                     + "(inflight.publish.gate.*)"),
             train(PUBLICATION_GATE, Type.GAUGE, "", List.of(), "tasks whose quality gate holds their publications now "
                     + "(0: every gate open)"),
+            train(THREADS_REPLACED, Type.COUNTER, "", List.of(), "Streams threads that failed and were replaced, their "
+                    + "tasks resumed from their last commit (inflight.recovery.thread.restarts)"),
             serve(FRESHNESS, Type.TIMER, List.of(), "apply time minus publish time of each model update (p50, p99)"),
             serve(SERVE_ROWS, Type.GAUGE, List.of(), "rows the replica holds"),
             serve(SERVE_UPDATES, Type.COUNTER, List.of(), "model updates applied"),

@@ -51,6 +51,7 @@ public final class TrainerMeters implements MeterBinder {
     private final AtomicLong lastPublicationMs = new AtomicLong(-1);
     private final AtomicInteger gateHeld = new AtomicInteger();
     private Counter held;
+    private Counter threadsReplaced;
 
     /** Meters bound to {@code registry}. */
     public static TrainerMeters on(MeterRegistry registry) {
@@ -70,6 +71,7 @@ public final class TrainerMeters implements MeterBinder {
         publications = timer(MeterCatalogue.PUBLICATION, registry);
         passes = timer(MeterCatalogue.POLICY_PASS, registry);
         held = counter(MeterCatalogue.PUBLICATION_HELD, registry);
+        threadsReplaced = counter(MeterCatalogue.THREADS_REPLACED, registry);
         Gauge.builder(MeterCatalogue.PUBLICATION_GATE, gateHeld, AtomicInteger::get)
                 .description(MeterCatalogue.of(MeterCatalogue.PUBLICATION_GATE).meaning()).register(registry);
         MeterCatalogue.Meter a = MeterCatalogue.of(MeterCatalogue.POLICY_ACTIONS);
@@ -109,6 +111,16 @@ public final class TrainerMeters implements MeterBinder {
 
     public void nonFinite() {
         nonFinite.increment();
+    }
+
+    /** A Streams thread failed and was replaced. */
+    public void threadReplaced() {
+        threadsReplaced.increment();
+    }
+
+    /** Streams threads replaced so far. */
+    public long threadsReplaced() {
+        return (long) threadsReplaced.count();
     }
 
     public void checkpoint(long nanos) {

@@ -48,6 +48,8 @@ class NumericKeysTest {
             Map.entry(InflightConfig.GATE_MIN_EVENTS, "0"),
             Map.entry(InflightConfig.CHECKPOINT_INTERVAL_MS, "-5"),
             Map.entry(InflightConfig.CHECKPOINT_MAX_BYTES, "0"),
+            Map.entry(InflightConfig.THREAD_RESTARTS, "-1"),
+            Map.entry(InflightConfig.THREAD_RESTARTS_WINDOW_MS, "999"),
             Map.entry(InflightConfig.AUC_BINS, "63"),
             Map.entry(InflightConfig.WINDOW_EVENTS, "9"),
             Map.entry(InflightConfig.STORE_HOT_ROWS, "0"),
