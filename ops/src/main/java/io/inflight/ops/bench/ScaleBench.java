@@ -23,6 +23,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.ReplicaInfo;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
@@ -318,7 +319,9 @@ public final class ScaleBench {
     private static void produce(Map<String, Object> kafka, String topic, int partitions, List<byte[]> events, int from,
                                 int to) {
         List<Future<RecordMetadata>> sent = new ArrayList<>(to - from);
-        try (var producer = new KafkaProducer<>(kafka, new ByteArraySerializer(), new ByteArraySerializer())) {
+        Map<String, Object> p = new HashMap<>(kafka);
+        p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1); // as ClicksProducer: no reordered retries
+        try (var producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = from; i < to; i++) {
                 sent.add(producer.send(new ProducerRecord<>(topic, i % partitions, null, events.get(i))));
             }

@@ -10,7 +10,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * An idempotent producer (enable.idempotence=true and acks=all are forced, whatever the client
- * configs say) for the clicks topic: replayed records and generated events. Record timestamps are left to the producer (append time): the
+ * configs say; one request in flight unless they say otherwise) for the clicks topic: replayed records and generated events. Record timestamps are left to the producer (append time): the
  * event time is in the payload, and historical times would fall outside retention at once. The first
  * send error fails the next {@link #send} or the {@link #close}: nothing is dropped silently.
  */
@@ -29,6 +29,10 @@ public final class ClicksProducer implements AutoCloseable {
         Map<String, Object> p = new HashMap<>(clientConfigs);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
+        // one request in flight per broker: with more, a write right after the topic's creation can fail with
+        // NOT_LEADER_OR_FOLLOWER while the next is appended; its retry is then refused as out of sequence until
+        // delivery.timeout.ms (brokers before the fix of KAFKA-15591, 4.3.1 among them)
+        p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 10);
         p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         p.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");

@@ -179,7 +179,7 @@ class MalformedCorpusIT {
             AtomicReference<Throwable> fatal = new AtomicReference<>();
             try (TrainerApp app = TrainerApp.start(cfg, fatal::set);
                  var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers(),
-                         "max.request.size", 8 << 20), new ByteArraySerializer(), new ByteArraySerializer())) {
+                         "max.request.size", 8 << 20, "max.in.flight.requests.per.connection", 1), new ByteArraySerializer(), new ByteArraySerializer())) {
                 ProgressiveMetrics.Summary before = TrainerRuns.await(app, 2_000, fatal, Duration.ofSeconds(120));
                 String hashBefore = app.modelHash().orElseThrow();
 

@@ -122,7 +122,7 @@ class PoisonRecordsIT {
             String hash;
             try (TrainerApp app = TrainerApp.start(cfg, fatal::set);
                  var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers(),
-                         "max.request.size", 8 << 20), new ByteArraySerializer(), new ByteArraySerializer())) {
+                         "max.request.size", 8 << 20, "max.in.flight.requests.per.connection", 1), new ByteArraySerializer(), new ByteArraySerializer())) {
                 TrainerRuns.await(app, 2_000, fatal, Duration.ofSeconds(180));
                 for (var e : bad.entrySet()) {
                     producer.send(new ProducerRecord<>("poison.clicks", e.getKey().getBytes(StandardCharsets.UTF_8),
