@@ -31,7 +31,7 @@ public final class ClicksProducer implements AutoCloseable {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         // one request in flight per broker: with more, a write right after the topic's creation can fail with
         // NOT_LEADER_OR_FOLLOWER while the next is appended; its retry is then refused as out of sequence until
-        // delivery.timeout.ms (brokers before the fix of KAFKA-15591, 4.3.1 among them)
+        // delivery.timeout.ms (KAFKA-15591, seen with the 4.3.1 broker)
         p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 10);
         p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
