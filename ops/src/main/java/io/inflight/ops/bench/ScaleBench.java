@@ -2,6 +2,7 @@ package io.inflight.ops.bench;
 
 import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.SyntheticStream;
+import io.inflight.ops.replay.ClicksProducer;
 import io.inflight.ops.train.TrainerApp;
 import io.inflight.topics.EventCodec;
 import io.inflight.topics.EventLimits;
@@ -23,7 +24,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.ReplicaInfo;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Node;
@@ -319,9 +319,8 @@ public final class ScaleBench {
     private static void produce(Map<String, Object> kafka, String topic, int partitions, List<byte[]> events, int from,
                                 int to) {
         List<Future<RecordMetadata>> sent = new ArrayList<>(to - from);
-        Map<String, Object> p = new HashMap<>(kafka);
-        p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1); // as ClicksProducer: no reordered retries
-        try (var producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (var producer = new KafkaProducer<>(ClicksProducer.inOrder(kafka), new ByteArraySerializer(),
+                new ByteArraySerializer())) {
             for (int i = from; i < to; i++) {
                 sent.add(producer.send(new ProducerRecord<>(topic, i % partitions, null, events.get(i))));
             }

@@ -26,19 +26,27 @@ public final class ClicksProducer implements AutoCloseable {
 
     /** As above; {@code clientId} is used unless the client configs name one. */
     public ClicksProducer(Map<String, Object> clientConfigs, String topic, String clientId) {
-        Map<String, Object> p = new HashMap<>(clientConfigs);
+        Map<String, Object> p = inOrder(clientConfigs);
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
-        // one request in flight per broker: with more, a write right after the topic's creation can fail with
-        // NOT_LEADER_OR_FOLLOWER while the next is appended; its retry is then refused as out of sequence until
-        // delivery.timeout.ms (KAFKA-15591, seen with the 4.3.1 broker)
-        p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
         p.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 10);
         p.putIfAbsent(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
         p.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         p.putIfAbsent(ProducerConfig.CLIENT_ID_CONFIG, clientId);
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
         this.topic = topic;
+    }
+
+    /**
+     * {@code clientConfigs} with one request in flight per broker unless they set it: with more, a write
+     * right after the topic's creation can fail with NOT_LEADER_OR_FOLLOWER while the next is appended,
+     * and its retries are then refused as out of sequence until delivery.timeout.ms (KAFKA-15591, seen
+     * with the 4.3.1 broker). Every producer that may write to a topic just created takes its settings here.
+     */
+    public static Map<String, Object> inOrder(Map<String, Object> clientConfigs) {
+        Map<String, Object> p = new HashMap<>(clientConfigs);
+        p.putIfAbsent(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, 1);
+        return p;
     }
 
     public String topic() {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.inflight.ops.Await;
 import io.inflight.ops.ItFixtures;
 import io.inflight.ops.broker.EmbeddedBroker;
+import io.inflight.ops.replay.ClicksProducer;
 import io.inflight.policies.EmbeddingTable.ChunkInit;
 import io.inflight.policies.Precision;
 import io.inflight.store.ChunkLayout;
@@ -162,8 +163,8 @@ class StoreRestoreIT {
             try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
                 admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1))).all().get();
             }
-            try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", bootstrap,
-                    "max.in.flight.requests.per.connection", 1), new LongSerializer(), new FloatSerializer())) {
+            try (var producer = new KafkaProducer<>(ClicksProducer.inOrder(Map.<String, Object>of("bootstrap.servers", bootstrap)),
+                    new LongSerializer(), new FloatSerializer())) {
                 for (int i = 0; i < COMMITTED; i++) {
                     producer.send(new ProducerRecord<>(TOPIC, key(i), value(i)));
                 }
@@ -176,8 +177,8 @@ class StoreRestoreIT {
                     stateDir.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             try {
                 awaitCommitted(bootstrap, COMMITTED + 1, child, log);
-                try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", bootstrap,
-                        "max.in.flight.requests.per.connection", 1), new LongSerializer(), new FloatSerializer())) {
+                try (var producer = new KafkaProducer<>(ClicksProducer.inOrder(Map.<String, Object>of("bootstrap.servers",
+                        bootstrap)), new LongSerializer(), new FloatSerializer())) {
                     for (int i = COMMITTED + 1; i <= COMMITTED + UNCOMMITTED; i++) {
                         producer.send(new ProducerRecord<>(TOPIC, key(i), value(i)));
                     }

@@ -8,6 +8,7 @@ import io.inflight.ops.bench.PredictionLog;
 import io.inflight.ops.bench.TrainerCluster;
 import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.SyntheticStream;
+import io.inflight.ops.replay.ClicksProducer;
 import io.inflight.topics.EventCodec;
 import io.inflight.topics.EventLimits;
 import io.inflight.trainer.config.InflightConfig;
@@ -118,8 +119,8 @@ class FailoverIT {
 
     private static void produce(String bootstrap, String prefix, List<byte[]> events, int from, int to) {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
-        try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", bootstrap,
-                "max.in.flight.requests.per.connection", 1), new ByteArraySerializer(), new ByteArraySerializer())) {
+        try (var producer = new KafkaProducer<>(ClicksProducer.inOrder(Map.<String, Object>of("bootstrap.servers", bootstrap)),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
             for (int i = from; i < to; i++) {
                 sent.add(producer.send(new ProducerRecord<>(prefix + ".clicks", i % PARTITIONS, null, events.get(i))));
             }

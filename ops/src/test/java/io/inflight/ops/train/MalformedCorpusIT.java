@@ -6,6 +6,7 @@ import io.inflight.ops.ItFixtures;
 import io.inflight.ops.generate.Generation;
 import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.TopicSink;
+import io.inflight.ops.replay.ClicksProducer;
 import io.inflight.topics.ClickEvent;
 import io.inflight.topics.EventCodec;
 import io.inflight.topics.EventLimits;
@@ -178,8 +179,8 @@ class MalformedCorpusIT {
 
             AtomicReference<Throwable> fatal = new AtomicReference<>();
             try (TrainerApp app = TrainerApp.start(cfg, fatal::set);
-                 var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers(),
-                         "max.request.size", 8 << 20, "max.in.flight.requests.per.connection", 1), new ByteArraySerializer(), new ByteArraySerializer())) {
+                 var producer = new KafkaProducer<>(ClicksProducer.inOrder(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers(),
+                         "max.request.size", 8 << 20)), new ByteArraySerializer(), new ByteArraySerializer())) {
                 ProgressiveMetrics.Summary before = TrainerRuns.await(app, 2_000, fatal, Duration.ofSeconds(120));
                 String hashBefore = app.modelHash().orElseThrow();
 

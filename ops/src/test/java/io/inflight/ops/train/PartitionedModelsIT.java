@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.inflight.ops.ItFixtures;
 import io.inflight.ops.generate.GeneratorSpec;
 import io.inflight.ops.generate.SyntheticStream;
+import io.inflight.ops.replay.ClicksProducer;
 import io.inflight.ops.serve.ServingModel;
 import io.inflight.topics.EventCodec;
 import io.inflight.topics.EventLimits;
@@ -52,8 +53,8 @@ class PartitionedModelsIT {
             InflightConfig config = InflightConfig.parse(raw);
             TrainerApp.ensureTopics(config);
             EventCodec codec = new EventCodec(EventLimits.DEFAULTS);
-            try (var producer = new KafkaProducer<>(Map.<String, Object>of("bootstrap.servers", broker.bootstrapServers(),
-                    "max.in.flight.requests.per.connection", 1), new ByteArraySerializer(), new ByteArraySerializer())) {
+            try (var producer = new KafkaProducer<>(ClicksProducer.inOrder(Map.<String, Object>of("bootstrap.servers",
+                    broker.bootstrapServers())), new ByteArraySerializer(), new ByteArraySerializer())) {
                 SyntheticStream s = new SyntheticStream(GeneratorSpec.defaults(EVENTS, 3));
                 for (int i = 0; s.hasNext(); i++) {
                     producer.send(new ProducerRecord<>("pm.clicks", i % 2, null, codec.encode(s.nextEvent())));
